@@ -1,0 +1,31 @@
+/**
+ * Resident memory and CPU time of a process, read from Linux's /proc, for the
+ * server under test (by pid) and the load generator itself (`"self"`).
+ *
+ * @example
+ * ```ts
+ * const rss = await readRssBytes(server.pid); // VmRSS in bytes
+ * const cpu = await readCpuSeconds("self"); // user + system seconds so far
+ * ```
+ */
+
+/** /proc reports CPU times in USER_HZ ticks, which Linux fixes at 100 per second. */
+const TICKS_PER_SECOND = 100;
+
+/** The process's resident set size (VmRSS) in bytes. */
+export async function readRssBytes(pid: number | "self"): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  const match = status.match(/^VmRSS:\s+(\d+)\s+kB$/m);
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}
+
+/** User plus system CPU seconds the process (all its threads) has used. */
+export async function readCpuSeconds(pid: number | "self"): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  // The command name (field 2) may hold spaces; the fields after its ")" are fixed.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  return (userTicks + systemTicks) / TICKS_PER_SECOND;
+}

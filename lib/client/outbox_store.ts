@@ -1,0 +1,144 @@
+/**
+ * Where unacknowledged sends survive a page reload: IndexedDB in browsers,
+ * `localStorage` where IndexedDB is unavailable, memory elsewhere (and in
+ * tests). One small interface, keyed by `cid`, so an entry is stored at most once.
+ *
+ * @example
+ * ```ts
+ * const store = createDefaultOutboxStore();
+ * await store.put(entry);
+ * (await store.load()).length; // 1
+ * await store.delete(entry.cid);
+ * ```
+ */
+import { z } from "zod";
+
+/** A send waiting for its `ack`. */
+export interface OutboxEntry {
+  /** The client id of the send; the server acks a repeated `cid` without a second message. */
+  cid: string;
+  room: string;
+  text: string;
+  createdAt: number;
+  /** Position in send order; higher is later. */
+  order: number;
+  /** How many times it was transmitted. */
+  tries: number;
+  /** `pending` until acked (then it leaves the outbox), `failed` after too many tries. */
+  status: "pending" | "failed";
+  error: string | null;
+}
+
+const StoredEntry = z.object({
+  cid: z.string().min(1),
+  room: z.string().min(1),
+  text: z.string().min(1),
+  createdAt: z.number(),
+  order: z.number(),
+  tries: z.number().int().nonnegative(),
+  status: z.enum(["pending", "failed"]),
+  error: z.string().nullable(),
+});
+
+/** Keeps only well-formed entries, so a tampered or outdated store cannot break the client. */
+function validEntries(values: unknown[]): OutboxEntry[] {
+  return values.flatMap((value) => {
+    const parsed = StoredEntry.safeParse(value);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+/** Persistence of the outbox. Writes are awaited in order by the outbox. */
+export interface OutboxStore {
+  load(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+  delete(cid: string): Promise<void>;
+}
+
+/** A store that lives as long as the page (and the default in Deno). */
+export function createMemoryOutboxStore(): OutboxStore {
+  const entries = new Map<string, OutboxEntry>();
+  return {
+    load: () => Promise.resolve([...entries.values()].map((entry) => ({ ...entry }))),
+    put(entry) {
+      entries.set(entry.cid, { ...entry });
+      return Promise.resolve();
+    },
+    delete(cid) {
+      entries.delete(cid);
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A store in one `localStorage` key holding a JSON object by `cid`. */
+export function createLocalStorageOutboxStore(
+  storage: Storage = localStorage,
+  key = "switchboard.outbox",
+): OutboxStore {
+  const read = (): Record<string, unknown> => {
+    try {
+      const value = JSON.parse(storage.getItem(key) ?? "{}");
+      return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+    } catch {
+      return {};
+    }
+  };
+  const write = (entries: Record<string, unknown>) => storage.setItem(key, JSON.stringify(entries));
+
+  return {
+    load: () => Promise.resolve(validEntries(Object.values(read()))),
+    put(entry) {
+      write({ ...read(), [entry.cid]: entry });
+      return Promise.resolve();
+    },
+    delete(cid) {
+      const { [cid]: _removed, ...rest } = read();
+      write(rest);
+      return Promise.resolve();
+    },
+  };
+}
+
+function requestResult<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/** A store in the IndexedDB database `databaseName`, object store `outbox`. */
+export function createIndexedDbOutboxStore(
+  factory: IDBFactory = indexedDB,
+  databaseName = "switchboard",
+): OutboxStore {
+  const opening = factory.open(databaseName, 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore("outbox", { keyPath: "cid" });
+  const database = requestResult(opening);
+
+  const withStore = async <T>(
+    mode: IDBTransactionMode,
+    use: (store: IDBObjectStore) => IDBRequest<T>,
+  ): Promise<T> => {
+    const transaction = (await database).transaction("outbox", mode);
+    return requestResult(use(transaction.objectStore("outbox")));
+  };
+
+  return {
+    load: async () => validEntries(await withStore("readonly", (store) => store.getAll())),
+    put: async (entry) => void await withStore("readwrite", (store) => store.put(entry)),
+    delete: async (cid) => void await withStore("readwrite", (store) => store.delete(cid)),
+  };
+}
+
+/**
+ * IndexedDB if the environment has it, else `localStorage` in a page, else
+ * memory: outside a page (Deno) a script must not resend a previous run's messages.
+ */
+export function createDefaultOutboxStore(): OutboxStore {
+  if (typeof indexedDB !== "undefined") return createIndexedDbOutboxStore();
+  if (typeof document !== "undefined" && typeof localStorage !== "undefined") {
+    return createLocalStorageOutboxStore();
+  }
+  return createMemoryOutboxStore();
+}

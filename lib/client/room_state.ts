@@ -1,0 +1,157 @@
+/**
+ * What the client knows of one room: committed messages merged by `seq`, the
+ * last contiguous seq (what a rejoin asks `since`), the gap to fill when a seq
+ * is skipped, who is present and who is typing.
+ *
+ * Seqs rise by exactly one per message in a room, so a message whose seq is
+ * more than one past the last contiguous one shows that something was missed;
+ * {@linkcode RoomState.nextGap} names the `history` request that fills it.
+ *
+ * @example
+ * ```ts
+ * const room = createRoomState("general", { clock });
+ * room.applyJoined(joined);          // head 41
+ * room.applyMessages([message43]);   // 42 is missing
+ * room.nextGap();                    // { before: 43, limit: 1 }
+ * ```
+ */
+import { type ReadonlySignal, signal } from "@preact/signals";
+import type { Message, PublicUser, ServerFrameOf } from "../protocol/mod.ts";
+import type { Clock, TimerId } from "../time/clock.ts";
+
+/** The largest `limit` a `history` request may carry. */
+export const HISTORY_LIMIT_MAX = 200;
+
+/** A `history` request that fills a gap. */
+export interface Gap {
+  before: number;
+  limit: number;
+}
+
+/** The client's view of one room. */
+export interface RoomState {
+  readonly name: string;
+  /** Committed messages, ascending seq. */
+  readonly messages: ReadonlySignal<readonly Message[]>;
+  readonly presence: ReadonlySignal<readonly PublicUser[]>;
+  readonly typing: ReadonlySignal<readonly PublicUser[]>;
+  /** Whether older messages than the oldest held may exist. */
+  readonly hasOlder: ReadonlySignal<boolean>;
+  /** Every message up to this seq is held; null before the first `joined`. */
+  lastContiguousSeq(): number | null;
+  oldestSeq(): number | null;
+  applyJoined(frame: ServerFrameOf<"joined">): void;
+  applyMessages(messages: readonly Message[]): void;
+  /** Merges a `history` reply; `more` only speaks for older history when `older` is set. */
+  applyHistory(frame: ServerFrameOf<"history">, older: boolean): void;
+  applyPresence(frame: ServerFrameOf<"presence">): void;
+  applyTyping(user: PublicUser): void;
+  /** The first missing range above the last contiguous seq, or null. */
+  nextGap(): Gap | null;
+  /** Stops the typing timers. */
+  dispose(): void;
+}
+
+/** Options of {@linkcode createRoomState}. */
+export interface RoomStateOptions {
+  clock: Clock;
+  /** How long a `typing` event shows. Default 6 000. */
+  typingTtlMs?: number;
+  /** Messages kept in memory; the oldest go first (and can be loaded again). Default 1 000. */
+  keep?: number;
+}
+
+/** Creates an empty {@linkcode RoomState}. */
+export function createRoomState(name: string, options: RoomStateOptions): RoomState {
+  const { clock, typingTtlMs = 6_000, keep = 1_000 } = options;
+  const bySeq = new Map<number, Message>();
+  const messages = signal<readonly Message[]>([]);
+  const presence = signal<readonly PublicUser[]>([]);
+  const typing = signal<readonly PublicUser[]>([]);
+  const hasOlder = signal(false);
+  const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
+  let contiguous: number | null = null;
+
+  const publishTyping = () => {
+    typing.value = [...typingTimers.values()].map(({ user }) => user);
+  };
+
+  const stopTyping = (userId: string) => {
+    const entry = typingTimers.get(userId);
+    if (!entry) return;
+    clock.clearTimeout(entry.timer);
+    typingTimers.delete(userId);
+    publishTyping();
+  };
+
+  const oldestSeq = () => messages.peek()[0]?.seq ?? null;
+
+  const merge = (incoming: readonly Message[]) => {
+    for (const message of incoming) bySeq.set(message.seq, message);
+    if (contiguous !== null) {
+      while (bySeq.has(contiguous + 1)) contiguous++;
+    }
+    const sorted = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+    for (const dropped of sorted.splice(0, Math.max(0, sorted.length - keep))) {
+      bySeq.delete(dropped.seq);
+      hasOlder.value = true;
+    }
+    messages.value = sorted;
+  };
+
+  return {
+    name,
+    messages,
+    presence,
+    typing,
+    hasOlder,
+    lastContiguousSeq: () => contiguous,
+    oldestSeq,
+    applyJoined(frame) {
+      const firstJoin = contiguous === null;
+      // Not recovered: the messages are the newest page, and keeping what came
+      // before would show a hole as if nothing had been said in between.
+      if (firstJoin || !frame.recovered) bySeq.clear();
+      contiguous = frame.head;
+      merge(frame.messages);
+      if (firstJoin || !frame.recovered) hasOlder.value = (oldestSeq() ?? 1) > 1;
+      presence.value = frame.presence;
+    },
+    applyMessages(incoming) {
+      merge(incoming);
+      for (const message of incoming) stopTyping(message.user.id);
+    },
+    applyHistory(frame, older) {
+      merge(frame.messages);
+      if (older) hasOlder.value = frame.more;
+    },
+    applyPresence(frame) {
+      const users = new Map(presence.peek().map((user) => [user.id, user]));
+      for (const user of frame.joins) users.set(user.id, user);
+      for (const user of frame.leaves) {
+        users.delete(user.id);
+        stopTyping(user.id);
+      }
+      presence.value = [...users.values()];
+    },
+    applyTyping(user) {
+      const existing = typingTimers.get(user.id);
+      if (existing) clock.clearTimeout(existing.timer);
+      const timer = clock.setTimeout(() => stopTyping(user.id), typingTtlMs);
+      typingTimers.set(user.id, { user, timer });
+      if (!existing) publishTyping();
+    },
+    nextGap() {
+      if (contiguous === null) return null;
+      const after = contiguous;
+      const next = messages.peek().find((message) => message.seq > after);
+      if (!next) return null;
+      return { before: next.seq, limit: Math.min(HISTORY_LIMIT_MAX, next.seq - after - 1) };
+    },
+    dispose() {
+      for (const { timer } of typingTimers.values()) clock.clearTimeout(timer);
+      typingTimers.clear();
+      publishTyping();
+    },
+  };
+}

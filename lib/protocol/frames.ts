@@ -1,0 +1,199 @@
+/**
+ * Every WebSocket frame of the contract as a zod schema. Client and server both
+ * import these; nothing else defines a frame.
+ *
+ * @example
+ * ```ts
+ * import { ClientFrame } from "./frames.ts";
+ * ClientFrame.parse({ type: "ping", t: 1 }); // { type: "ping", t: 1 }
+ * ```
+ */
+import { z } from "zod";
+import { ERROR_CODES } from "./codes.ts";
+
+/** Room names: 1–64 characters of `a-z 0-9 - _`. */
+export const RoomName = z.string().regex(
+  /^[a-z0-9_-]{1,64}$/,
+  "room names are 1-64 characters of a-z 0-9 - _",
+);
+
+/** A client-chosen id for a send, so that retries are idempotent. */
+export const ClientId = z.string().min(1).max(128);
+
+/** Optional correlation id echoed on the reply. */
+const Ref = z.string().max(128).optional();
+
+const Seq = z.number().int().nonnegative();
+
+/** A user as other people see them. */
+export const PublicUser = z.object({ id: z.string(), name: z.string() });
+export type PublicUser = z.infer<typeof PublicUser>;
+
+/** A user with their role, as in `hello.user`. */
+export const SessionUser = PublicUser.extend({
+  role: z.enum(["user", "guest", "admin"]),
+});
+export type SessionUser = z.infer<typeof SessionUser>;
+export type Role = SessionUser["role"];
+
+/** A committed room message. */
+export const Message = z.object({
+  room: RoomName,
+  seq: Seq,
+  id: z.string(),
+  cid: z.string(),
+  user: PublicUser,
+  text: z.string(),
+  ts: z.number(),
+});
+export type Message = z.infer<typeof Message>;
+
+// ---- client → server ------------------------------------------------------
+
+export const JoinFrame = z.object({
+  type: z.literal("join"),
+  room: RoomName,
+  since: Seq.optional(),
+  ref: Ref,
+});
+export const LeaveFrame = z.object({ type: z.literal("leave"), room: RoomName, ref: Ref });
+export const SendFrame = z.object({
+  type: z.literal("send"),
+  room: RoomName,
+  text: z.string().min(1, "text must not be empty"),
+  cid: ClientId,
+  ref: Ref,
+});
+export const HistoryFrame = z.object({
+  type: z.literal("history"),
+  room: RoomName,
+  before: Seq.optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+  ref: Ref,
+});
+export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName, ref: Ref });
+export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
+export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
+export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
+
+/** Any frame a client may send. */
+export const ClientFrame = z.discriminatedUnion("type", [
+  JoinFrame,
+  LeaveFrame,
+  SendFrame,
+  HistoryFrame,
+  TypingFrame,
+  PingFrame,
+  PongFrame,
+  AuthFrame,
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame["type"];
+
+// ---- server → client ------------------------------------------------------
+
+export const Limits = z.object({
+  max_frame_bytes: z.number().int().positive(),
+  max_text_chars: z.number().int().positive(),
+  rate: z.object({ burst: z.number().positive(), per_second: z.number().positive() }),
+});
+export type Limits = z.infer<typeof Limits>;
+
+export const HelloFrame = z.object({
+  type: z.literal("hello"),
+  v: z.number().int(),
+  session: z.string(),
+  user: SessionUser,
+  server_time: z.number(),
+  heartbeat_ms: z.number().int().positive(),
+  token_expires_at: z.number(),
+  limits: Limits,
+  features: z.array(z.string()),
+  instance: z.string(),
+});
+export const JoinedFrame = z.object({
+  type: z.literal("joined"),
+  room: RoomName,
+  head: Seq,
+  recovered: z.boolean(),
+  messages: z.array(Message),
+  presence: z.array(PublicUser),
+  ref: Ref,
+});
+export const LeftFrame = z.object({ type: z.literal("left"), room: RoomName, ref: Ref });
+export const AckFrame = z.object({
+  type: z.literal("ack"),
+  cid: z.string(),
+  room: RoomName,
+  seq: Seq,
+  ts: z.number(),
+  ref: Ref,
+});
+export const HistoryReplyFrame = z.object({
+  type: z.literal("history"),
+  room: RoomName,
+  messages: z.array(Message),
+  more: z.boolean(),
+  ref: Ref,
+});
+export const MessageFrame = Message.extend({ type: z.literal("message") });
+export const PresenceFrame = z.object({
+  type: z.literal("presence"),
+  room: RoomName,
+  joins: z.array(PublicUser),
+  leaves: z.array(PublicUser),
+});
+export const TypingEventFrame = z.object({
+  type: z.literal("typing"),
+  room: RoomName,
+  user: PublicUser,
+});
+export const ServerPingFrame = z.object({ type: z.literal("ping"), t: z.number() });
+export const PongReplyFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
+export const ErrorFrame = z.object({
+  type: z.literal("error"),
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  recoverable: z.boolean(),
+  retry_after_ms: z.number().int().nonnegative().optional(),
+  ref: Ref,
+});
+export const AuthOkFrame = z.object({
+  type: z.literal("auth_ok"),
+  token_expires_at: z.number(),
+  ref: Ref,
+});
+export const TokenExpiringFrame = z.object({
+  type: z.literal("token_expiring"),
+  token_expires_at: z.number(),
+});
+export const ReconnectFrame = z.object({
+  type: z.literal("reconnect"),
+  after_ms: z.number().int().nonnegative(),
+  reason: z.string(),
+});
+
+/** Any frame the server may send. */
+export const ServerFrame = z.discriminatedUnion("type", [
+  HelloFrame,
+  JoinedFrame,
+  LeftFrame,
+  AckFrame,
+  HistoryReplyFrame,
+  MessageFrame,
+  PresenceFrame,
+  TypingEventFrame,
+  ServerPingFrame,
+  PongReplyFrame,
+  ErrorFrame,
+  AuthOkFrame,
+  TokenExpiringFrame,
+  ReconnectFrame,
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+export type ServerFrameType = ServerFrame["type"];
+
+/** The server frame whose `type` is `T`. */
+export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
+/** The client frame whose `type` is `T`. */
+export type ClientFrameOf<T extends ClientFrameType> = Extract<ClientFrame, { type: T }>;

@@ -1,0 +1,59 @@
+/**
+ * Bodies of the HTTP endpoints of the contract.
+ *
+ * @example
+ * ```ts
+ * import { LoginBody } from "./http.ts";
+ * LoginBody.safeParse({ name: "ada", password: "correct horse" }).success; // true
+ * ```
+ */
+import { z } from "zod";
+import { ERROR_CODES } from "./codes.ts";
+import { PublicUser } from "./frames.ts";
+
+/** Display names: 1–32 characters, letters, digits, `-`, `_` and `.`. */
+export const UserName = z.string().regex(
+  /^[\p{L}\p{N}_.-]{1,32}$/u,
+  "names are 1-32 letters, digits, '-', '_' or '.'",
+);
+
+/** `POST /api/login` */
+export const LoginBody = z.object({
+  name: UserName,
+  password: z.string().min(8, "password must be at least 8 characters").max(1024),
+});
+export type LoginBody = z.infer<typeof LoginBody>;
+
+/** `POST /api/guest` */
+export const GuestBody = z.object({ name: UserName });
+export type GuestBody = z.infer<typeof GuestBody>;
+
+/** The reply of login, guest and token. */
+export const TokenResponse = z.object({
+  token: z.string(),
+  expires_at: z.number(),
+  user: PublicUser,
+});
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/** The body of every HTTP error. */
+export const ErrorBody = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** `GET /api/config` */
+export const ConfigResponse = z.object({
+  protocol: z.string(),
+  versions: z.array(z.number().int()),
+  endpoints: z.object({ ws: z.string(), events: z.string(), send: z.string() }),
+  heartbeat_ms: z.number().int().positive(),
+  limits: z.object({
+    max_frame_bytes: z.number().int().positive(),
+    max_text_chars: z.number().int().positive(),
+    rate: z.object({ burst: z.number().positive(), per_second: z.number().positive() }),
+    max_connections_per_user: z.number().int().positive(),
+  }),
+  features: z.array(z.string()),
+});
+export type ConfigResponse = z.infer<typeof ConfigResponse>;

@@ -1,0 +1,14 @@
+/**
+ * The Switchboard wire contract (see `docs/protocol.md`), shared by server and
+ * client: frame schemas, HTTP bodies, close and error codes, the version.
+ *
+ * @example
+ * ```ts
+ * import { CloseCode, parseClientFrame, PROTOCOL } from "./mod.ts";
+ * ```
+ */
+export * from "./version.ts";
+export * from "./codes.ts";
+export * from "./frames.ts";
+export * from "./http.ts";
+export * from "./parse.ts";

@@ -1,0 +1,25 @@
+/** The WebSocket subprotocol a client must offer to speak protocol version 1. */
+export const PROTOCOL = "switchboard.v1";
+
+/** Protocol versions this code speaks. */
+export const VERSIONS = [1] as const;
+
+/** The version carried in `hello.v`. */
+export const VERSION = 1;
+
+/**
+ * Browsers cannot set headers on a WebSocket, so the access token travels as a
+ * second subprotocol: `switchboard.bearer.<jwt>`.
+ */
+export const BEARER_PROTOCOL_PREFIX = "switchboard.bearer.";
+
+/** Features announced in `hello.features` and `GET /api/config`. */
+export const FEATURES = [
+  "rooms",
+  "history",
+  "resume",
+  "presence",
+  "typing",
+  "idempotent_send",
+  "token_refresh",
+] as const;

@@ -1,0 +1,211 @@
+/**
+ * Fan-out: a committed message reaches every subscriber of its room in every
+ * isolate, once, in seq order.
+ *
+ * Three paths carry it, each only a fast path, since the log is the truth:
+ * - this isolate: {@linkcode Bus.publish} hands it to the room's feed directly;
+ * - sibling isolates (`deno serve --parallel`, Deno Deploy): a `BroadcastChannel`
+ *   named after the namespace;
+ * - other instances sharing the KV database: a `kv.watch` on the head of every
+ *   subscribed room, after which the feed reads from the log what it has not seen.
+ *
+ * Whatever a path drops or reorders, the room feed fills from the log
+ * (`room_feed.ts`). The bus also carries ephemeral events (typing, presence
+ * announcements) to every isolate on the channel; those are best-effort.
+ *
+ * @example
+ * ```ts
+ * const bus = createBus({ namespace: "prod", log: store, kv });
+ * const unsubscribe = bus.subscribe("general", (message, json) => socket.send(json));
+ * const result = await store.commit({ room: "general", user, text: "hi", cid: "c1" });
+ * if (result.created) bus.publish(result.message);
+ * unsubscribe();
+ * await bus.close();
+ * ```
+ */
+import { z } from "zod";
+import { Message } from "../../protocol/mod.ts";
+import { roomHeadKey } from "../store/mod.ts";
+import { createRoomFeed, type MessageLog, type RoomFeed } from "./room_feed.ts";
+
+/** Receives each message of a room once; `json` is the `message` frame, serialized once. */
+export type MessageListener = (message: Message, json: string) => void;
+
+/** Receives the data of an ephemeral event. Validate it: it may come from another isolate. */
+export type EventListener = (data: unknown) => void;
+
+/** Options of {@linkcode createBus}. */
+export interface BusOptions {
+  /** Buses with the same namespace share their channel; different ones never hear each other. */
+  namespace: string;
+  /** Where feeds read the messages a path did not bring. */
+  log: MessageLog;
+  /** Watch room heads in this database to hear other instances; without it, no watch. */
+  kv?: Deno.Kv;
+  /** A background failure (a log read, a watch, a listener); the bus keeps going. */
+  onError?: (error: unknown) => void;
+}
+
+/** The fan-out of one isolate. */
+export interface Bus {
+  /** Fans out a message that was just committed. */
+  publish(message: Message): void;
+  /** Listens to a room's messages committed from now on; returns the unsubscribe. */
+  subscribe(room: string, listener: MessageListener): () => void;
+  /** Sends an ephemeral event to every listener of `topic` in every isolate, this one included. */
+  emit(topic: string, data: unknown): void;
+  /** Listens to a topic's events; returns the unsubscribe. */
+  on(topic: string, listener: EventListener): () => void;
+  /**
+   * Resolves when the feed of `room` (or of every room) has handled what it was
+   * given. Right after {@linkcode Bus.subscribe}, this means the feed knows the
+   * head it starts from, so a log read that follows sees at least that head.
+   */
+  idle(room?: string): Promise<void>;
+  /** Closes the channel and every watch; afterwards the bus does nothing. */
+  close(): Promise<void>;
+}
+
+const Envelope = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), message: Message }),
+  z.object({ kind: z.literal("event"), topic: z.string(), data: z.unknown() }),
+]);
+type Envelope = z.infer<typeof Envelope>;
+
+interface RoomSubscription {
+  feed: RoomFeed;
+  listeners: Set<MessageListener>;
+  stopWatch?: () => Promise<void>;
+}
+
+/** Creates a {@linkcode Bus}. */
+export function createBus(options: BusOptions): Bus {
+  const { log, kv } = options;
+  const onError = options.onError ?? ((error) => console.error("bus:", error));
+  const channel = new BroadcastChannel(`switchboard:${options.namespace}`);
+  const rooms = new Map<string, RoomSubscription>();
+  const topics = new Map<string, Set<EventListener>>();
+  const closing = new Set<Promise<void>>();
+  let state: "open" | "closed" = "open";
+
+  const guarded = <A extends unknown[]>(call: (...args: A) => void, ...args: A) => {
+    try {
+      call(...args);
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  const dispatchEvent = (topic: string, data: unknown) => {
+    for (const listener of topics.get(topic) ?? []) guarded(listener, data);
+  };
+
+  const watchHead = (room: string, feed: RoomFeed): () => Promise<void> => {
+    const reader = kv!.watch([roomHeadKey(room)]).getReader();
+    const reading = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const head = value[0].value;
+        if (typeof head === "number") feed.catchUp(head);
+      }
+    })().catch(onError);
+    return async () => {
+      await reader.cancel();
+      await reading;
+    };
+  };
+
+  const openRoom = (room: string): RoomSubscription => {
+    const listeners = new Set<MessageListener>();
+    const feed = createRoomFeed({
+      room,
+      log,
+      onError,
+      deliver(message) {
+        const json = JSON.stringify({ type: "message", ...message });
+        for (const listener of listeners) guarded(listener, message, json);
+      },
+    });
+    const subscription: RoomSubscription = { feed, listeners };
+    if (kv) subscription.stopWatch = watchHead(room, feed);
+    rooms.set(room, subscription);
+    return subscription;
+  };
+
+  const closeRoom = (room: string, subscription: RoomSubscription) => {
+    rooms.delete(room);
+    const done = (async () => {
+      await subscription.stopWatch?.();
+      await subscription.feed.idle();
+    })().catch(onError).finally(() => closing.delete(done));
+    closing.add(done);
+  };
+
+  channel.onmessage = (event: MessageEvent) => {
+    if (state === "closed") return;
+    const parsed = Envelope.safeParse(event.data);
+    if (!parsed.success) {
+      onError(new Error(`bus: ignored a malformed envelope: ${parsed.error.message}`));
+      return;
+    }
+    const envelope = parsed.data;
+    if (envelope.kind === "message") rooms.get(envelope.message.room)?.feed.offer(envelope.message);
+    else dispatchEvent(envelope.topic, envelope.data);
+  };
+
+  const post = (envelope: Envelope) => {
+    try {
+      channel.postMessage(envelope);
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  return {
+    publish(message) {
+      if (state === "closed") return;
+      rooms.get(message.room)?.feed.offer(message);
+      post({ kind: "message", message });
+    },
+
+    subscribe(room, listener) {
+      if (state === "closed") return () => {};
+      const subscription = rooms.get(room) ?? openRoom(room);
+      subscription.listeners.add(listener);
+      return () => {
+        subscription.listeners.delete(listener);
+        if (subscription.listeners.size === 0 && rooms.get(room) === subscription) {
+          closeRoom(room, subscription);
+        }
+      };
+    },
+
+    emit(topic, data) {
+      if (state === "closed") return;
+      dispatchEvent(topic, data);
+      post({ kind: "event", topic, data });
+    },
+
+    on(topic, listener) {
+      const listeners = topics.get(topic) ?? new Set();
+      topics.set(topic, listeners);
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+
+    async idle(room) {
+      const feeds = room === undefined ? [...rooms.values()] : [rooms.get(room)];
+      await Promise.all(feeds.map((subscription) => subscription?.feed.idle()));
+    },
+
+    async close() {
+      if (state === "closed") return;
+      state = "closed";
+      channel.close();
+      topics.clear();
+      for (const [room, subscription] of rooms) closeRoom(room, subscription);
+      await Promise.all(closing);
+    },
+  };
+}

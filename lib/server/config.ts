@@ -1,0 +1,173 @@
+/**
+ * The server's settings, read once from the environment and validated, so a
+ * bad value stops the start with a message naming the variable.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(Deno.env.toObject());
+ * config.heartbeatMs; // 25000 unless HEARTBEAT_MS says otherwise
+ * ```
+ */
+import { z } from "zod";
+
+/** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = typeof LOG_LEVELS[number];
+
+function integer(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z.string().default(String(fallback))
+    .pipe(z.string().regex(/^\d+$/, "must be a whole number"))
+    .transform(Number)
+    .pipe(
+      z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`),
+    );
+}
+
+function decimal(fallback: number, min: number) {
+  return z.string().default(String(fallback))
+    .pipe(z.string().regex(/^\d+(\.\d+)?$/, "must be a number"))
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`));
+}
+
+function list(item: z.ZodType<string, string>) {
+  return z.string().default("")
+    .transform((text) => text.split(",").map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(item));
+}
+
+const Origin = z.string().refine((text) => {
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}, "must be origins like https://chat.example.com (scheme, host and port only)");
+
+const EnvSchema = z.object({
+  PORT: integer(8000, 0, 65535),
+  KV_PATH: z.string().default("./data/switchboard.kv"),
+  JWT_SECRETS: list(z.string()),
+  ACCESS_TOKEN_TTL_S: integer(900, 60),
+  REFRESH_TOKEN_TTL_S: integer(30 * 24 * 3600, 60),
+  TOKEN_EXPIRING_LEAD_MS: integer(60_000, 0),
+  ALLOWED_ORIGINS: list(Origin),
+  HEARTBEAT_MS: integer(25_000, 100),
+  MAX_FRAME_BYTES: integer(65_536, 256),
+  // A stored message must fit one Deno KV value (64 KiB) even at 3 bytes per character.
+  MAX_TEXT_CHARS: integer(4000, 1, 16_000),
+  RATE_BURST: integer(20, 1),
+  RATE_PER_SECOND: decimal(5, 0.01),
+  RATE_ABUSE_FACTOR: decimal(3, 1),
+  RATE_ABUSE_WINDOW_MS: integer(10_000, 1000),
+  MAX_CONNECTIONS_PER_USER: integer(5, 1),
+  MAX_CONNECTIONS_PER_ADDRESS: integer(50, 1),
+  SLOW_CONSUMER_BYTES: integer(1024 * 1024, 1024),
+  SLOW_CONSUMER_MS: integer(5000, 0),
+  DRAIN_SPREAD_MS: integer(3000, 0),
+  DRAIN_TIMEOUT_MS: integer(4000, 0),
+  LOGIN_ATTEMPTS_PER_NAME: integer(5, 1),
+  LOGIN_ATTEMPTS_PER_ADDRESS: integer(20, 1),
+  LOGIN_WINDOW_S: integer(60, 1),
+  ROOM_HISTORY_MAX: integer(10_000, 1),
+  ADMIN_USERS: list(z.string()),
+  METRICS_TOKEN: z.string().optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
+    .default("info"),
+});
+
+/** The validated settings. Names follow the environment variables. */
+export interface Config {
+  port: number;
+  kvPath: string;
+  /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
+  jwtSecrets: string[];
+  accessTokenTtlS: number;
+  refreshTokenTtlS: number;
+  /** How long before expiry a socket gets `token_expiring`. */
+  tokenExpiringLeadMs: number;
+  /** Origins allowed to open sockets; empty means same origin only. */
+  allowedOrigins: string[];
+  heartbeatMs: number;
+  maxFrameBytes: number;
+  maxTextChars: number;
+  rateBurst: number;
+  ratePerSecond: number;
+  /** A connection sending this many times its rate for a whole abuse window is closed with 4429. */
+  rateAbuseFactor: number;
+  rateAbuseWindowMs: number;
+  maxConnectionsPerUser: number;
+  maxConnectionsPerAddress: number;
+  /** Outbound bytes a socket may hold unsent... */
+  slowConsumerBytes: number;
+  /** ...for this long before it is closed with 1008. */
+  slowConsumerMs: number;
+  /** `reconnect.after_ms` is spread over this window when draining. */
+  drainSpreadMs: number;
+  /** How long draining waits for sockets to close. */
+  drainTimeoutMs: number;
+  loginAttemptsPerName: number;
+  loginAttemptsPerAddress: number;
+  /** Both login limits count attempts per this window. */
+  loginWindowS: number;
+  roomHistoryMax: number;
+  /** Names granted role `admin` (compared case-insensitively). */
+  adminUsers: string[];
+  metricsToken?: string;
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads the settings from `env`; unset or empty variables take their defaults.
+ * Throws {@linkcode ConfigError} naming every variable with a bad value.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((name) => [name, env[name]?.trim() || undefined]),
+  );
+  const result = EnvSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? "")} ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    kvPath: e.KV_PATH,
+    jwtSecrets: e.JWT_SECRETS,
+    accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
+    refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+    tokenExpiringLeadMs: e.TOKEN_EXPIRING_LEAD_MS,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    heartbeatMs: e.HEARTBEAT_MS,
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    maxTextChars: e.MAX_TEXT_CHARS,
+    rateBurst: e.RATE_BURST,
+    ratePerSecond: e.RATE_PER_SECOND,
+    rateAbuseFactor: e.RATE_ABUSE_FACTOR,
+    rateAbuseWindowMs: e.RATE_ABUSE_WINDOW_MS,
+    maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+    maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    slowConsumerBytes: e.SLOW_CONSUMER_BYTES,
+    slowConsumerMs: e.SLOW_CONSUMER_MS,
+    drainSpreadMs: e.DRAIN_SPREAD_MS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    loginAttemptsPerName: e.LOGIN_ATTEMPTS_PER_NAME,
+    loginAttemptsPerAddress: e.LOGIN_ATTEMPTS_PER_ADDRESS,
+    loginWindowS: e.LOGIN_WINDOW_S,
+    roomHistoryMax: e.ROOM_HISTORY_MAX,
+    adminUsers: e.ADMIN_USERS,
+    metricsToken: e.METRICS_TOKEN,
+    logLevel: e.LOG_LEVEL,
+  };
+}

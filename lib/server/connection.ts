@@ -1,0 +1,128 @@
+/**
+ * One client connection, as the hub and the room layer see it: who it is, the
+ * rooms it joined, and how to send it frames or close it. The hub owns its
+ * liveness bookkeeping (last frame seen, token expiry, outbound backlog); a room
+ * layer only sends, closes and keeps `rooms` up to date.
+ *
+ * @example
+ * ```ts
+ * connection.send({ type: "left", room: "general" });
+ * const text = JSON.stringify(frame); // serialize once...
+ * for (const member of members) member.sendText(text); // ...send to many
+ * ```
+ */
+import type { ErrorCode } from "../protocol/codes.ts";
+import type { ServerFrame, SessionUser } from "../protocol/frames.ts";
+import type { FrameRateLimit } from "./frame_rate_limit.ts";
+
+/** `open` until a close is asked for or happens; `closing` until the close event; then `closed`. */
+export type ConnectionState = "open" | "closing" | "closed";
+
+/** Optional parts of an `error` frame. */
+export interface ErrorDetails {
+  ref?: string;
+  retryAfterMs?: number;
+  /** Whether the client may carry on; true unless said otherwise. */
+  recoverable?: boolean;
+}
+
+/** What a connection is made from. */
+export interface ConnectionInit {
+  socket: WebSocket;
+  session: string;
+  user: SessionUser;
+  address: string;
+  tokenExpiresAt: number;
+  rateLimit: FrameRateLimit;
+  now: number;
+}
+
+/** One client connection. */
+export class Connection {
+  readonly session: string;
+  readonly user: SessionUser;
+  readonly address: string;
+  /** Rooms this connection joined; maintained by the room layer. */
+  readonly rooms: Set<string> = new Set();
+  readonly rateLimit: FrameRateLimit;
+  /** When the client last sent anything (for the heartbeat timeout). */
+  lastSeenAt: number;
+  tokenExpiresAt: number;
+  /** Whether `token_expiring` was sent for the current token. */
+  tokenWarned = false;
+  /** Since when the outbound backlog has been over the bound, if it is. */
+  backloggedSince: number | undefined;
+  /** Frames are handled one at a time, in order; this is the tail of that chain. */
+  inbox: Promise<void> = Promise.resolve();
+  #socket: WebSocket;
+  #state: ConnectionState = "open";
+  #closed = Promise.withResolvers<void>();
+
+  constructor(init: ConnectionInit) {
+    this.#socket = init.socket;
+    this.session = init.session;
+    this.user = init.user;
+    this.address = init.address;
+    this.tokenExpiresAt = init.tokenExpiresAt;
+    this.rateLimit = init.rateLimit;
+    this.lastSeenAt = init.now;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Bytes queued for sending but not yet sent. */
+  get bufferedAmount(): number {
+    return this.#socket.bufferedAmount;
+  }
+
+  /** Resolves once the socket has closed. */
+  get closed(): Promise<void> {
+    return this.#closed.promise;
+  }
+
+  /** Sends a frame; ignored once the connection is closing. */
+  send(frame: ServerFrame): void {
+    this.sendText(JSON.stringify(frame));
+  }
+
+  /** Sends an already serialized frame (to serialize once for many connections). */
+  sendText(text: string): void {
+    if (this.#state !== "open") return;
+    try {
+      this.#socket.send(text);
+    } catch {
+      // The socket closed under us; its close event does the cleanup.
+    }
+  }
+
+  /** Sends an `error` frame. */
+  sendError(code: ErrorCode, message: string, details: ErrorDetails = {}): void {
+    this.send({
+      type: "error",
+      code,
+      message,
+      recoverable: details.recoverable ?? true,
+      ...(details.retryAfterMs === undefined ? {} : { retry_after_ms: details.retryAfterMs }),
+      ...(details.ref === undefined ? {} : { ref: details.ref }),
+    });
+  }
+
+  /** Closes the socket with a close code and a reason (at most 123 bytes). */
+  close(code: number, reason: string): void {
+    if (this.#state !== "open") return;
+    this.#state = "closing";
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closed by the peer.
+    }
+  }
+
+  /** Called by the hub on the socket's close event. */
+  markClosed(): void {
+    this.#state = "closed";
+    this.#closed.resolve();
+  }
+}

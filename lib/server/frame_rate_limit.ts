@@ -1,0 +1,65 @@
+/**
+ * The inbound frame limit of one connection: a token bucket (burst 20, 5 a
+ * second by default), plus abuse detection. A refused frame is answered with
+ * `rate_limited`; a connection that keeps sending at `abuseFactor` times its
+ * rate for a whole abuse window is abusive and gets closed with 4429.
+ *
+ * Refusals are counted over a window that opens at the first refusal. At
+ * `abuseFactor` times the rate, a window sees `(abuseFactor - 1) * perSecond`
+ * refusals a second (the bucket lets `perSecond` of them through), so more
+ * refusals than that over the window means sustained abuse.
+ *
+ * @example
+ * ```ts
+ * const limit = createFrameRateLimit({ burst: 20, perSecond: 5, abuseFactor: 3, abuseWindowMs: 10_000, clock });
+ * limit.check(); // { allowed: true }
+ * ```
+ */
+import type { Clock } from "../time/clock.ts";
+import { createTokenBucket } from "./token_bucket.ts";
+
+/** The verdict on one frame. */
+export type RateVerdict =
+  | { allowed: true }
+  | { allowed: false; retryAfterMs: number; abusive: boolean };
+
+/** Sizes of a {@linkcode FrameRateLimit}. */
+export interface FrameRateLimitOptions {
+  burst: number;
+  perSecond: number;
+  abuseFactor: number;
+  abuseWindowMs: number;
+  clock: Clock;
+}
+
+/** The rate limit of one connection. */
+export interface FrameRateLimit {
+  /** Charges one frame. */
+  check(): RateVerdict;
+}
+
+/** Creates a {@linkcode FrameRateLimit}. */
+export function createFrameRateLimit(options: FrameRateLimitOptions): FrameRateLimit {
+  const { perSecond, abuseFactor, abuseWindowMs, clock } = options;
+  const bucket = createTokenBucket(options);
+  const abusiveRefusals = (abuseFactor - 1) * perSecond * (abuseWindowMs / 1000);
+  let windowStart = -Infinity;
+  let refusals = 0;
+
+  return {
+    check() {
+      if (bucket.take()) return { allowed: true };
+      const now = clock.now();
+      if (now - windowStart >= abuseWindowMs) {
+        windowStart = now;
+        refusals = 0;
+      }
+      refusals++;
+      return {
+        allowed: false,
+        retryAfterMs: bucket.retryAfterMs(),
+        abusive: refusals > abusiveRefusals,
+      };
+    },
+  };
+}

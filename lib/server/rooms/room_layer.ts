@@ -1,0 +1,68 @@
+/**
+ * The whole room layer of one isolate, built from a KV database: the log, the
+ * bus (BroadcastChannel between isolates, a KV watch across instances),
+ * presence and the room service on top. This is what the server hands the hub.
+ *
+ * @example
+ * ```ts
+ * const layer = createRoomLayer({ kv, clock, config });
+ * const hub = createHub({ ...deps, rooms: layer.service });
+ * // on shutdown, after the hub closed its sockets:
+ * await layer.close();
+ * ```
+ */
+import type { Clock } from "../../time/clock.ts";
+import { type Bus, createBus } from "../bus/mod.ts";
+import { createPresence, type Presence } from "../presence/mod.ts";
+import { createMessageStore, type MessageStore } from "../store/mod.ts";
+import { createRoomService, type RoomService } from "./room_service.ts";
+
+/** Options of {@linkcode createRoomLayer}. `Config` from `lib/server/config.ts` fits `config`. */
+export interface RoomLayerOptions {
+  kv: Deno.Kv;
+  clock: Clock;
+  config: { roomHistoryMax: number; maxTextChars: number };
+  /** Isolates with the same namespace share fan-out and presence. Default `"switchboard"`. */
+  namespace?: string;
+  /** This isolate's name in presence announcements. Default: a random UUID. */
+  isolate?: string;
+  /** Background failures (a log read of the bus, a failed commit). Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** The parts of the room layer; `service` is the hub's `RoomHandler`. */
+export interface RoomLayer {
+  store: MessageStore;
+  bus: Bus;
+  presence: Presence;
+  service: RoomService;
+  /** Closes the service, presence (saying goodbye to the peers) and the bus; not the KV. */
+  close(): Promise<void>;
+}
+
+/** Creates a {@linkcode RoomLayer}. */
+export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
+  const { kv, clock, config, onError } = options;
+  const store = createMessageStore(kv, { historyMax: config.roomHistoryMax, clock });
+  const bus = createBus({ namespace: options.namespace ?? "switchboard", log: store, kv, onError });
+  const presence = createPresence({ link: bus, clock, isolate: options.isolate });
+  const service = createRoomService({
+    store,
+    bus,
+    presence,
+    clock,
+    config: { maxTextChars: config.maxTextChars },
+    onError,
+  });
+  return {
+    store,
+    bus,
+    presence,
+    service,
+    async close() {
+      await service.close();
+      presence.close();
+      await bus.close();
+    },
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * The room service: the frame-level operations of rooms (`join`, `leave`,
+ * `send`, `history`, `typing`), tying the log, the bus and presence together.
+ * The hub hands it each parsed room frame of a connection, one at a time per
+ * connection; every reply goes back through {@linkcode RoomMember.sendText}.
+ *
+ * Zero loss and no duplicates per connection: a `send` is acked only after the
+ * log committed it; `join` replays from the log, and each member remembers the
+ * highest seq it was sent, so a message that both the replay and the bus carry
+ * is sent once. Fan-out that arrives while a join reads the log is held back
+ * until `joined` went out, so `joined` always comes first.
+ *
+ * @example
+ * ```ts
+ * const rooms = createRoomService({ store, bus, presence, clock, config: { maxTextChars: 4000 } });
+ * await rooms.handle(connection, { type: "join", room: "general" }); // connection gets `joined`
+ * await rooms.disconnect(connection);
+ * await rooms.close();
+ * ```
+ */
+import { z } from "zod";
+import {
+  type ClientFrameOf,
+  type ErrorCode,
+  type Message,
+  PublicUser,
+  RoomName,
+  type ServerFrame,
+} from "../../protocol/mod.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { Bus } from "../bus/mod.ts";
+import type { Presence } from "../presence/mod.ts";
+import type { MessageStore } from "../store/mod.ts";
+import type { RoomFrame, RoomMember } from "./member.ts";
+
+/** The room that always exists. */
+export const DEFAULT_ROOM = "general";
+
+/** The bus topic typing travels on. */
+export const TYPING_TOPIC = "typing";
+
+/** Limits of the room service. `Config` from `lib/server/config.ts` fits. */
+export interface RoomServiceConfig {
+  /** Longest message text, in characters (`MAX_TEXT_CHARS`). */
+  maxTextChars: number;
+  /** Messages in a history page when the client gives no limit. Default 50. */
+  pageSize?: number;
+  /** A connection's `typing` in a room is passed on at most once per this. Default 1 000 ms. */
+  typingIntervalMs?: number;
+}
+
+/** What {@linkcode createRoomService} is made from. */
+export interface RoomServiceDeps {
+  store: MessageStore;
+  bus: Bus;
+  presence: Presence;
+  clock: Clock;
+  config: RoomServiceConfig;
+  /** A failure that could only be logged (the client got `internal`). Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** A room and how many users are online in it, for `GET /api/rooms`. */
+export interface RoomSummary {
+  name: string;
+  members: number;
+}
+
+/** The room layer the hub dispatches room frames to. */
+export interface RoomService {
+  /** Answers one room frame; never throws (failures become `error` frames). */
+  handle(member: RoomMember, frame: RoomFrame): Promise<void>;
+  join(member: RoomMember, frame: ClientFrameOf<"join">): Promise<void>;
+  leave(member: RoomMember, frame: ClientFrameOf<"leave">): Promise<void>;
+  send(member: RoomMember, frame: ClientFrameOf<"send">): Promise<void>;
+  history(member: RoomMember, frame: ClientFrameOf<"history">): Promise<void>;
+  typing(member: RoomMember, frame: ClientFrameOf<"typing">): Promise<void>;
+  /** The connection closed: it leaves every room, without replies. */
+  disconnect(member: RoomMember): Promise<void>;
+  /** Every room that exists (`general` included) with its online users, sorted by name. */
+  listRooms(): Promise<RoomSummary[]>;
+  /** Drops every subscription of the service; the store, bus and presence stay open. */
+  close(): Promise<void>;
+}
+
+/** One connection in one room of this isolate. */
+interface Membership {
+  member: RoomMember;
+  /** The highest seq this member was sent; the bus never sends it one at or below. */
+  lastSeq: number;
+  /** Fan-out held back while `joined` is being prepared; null once joined. */
+  heldBack: { message: Message; json: string }[] | null;
+  /** Whether presence counts this connection. */
+  counted: boolean;
+  lastTypingAt: number;
+}
+
+/** A room with members in this isolate. */
+interface LocalRoom {
+  memberships: Map<string, Membership>;
+  unsubscribe(): void;
+}
+
+const TypingEvent = z.object({ room: RoomName, user: PublicUser });
+
+/** Creates a {@linkcode RoomService}. */
+export function createRoomService(deps: RoomServiceDeps): RoomService {
+  const { store, bus, presence, clock, config } = deps;
+  const onError = deps.onError ?? ((error) => console.error("rooms:", error));
+  const pageSize = config.pageSize ?? 50;
+  const typingIntervalMs = config.typingIntervalMs ?? 1_000;
+  const rooms = new Map<string, LocalRoom>();
+
+  const reply = (member: RoomMember, frame: ServerFrame) => member.sendText(JSON.stringify(frame));
+
+  const replyError = (member: RoomMember, code: ErrorCode, message: string, ref?: string) =>
+    reply(member, { type: "error", code, message, recoverable: true, ref });
+
+  const publicUser = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
+
+  const deliver = (room: LocalRoom, message: Message, json: string) => {
+    for (const membership of room.memberships.values()) {
+      if (membership.heldBack) membership.heldBack.push({ message, json });
+      else if (message.seq > membership.lastSeq) {
+        membership.lastSeq = message.seq;
+        membership.member.sendText(json);
+      }
+    }
+  };
+
+  /** Sends a frame to every joined member of `name`, serialized once. */
+  const broadcast = (name: string, frame: ServerFrame, skip?: (member: RoomMember) => boolean) => {
+    const room = rooms.get(name);
+    if (!room) return;
+    const json = JSON.stringify(frame);
+    for (const { member, heldBack } of room.memberships.values()) {
+      if (!heldBack && !skip?.(member)) member.sendText(json);
+    }
+  };
+
+  const openRoom = (name: string): LocalRoom => {
+    const room: LocalRoom = { memberships: new Map(), unsubscribe: () => {} };
+    room.unsubscribe = bus.subscribe(name, (message, json) => deliver(room, message, json));
+    rooms.set(name, room);
+    return room;
+  };
+
+  const removeMembership = (name: string, member: RoomMember) => {
+    const room = rooms.get(name);
+    const membership = room?.memberships.get(member.session);
+    member.rooms.delete(name);
+    if (!room || !membership) return;
+    room.memberships.delete(member.session);
+    if (membership.counted) presence.disconnect(name, publicUser(member));
+    if (room.memberships.size === 0) {
+      rooms.delete(name);
+      room.unsubscribe();
+    }
+  };
+
+  const isJoined = (member: RoomMember, name: string) =>
+    member.rooms.has(name) && rooms.get(name)?.memberships.has(member.session) === true;
+
+  const stopTyping = bus.on(TYPING_TOPIC, (data) => {
+    const parsed = TypingEvent.safeParse(data);
+    if (!parsed.success) return;
+    const { room, user } = parsed.data;
+    broadcast(room, { type: "typing", room, user }, (member) => member.user.id === user.id);
+  });
+
+  const stopPresence = presence.onChange(({ room, joins, leaves }) => {
+    broadcast(room, { type: "presence", room, joins, leaves });
+  });
+
+  const join = async (member: RoomMember, frame: ClientFrameOf<"join">) => {
+    const name = frame.room;
+    const existing = rooms.get(name);
+    const room = existing ?? openRoom(name);
+    let membership = room.memberships.get(member.session);
+    if (membership) membership.heldBack = [];
+    else {
+      membership = { member, lastSeq: 0, heldBack: [], counted: false, lastTypingAt: -Infinity };
+      room.memberships.set(member.session, membership);
+    }
+
+    let replay;
+    try {
+      if (!existing) await store.ensureRoom(name);
+      // The feed must know its starting head before the log is read, or a
+      // message committed in between would be neither replayed nor fanned out.
+      await bus.idle(name);
+      replay = frame.since === undefined
+        ? await store.latest(name)
+        : await store.since(name, frame.since);
+    } catch (error) {
+      onError(error);
+      removeMembership(name, member);
+      replyError(member, "internal", `could not join ${name}; try again`, frame.ref);
+      return;
+    }
+    // The connection closed while the log was read.
+    if (room.memberships.get(member.session) !== membership) return;
+
+    const { head } = replay;
+    if (!membership.counted) {
+      membership.counted = true;
+      presence.connect(name, publicUser(member));
+    }
+    reply(member, {
+      type: "joined",
+      room: name,
+      head,
+      recovered: replay.recovered,
+      messages: replay.messages,
+      presence: presence.list(name),
+      ref: frame.ref,
+    });
+    membership.lastSeq = head;
+    const heldBack = membership.heldBack ?? [];
+    membership.heldBack = null;
+    member.rooms.add(name);
+    for (const { message, json } of heldBack) {
+      if (message.seq > membership.lastSeq) {
+        membership.lastSeq = message.seq;
+        member.sendText(json);
+      }
+    }
+  };
+
+  const leave = (member: RoomMember, frame: ClientFrameOf<"leave">) => {
+    removeMembership(frame.room, member);
+    reply(member, { type: "left", room: frame.room, ref: frame.ref });
+    return Promise.resolve();
+  };
+
+  const send = async (member: RoomMember, frame: ClientFrameOf<"send">) => {
+    const { room, text, cid, ref } = frame;
+    if (!isJoined(member, room)) {
+      return replyError(member, "not_joined", `join ${room} before sending to it`, ref);
+    }
+    const length = [...text].length;
+    if (length > config.maxTextChars) {
+      return replyError(
+        member,
+        "too_large",
+        `text is ${length} characters; at most ${config.maxTextChars} are allowed`,
+        ref,
+      );
+    }
+    let result;
+    try {
+      result = await store.commit({ room, user: publicUser(member), text, cid });
+    } catch (error) {
+      onError(error);
+      return replyError(member, "internal", "the message was not stored; send it again", ref);
+    }
+    if (result.created) bus.publish(result.message);
+    reply(member, { type: "ack", ...result.receipt, ref });
+  };
+
+  const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
+    const { room, before, limit, ref } = frame;
+    try {
+      const page = await store.history(room, { before, limit: limit ?? pageSize });
+      reply(member, { type: "history", room, ...page, ref });
+    } catch (error) {
+      onError(error);
+      replyError(member, "internal", "history could not be read; try again", ref);
+    }
+  };
+
+  const typing = (member: RoomMember, frame: ClientFrameOf<"typing">) => {
+    const membership = rooms.get(frame.room)?.memberships.get(member.session);
+    if (!membership || !isJoined(member, frame.room)) {
+      replyError(member, "not_joined", `join ${frame.room} before typing in it`, frame.ref);
+      return Promise.resolve();
+    }
+    const now = clock.now();
+    if (now - membership.lastTypingAt >= typingIntervalMs) {
+      membership.lastTypingAt = now;
+      bus.emit(TYPING_TOPIC, { room: frame.room, user: publicUser(member) });
+    }
+    return Promise.resolve();
+  };
+
+  return {
+    join,
+    leave,
+    send,
+    history,
+    typing,
+
+    async handle(member, frame) {
+      try {
+        switch (frame.type) {
+          case "join":
+            return await join(member, frame);
+          case "leave":
+            return await leave(member, frame);
+          case "send":
+            return await send(member, frame);
+          case "history":
+            return await history(member, frame);
+          case "typing":
+            return await typing(member, frame);
+        }
+      } catch (error) {
+        onError(error);
+        replyError(member, "internal", `${frame.type} failed`, frame.ref);
+      }
+    },
+
+    disconnect(member) {
+      for (const [name, room] of [...rooms]) {
+        if (room.memberships.has(member.session)) removeMembership(name, member);
+      }
+      return Promise.resolve();
+    },
+
+    async listRooms() {
+      const names = new Set([DEFAULT_ROOM, ...await store.rooms()]);
+      return [...names].sort().map((name) => ({ name, members: presence.list(name).length }));
+    },
+
+    async close() {
+      stopTyping();
+      stopPresence();
+      for (const [name, room] of [...rooms]) {
+        for (const { member } of [...room.memberships.values()]) removeMembership(name, member);
+      }
+      await bus.idle();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The Deno KV keys of the room log. Everything the log writes lives under these
+ * three prefixes, so other modules sharing the database never collide with it.
+ *
+ * | key | value | why |
+ * | --- | --- | --- |
+ * | `["room_head", room]` | `number`, the room's newest seq (0: no message yet) | the one key every commit checks, so two commits can never take the same seq; watched for fan-out across instances; listing the prefix lists the rooms |
+ * | `["room_message", room, seq]` | {@linkcode Message} | seqs sort as numbers, so a range read is a history page |
+ * | `["send_cid", userId, cid]` | {@linkcode Receipt}, expiring after 24 h | idempotent sends: a retried cid finds its original receipt |
+ *
+ * @example
+ * ```ts
+ * const kv = await Deno.openKv(":memory:");
+ * await kv.get(roomHeadKey("general")); // { value: null, ... } until the first commit
+ * ```
+ */
+
+/** The key holding a room's newest seq. */
+export function roomHeadKey(room: string): Deno.KvKey {
+  return ["room_head", room];
+}
+
+/** The prefix under which every room's head lives. */
+export const ROOM_HEAD_PREFIX: Deno.KvKey = ["room_head"];
+
+/** The key of one message of a room. */
+export function roomMessageKey(room: string, seq: number): Deno.KvKey {
+  return ["room_message", room, seq];
+}
+
+/** The key recording which message a user's `cid` produced. */
+export function sendCidKey(userId: string, cid: string): Deno.KvKey {
+  return ["send_cid", userId, cid];
+}

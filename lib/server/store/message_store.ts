@@ -1,0 +1,322 @@
+/**
+ * The room log: every message committed to Deno KV with the room's next seq,
+ * exactly once, before anyone sees it.
+ *
+ * A commit is one atomic operation that checks the room head's versionstamp,
+ * writes the message at `head + 1`, moves the head, records the sender's cid
+ * (for 24 h) and prunes the message that fell out of retention. If another
+ * committer (another isolate, another instance, another KV handle) moved the
+ * head first, the check fails and the commit is retried on the new head, so
+ * seqs have no gaps and no duplicates. Commits for one room that arrive while
+ * an operation is in flight are grouped into the next one, which keeps a busy
+ * room from retrying against itself. The key layout is documented in
+ * `keys.ts`.
+ *
+ * @example
+ * ```ts
+ * const kv = await Deno.openKv(":memory:");
+ * const store = createMessageStore(kv, { historyMax: 10_000, clock: createSystemClock() });
+ * const user = { id: "u1", name: "ada" };
+ * const first = await store.commit({ room: "general", user, text: "hi", cid: "c1" });
+ * first.receipt.seq; // 1
+ * const retry = await store.commit({ room: "general", user, text: "hi", cid: "c1" });
+ * retry.created; // false, and retry.receipt equals first.receipt
+ * ```
+ */
+import type { Message, PublicUser } from "../../protocol/mod.ts";
+import type { Clock } from "../../time/clock.ts";
+import { ROOM_HEAD_PREFIX, roomHeadKey, roomMessageKey, sendCidKey } from "./keys.ts";
+
+/** How long a cid is remembered: a retry within this window creates nothing. */
+export const CID_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What a client sends, with the author taken from its session. */
+export interface CommitInput {
+  room: string;
+  user: PublicUser;
+  text: string;
+  cid: string;
+}
+
+/** The fields of an `ack`: where a cid's message landed. */
+export interface Receipt {
+  cid: string;
+  room: string;
+  seq: number;
+  ts: number;
+}
+
+/** A commit's outcome: a new message, or the receipt of the one the cid made before. */
+export type CommitResult =
+  | { created: true; receipt: Receipt; message: Message }
+  | { created: false; receipt: Receipt };
+
+/** One page of a room's history, oldest first. */
+export interface HistoryPage {
+  messages: Message[];
+  /** Whether older messages are still kept. */
+  more: boolean;
+}
+
+/** The answer to "what came after the seq I hold". */
+export interface Replay {
+  /** The room's newest seq when the log was read. */
+  head: number;
+  /** True: `messages` are every message after the seq. False: some are gone; the newest page. */
+  recovered: boolean;
+  messages: Message[];
+}
+
+/** The room log. */
+export interface MessageStore {
+  /** Commits a message, or returns the original receipt if the user's cid was seen in 24 h. */
+  commit(input: CommitInput): Promise<CommitResult>;
+  /** Messages before `before` (default: all), oldest first, at most `limit`. */
+  history(room: string, options: { before?: number; limit: number }): Promise<HistoryPage>;
+  /** Every kept message after `seq`; the newest page if some of them are no longer kept. */
+  since(room: string, seq: number): Promise<Replay>;
+  /** The newest page, for a reader who holds nothing yet (so `recovered` is true). */
+  latest(room: string): Promise<Replay>;
+  /** Kept messages with `after < seq <= through`, oldest first. */
+  range(room: string, after: number, through: number): Promise<Message[]>;
+  /** The room's newest seq; 0 for a room without messages. */
+  head(room: string): Promise<number>;
+  /** Makes a room exist (listed by {@linkcode MessageStore.rooms}) without a message. */
+  ensureRoom(room: string): Promise<void>;
+  /** The names of every room that exists, sorted. */
+  rooms(): Promise<string[]>;
+}
+
+/** Options of {@linkcode createMessageStore}. */
+export interface MessageStoreOptions {
+  /** Messages kept per room (`ROOM_HISTORY_MAX`); older ones are pruned. */
+  historyMax: number;
+  /** Stamps `ts` and judges whether a cid is still within its 24 h. */
+  clock: Clock;
+  /** Size of the newest page when a replay cannot be complete. Default 50. */
+  pageSize?: number;
+  /** Most commits grouped into one atomic operation. Default 32. */
+  maxBatch?: number;
+  /** Attempts before a contended commit gives up with an error. Default 100. */
+  maxAttempts?: number;
+}
+
+interface PendingCommit {
+  input: CommitInput;
+  resolve(result: CommitResult): void;
+  reject(error: unknown): void;
+}
+
+// Deno KV refuses atomic operations above 800 KiB of mutations; stay well below.
+const MAX_BATCH_BYTES = 400 * 1024;
+// `getMany` reads at most 10 keys at a time.
+const GET_MANY_LIMIT = 10;
+
+function isLockedError(error: unknown): boolean {
+  return error instanceof Error && /database is locked/i.test(error.message);
+}
+
+/** Creates a {@linkcode MessageStore} over `kv`. */
+export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): MessageStore {
+  const { historyMax, clock } = options;
+  const pageSize = options.pageSize ?? 50;
+  const maxBatch = options.maxBatch ?? 32;
+  const maxAttempts = options.maxAttempts ?? 100;
+  const queues = new Map<string, PendingCommit[]>();
+
+  const readMany = async <T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> => {
+    const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+    for (let start = 0; start < keys.length; start += GET_MANY_LIMIT) {
+      chunks.push(kv.getMany<T[]>(keys.slice(start, start + GET_MANY_LIMIT)));
+    }
+    return (await Promise.all(chunks)).flat();
+  };
+
+  const readHead = async (room: string): Promise<number> =>
+    (await kv.get<number>(roomHeadKey(room))).value ?? 0;
+
+  /** Kept messages with `after < seq < before`: newest `limit` of them if `limit` is given. */
+  const readRange = async (
+    room: string,
+    after: number,
+    before: number,
+    limit?: number,
+  ): Promise<Message[]> => {
+    if (before <= after + 1) return [];
+    const entries = kv.list<Message>(
+      { start: roomMessageKey(room, after + 1), end: roomMessageKey(room, before) },
+      limit === undefined ? {} : { limit, reverse: true },
+    );
+    const messages: Message[] = [];
+    for await (const entry of entries) messages.push(entry.value);
+    return limit === undefined ? messages : messages.reverse();
+  };
+
+  /** The seq below which nothing is served, even if an older key is still stored. */
+  const retentionFloor = (head: number) => Math.max(0, head - historyMax);
+
+  const readNewest = (room: string, head: number) =>
+    readRange(room, retentionFloor(head), head + 1, pageSize);
+
+  const isFresh = (receipt: Receipt | null): receipt is Receipt =>
+    receipt !== null && clock.now() - receipt.ts < CID_TTL_MS;
+
+  /** One atomic attempt for `batch`; null when another committer moved the head first. */
+  const tryCommit = async (
+    room: string,
+    batch: PendingCommit[],
+  ): Promise<CommitResult[] | null> => {
+    const [headEntry, ...cidEntries] = await readMany<unknown>([
+      roomHeadKey(room),
+      ...batch.map(({ input }) => sendCidKey(input.user.id, input.cid)),
+    ]);
+    let seq = (headEntry.value as number | null) ?? 0;
+    const operation = kv.atomic().check(headEntry);
+    const byCid = new Map<string, CommitResult>();
+    const results = batch.map(({ input }, index): CommitResult => {
+      const cidKey = sendCidKey(input.user.id, input.cid);
+      const earlier = cidEntries[index].value as Receipt | null;
+      if (isFresh(earlier)) return { created: false, receipt: earlier };
+      const sameBatch = byCid.get(JSON.stringify(cidKey));
+      if (sameBatch) return { created: false, receipt: sameBatch.receipt };
+
+      seq += 1;
+      const ts = clock.now();
+      const message: Message = {
+        room,
+        seq,
+        id: crypto.randomUUID(),
+        cid: input.cid,
+        user: { id: input.user.id, name: input.user.name },
+        text: input.text,
+        ts,
+      };
+      const receipt: Receipt = { cid: input.cid, room, seq, ts };
+      operation
+        .check(cidEntries[index])
+        .set(roomMessageKey(room, seq), message)
+        .set(cidKey, receipt, { expireIn: CID_TTL_MS });
+      if (seq > historyMax) operation.delete(roomMessageKey(room, seq - historyMax));
+      const result: CommitResult = { created: true, receipt, message };
+      byCid.set(JSON.stringify(cidKey), result);
+      return result;
+    });
+    if (byCid.size === 0) return results;
+    operation.set(roomHeadKey(room), seq);
+    try {
+      const { ok } = await operation.commit();
+      return ok ? results : null;
+    } catch (error) {
+      // Another handle on the same file (`deno serve --parallel`) holds SQLite's
+      // write lock: as much a lost race as a failed check.
+      if (isLockedError(error)) return null;
+      throw error;
+    }
+  };
+
+  const commitBatch = async (room: string, batch: PendingCommit[]): Promise<CommitResult[]> => {
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const results = await tryCommit(room, batch);
+      if (results) return results;
+    }
+    throw new Error(`commit to room "${room}" kept conflicting (${maxAttempts} attempts)`);
+  };
+
+  const takeBatch = (queue: PendingCommit[]): PendingCommit[] => {
+    let bytes = 0;
+    let count = 0;
+    while (count < queue.length && count < maxBatch) {
+      // A string costs at most 2 bytes per UTF-16 unit in KV's serialization.
+      bytes += queue[count].input.text.length * 2 + 512;
+      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+      count++;
+    }
+    return queue.splice(0, count);
+  };
+
+  const settle = (batch: PendingCommit[], results: CommitResult[]) =>
+    batch.forEach((pending, index) => pending.resolve(results[index]));
+
+  const drain = async (room: string, queue: PendingCommit[]) => {
+    while (queue.length > 0) {
+      const batch = takeBatch(queue);
+      try {
+        settle(batch, await commitBatch(room, batch));
+      } catch (error) {
+        if (batch.length === 1) {
+          batch[0].reject(error);
+          continue;
+        }
+        // One bad input (say, a value KV refuses) must not fail its neighbours.
+        for (const pending of batch) {
+          try {
+            settle([pending], await commitBatch(room, [pending]));
+          } catch (single) {
+            pending.reject(single);
+          }
+        }
+      }
+    }
+    queues.delete(room);
+  };
+
+  return {
+    commit(input) {
+      return new Promise<CommitResult>((resolve, reject) => {
+        const queue = queues.get(input.room);
+        if (queue) {
+          queue.push({ input, resolve, reject });
+          return;
+        }
+        const fresh = [{ input, resolve, reject }];
+        queues.set(input.room, fresh);
+        drain(input.room, fresh);
+      });
+    },
+
+    async history(room, { before, limit }) {
+      const head = await readHead(room);
+      const floor = retentionFloor(head);
+      const end = Math.min(before ?? head + 1, head + 1);
+      const page = await readRange(room, floor, end, limit + 1);
+      const more = page.length > limit;
+      return { messages: more ? page.slice(1) : page, more };
+    },
+
+    async since(room, seq) {
+      const head = await readHead(room);
+      if (seq > head || seq < retentionFloor(head)) {
+        return { head, recovered: false, messages: await readNewest(room, head) };
+      }
+      return { head, recovered: true, messages: await readRange(room, seq, head + 1) };
+    },
+
+    async latest(room) {
+      const head = await readHead(room);
+      return { head, recovered: true, messages: await readNewest(room, head) };
+    },
+
+    async range(room, after, through) {
+      const head = await readHead(room);
+      const from = Math.max(after, retentionFloor(head));
+      return await readRange(room, from, Math.min(through, head) + 1);
+    },
+
+    head: readHead,
+
+    async ensureRoom(room) {
+      await kv.atomic()
+        .check({ key: roomHeadKey(room), versionstamp: null })
+        .set(roomHeadKey(room), 0)
+        .commit();
+    },
+
+    async rooms() {
+      const names: string[] = [];
+      for await (const entry of kv.list({ prefix: ROOM_HEAD_PREFIX })) {
+        names.push(String(entry.key[1]));
+      }
+      return names.sort();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Composes Switchboard: configuration → KV → services → the app with its
+ * middleware, WebSocket endpoint and file routes. `main.ts` serves it; tests
+ * and benchmarks create as many instances as they need in one process.
+ *
+ * @example
+ * ```ts
+ * const switchboard = await createSwitchboard({ env: { KV_PATH: ":memory:" } });
+ * Deno.serve({ port: 0 }, switchboard.handler);
+ * ```
+ */
+import { App } from "./lib/framework/app.ts";
+import { loadConfig } from "./lib/server/config.ts";
+import { createServices, type Services } from "./lib/server/services.ts";
+import type { Clock } from "./lib/time/clock.ts";
+import type { Random } from "./lib/time/random.ts";
+import manifest from "./manifest.gen.ts";
+import type { State } from "./utils.ts";
+
+/** Options of {@linkcode createSwitchboard}. */
+export interface SwitchboardOptions {
+  /** Environment variables (see README); defaults to the process environment. */
+  env?: Record<string, string | undefined>;
+  /** A KV database to use instead of opening `KV_PATH` (it is then not closed by `close`). */
+  kv?: Deno.Kv;
+  clock?: Clock;
+  random?: Random;
+  /** Development mode: pages reload when the build changes. */
+  dev?: boolean;
+}
+
+/** A running Switchboard instance. */
+export interface Switchboard {
+  app: App<State>;
+  services: Services;
+  handler: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+  /** Stops timers and sockets, and closes the KV database it opened. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the KV database: Deno Deploy's own when deployed (no path), otherwise
+ * the file at `KV_PATH` (its folder is created) or `:memory:`.
+ */
+export async function openKv(
+  kvPath: string,
+  env: Record<string, string | undefined>,
+): Promise<Deno.Kv> {
+  if (env.DENO_DEPLOYMENT_ID) return await Deno.openKv();
+  if (kvPath !== ":memory:") {
+    const folder = kvPath.includes("/") ? kvPath.slice(0, kvPath.lastIndexOf("/")) : "";
+    if (folder) await Deno.mkdir(folder, { recursive: true });
+  }
+  return await Deno.openKv(kvPath);
+}
+
+/** Creates a Switchboard instance. */
+export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
+  const env = options.env ?? Deno.env.toObject();
+  const config = loadConfig(env);
+  const kv = options.kv ?? await openKv(config.kvPath, env);
+  const services = await createServices(config, {
+    kv,
+    clock: options.clock,
+    random: options.random,
+  });
+  const app = new App<State>({ root: new URL("./", import.meta.url), dev: options.dev })
+    .use((ctx) => {
+      ctx.state.services = services;
+      return ctx.next();
+    })
+    .ws("/api/ws", services.socketRoute)
+    .fsRoutes(manifest);
+  return {
+    app,
+    services,
+    handler: app.handler(),
+    async close() {
+      await services.close();
+      if (!options.kv) kv.close();
+    },
+  };
+}

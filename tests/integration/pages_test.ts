@@ -1,0 +1,38 @@
+import { equal, match, ok } from "node:assert/strict";
+import { startTestServer } from "../_helpers/server.ts";
+
+Deno.test("the real app serves pages, health and static files", async () => {
+  await using server = await startTestServer();
+
+  const home = await fetch(`${server.origin}/`);
+  equal(home.status, 200);
+  equal(home.headers.get("content-type"), "text/html; charset=utf-8");
+  const html = await home.text();
+  match(html, /<title>Switchboard<\/title>/);
+  match(html, /data-island="ConnectionBadge"/);
+  match(html, /import island0 from "\/_build\/ConnectionBadge-[0-9a-f]{12}\.js"/);
+
+  const bundlePath = html.match(/\/_build\/ConnectionBadge-[0-9a-f]{12}\.js/)![0];
+  const bundle = await fetch(server.origin + bundlePath);
+  equal(bundle.status, 200);
+  equal(bundle.headers.get("cache-control"), "public, max-age=31536000, immutable");
+  await bundle.body?.cancel();
+
+  const health = await fetch(`${server.origin}/healthz`);
+  equal(await health.text(), "ok");
+
+  const css = await fetch(`${server.origin}/styles.css`);
+  equal(css.headers.get("content-type"), "text/css; charset=utf-8");
+  ok((await css.text()).includes("prefers-color-scheme"));
+
+  const missing = await fetch(`${server.origin}/no-such-page`);
+  equal(missing.status, 404);
+  match(await missing.text(), /Not found/);
+});
+
+Deno.test("GET /api/config reports the protocol", async () => {
+  await using server = await startTestServer();
+  const config = await (await fetch(`${server.origin}/api/config`)).json();
+  equal(config.protocol, "switchboard.v1");
+  equal(config.versions[0], 1);
+});

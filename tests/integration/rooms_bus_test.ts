@@ -1,0 +1,142 @@
+import { deepEqual, equal } from "node:assert/strict";
+import type { Message } from "../../lib/protocol/mod.ts";
+import { type Bus, createBus } from "../../lib/server/bus/mod.ts";
+import { createMessageStore, type MessageStore } from "../../lib/server/store/mod.ts";
+import { createSystemClock } from "../../lib/time/clock.ts";
+
+const ada = { id: "u-ada", name: "ada" };
+
+function storeOf(kv: Deno.Kv) {
+  return createMessageStore(kv, { historyMax: 1_000, clock: createSystemClock() });
+}
+
+/** Collects a room's deliveries on a bus; `reached(n)` resolves once n arrived. */
+function collect(bus: Bus, room: string) {
+  const seqs: number[] = [];
+  const frames: string[] = [];
+  let waiter: { count: number; resolve(): void } | undefined;
+  const unsubscribe = bus.subscribe(room, (message: Message, json: string) => {
+    seqs.push(message.seq);
+    frames.push(json);
+    if (waiter && seqs.length >= waiter.count) waiter.resolve();
+  });
+  const reached = (count: number) =>
+    new Promise<void>((resolve) => {
+      if (seqs.length >= count) resolve();
+      else waiter = { count, resolve };
+    });
+  return { seqs, frames, reached, unsubscribe };
+}
+
+async function commitAndPublish(store: MessageStore, bus: Bus, count: number, prefix: string) {
+  await Promise.all(Array.from({ length: count }, async (_, index) => {
+    const result = await store.commit({
+      room: "general",
+      user: ada,
+      text: `${prefix} ${index}`,
+      cid: `${prefix}-${index}`,
+    });
+    if (result.created) bus.publish(result.message);
+  }));
+}
+
+function range(from: number, through: number) {
+  return Array.from({ length: through - from + 1 }, (_, index) => from + index);
+}
+
+Deno.test("two buses on one channel namespace deliver each seq once, in order", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = storeOf(kv);
+  const namespace = `bus-test-${crypto.randomUUID()}`;
+  const [left, right] = [
+    createBus({ namespace, log: store }),
+    createBus({ namespace, log: store }),
+  ];
+  try {
+    const here = collect(left, "general");
+    const there = collect(right, "general");
+    await Promise.all([left.idle(), right.idle()]);
+    // Both isolates commit: each hears its own directly and the other's over the channel.
+    await Promise.all([
+      commitAndPublish(store, left, 25, "left"),
+      commitAndPublish(store, right, 25, "right"),
+    ]);
+    await Promise.all([here.reached(50), there.reached(50)]);
+    await Promise.all([left.idle(), right.idle()]);
+    deepEqual(here.seqs, range(1, 50));
+    deepEqual(there.seqs, range(1, 50));
+    const first = JSON.parse(here.frames[0]);
+    equal(first.type, "message");
+    equal(first.seq, 1);
+    here.unsubscribe();
+    there.unsubscribe();
+  } finally {
+    await Promise.all([left.close(), right.close()]);
+    kv.close();
+  }
+});
+
+Deno.test("instances sharing only the KV file hear each other through the watch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rooms_bus_" });
+  const [kvA, kvB] = [await Deno.openKv(`${dir}/kv`), await Deno.openKv(`${dir}/kv`)];
+  const [storeA, storeB] = [storeOf(kvA), storeOf(kvB)];
+  // Different namespaces: no BroadcastChannel path between them.
+  const busA = createBus({ namespace: `a-${crypto.randomUUID()}`, log: storeA, kv: kvA });
+  const busB = createBus({ namespace: `b-${crypto.randomUUID()}`, log: storeB, kv: kvB });
+  try {
+    const onA = collect(busA, "general");
+    const onB = collect(busB, "general");
+    await Promise.all([busA.idle(), busB.idle()]);
+    // Only A commits, so B can learn of the messages from nowhere but the watch.
+    await commitAndPublish(storeA, busA, 40, "a");
+    await Promise.all([onA.reached(40), onB.reached(40)]);
+    await commitAndPublish(storeB, busB, 10, "b");
+    await Promise.all([onA.reached(50), onB.reached(50)]);
+    await Promise.all([busA.idle(), busB.idle()]);
+    deepEqual(onA.seqs, range(1, 50));
+    deepEqual(onB.seqs, range(1, 50));
+  } finally {
+    await Promise.all([busA.close(), busB.close()]);
+    kvA.close();
+    kvB.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("events reach every bus of the namespace, this one included, and no other", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = storeOf(kv);
+  const [one, two] = [`one-${crypto.randomUUID()}`, `two-${crypto.randomUUID()}`];
+  const sender = createBus({ namespace: one, log: store });
+  const sibling = createBus({ namespace: one, log: store });
+  const stranger = createBus({ namespace: two, log: store });
+  const strangersSibling = createBus({ namespace: two, log: store });
+  const heardBy = (bus: Bus) => {
+    const heard: unknown[] = [];
+    const first = new Promise<void>((resolve) =>
+      bus.on("typing", (data) => {
+        heard.push(data);
+        resolve();
+      })
+    );
+    return { heard, first };
+  };
+  try {
+    const [bySender, bySibling, byStranger] = [
+      heardBy(sender),
+      heardBy(sibling),
+      heardBy(stranger),
+    ];
+    sender.emit("typing", { room: "general", user: ada });
+    await bySibling.first;
+    // Sent after the first event was delivered: if namespaces leaked, it would arrive first.
+    strangersSibling.emit("typing", { room: "elsewhere" });
+    await byStranger.first;
+    deepEqual(bySender.heard, [{ room: "general", user: ada }]);
+    deepEqual(bySibling.heard, [{ room: "general", user: ada }]);
+    deepEqual(byStranger.heard, [{ room: "elsewhere" }]);
+  } finally {
+    await Promise.all([sender, sibling, stranger, strangersSibling].map((bus) => bus.close()));
+    kv.close();
+  }
+});

@@ -1,0 +1,267 @@
+/**
+ * Rooms and the outbox through the real client: optimistic sends, acks, resend
+ * order after reconnects and reloads, gap detection, resume with `since`.
+ */
+import assert from "node:assert/strict";
+import { createMemoryOutboxStore, type OutboxStore } from "../../lib/client/outbox_store.ts";
+import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
+import type { Message } from "../../lib/protocol/mod.ts";
+
+const ada = { id: "u-ada", name: "ada" };
+const bob = { id: "u-bob", name: "bob" };
+
+function message(seq: number, user = bob, cid = `c${seq}`, text = `#${seq}`): Message {
+  return { room: "general", seq, id: `m${seq}`, cid, user, text, ts: seq };
+}
+
+function joined(socket: FakeSocket, head: number, messages: Message[] = [], recovered = false) {
+  socket.receive({ type: "joined", room: "general", head, recovered, messages, presence: [ada] });
+}
+
+const view = (h: ReturnType<typeof createClientHarness>) =>
+  h.client.room("general")!.messages.value.map((m) => `${m.text}:${m.status}:${m.seq}`);
+
+Deno.test("a send shows pending, goes out after joined, then shows sent exactly once", async () => {
+  const h = createClientHarness();
+  const { client } = h;
+  client.join("general");
+  const entry = client.send("general", "hello");
+  assert.deepEqual(view(h), ["hello:pending:null"]);
+  assert.equal(client.outboxSize.value, 1);
+
+  client.connect();
+  const socket = await h.openSocket();
+  assert.deepEqual(socket.sentOfType("join"), [{ type: "join", room: "general" }]);
+  assert.deepEqual(socket.sentOfType("send"), [], "not before joined");
+  joined(socket, 2, [message(1), message(2)]);
+  assert.deepEqual(socket.sentOfType("send"), [
+    { type: "send", room: "general", text: "hello", cid: entry.cid, ref: entry.cid },
+  ]);
+  socket.receive({ type: "ack", cid: entry.cid, room: "general", seq: 3, ts: 30 });
+  assert.equal(client.outboxSize.value, 0);
+  assert.deepEqual(view(h), ["#1:sent:1", "#2:sent:2", "hello:sent:3"]);
+  socket.receive({ type: "message", ...message(3, ada, entry.cid, "hello") });
+  assert.deepEqual(view(h), ["#1:sent:1", "#2:sent:2", "hello:sent:3"]);
+  assert.equal(client.room("general")!.messages.value[2].own, true);
+  client.dispose();
+});
+
+Deno.test("the broadcast of an own message settles the outbox even if the ack is lost", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket();
+  joined(socket, 0);
+  const entry = h.client.send("general", "hi");
+  socket.receive({ type: "message", ...message(1, ada, entry.cid, "hi") });
+  assert.equal(h.client.outboxSize.value, 0);
+  assert.deepEqual(view(h), ["hi:sent:1"]);
+  h.client.dispose();
+});
+
+Deno.test("after a reconnect, rejoin with since and resend unacked sends in order", async () => {
+  const h = createClientHarness({ backoff: "immediate" });
+  const { client } = h;
+  client.join("general");
+  client.connect();
+  const first = await h.openSocket();
+  joined(first, 4, [message(3), message(4)]);
+  const cids = ["one", "two", "three"].map((text) => client.send("general", text).cid);
+  first.receive({ type: "ack", cid: cids[0], room: "general", seq: 5, ts: 5 });
+  first.serverClose(1006);
+
+  h.clock.advance(0);
+  const second = await h.openSocket();
+  assert.deepEqual(second.sentOfType("join"), [{ type: "join", room: "general", since: 5 }]);
+  joined(second, 6, [message(6)], true);
+  assert.deepEqual(second.sentOfType("send").map((f) => f.cid), [cids[1], cids[2]]);
+  second.receive({ type: "ack", cid: cids[1], room: "general", seq: 7, ts: 7 });
+  second.receive({ type: "ack", cid: cids[2], room: "general", seq: 8, ts: 8 });
+  assert.deepEqual(view(h), [
+    "#3:sent:3",
+    "#4:sent:4",
+    "one:sent:5",
+    "#6:sent:6",
+    "two:sent:7",
+    "three:sent:8",
+  ]);
+  client.dispose();
+});
+
+Deno.test("after a reload, the stored outbox joins its rooms and resends in order", async () => {
+  const memory = createMemoryOutboxStore();
+  const { promise: bothStored, resolve } = Promise.withResolvers<void>();
+  let puts = 0;
+  const store: OutboxStore = {
+    ...memory,
+    put: (entry) => memory.put(entry).then(() => void (++puts === 2 && resolve())),
+  };
+  const before = createClientHarness({ outboxStore: store });
+  before.client.join("general");
+  before.client.send("general", "first");
+  before.client.send("general", "second");
+  before.client.dispose(); // the page goes away before ever connecting
+  await bothStored;
+
+  const after = createClientHarness({ outboxStore: store });
+  after.client.connect();
+  const socket = await after.openSocket();
+  assert.deepEqual(after.client.rooms.value, ["general"]);
+  assert.deepEqual(socket.sentOfType("join"), [{ type: "join", room: "general" }]);
+  joined(socket, 0);
+  assert.deepEqual(socket.sentOfType("send").map((f) => f.text), ["first", "second"]);
+  assert.deepEqual(view(after), ["first:pending:null", "second:pending:null"]);
+  after.client.dispose();
+});
+
+Deno.test("a send fails after bounded tries and can be retried", async () => {
+  const h = createClientHarness({ backoff: "immediate", maxSendTries: 2 });
+  h.client.join("general");
+  h.client.connect();
+  for (let connection = 1; connection <= 3; connection++) {
+    const socket = await h.openSocket();
+    joined(socket, 0);
+    if (connection === 1) h.client.send("general", "unlucky");
+    socket.serverClose(1006);
+    h.clock.advance(0);
+  }
+  const [entry] = h.client.outbox.value;
+  assert.equal(entry.status, "failed");
+  assert.equal(entry.tries, 2);
+  assert.deepEqual(view(h), ["unlucky:failed:null"]);
+
+  const socket = await h.openSocket();
+  joined(socket, 0);
+  assert.deepEqual(socket.sentOfType("send"), []);
+  h.client.retry(entry.cid);
+  assert.deepEqual(socket.sentOfType("send").map((f) => f.cid), [entry.cid]);
+  assert.deepEqual(view(h), ["unlucky:pending:null"]);
+  h.client.dispose();
+});
+
+Deno.test("error replies: unrecoverable fails the send, rate_limited resends later", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket();
+  joined(socket, 0);
+  const big = h.client.send("general", "too big");
+  const fast = h.client.send("general", "too fast");
+  socket.receive({
+    type: "error",
+    code: "too_large",
+    message: "frame too large",
+    recoverable: false,
+    ref: big.cid,
+  });
+  socket.receive({
+    type: "error",
+    code: "rate_limited",
+    message: "slow down",
+    recoverable: true,
+    retry_after_ms: 800,
+    ref: fast.cid,
+  });
+  assert.equal(h.client.outbox.value[0].status, "failed");
+  assert.equal(h.client.outbox.value[0].error, "frame too large");
+  assert.equal(socket.sentOfType("send").length, 2);
+  h.clock.advance(800);
+  assert.deepEqual(socket.sentOfType("send").map((f) => f.text), [
+    "too big",
+    "too fast",
+    "too fast",
+  ]);
+  h.client.dispose();
+});
+
+Deno.test("a seq gap while connected asks history for exactly the gap", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket();
+  joined(socket, 3, [message(1), message(2), message(3)]);
+  socket.receive({ type: "message", ...message(6) });
+  socket.receive({ type: "message", ...message(7) });
+  assert.deepEqual(socket.sentOfType("history"), [
+    { type: "history", room: "general", before: 6, limit: 2, ref: "gap:general" },
+  ], "one request for the gap, not one per message");
+  socket.receive({
+    type: "history",
+    room: "general",
+    messages: [message(4), message(5)],
+    more: true,
+    ref: "gap:general",
+  });
+  assert.deepEqual(h.client.room("general")!.messages.value.map((m) => m.seq), [
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+  ]);
+  assert.equal(socket.sentOfType("history").length, 1);
+  h.client.dispose();
+});
+
+Deno.test("loadOlder asks for the page before the oldest message", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket();
+  joined(socket, 60, [message(59), message(60)]);
+  const room = h.client.room("general")!;
+  assert.equal(room.hasOlder.value, true);
+  h.client.loadOlder("general");
+  h.client.loadOlder("general"); // already loading: ignored
+  assert.equal(room.loadingOlder.value, true);
+  assert.deepEqual(socket.sentOfType("history"), [
+    { type: "history", room: "general", before: 59, limit: 50, ref: "older:general" },
+  ]);
+  socket.receive({
+    type: "history",
+    room: "general",
+    messages: [message(58)],
+    more: false,
+    ref: "older:general",
+  });
+  assert.equal(room.loadingOlder.value, false);
+  assert.equal(room.hasOlder.value, false);
+  assert.deepEqual(room.messages.value.map((m) => m.seq), [58, 59, 60]);
+  h.client.dispose();
+});
+
+Deno.test("presence and typing reach the room's signals; typing is throttled", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket();
+  joined(socket, 0);
+  socket.receive({ type: "presence", room: "general", joins: [bob], leaves: [] });
+  socket.receive({ type: "typing", room: "general", user: bob });
+  const room = h.client.room("general")!;
+  assert.deepEqual(room.presence.value, [ada, bob]);
+  assert.deepEqual(room.typing.value, [bob]);
+  h.client.typing("general");
+  h.client.typing("general");
+  h.clock.advance(3_000);
+  h.client.typing("general");
+  assert.equal(socket.sentOfType("typing").length, 2);
+  h.client.dispose();
+});
+
+Deno.test("bad input throws a clear error and changes nothing", () => {
+  const h = createClientHarness();
+  assert.throws(() => h.client.join("Not A Room"), /bad room name/);
+  assert.throws(() => h.client.send("general", "hi"), /join "general" before sending/);
+  h.client.join("general");
+  assert.throws(() => h.client.send("general", "   "), /needs some text/);
+  assert.throws(() => h.client.send("general", "x".repeat(4_001)), /at most 4000/);
+  assert.equal(h.client.outboxSize.value, 0);
+  assert.deepEqual(h.client.rooms.value, ["general"]);
+  h.client.leave("general");
+  assert.deepEqual(h.client.rooms.value, []);
+  assert.equal(h.client.room("general"), undefined);
+  h.client.dispose();
+});

@@ -1,0 +1,65 @@
+import { deepEqual, equal, throws } from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../lib/server/config.ts";
+
+Deno.test("loadConfig: defaults follow the contract", () => {
+  const config = loadConfig({});
+  equal(config.port, 8000);
+  equal(config.kvPath, "./data/switchboard.kv");
+  deepEqual(config.jwtSecrets, []);
+  equal(config.accessTokenTtlS, 900);
+  deepEqual(config.allowedOrigins, []);
+  equal(config.heartbeatMs, 25_000);
+  equal(config.maxFrameBytes, 65_536);
+  equal(config.maxTextChars, 4000);
+  equal(config.rateBurst, 20);
+  equal(config.ratePerSecond, 5);
+  equal(config.maxConnectionsPerUser, 5);
+  equal(config.maxConnectionsPerAddress, 50);
+  equal(config.roomHistoryMax, 10_000);
+  deepEqual(config.adminUsers, []);
+  equal(config.metricsToken, undefined);
+  equal(config.slowConsumerBytes, 1024 * 1024);
+});
+
+Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => {
+  const config = loadConfig({
+    PORT: "9000",
+    HEARTBEAT_MS: "",
+    RATE_PER_SECOND: "2.5",
+    JWT_SECRETS: " first-secret , second-secret ,",
+    ALLOWED_ORIGINS: "https://chat.example.com,http://localhost:8000",
+    ADMIN_USERS: "ada",
+    METRICS_TOKEN: "m",
+    KV_PATH: ":memory:",
+  });
+  equal(config.port, 9000);
+  equal(config.heartbeatMs, 25_000);
+  equal(config.ratePerSecond, 2.5);
+  deepEqual(config.jwtSecrets, ["first-secret", "second-secret"]);
+  deepEqual(config.allowedOrigins, ["https://chat.example.com", "http://localhost:8000"]);
+  deepEqual(config.adminUsers, ["ada"]);
+  equal(config.metricsToken, "m");
+  equal(config.kvPath, ":memory:");
+});
+
+Deno.test("loadConfig: a bad value throws ConfigError naming the variable and the problem", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ HEARTBEAT_MS: "soon" }, /HEARTBEAT_MS="soon" must be a whole number/],
+    [{ HEARTBEAT_MS: "-5" }, /HEARTBEAT_MS="-5" must be a whole number/],
+    [{ MAX_FRAME_BYTES: "10" }, /MAX_FRAME_BYTES="10" must be at least 256/],
+    [{ PORT: "70000" }, /PORT="70000" must be at most 65535/],
+    [{ RATE_PER_SECOND: "fast" }, /RATE_PER_SECOND="fast" must be a number/],
+    [{ ALLOWED_ORIGINS: "https://a.example/path" }, /ALLOWED_ORIGINS=.* must be origins/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of debug, info, warn, error/],
+  ];
+  for (const [env, message] of cases) {
+    throws(() => loadConfig(env), (error: Error) => {
+      equal(error instanceof ConfigError, true);
+      return message.test(error.message);
+    });
+  }
+  throws(
+    () => loadConfig({ RATE_BURST: "x", MAX_CONNECTIONS_PER_USER: "0" }),
+    /RATE_BURST=.*; MAX_CONNECTIONS_PER_USER="0" must be at least 1/,
+  );
+});
