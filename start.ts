@@ -1,0 +1,40 @@
+/**
+ * `deno task start`: checks the configuration (a bad value stops here with a
+ * clear message), builds if the build is missing or stale, then serves
+ * `main.ts` on `PORT` (default 8000) with one isolate per core.
+ *
+ * @example
+ * ```sh
+ * PORT=8080 deno task start
+ * ```
+ */
+import { build, isBuildStale } from "./lib/framework/build.ts";
+import { ConfigError, loadConfig } from "./lib/server/config.ts";
+
+const root = new URL("./", import.meta.url);
+
+let port: number;
+try {
+  port = loadConfig(Deno.env.toObject()).port;
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`switchboard: ${error.message}`);
+  Deno.exit(1);
+}
+
+if (await isBuildStale(root)) {
+  const manifest = await build(root);
+  console.log(`switchboard: built ${manifest.build_id}`);
+}
+
+const server = new Deno.Command(Deno.execPath(), {
+  args: ["serve", "--parallel", "-A", "--port", String(port), new URL("main.ts", root).pathname],
+  cwd: root.pathname,
+  stdin: "null",
+}).spawn();
+
+// Pass stop signals on so every isolate drains before the process exits.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, () => server.kill(signal));
+}
+Deno.exit((await server.status).code);
