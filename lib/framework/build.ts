@@ -12,14 +12,9 @@
 import { type BuildManifest, MANIFEST_FILE } from "./build_output.ts";
 import { generateManifest, listIslands } from "./manifest.ts";
 import { islandNameFromPath } from "./islands.ts";
+import { listFiles, sha256Hex } from "./files.ts";
 
 const RUNTIME_ENTRY = "runtime";
-
-async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** What the browser bundles and `manifest.gen.ts` are made from. */
 const SOURCE_FOLDERS = [
@@ -39,22 +34,11 @@ const SOURCE_FILES = ["deno.json", "deno.lock"];
  */
 export async function hashSources(root: URL): Promise<string> {
   const parts: string[] = [];
-  const visit = async (relative: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(new URL(relative, root)));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
-      throw error;
+  for (const folder of SOURCE_FOLDERS) {
+    for (const path of await listFiles(root, `./${folder}`)) {
+      parts.push(path, await sha256Hex(await Deno.readFile(new URL(path, root))));
     }
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const child = `${relative}/${entry.name}`;
-      if (entry.isDirectory) await visit(child);
-      else parts.push(child, await sha256Hex(await Deno.readFile(new URL(child, root))));
-    }
-  };
-  for (const folder of SOURCE_FOLDERS) await visit(folder);
+  }
   for (const file of SOURCE_FILES) {
     try {
       parts.push(file, await sha256Hex(await Deno.readFile(new URL(file, root))));

@@ -10,26 +10,13 @@
  * ```
  */
 
+import { listFiles } from "./files.ts";
+
 const MODULE_FILE = /\.(tsx?|jsx?)$/;
 
 async function listModules(root: URL, folder: string): Promise<string[]> {
-  const found: string[] = [];
-  const visit = async (relative: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(new URL(relative, root)));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
-      throw error;
-    }
-    for (const entry of entries) {
-      const child = `${relative}/${entry.name}`;
-      if (entry.isDirectory) await visit(child);
-      else if (MODULE_FILE.test(entry.name) && !entry.name.includes("_test.")) found.push(child);
-    }
-  };
-  await visit(folder);
-  return found.sort();
+  const files = await listFiles(root, folder);
+  return files.filter((path) => MODULE_FILE.test(path) && !path.includes("_test."));
 }
 
 /** Lists `./islands/*.tsx` files, the island entry points of the build. */

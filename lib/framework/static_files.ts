@@ -10,6 +10,8 @@
  * ```
  */
 
+import { listFiles, sha256Hex } from "./files.ts";
+
 const CONTENT_TYPES: Record<string, string> = {
   css: "text/css; charset=utf-8",
   html: "text/html; charset=utf-8",
@@ -31,7 +33,7 @@ export function contentTypeFor(fileName: string): string {
 }
 
 interface StaticFile {
-  path: string;
+  path: URL;
   etag: string;
   contentType: string;
 }
@@ -52,22 +54,8 @@ export interface StaticFiles {
   has(pathname: string): boolean;
 }
 
-async function* walk(dir: string, relative = ""): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir + relative)) {
-    const child = `${relative}/${entry.name}`;
-    if (entry.isDirectory) yield* walk(dir, child);
-    else if (entry.isFile) yield child;
-  }
-}
-
-async function etagOf(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  const hex = Array.from(
-    new Uint8Array(digest).slice(0, 10),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
-  return `"${hex}"`;
+async function etagOf(path: URL): Promise<string> {
+  return `"${(await sha256Hex(await Deno.readFile(path))).slice(0, 20)}"`;
 }
 
 /** Whether a request path tries to climb out of its folder or smuggle bytes. */
@@ -82,26 +70,21 @@ export function isUnsafePath(pathname: string): boolean {
     decoded.split("/").some((segment) => segment === "..");
 }
 
-/** Indexes `dir` (a path or file URL). A missing folder serves nothing. */
+/** Indexes the folder at `dir`. A missing folder serves nothing. */
 export async function createStaticFiles(
-  dir: string | URL,
+  dir: URL,
   options: StaticFilesOptions = {},
 ): Promise<StaticFiles> {
-  const root = (dir instanceof URL ? dir.pathname : dir).replace(/\/$/, "");
   const prefix = (options.prefix ?? "").replace(/\/$/, "");
   const cacheControl = options.cacheControl ?? "public, max-age=0, must-revalidate";
   const index = new Map<string, StaticFile>();
-  try {
-    for await (const relative of walk(root)) {
-      const path = root + relative;
-      index.set(prefix + relative, {
-        path,
-        etag: await etagOf(path),
-        contentType: contentTypeFor(relative),
-      });
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  for (const relative of await listFiles(dir, ".")) {
+    const path = new URL(relative, dir);
+    index.set(prefix + relative.slice(1), {
+      path,
+      etag: await etagOf(path),
+      contentType: contentTypeFor(relative),
+    });
   }
 
   return {
