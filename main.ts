@@ -8,7 +8,10 @@
 import { createSwitchboard } from "./server.ts";
 import { exitOnSignals } from "./lib/server/shutdown.ts";
 
-const switchboard = await createSwitchboard({ dev: Deno.env.get("SWITCHBOARD_DEV") === "1" });
+/** The running instance; `serve.ts` serves it with `Deno.serve` where `deno serve` cannot. */
+export const switchboard = await createSwitchboard({
+  dev: Deno.env.get("SWITCHBOARD_DEV") === "1",
+});
 
 exitOnSignals({
   drain: () => switchboard.services.drain(),

@@ -10,6 +10,9 @@
  * ```
  */
 import { App } from "./lib/framework/app.ts";
+import { readBuildManifest } from "./lib/framework/build_output.ts";
+import type { Logger } from "./lib/server/log.ts";
+import { nameRequestSpans } from "./lib/server/telemetry.ts";
 import { loadConfig } from "./lib/server/config.ts";
 import { createServices, type Services } from "./lib/server/services.ts";
 import type { Clock } from "./lib/time/clock.ts";
@@ -27,6 +30,14 @@ export interface SwitchboardOptions {
   random?: Random;
   /** Development mode: pages reload when the build changes. */
   dev?: boolean;
+  /** Where log lines go; by default JSON lines on standard output at `LOG_LEVEL`. */
+  log?: Logger;
+  /**
+   * Isolates with the same bus namespace share fan-out over BroadcastChannel; by default one
+   * per KV path. Give instances on one `kv` different namespaces to make them talk only through
+   * the KV watch, as separate Deno Deploy instances do.
+   */
+  busNamespace?: string;
 }
 
 /** A running Switchboard instance. */
@@ -59,16 +70,21 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
   const env = options.env ?? Deno.env.toObject();
   const config = loadConfig(env);
   const kv = options.kv ?? await openKv(config.kvPath, env);
+  const build = await readBuildManifest(new URL("./_build/", import.meta.url));
   const services = await createServices(config, {
     kv,
     clock: options.clock,
     random: options.random,
+    busNamespace: options.busNamespace,
+    log: options.log,
+    buildId: build?.build_id ?? env.BUILD_ID ?? "dev",
   });
   const app = new App<State>({ root: new URL("./", import.meta.url), dev: options.dev })
     .use((ctx) => {
       ctx.state.services = services;
       return ctx.next();
     })
+    .use(nameRequestSpans)
     .ws("/api/ws", services.socketRoute)
     .fsRoutes(manifest);
   return {

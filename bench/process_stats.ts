@@ -6,6 +6,7 @@
  * ```ts
  * const rss = await readRssBytes(server.pid); // VmRSS in bytes
  * const cpu = await readCpuSeconds("self"); // user + system seconds so far
+ * const busy = await readMachineBusySeconds(); // every process's, for what else is running
  * ```
  */
 
@@ -28,4 +29,16 @@ export async function readCpuSeconds(pid: number | "self"): Promise<number> {
   const userTicks = Number(fields[11]);
   const systemTicks = Number(fields[12]);
   return (userTicks + systemTicks) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds the whole machine has been busy (every core, every process:
+ * user, nice, system, interrupts), from /proc/stat. Minus the server's and the
+ * load generator's own, it tells how much else was running during a step.
+ */
+export async function readMachineBusySeconds(): Promise<number> {
+  const stat = await Deno.readTextFile("/proc/stat");
+  const fields = stat.slice(0, stat.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
 }

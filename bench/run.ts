@@ -38,7 +38,7 @@ export const SCENARIO_NAMES: ScenarioName[] = [
 const README = new URL("./README.md", import.meta.url);
 const RESULTS_DIR = new URL("./results/", import.meta.url);
 
-async function describeMachine(workers: number | undefined): Promise<BenchResults["machine"]> {
+async function describeMachine(options: ScenarioOptions): Promise<BenchResults["machine"]> {
   const meminfo = await Deno.readTextFile("/proc/meminfo");
   const cpuinfo = await Deno.readTextFile("/proc/cpuinfo");
   return {
@@ -47,7 +47,8 @@ async function describeMachine(workers: number | undefined): Promise<BenchResult
     cpu_model: cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? "unknown",
     kernel: `${Deno.build.os} ${Deno.osRelease()}`,
     versions: await runtimeVersions(),
-    loadgen_workers: workers ?? Math.max(1, navigator.hardwareConcurrency - 1),
+    loadgen_workers: options.workers ?? Math.max(1, navigator.hardwareConcurrency - 1),
+    loadgen_client: options.client ?? "raw",
   };
 }
 
@@ -58,7 +59,7 @@ export async function runBench(
   const results: BenchResults = {
     date: new Date(options.clock.now()).toISOString(),
     smoke: options.smoke,
-    machine: await describeMachine(options.workers),
+    machine: await describeMachine(options),
     scenarios: {},
   };
   const chosen = new Set(options.scenarios ?? SCENARIO_NAMES);
@@ -82,6 +83,7 @@ async function main() {
   const results = await runBench({ ...args, scenarios, clock, log: (line) => console.error(line) });
   const out = args.extra["--out"] ??
     new URL(`${results.date.slice(0, 10)}.json`, RESULTS_DIR).pathname;
+  if (!args.extra["--out"]) await Deno.mkdir(RESULTS_DIR, { recursive: true });
   await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
   const section = renderResults(results);
   // A smoke run's tiny figures never overwrite the README's real ones unless asked.

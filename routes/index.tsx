@@ -1,36 +1,32 @@
 import { page } from "../lib/framework/context.ts";
+import { RoomName } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
+import Chat from "../islands/Chat.tsx";
 import ConnectionBadge from "../islands/ConnectionBadge.tsx";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({
-  GET: () => page({ renderedAt: new Date() }),
+  async GET(ctx) {
+    const { services } = ctx.state;
+    const requested = RoomName.safeParse(ctx.url.searchParams.get("room"));
+    return page({
+      rooms: await services.rooms.listRooms(),
+      room: requested.success ? requested.data : "general",
+      wsDebug: ctx.url.searchParams.get("wsDebug") === "1",
+      maxChars: services.config.maxTextChars,
+      renderedAt: new Date(),
+    });
+  },
 });
 
 export default define.page<typeof handler>(({ data }) => (
-  <div class="shell">
+  <div class="shell shell-app">
+    <a class="skip-link" href="#composer-input">Skip to message box</a>
     <Header current="/">
       <ConnectionBadge renderedAt={data.renderedAt} />
     </Header>
-    <main class="chat-layout" id="main">
-      <aside class="sidebar" aria-label="Rooms">
-        <h2 class="sidebar-title">Rooms</h2>
-        <ul class="room-list">
-          <li>
-            <a class="room-link" aria-current="page" href="/">
-              <span class="hash">#</span>general
-            </a>
-          </li>
-        </ul>
-      </aside>
-      <section class="chat-pane" aria-label="Messages">
-        <div class="empty-state">
-          <h1>Welcome to Switchboard</h1>
-          <p>
-            Real-time rooms with history that survives restarts. Sign in to start chatting.
-          </p>
-        </div>
-      </section>
+    <main class="chat-main" id="main">
+      <Chat rooms={data.rooms} room={data.room} wsDebug={data.wsDebug} maxChars={data.maxChars} />
     </main>
   </div>
 ));

@@ -1,28 +1,43 @@
 /**
- * One load-generator connection: a WebSocket with explicit states
- * (`connecting` → `ready` → `closed`), the dialect's handshake, room joins and
- * the delivery hot path (a marker search and a clock read, nothing else).
+ * One load-generator connection, whichever client carries it: the raw client
+ * (raw_connection.ts, the default, cheap per delivery) or Deno's `WebSocket`
+ * (websocket_connection.ts, to cross-check it). Both have the same explicit
+ * states and dialect handling (session.ts); a delivery reaches `onDelivery`
+ * as plain numbers, never as an object.
  *
  * @example
  * ```ts
- * const connection = openConnection({
+ * const client = createClient("raw");
+ * const connection = client.open({
  *   origin: "ws://127.0.0.1:8000",
  *   wire: createWire("peer"),
  *   clock: createBenchClock(),
- *   onDelivery: (marker, receivedAt) => console.log(receivedAt - marker.intendedAt),
+ *   onDelivery: (phase, intendedAt, receivedAt) => console.log(receivedAt - intendedAt),
  *   onError: console.error,
  * });
  * await connection.ready;
  * await connection.join("lobby");
  * connection.send(createWire("peer").publish("lobby", "hi", "1"));
+ * connection.close();
+ * await client.close();
  * ```
  */
 import type { Clock } from "../../lib/time/clock.ts";
-import { decodeMarker, type Marker } from "./marker.ts";
+import { createRawClient } from "./raw_connection.ts";
+import type { ConnectionState } from "./session.ts";
+import { openWebSocketConnection } from "./websocket_connection.ts";
 import type { Wire } from "./wire.ts";
 
-/** Where a connection is in its life. */
-export type ConnectionState = "connecting" | "ready" | "closed";
+export type { ConnectionState };
+
+/** The load generator's clients: `raw` TCP with in-place frame reading, or Deno's `WebSocket`. */
+export type ClientKind = "raw" | "websocket";
+
+/** Every {@linkcode ClientKind}, for argument checking. */
+export const CLIENT_KINDS: readonly ClientKind[] = ["raw", "websocket"];
+
+/** Receives one delivered bench message: its phase, intended send time and receipt time (ms). */
+export type DeliveryListener = (phase: number, intendedAt: number, receivedAt: number) => void;
 
 /** What a connection needs. */
 export interface ConnectionOptions {
@@ -30,8 +45,7 @@ export interface ConnectionOptions {
   wire: Wire;
   clock: Clock;
   token?: string;
-  /** Called for every delivered bench message, with the receive time. */
-  onDelivery(marker: Marker, receivedAt: number): void;
+  onDelivery: DeliveryListener;
   /** Called for every error frame and for a close after `ready`. */
   onError(message: string): void;
 }
@@ -48,81 +62,29 @@ export interface BenchConnection {
   close(): void;
 }
 
-/** Opens a connection; watch `ready` for the outcome. */
-export function openConnection(options: ConnectionOptions): BenchConnection {
-  const { wire, clock, onDelivery, onError } = options;
-  const socket = new WebSocket(wire.url(options.origin), wire.protocols(options.token));
-  const pendingJoins = new Map<string, { resolve(): void; reject(error: Error): void }>();
-  let state: ConnectionState = "connecting";
-  let closedByUs = false;
-  let markReady!: () => void;
-  let failReady!: (error: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    markReady = resolve;
-    failReady = reject;
-  });
+/** Opens connections of one kind; `close` releases what the kind holds (the raw client's epoll). */
+export interface Client {
+  /** Opens a connection; watch `ready` for the outcome. */
+  open(options: ConnectionOptions): BenchConnection;
+  /** Closes every connection still open. */
+  close(): Promise<void>;
+}
 
-  const becomeReady = () => {
-    if (state !== "connecting") return;
-    state = "ready";
-    markReady();
-  };
-
-  socket.onopen = () => {
-    if (wire.readyOnOpen) becomeReady();
-  };
-  socket.onmessage = (event: MessageEvent) => {
-    const receivedAt = clock.now();
-    const frame = event.data;
-    if (typeof frame !== "string") return;
-    const marker = decodeMarker(frame);
-    if (marker) return onDelivery(marker, receivedAt);
-    const meaning = wire.read(frame);
-    switch (meaning.kind) {
-      case "ready":
-        return becomeReady();
-      case "joined":
-        pendingJoins.get(meaning.room)?.resolve();
-        pendingJoins.delete(meaning.room);
-        return;
-      case "reply":
-        return socket.send(meaning.frame);
-      case "error":
-        return onError(meaning.message);
-    }
-  };
-  socket.onerror = () => {};
-  socket.onclose = (event: CloseEvent) => {
-    const wasReady = state === "ready";
-    state = "closed";
-    const reason = `closed ${event.code}${event.reason ? ` ${event.reason}` : ""}`;
-    if (!wasReady) failReady(new Error(reason));
-    else if (!closedByUs) onError(reason);
-    for (const join of pendingJoins.values()) join.reject(new Error(reason));
-    pendingJoins.clear();
-  };
-
+/** Creates a client of the chosen kind. */
+export function createClient(kind: ClientKind): Client {
+  if (kind === "raw") return createRawClient();
+  const open = new Set<BenchConnection>();
   return {
-    get state() {
-      return state;
-    },
-    ready,
-    join(room) {
-      if (state !== "ready") return Promise.reject(new Error(`cannot join while ${state}`));
-      return new Promise((resolve, reject) => {
-        pendingJoins.set(room, { resolve, reject });
-        socket.send(wire.join(room));
-      });
-    },
-    send(frame) {
-      if (state !== "ready") return false;
-      socket.send(frame);
-      return true;
+    open(options) {
+      const connection = openWebSocketConnection(options);
+      open.add(connection);
+      connection.ready.then(() => {}, () => open.delete(connection));
+      return connection;
     },
     close() {
-      if (state === "closed") return;
-      closedByUs = true;
-      socket.close(1000);
+      for (const connection of open) connection.close();
+      open.clear();
+      return Promise.resolve();
     },
   };
 }

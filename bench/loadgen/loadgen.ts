@@ -21,6 +21,7 @@
  */
 import type { Clock } from "../../lib/time/clock.ts";
 import { createBenchClock } from "./bench_clock.ts";
+import type { ClientKind } from "./connection.ts";
 import { createHistogram, type Histogram } from "./histogram.ts";
 import { assertLoopback } from "./loopback.ts";
 import type { Dialect } from "./wire.ts";
@@ -52,6 +53,8 @@ export interface LoadGeneratorOptions {
   dialect: Dialect;
   /** A JWT secret to mint one token per connection (Switchboard only). */
   secret?: string;
+  /** Which client the workers connect with. Default `raw`. */
+  client?: ClientKind;
   /** Worker count; by default one per core but one, left to the server. */
   workers?: number;
   clock?: Clock;
@@ -167,7 +170,13 @@ export async function createLoadGenerator(options: LoadGeneratorOptions): Promis
     Promise.all(workers.map((worker) => worker.call<T>(request)));
 
   try {
-    await callAll({ op: "init", origin, dialect: options.dialect, secret: options.secret });
+    await callAll({
+      op: "init",
+      origin,
+      dialect: options.dialect,
+      client: options.client ?? "raw",
+      secret: options.secret,
+    });
   } catch (error) {
     workers.forEach((worker) => worker.terminate());
     throw error;

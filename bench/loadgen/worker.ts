@@ -11,14 +11,20 @@
  * @example
  * ```ts
  * const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
- * worker.postMessage({ id: 1, op: "init", origin: "ws://127.0.0.1:8000", dialect: "peer" });
+ * worker.postMessage({
+ *   id: 1,
+ *   op: "init",
+ *   origin: "ws://127.0.0.1:8000",
+ *   dialect: "peer",
+ *   client: "raw",
+ * });
  * ```
  */
 /// <reference lib="deno.worker" />
 import { createBenchClock } from "./bench_clock.ts";
-import { type BenchConnection, openConnection } from "./connection.ts";
+import { type BenchConnection, type Client, createClient } from "./connection.ts";
 import { createHistogram, type Histogram } from "./histogram.ts";
-import { encodeBody, type Marker } from "./marker.ts";
+import { encodeBody } from "./marker.ts";
 import { createTokenMinter } from "./tokens.ts";
 import { createWire, type Wire } from "./wire.ts";
 import type {
@@ -51,21 +57,27 @@ const deliveriesByPhase = new Map<number, Deliveries>();
 const connections = new Map<number, OpenConnection>();
 const errors: string[] = [];
 let errorCount = 0;
-let target: { origin: string; wire: Wire; secret?: string } | undefined;
+let target: { origin: string; wire: Wire; client: Client; secret?: string } | undefined;
+/** The phase of the last delivery, cached: deliveries come in long runs of one phase. */
+let currentPhase = -1;
+let current: Deliveries | undefined;
 
 function recordError(message: string) {
   errorCount++;
   if (errors.length < MAX_ERROR_SAMPLES) errors.push(message);
 }
 
-function recordDelivery(marker: Marker, receivedAt: number) {
-  let deliveries = deliveriesByPhase.get(marker.phase);
-  if (!deliveries) {
-    deliveries = { count: 0, latencyMicros: createHistogram() };
-    deliveriesByPhase.set(marker.phase, deliveries);
+function recordDelivery(phase: number, intendedAt: number, receivedAt: number) {
+  if (phase !== currentPhase || !current) {
+    current = deliveriesByPhase.get(phase);
+    if (!current) {
+      current = { count: 0, latencyMicros: createHistogram() };
+      deliveriesByPhase.set(phase, current);
+    }
+    currentPhase = phase;
   }
-  deliveries.count++;
-  deliveries.latencyMicros.record((receivedAt - marker.intendedAt) * 1000);
+  current.count++;
+  current.latencyMicros.record((receivedAt - intendedAt) * 1000);
 }
 
 /** Settles within `timeoutMs`: the promise's outcome, or a timeout error. */
@@ -83,7 +95,7 @@ async function open(
   timeoutMs: number,
 ): Promise<OpenReply> {
   if (!target) throw new Error("init first");
-  const { origin, wire, secret } = target;
+  const { origin, wire, client, secret } = target;
   // Tokens are minted before the first socket opens, so signing is not timed.
   const mint = secret ? await createTokenMinter(secret, clock.now) : undefined;
   const tokens = mint ? await Promise.all(specs.map((spec) => mint(spec.index))) : [];
@@ -95,7 +107,7 @@ async function open(
   const openOne = async (position: number) => {
     const spec = specs[position];
     const openedAt = clock.now();
-    const connection = openConnection({
+    const connection = client.open({
       origin,
       wire,
       clock,
@@ -183,9 +195,10 @@ function collect(phase: number): CollectReply {
   };
 }
 
-function closeAll(): null {
+async function closeAll(): Promise<null> {
   for (const { connection } of connections.values()) connection.close();
   connections.clear();
+  await target?.client.close();
   return null;
 }
 
@@ -196,6 +209,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
         target = {
           origin: request.origin,
           wire: createWire(request.dialect),
+          client: createClient(request.client),
           secret: request.secret,
         };
         return { id: request.id, ok: true, value: null };
@@ -212,7 +226,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       case "collect":
         return { id: request.id, ok: true, value: collect(request.phase) };
       case "close":
-        return { id: request.id, ok: true, value: closeAll() };
+        return { id: request.id, ok: true, value: await closeAll() };
     }
   } catch (error) {
     return { id: request.id, ok: false, error: String(error) };

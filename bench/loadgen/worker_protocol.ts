@@ -8,6 +8,7 @@
  * const request: WorkerRequest = { id: 1, op: "collect", phase: 0 };
  * ```
  */
+import type { ClientKind } from "./connection.ts";
 import type { HistogramJSON } from "./histogram.ts";
 import type { Dialect } from "./wire.ts";
 
@@ -29,7 +30,7 @@ export interface PublisherSpec {
 export type WorkerRequest =
   & { id: number }
   & (
-    | { op: "init"; origin: string; dialect: Dialect; secret?: string }
+    | { op: "init"; origin: string; dialect: Dialect; client: ClientKind; secret?: string }
     | { op: "open"; connections: ConnectionSpec[]; concurrency: number; timeoutMs: number }
     | { op: "join"; timeoutMs: number }
     | {

@@ -13,6 +13,7 @@ import { createSeededRandom } from "../../lib/time/random.ts";
 import { chatMixTable } from "../report.ts";
 import { PEER_COMPARISON } from "../targets.ts";
 import {
+  type CpuShare,
   type LatencySummary,
   measureCpu,
   measureTarget,
@@ -37,14 +38,14 @@ const FULL_PLAN: ChatMixPlan = {
   clients: 2000,
   roomSize: 10,
   periodMs: 10_000,
-  durationMs: 30_000,
-  drainMs: 5_000,
+  durationMs: 20_000,
+  drainMs: 3_000,
 };
 const SMOKE_PLAN: ChatMixPlan = {
   clients: 20,
   roomSize: 10,
   periodMs: 500,
-  durationMs: 1_500,
+  durationMs: 1_000,
   drainMs: 1_000,
 };
 const BODY_BYTES = 150;
@@ -52,7 +53,7 @@ const BODY_BYTES = 150;
 const SCHEDULE_SEED = 7;
 
 /** A target's chat-mix figures. */
-export interface ChatMixResult extends LatencySummary {
+export interface ChatMixResult extends LatencySummary, CpuShare {
   clients: number;
   rooms: number;
   sent: number;
@@ -60,8 +61,6 @@ export interface ChatMixResult extends LatencySummary {
   delivered: number;
   delivery_ratio: number;
   deliveries_per_s: number;
-  server_cpu_pct: number;
-  loadgen_cpu_pct: number;
   errors: string[];
 }
 
@@ -87,7 +86,7 @@ export async function runChatMix(options: ScenarioOptions): Promise<ScenarioResu
       const joined = await loadgen.join();
       requireAll("joins", plan.clients, joined.joined, joined.failures);
       const random = createSeededRandom(SCHEDULE_SEED);
-      const { value: phase, server_cpu_pct, loadgen_cpu_pct } = await measureCpu(
+      const { value: phase, ...cpu } = await measureCpu(
         server,
         options.clock,
         () =>
@@ -112,8 +111,7 @@ export async function runChatMix(options: ScenarioOptions): Promise<ScenarioResu
         delivery_ratio: Math.round(phase.deliveryRatio * 10_000) / 10_000,
         deliveries_per_s: Math.round(phase.deliveriesPerSecond),
         ...summarize(phase.latencyMicros),
-        server_cpu_pct,
-        loadgen_cpu_pct,
+        ...cpu,
         errors: phase.errors,
       };
       options.log(

@@ -13,9 +13,10 @@
  */
 import type { Clock } from "../../lib/time/clock.ts";
 import { createBenchClock } from "../loadgen/bench_clock.ts";
+import { CLIENT_KINDS, type ClientKind } from "../loadgen/connection.ts";
 import type { Histogram } from "../loadgen/histogram.ts";
 import { createLoadGenerator, type LoadGenerator } from "../loadgen/loadgen.ts";
-import { readCpuSeconds } from "../process_stats.ts";
+import { readCpuSeconds, readMachineBusySeconds } from "../process_stats.ts";
 import { type RunningServer, startServer } from "../server_process.ts";
 import { type Target, type TargetName, TARGETS } from "../targets.ts";
 
@@ -27,6 +28,8 @@ export interface ScenarioOptions {
   targets?: TargetName[];
   /** Load-generator workers; by default one per core but one. */
   workers?: number;
+  /** The load generator's client; by default `raw`. */
+  client?: ClientKind;
   clock: Clock;
   log(line: string): void;
 }
@@ -63,26 +66,49 @@ export function summarize(latencyMicros: Histogram): LatencySummary {
   };
 }
 
-/** CPU use of the server and of the load generator over a stretch of wall time, in % of one core. */
+/** CPU use over a stretch of wall time, in % of one core. */
+export interface CpuShare {
+  server_cpu_pct: number;
+  loadgen_cpu_pct: number;
+  /** Everything else on the machine (other people's work): it competes for the same cores. */
+  others_cpu_pct: number;
+  /** The server's CPU seconds in all. */
+  server_cpu_s: number;
+  /** The load generator's CPU seconds in all. */
+  loadgen_cpu_s: number;
+}
+
+/** CPU use of the server, of the load generator and of everything else while `work` runs. */
 export async function measureCpu<T>(
   server: RunningServer,
   clock: Clock,
   work: () => Promise<T>,
-): Promise<{ value: T; server_cpu_pct: number; loadgen_cpu_pct: number }> {
-  const [serverBefore, selfBefore, startedAt] = [
-    await server.cpuSeconds(),
-    await readCpuSeconds("self"),
-    clock.now(),
-  ];
+): Promise<{ value: T } & CpuShare> {
+  const sample = async () => ({
+    server: await server.cpuSeconds(),
+    loadgen: await readCpuSeconds("self"),
+    machine: await readMachineBusySeconds(),
+    at: clock.now(),
+  });
+  const before = await sample();
   const value = await work();
-  const seconds = (clock.now() - startedAt) / 1000;
-  const percent = (used: number) => Math.round((used / seconds) * 100);
+  const after = await sample();
+  const seconds = (after.at - before.at) / 1000;
+  const percent = (used: number) => Math.max(0, Math.round((used / seconds) * 100));
+  const serverSeconds = after.server - before.server;
+  const loadgenSeconds = after.loadgen - before.loadgen;
   return {
     value,
-    server_cpu_pct: percent((await server.cpuSeconds()) - serverBefore),
-    loadgen_cpu_pct: percent((await readCpuSeconds("self")) - selfBefore),
+    server_cpu_pct: percent(serverSeconds),
+    loadgen_cpu_pct: percent(loadgenSeconds),
+    others_cpu_pct: percent(after.machine - before.machine - serverSeconds - loadgenSeconds),
+    server_cpu_s: Math.round(serverSeconds * 100) / 100,
+    loadgen_cpu_s: Math.round(loadgenSeconds * 100) / 100,
   };
 }
+
+/** Targets whose one-off preparation (a build) already ran in this process. */
+const prepared = new Set<string>();
 
 /**
  * Starts `target`, runs `measure` against it with a load generator, and stops
@@ -101,13 +127,17 @@ export async function measureTarget<T>(
   let server: RunningServer | undefined;
   let loadgen: LoadGenerator | undefined;
   try {
-    await target.prepare?.();
+    if (!prepared.has(target.name)) {
+      await target.prepare?.();
+      prepared.add(target.name);
+    }
     server = await startServer(target, { clock: options.clock });
     loadgen = await createLoadGenerator({
       origin: server.origin,
       dialect: target.dialect,
       secret: target.dialect === "switchboard" ? server.secret : undefined,
       workers: options.workers,
+      client: options.client,
       clock: options.clock,
     });
     return { status: "ok", result: await measure(server, loadgen) };
@@ -150,9 +180,10 @@ export interface BenchArgs {
   smoke: boolean;
   targets?: TargetName[];
   workers?: number;
+  client?: ClientKind;
 }
 
-/** Parses `--smoke`, `--targets=a,b` and `--workers=N`; throws on anything else. */
+/** Parses `--smoke`, `--targets=a,b`, `--workers=N` and `--client=raw|websocket`; throws on anything else. */
 export function parseBenchArgs(args: string[], extra: string[] = []): BenchArgs & {
   extra: Record<string, string>;
 } {
@@ -170,12 +201,14 @@ export function parseBenchArgs(args: string[], extra: string[] = []): BenchArgs 
       }
       parsed.targets = names as TargetName[];
     } else if (flag === "--workers" && value && /^\d+$/.test(value)) parsed.workers = Number(value);
-    else if (extra.includes(flag) && value) parsed.extra[flag] = value;
+    else if (flag === "--client" && CLIENT_KINDS.includes(value as ClientKind)) {
+      parsed.client = value as ClientKind;
+    } else if (extra.includes(flag) && value) parsed.extra[flag] = value;
     else {
       throw new Error(
-        `unknown argument ${arg}; use --smoke, --targets=a,b, --workers=N${
-          extra.map((flag) => `, ${flag}=…`).join("")
-        }`,
+        `unknown argument ${arg}; use --smoke, --targets=a,b, --workers=N, --client=${
+          CLIENT_KINDS.join("|")
+        }${extra.map((flag) => `, ${flag}=…`).join("")}`,
       );
     }
   }

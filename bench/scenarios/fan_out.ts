@@ -17,6 +17,7 @@ import type { RunningServer } from "../server_process.ts";
 import { PEER_COMPARISON, type Target } from "../targets.ts";
 import { fanOutTable } from "../report.ts";
 import {
+  type CpuShare,
   type LatencySummary,
   measureCpu,
   measureTarget,
@@ -31,6 +32,11 @@ import {
 const ROOM = "fanout";
 const BODY_BYTES = 150;
 const MAX_P99_MS = 100;
+/**
+ * Above this much CPU used by other processes (in % of one core) a step ran on
+ * a shared machine's leftovers: it is run again, once, and the quieter try kept.
+ */
+const BUSY_MACHINE_PCT = 40;
 
 /** One size of the fan-out and how its rate steps. */
 export interface FanOutPlan {
@@ -43,24 +49,20 @@ export interface FanOutPlan {
   warmupMs: number;
 }
 
+/**
+ * 1 000 subscribers only: joining 5 000 connections to one Switchboard room
+ * takes minutes (presence is quadratic in the room's size, see README.md), so
+ * a 5 000 run would not fit the bench's ten minutes.
+ */
 const FULL_PLANS: FanOutPlan[] = [
   {
     subscribers: 1000,
     firstRate: 20,
-    growth: 1.5,
+    growth: 1.4,
     maxSteps: 14,
-    stepMs: 5000,
-    drainMs: 3000,
-    warmupMs: 2000,
-  },
-  {
-    subscribers: 5000,
-    firstRate: 4,
-    growth: 1.5,
-    maxSteps: 14,
-    stepMs: 5000,
-    drainMs: 3000,
-    warmupMs: 2000,
+    stepMs: 4000,
+    drainMs: 2000,
+    warmupMs: 1000,
   },
 ];
 const SMOKE_PLANS: FanOutPlan[] = [
@@ -69,7 +71,7 @@ const SMOKE_PLANS: FanOutPlan[] = [
     firstRate: 50,
     growth: 2,
     maxSteps: 2,
-    stepMs: 600,
+    stepMs: 500,
     drainMs: 1000,
     warmupMs: 0,
   },
@@ -81,7 +83,7 @@ export function fanOutPlans(smoke: boolean): FanOutPlan[] {
 }
 
 /** One rate step. */
-export interface FanOutStep extends LatencySummary {
+export interface FanOutStep extends LatencySummary, CpuShare {
   rate_msgs_per_s: number;
   offered_deliveries_per_s: number;
   sent: number;
@@ -89,15 +91,24 @@ export interface FanOutStep extends LatencySummary {
   delivered: number;
   delivery_ratio: number;
   deliveries_per_s: number;
-  server_cpu_pct: number;
-  loadgen_cpu_pct: number;
+  /**
+   * Server CPU per delivery, in µs: what a delivery costs the server whatever
+   * else runs on the machine, so it compares targets even on a busy machine.
+   */
+  server_us_per_delivery: number;
+  /** The load generator's CPU per delivery, in µs. */
+  loadgen_us_per_delivery: number;
   sustained: boolean;
+  /** 2 when the first try was disturbed by other processes and run again. */
+  attempts: number;
   errors: string[];
 }
 
 /** One subscriber count's steps and verdict. */
 export interface FanOutRun {
   subscribers: number;
+  /** From the first socket until every subscriber had joined. */
+  setup_ms: number;
   steps: FanOutStep[];
   /** The best sustained step's deliveries/s (0 if none was sustained). */
   max_sustained_deliveries_per_s: number;
@@ -111,6 +122,10 @@ export interface FanOutResult {
   runs: FanOutRun[];
 }
 
+function perDelivery(cpuSeconds: number, delivered: number): number {
+  return delivered === 0 ? 0 : Math.round((cpuSeconds * 1e6 / delivered) * 100) / 100;
+}
+
 async function runStep(
   server: RunningServer,
   loadgen: LoadGenerator,
@@ -118,7 +133,7 @@ async function runStep(
   plan: FanOutPlan,
   rate: number,
 ): Promise<FanOutStep> {
-  const { value: phase, server_cpu_pct, loadgen_cpu_pct } = await measureCpu(
+  const { value: phase, ...cpu } = await measureCpu(
     server,
     options.clock,
     () =>
@@ -140,10 +155,12 @@ async function runStep(
     delivery_ratio: Math.round(phase.deliveryRatio * 10_000) / 10_000,
     deliveries_per_s: Math.round(phase.deliveriesPerSecond),
     ...latency,
-    server_cpu_pct,
-    loadgen_cpu_pct,
+    ...cpu,
+    server_us_per_delivery: perDelivery(cpu.server_cpu_s, phase.delivered),
+    loadgen_us_per_delivery: perDelivery(cpu.loadgen_cpu_s, phase.delivered),
     sustained: phase.expected > 0 && phase.delivered >= phase.expected &&
       latency.p99_ms <= MAX_P99_MS,
+    attempts: 1,
     errors: phase.errors,
   };
 }
@@ -164,10 +181,12 @@ export async function runFanOutPlan(
     index,
     rooms: [ROOM],
   }));
+  const setupStartedAt = options.clock.now();
   const opened = await loadgen.open(connections);
   requireAll("connections opened", plan.subscribers, opened.opened, opened.failures);
   const joined = await loadgen.join();
   requireAll("joins", plan.subscribers, joined.joined, joined.failures);
+  const setupMs = Math.round(options.clock.now() - setupStartedAt);
   if (plan.warmupMs > 0) {
     await loadgen.runPhase({
       durationMs: plan.warmupMs,
@@ -177,16 +196,24 @@ export async function runFanOutPlan(
     });
   }
 
+  const measureStep = async (rate: number) => {
+    const first = await runStep(server, loadgen, options, plan, rate);
+    if (first.others_cpu_pct <= BUSY_MACHINE_PCT) return first;
+    options.log(`  others used ${first.others_cpu_pct} % CPU: ${rate} msg/s again`);
+    const second = await runStep(server, loadgen, options, plan, rate);
+    return { ...(second.others_cpu_pct < first.others_cpu_pct ? second : first), attempts: 2 };
+  };
   const steps: FanOutStep[] = [];
   let rate = plan.firstRate;
   for (let step = 0; step < plan.maxSteps; step++) {
-    const result = await runStep(server, loadgen, options, plan, rate);
+    const result = await measureStep(rate);
     steps.push(result);
     options.log(
       `  ${server.target.label} N=${plan.subscribers} ${rate} msg/s: ` +
         `${result.deliveries_per_s} deliveries/s, ratio ${result.delivery_ratio}, ` +
         `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.server_cpu_pct} % CPU, ` +
-        `loadgen ${result.loadgen_cpu_pct} % CPU`,
+        `loadgen ${result.loadgen_cpu_pct} % CPU, others ${result.others_cpu_pct} % CPU, ` +
+        `server ${result.server_us_per_delivery} µs/delivery, loadgen ${result.loadgen_us_per_delivery}`,
     );
     if (!result.sustained) break;
     rate = Math.round(rate * plan.growth);
@@ -195,12 +222,11 @@ export async function runFanOutPlan(
   const referenceRate = referenceRateFor(best?.rate_msgs_per_s ?? 0);
   return {
     subscribers: plan.subscribers,
+    setup_ms: setupMs,
     steps,
     max_sustained_deliveries_per_s: best?.deliveries_per_s ?? 0,
     max_sustained_rate_msgs_per_s: best?.rate_msgs_per_s ?? 0,
-    reference_step: referenceRate
-      ? await runStep(server, loadgen, options, plan, referenceRate)
-      : undefined,
+    reference_step: referenceRate ? await measureStep(referenceRate) : undefined,
   };
 }
 

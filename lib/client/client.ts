@@ -58,6 +58,7 @@ import {
   type ServerFrame,
   type ServerFrameOf,
   type SessionUser,
+  type StatusResponse,
 } from "../protocol/mod.ts";
 import { type Clock, createSystemClock, type TimerId } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
@@ -160,6 +161,8 @@ export interface RoomMessage {
 /** The signals of one joined room. */
 export interface RoomView {
   readonly name: string;
+  /** True once the room's first `joined` arrived: from then on `messages` is the room as it is. */
+  readonly synced: ReadonlySignal<boolean>;
   /** Committed messages by seq, then your pending and failed sends in send order. */
   readonly messages: ReadonlySignal<readonly RoomMessage[]>;
   readonly presence: ReadonlySignal<readonly PublicUser[]>;
@@ -187,8 +190,15 @@ export interface ChatClient {
   readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   readonly outboxSize: ReadonlySignal<number>;
   readonly lastError: ReadonlySignal<string | null>;
+  /** The server refused to issue a token: the user has to log in (again). */
+  readonly signedOut: ReadonlySignal<boolean>;
   /** Who the server says you are, from `hello`. */
   readonly user: ReadonlySignal<SessionUser | null>;
+  /**
+   * The latest `status` frame's summary while subscribed (`subscribeStatus`):
+   * the admin detail for role `admin`, else the public summary; null when not subscribed.
+   */
+  readonly status: ReadonlySignal<StatusResponse | null>;
   readonly limits: ReadonlySignal<Limits | null>;
   /** Until when fallback mode is remembered; null when not in it. */
   readonly fallbackUntil: ReadonlySignal<number | null>;
@@ -221,6 +231,11 @@ export interface ChatClient {
   typing(room: string): void;
   /** Measures the round trip now. */
   ping(): void;
+  /**
+   * Asks the server for `status` frames (a protocol extension), now and after
+   * every reconnect, until every returned function has been called.
+   */
+  subscribeStatus(): () => void;
   /** Switches to the HTTP transport now and remembers it. */
   forceFallback(): void;
   /** Disconnects and stops listening to page events and timers. */
@@ -343,7 +358,9 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const nextRetryAt = signal<number | null>(null);
   const online = signal(pageEvents.isOnline());
   const lastError = signal<string | null>(null);
+  const signedOut = signal(false);
   const user = signal<SessionUser | null>(null);
+  const status = signal<StatusResponse | null>(null);
   const limits = signal<Limits | null>(null);
   const fallbackUntil = signal<number | null>(null);
   const framesIn = signal<FrameCounts>({});
@@ -352,6 +369,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const roomStates = new Map<string, RoomState>();
   const roomViews = new Map<string, RoomView>();
   const loadingOlder = new Map<string, Signal<boolean>>();
+  const synced = new Map<string, Signal<boolean>>();
 
   let conn: Connection | null = null;
   /** Bumped whenever pending async work (a token fetch, a refresh) must be forgotten. */
@@ -366,6 +384,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const requestedGaps = new Map<string, number>();
   const resendTimers = new Map<string, TimerId>();
   const lastTypingSent = new Map<string, number>();
+  let statusSubscribers = 0;
 
   // ---- fallback memory ------------------------------------------------------
 
@@ -471,7 +490,10 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       [token] = await Promise.all([freshToken ?? getToken(), outbox.ready]);
     } catch (error) {
       if (conn !== connection || generation !== myGeneration) return;
-      if (error instanceof AuthError) return stop(connection, "auth", error.message);
+      if (error instanceof AuthError) {
+        signedOut.value = true;
+        return stop(connection, "auth", error.message);
+      }
       return end(connection, { code: 1006, reason: `no token: ${(error as Error).message}` });
     }
     if (conn !== connection || generation !== myGeneration) return;
@@ -575,8 +597,10 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       (error: Error) => {
         if (generation !== myGeneration) return;
         lastError.value = error.message;
-        if (error instanceof AuthError) machine.transition("failed", error.message);
-        else scheduleRetry(backoff.delay(failures));
+        if (error instanceof AuthError) {
+          signedOut.value = true;
+          machine.transition("failed", error.message);
+        } else scheduleRetry(backoff.delay(failures));
       },
     );
   }
@@ -595,6 +619,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         if (!room) return;
         room.applyJoined(frame);
         joined.add(frame.room);
+        synced.get(frame.room)!.value = true;
         for (const entry of outbox.pendingIn(frame.room)) transmit(entry.cid);
         return requestGap(frame.room);
       case "left":
@@ -624,6 +649,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return handleError(frame);
       case "auth_ok":
         return;
+      case "status":
+        return void (status.value = frame.summary);
       case "token_expiring":
         return renewToken(connection);
       case "reconnect":
@@ -656,6 +683,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     watchdog.start(hello.heartbeat_ms);
     for (const room of outbox.pendingRooms()) addRoom(room);
     for (const room of rooms.peek()) sendJoin(room);
+    if (statusSubscribers > 0) sendFrame({ type: "subscribe_status" });
     if (connection.kind === "http") scheduleProbe();
   }
 
@@ -785,10 +813,13 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     if (roomStates.has(name)) return;
     const state = createRoomState(name, { clock, typingTtlMs });
     const loading = signal(false);
+    const roomSynced = signal(false);
     roomStates.set(name, state);
     loadingOlder.set(name, loading);
+    synced.set(name, roomSynced);
     roomViews.set(name, {
       name,
+      synced: roomSynced,
       messages: computed(() => roomMessages(state)),
       presence: state.presence,
       typing: state.typing,
@@ -850,6 +881,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     const state = machine.state.peek();
     if (state !== "idle" && state !== "closed" && state !== "failed") return;
     failures = 0;
+    signedOut.value = false;
     void startAttempt("connect()");
   };
 
@@ -865,7 +897,9 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     outbox: outbox.entries,
     outboxSize: outbox.size,
     lastError,
+    signedOut,
     user,
+    status,
     limits,
     fallbackUntil,
     attempts: attemptLog.attempts,
@@ -911,6 +945,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       roomStates.delete(room);
       roomViews.delete(room);
       loadingOlder.delete(room);
+      synced.delete(room);
       joined.delete(room);
       rooms.value = rooms.peek().filter((name) => name !== room);
       sendFrame({ type: "leave", room });
@@ -933,6 +968,17 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       if (sendFrame({ type: "typing", room })) lastTypingSent.set(room, clock.now());
     },
     ping: () => watchdog.ping(),
+    subscribeStatus() {
+      if (statusSubscribers++ === 0) sendFrame({ type: "subscribe_status" });
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        if (--statusSubscribers > 0) return;
+        sendFrame({ type: "unsubscribe_status" });
+        status.value = null;
+      };
+    },
     forceFallback() {
       if (!fallbackActive()) enterFallback("forced");
       const state = machine.state.peek();

@@ -24,3 +24,7 @@ export * from "./outbox_store.ts";
 export * from "./room_state.ts";
 export * from "./page_events.ts";
 export * from "./token.ts";
+export * from "./session.ts";
+export * from "./room_directory.ts";
+export * from "./page_client.ts";
+export * from "./status_feed.ts";

@@ -27,6 +27,8 @@ export interface WsAccept<Data> {
 export interface WsHandlers<State, Data> {
   /** Decides before the upgrade: a `Response` refuses it (no upgrade happens). */
   upgrade(ctx: Context<State>): WsAccept<Data> | Response | Promise<WsAccept<Data> | Response>;
+  /** Sees a request that is not an upgrade (it gets a 400), e.g. to count it. */
+  notUpgrade?(ctx: Context<State>): void;
   open?(socket: WebSocket, data: Data): void;
   message?(socket: WebSocket, event: MessageEvent, data: Data): void;
   close?(socket: WebSocket, event: CloseEvent, data: Data): void;
@@ -40,6 +42,7 @@ export async function upgradeWebSocket<State, Data>(
 ): Promise<Response> {
   const upgradeHeader = ctx.req.headers.get("upgrade");
   if (upgradeHeader?.toLowerCase() !== "websocket") {
+    handlers.notUpgrade?.(ctx);
     return Response.json(
       { error: { code: "bad_request", message: "expected a WebSocket upgrade" } },
       { status: 400 },

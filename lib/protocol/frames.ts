@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
+import { StatusResponse } from "./status.ts";
 
 /** Room names: 1–64 characters of `a-z 0-9 - _`. */
 export const RoomName = z.string().regex(
@@ -75,6 +76,13 @@ export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName,
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
 export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
 export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
+/** Extension: asks for `status` frames, one now and one every sampling interval. */
+export const SubscribeStatusFrame = z.object({ type: z.literal("subscribe_status"), ref: Ref });
+/** Extension: stops the `status` frames. */
+export const UnsubscribeStatusFrame = z.object({
+  type: z.literal("unsubscribe_status"),
+  ref: Ref,
+});
 
 /** Any frame a client may send. */
 export const ClientFrame = z.discriminatedUnion("type", [
@@ -86,6 +94,8 @@ export const ClientFrame = z.discriminatedUnion("type", [
   PingFrame,
   PongFrame,
   AuthFrame,
+  SubscribeStatusFrame,
+  UnsubscribeStatusFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -172,6 +182,15 @@ export const ReconnectFrame = z.object({
   after_ms: z.number().int().nonnegative(),
   reason: z.string(),
 });
+/**
+ * Extension: the status, pushed to connections that sent `subscribe_status`:
+ * the admin detail for role `admin`, the public summary for everyone else.
+ */
+export const StatusFrame = z.object({
+  type: z.literal("status"),
+  summary: StatusResponse,
+  ref: Ref,
+});
 
 /** Any frame the server may send. */
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -189,6 +208,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   AuthOkFrame,
   TokenExpiringFrame,
   ReconnectFrame,
+  StatusFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

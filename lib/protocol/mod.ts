@@ -12,3 +12,4 @@ export * from "./codes.ts";
 export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./parse.ts";
+export * from "./status.ts";

@@ -120,3 +120,6 @@ export type StatusDetail = z.infer<typeof StatusDetail>;
 /** Either view, told apart by `view`. */
 export const StatusResponse = z.discriminatedUnion("view", [StatusSummary, StatusDetail]);
 export type StatusResponse = z.infer<typeof StatusResponse>;
+
+/** Which of the two a reader is given: `admin` for role `admin`, else `public`. */
+export type StatusView = StatusResponse["view"];

@@ -24,7 +24,8 @@ import { type Accounts, createAccounts, nameKey } from "./accounts.ts";
 import { verifyPassword } from "./passwords.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
 import { createKeyedLimiter } from "./token_bucket.ts";
-import { addressOf, errorResponse, isHttps, readCookie, readJsonBody } from "./http.ts";
+import { errorResponse, isHttps, readCookie, readJsonBody } from "./http.ts";
+import { createClientAddress } from "./client_address.ts";
 
 /** Cookie names and the paths they are scoped to. */
 export const REFRESH_COOKIE = { name: "sb_refresh", path: "/api/token" } as const;
@@ -82,6 +83,7 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
     clock,
   });
   const admins = new Set(config.adminUsers.map(nameKey));
+  const clientAddress = createClientAddress(config.trustProxy);
 
   const roleOf = (identity: RefreshIdentity): SessionUser["role"] =>
     identity.guest ? "guest" : admins.has(nameKey(identity.name)) ? "admin" : "user";
@@ -119,7 +121,7 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       const parsed = await readJsonBody(req, LoginBody);
       if (!parsed.ok) return parsed.response;
       const { name, password } = parsed.body;
-      const address = addressOf(info);
+      const address = clientAddress(req, info);
       // Both buckets are charged on every attempt, so one cannot be drained to spare the other.
       const waitMs = Math.max(byAddress.take(address), byName.take(nameKey(name)));
       if (waitMs > 0) {

@@ -9,6 +9,7 @@
  * ```
  */
 import { z } from "zod";
+import { isTrustProxyItem, TRUST_PROXY_HELP } from "./client_address.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {
@@ -53,6 +54,10 @@ const Origin = z.string().refine((text) => {
 
 const EnvSchema = z.object({
   PORT: integer(8000, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  REUSE_PORT: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0")
+    .transform((value) => value === "1"),
+  TRUST_PROXY: list(z.string().refine(isTrustProxyItem, TRUST_PROXY_HELP)),
   KV_PATH: z.string().default("./data/switchboard.kv"),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
@@ -81,11 +86,21 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
     .default("info"),
+  TEST_HOOKS: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0"),
 });
 
 /** The validated settings. Names follow the environment variables. */
 export interface Config {
   port: number;
+  /** The address `serve.ts` listens on (`deno serve` takes `--host` instead). */
+  host: string;
+  /** `serve.ts` binds with SO_REUSEPORT, so a new process can listen beside a draining one. */
+  reusePort: boolean;
+  /**
+   * Proxies whose `X-Forwarded-For` names the client: `loopback`, addresses, CIDR blocks.
+   * Empty: the header is ignored and the peer's address is the client's.
+   */
+  trustProxy: string[];
   kvPath: string;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
   jwtSecrets: string[];
@@ -122,6 +137,11 @@ export interface Config {
   adminUsers: string[];
   metricsToken?: string;
   logLevel: LogLevel;
+  /**
+   * Test-only routes (`POST /api/test/ws-block`), from `TEST_HOOKS=1`. Off by
+   * default; never enable it on Deno Deploy or any real deployment.
+   */
+  testHooks: boolean;
 }
 
 /**
@@ -143,6 +163,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = result.data;
   return {
     port: e.PORT,
+    host: e.HOST,
+    reusePort: e.REUSE_PORT,
+    trustProxy: e.TRUST_PROXY,
     kvPath: e.KV_PATH,
     jwtSecrets: e.JWT_SECRETS,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
@@ -169,5 +192,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminUsers: e.ADMIN_USERS,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
+    testHooks: e.TEST_HOOKS === "1",
   };
 }

@@ -4,6 +4,11 @@
  * liveness bookkeeping (last frame seen, token expiry, outbound backlog); a room
  * layer only sends, closes and keeps `rooms` up to date.
  *
+ * It runs over a {@linkcode ConnectionSocket}: a WebSocket, or the fallback
+ * transport's event stream, so rooms, presence, resume and drain work the same
+ * over either. Frames sent through {@linkcode Connection.send} are counted by
+ * type; callers of `sendText` (one text for many connections) count their own.
+ *
  * @example
  * ```ts
  * connection.send({ type: "left", room: "general" });
@@ -14,6 +19,23 @@
 import type { ErrorCode } from "../protocol/codes.ts";
 import type { ServerFrame, SessionUser } from "../protocol/frames.ts";
 import type { FrameRateLimit } from "./frame_rate_limit.ts";
+import type { SwitchboardMetrics, Transport } from "./metrics/mod.ts";
+
+/**
+ * What a connection writes to. A `WebSocket` fits as it is; the fallback
+ * transport's event stream implements it too.
+ */
+export interface ConnectionSocket {
+  /** Bytes queued for sending but not yet sent. */
+  readonly bufferedAmount: number;
+  /** Queues one serialized frame; may throw once the peer is gone. */
+  send(text: string): void;
+  /** Ends the connection; its owner reports the close to the hub. */
+  close(code: number, reason: string): void;
+}
+
+/** The metrics a connection reports to. */
+export type ConnectionMetrics = Pick<SwitchboardMetrics, "framesSent" | "errorsSent">;
 
 /** `open` until a close is asked for or happens; `closing` until the close event; then `closed`. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -28,18 +50,21 @@ export interface ErrorDetails {
 
 /** What a connection is made from. */
 export interface ConnectionInit {
-  socket: WebSocket;
+  socket: ConnectionSocket;
+  transport: Transport;
   session: string;
   user: SessionUser;
   address: string;
   tokenExpiresAt: number;
   rateLimit: FrameRateLimit;
   now: number;
+  metrics: ConnectionMetrics;
 }
 
 /** One client connection. */
 export class Connection {
   readonly session: string;
+  readonly transport: Transport;
   readonly user: SessionUser;
   readonly address: string;
   /** Rooms this connection joined; maintained by the room layer. */
@@ -54,12 +79,15 @@ export class Connection {
   backloggedSince: number | undefined;
   /** Frames are handled one at a time, in order; this is the tail of that chain. */
   inbox: Promise<void> = Promise.resolve();
-  #socket: WebSocket;
+  #socket: ConnectionSocket;
+  #metrics: ConnectionMetrics;
   #state: ConnectionState = "open";
   #closed = Promise.withResolvers<void>();
 
   constructor(init: ConnectionInit) {
     this.#socket = init.socket;
+    this.#metrics = init.metrics;
+    this.transport = init.transport;
     this.session = init.session;
     this.user = init.user;
     this.address = init.address;
@@ -84,6 +112,9 @@ export class Connection {
 
   /** Sends a frame; ignored once the connection is closing. */
   send(frame: ServerFrame): void {
+    if (this.#state !== "open") return;
+    this.#metrics.framesSent.labels(frame.type).inc();
+    if (frame.type === "error") this.#metrics.errorsSent.labels(frame.code).inc();
     this.sendText(JSON.stringify(frame));
   }
 
@@ -120,7 +151,7 @@ export class Connection {
     }
   }
 
-  /** Called by the hub on the socket's close event. */
+  /** Called by the hub when the socket has closed. */
   markClosed(): void {
     this.#state = "closed";
     this.#closed.resolve();

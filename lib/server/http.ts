@@ -68,3 +68,21 @@ export function readCookie(req: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerTokenOf(req: Request): string | undefined {
+  return req.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+/**
+ * Whether the request's `Origin` may open a connection: the configured list,
+ * or the server's own origin when the list is empty. Requests without an
+ * `Origin` (non-browser clients) are allowed; browsers always send one on a
+ * WebSocket and on cross-origin requests.
+ */
+export function isAllowedOrigin(req: Request, url: URL, allowed: string[]): boolean {
+  const origin = req.headers.get("origin");
+  if (origin === null) return true;
+  if (allowed.length > 0) return allowed.includes(origin);
+  return origin === `${isHttps(req) ? "https" : "http"}://${url.host}`;
+}

@@ -9,10 +9,15 @@
  * limit; valid frames are handled one at a time per connection, room frames by
  * the {@linkcode RoomHandler}.
  *
+ * A connection runs over a WebSocket or over the fallback transport's event
+ * stream; the hub treats both alike. It reports every event it sees to the
+ * metrics (refusals, opens and closes, frames by type, rate limits, slow
+ * consumers, heartbeat round trips) without allocating per frame.
+ *
  * @example
  * ```ts
- * const hub = createHub({ config, clock, random, log, instance, rooms, tokens });
- * const connection = hub.attach(socket, { user, tokenExpiresAt, address });
+ * const hub = createHub({ config, clock, random, log, instance, rooms, tokens, metrics, statusFeed });
+ * const connection = hub.attach(socket, { user, tokenExpiresAt, address }, "websocket");
  * ```
  */
 import type { Clock, TimerId } from "../time/clock.ts";
@@ -24,9 +29,11 @@ import { FEATURES, VERSION } from "../protocol/version.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { Connection } from "./connection.ts";
+import { Connection, type ConnectionSocket } from "./connection.ts";
 import { createFrameRateLimit } from "./frame_rate_limit.ts";
+import type { RefusalReason, SwitchboardMetrics, Transport } from "./metrics/mod.ts";
 import { ROOM_FRAME_TYPES, type RoomFrame, type RoomHandler } from "./room_handler.ts";
+import type { StatusFeed } from "./status_feed.ts";
 
 /** How often the sweep runs (or every heartbeat, if that is shorter). */
 const SWEEP_MS = 1000;
@@ -36,6 +43,14 @@ export interface Admission {
   user: SessionUser;
   tokenExpiresAt: number;
   address: string;
+}
+
+/** Why a client may not start a session: as a close code for a socket, as a status for HTTP. */
+export interface Refusal {
+  reason: RefusalReason;
+  code: number;
+  status: number;
+  message: string;
 }
 
 /** What {@linkcode createHub} needs. */
@@ -48,6 +63,9 @@ export interface HubOptions {
   instance: string;
   rooms: RoomHandler;
   tokens: TokenIssuer;
+  metrics: SwitchboardMetrics;
+  /** Where `subscribe_status` frames subscribe. */
+  statusFeed: StatusFeed;
 }
 
 /** The connections of this isolate. */
@@ -55,12 +73,31 @@ export interface Hub {
   readonly connections: ReadonlySet<Connection>;
   /** False once draining or closed: no new connections. */
   readonly accepting: boolean;
-  /** Registers an opened socket and sends `hello`; over a connection limit, closes it instead. */
-  attach(socket: WebSocket, admission: Admission): Connection | undefined;
+  /**
+   * Whether a client may start a session now (draining, per-user and
+   * per-address limits). A refusal is counted.
+   */
+  admit(admission: Admission): Refusal | undefined;
+  /**
+   * Registers an opened socket and sends `hello`; when {@linkcode Hub.admit}
+   * refuses, closes the socket with the refusal's code instead.
+   */
+  attach(
+    socket: ConnectionSocket,
+    admission: Admission,
+    transport: Transport,
+  ): Connection | undefined;
+  /** The connection with this session id, while it is attached. */
+  session(id: string): Connection | undefined;
   /** Handles data received on a connection. Never throws. */
   receive(connection: Connection, data: unknown): void;
-  /** Forgets a connection whose socket closed. */
-  detach(connection: Connection, event: CloseEvent): void;
+  /** Forgets a connection whose socket closed with `code`. */
+  detach(connection: Connection, code: number): void;
+  /**
+   * Sends `error` `forbidden` to every open connection of a user and closes
+   * it with 4403 `kicked`; returns how many.
+   */
+  kick(userId: string): number;
   /** Sends every client `reconnect`, closes them with 1012, and waits (bounded) for them to go. */
   drain(): Promise<void>;
   /** Stops the sweep and closes every socket with 1001. */
@@ -93,8 +130,9 @@ function removeFrom(index: Map<string, Set<Connection>>, key: string, connection
 
 /** Creates a {@linkcode Hub}. */
 export function createHub(options: HubOptions): Hub {
-  const { config, clock, random, log, instance, rooms, tokens } = options;
+  const { config, clock, random, log, instance, rooms, tokens, metrics, statusFeed } = options;
   const connections = new Set<Connection>();
+  const sessions = new Map<string, Connection>();
   const byUser = new Map<string, Set<Connection>>();
   const byAddress = new Map<string, Set<Connection>>();
   let accepting = true;
@@ -104,6 +142,7 @@ export function createHub(options: HubOptions): Hub {
   const fields = (connection: Connection) => ({
     session: connection.session,
     user: connection.user.id,
+    transport: connection.transport,
   });
 
   const closeWith = (connection: Connection, code: number, reason: string) => {
@@ -136,6 +175,7 @@ export function createHub(options: HubOptions): Hub {
       } else {
         connection.backloggedSince ??= now;
         if (now - connection.backloggedSince >= config.slowConsumerMs) {
+          metrics.slowConsumerCloses.inc();
           closeWith(connection, CloseCode.POLICY, "slow consumer: outbound buffer over limit");
         }
       }
@@ -144,6 +184,7 @@ export function createHub(options: HubOptions): Hub {
       nextPingAt = now + config.heartbeatMs;
       const ping = JSON.stringify({ type: "ping", t: now });
       for (const connection of connections) connection.sendText(ping);
+      metrics.framesSent.labels("ping").inc(connections.size);
     }
   };
   const sweepTimer: TimerId = clock.setInterval(sweep, Math.min(SWEEP_MS, config.heartbeatMs));
@@ -162,7 +203,7 @@ export function createHub(options: HubOptions): Hub {
     connection.send({ type: "auth_ok", token_expires_at: result.expiresAt, ...ref });
   };
 
-  const handle = async (connection: Connection, frame: ClientFrame) => {
+  const handle = async (connection: Connection, frame: ClientFrame, receivedAt: number) => {
     if (connection.state !== "open") return;
     switch (frame.type) {
       case "ping":
@@ -172,34 +213,59 @@ export function createHub(options: HubOptions): Hub {
           ...(frame.ref === undefined ? {} : { ref: frame.ref }),
         });
         return;
-      case "pong":
+      case "pong": {
+        const roundTrip = receivedAt - frame.t;
+        if (roundTrip >= 0) metrics.heartbeatRtt.observe(roundTrip);
         return;
+      }
       case "auth":
         await refreshToken(connection, frame);
         return;
+      case "subscribe_status":
+        statusFeed.subscribe(
+          connection,
+          frame.ref,
+          connection.user.role === "admin" ? "admin" : "public",
+        );
+        return;
+      case "unsubscribe_status":
+        statusFeed.unsubscribe(connection);
+        return;
       default:
-        if (ROOM_FRAME_TYPES.has(frame.type)) await rooms.handle(connection, frame as RoomFrame);
+        if (ROOM_FRAME_TYPES.has(frame.type)) {
+          await rooms.handle(connection, frame as RoomFrame, receivedAt);
+        }
     }
   };
 
-  const enqueue = (connection: Connection, frame: ClientFrame) => {
-    connection.inbox = connection.inbox.then(() => handle(connection, frame)).catch((error) => {
-      log.error("ws.handler_failed", {
-        ...fields(connection),
-        code: "internal",
-        frame: frame.type,
-        error: String(error),
-      });
-      connection.sendError("internal", "the server failed to handle this frame", {
-        ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-      });
-    });
+  /** Frame handling still under way (a commit, a history read), so close waits for it. */
+  const inFlight = new Set<Promise<void>>();
+
+  const enqueue = (connection: Connection, frame: ClientFrame, receivedAt: number) => {
+    const handled = connection.inbox.then(() => handle(connection, frame, receivedAt)).catch(
+      (error) => {
+        log.error("ws.handler_failed", {
+          ...fields(connection),
+          code: "internal",
+          frame: frame.type,
+          error: String(error),
+        });
+        metrics.errors.record("internal", `${frame.type} failed: ${String(error)}`);
+        connection.sendError("internal", "the server failed to handle this frame", {
+          ...(frame.ref === undefined ? {} : { ref: frame.ref }),
+        });
+      },
+    );
+    connection.inbox = handled;
+    inFlight.add(handled);
+    handled.finally(() => inFlight.delete(handled));
   };
 
   /** Charges a frame to the rate limit; false (after answering) if it is refused. */
   const admitFrame = (connection: Connection, ref: string | undefined): boolean => {
     const verdict = connection.rateLimit.check();
     if (verdict.allowed) return true;
+    metrics.rateLimited.inc();
     if (verdict.abusive) {
       log.warn("ws.rate_abuse", { ...fields(connection), code: CloseCode.RATE_LIMITED });
       closeWith(connection, CloseCode.RATE_LIMITED, "rate limit exceeded for too long");
@@ -215,9 +281,11 @@ export function createHub(options: HubOptions): Hub {
 
   const receive = (connection: Connection, data: unknown) => {
     if (connection.state !== "open") return;
-    connection.lastSeenAt = clock.now();
+    const receivedAt = clock.now();
+    connection.lastSeenAt = receivedAt;
 
     if (typeof data !== "string") {
+      metrics.framesReceived.labels("other").inc();
       if (binarySize(data) > config.maxFrameBytes) {
         closeWith(connection, CloseCode.TOO_BIG, "frame too big");
       } else if (admitFrame(connection, undefined)) {
@@ -227,12 +295,14 @@ export function createHub(options: HubOptions): Hub {
       return;
     }
     if (isTooBig(data, config.maxFrameBytes)) {
+      metrics.framesReceived.labels("other").inc();
       closeWith(connection, CloseCode.TOO_BIG, "frame too big");
       return;
     }
 
     const parsed = parseClientFrame(data);
     if (!parsed.ok) {
+      metrics.framesReceived.labels("other").inc();
       if (!admitFrame(connection, parsed.error.ref)) return;
       log.warn("ws.bad_frame", {
         ...fields(connection),
@@ -245,6 +315,7 @@ export function createHub(options: HubOptions): Hub {
       return;
     }
     const frame = parsed.frame;
+    metrics.framesReceived.labels(frame.type).inc();
     if (frame.type !== "ping" && frame.type !== "pong" && !admitFrame(connection, frame.ref)) {
       return;
     }
@@ -254,29 +325,56 @@ export function createHub(options: HubOptions): Hub {
       });
       return;
     }
-    enqueue(connection, frame);
+    enqueue(connection, frame, receivedAt);
   };
 
-  const attach = (socket: WebSocket, admission: Admission): Connection | undefined => {
-    const { user, address } = admission;
+  const refuse = (reason: RefusalReason, code: number, status: number, message: string) => {
+    metrics.handshakesRefused.labels(reason).inc();
+    return { reason, code, status, message };
+  };
+
+  const admit = ({ user, address }: Admission): Refusal | undefined => {
     if (!accepting) {
-      socket.close(CloseCode.RESTARTING, "server restarting");
-      return undefined;
+      return refuse("draining", CloseCode.RESTARTING, 503, "server restarting");
     }
     if ((byUser.get(user.id)?.size ?? 0) >= config.maxConnectionsPerUser) {
       log.warn("ws.rejected", { user: user.id, code: CloseCode.TOO_MANY_CONNECTIONS });
-      socket.close(CloseCode.TOO_MANY_CONNECTIONS, "too many connections for this user");
-      return undefined;
+      return refuse(
+        "user_limit",
+        CloseCode.TOO_MANY_CONNECTIONS,
+        409,
+        "too many connections for this user",
+      );
     }
     if ((byAddress.get(address)?.size ?? 0) >= config.maxConnectionsPerAddress) {
       log.warn("ws.rejected", { user: user.id, address, code: CloseCode.RATE_LIMITED });
-      socket.close(CloseCode.RATE_LIMITED, "too many connections from this address");
+      return refuse(
+        "address_limit",
+        CloseCode.RATE_LIMITED,
+        429,
+        "too many connections from this address",
+      );
+    }
+    return undefined;
+  };
+
+  const attach = (
+    socket: ConnectionSocket,
+    admission: Admission,
+    transport: Transport,
+  ): Connection | undefined => {
+    const { user, address } = admission;
+    const refusal = admit(admission);
+    if (refusal) {
+      socket.close(refusal.code, refusal.message);
       return undefined;
     }
-    socket.binaryType = "arraybuffer";
+    if (socket instanceof WebSocket) socket.binaryType = "arraybuffer";
     const now = clock.now();
     const connection = new Connection({
       socket,
+      transport,
+      metrics,
       session: crypto.randomUUID(),
       user,
       address,
@@ -291,8 +389,12 @@ export function createHub(options: HubOptions): Hub {
       now,
     });
     connections.add(connection);
+    sessions.set(connection.session, connection);
     addTo(byUser, user.id, connection);
     addTo(byAddress, address, connection);
+    metrics.connectionsOpened.labels(transport).inc();
+    metrics.connectionsOpen.labels(transport).inc();
+    metrics.usersOnline.set(byUser.size);
     log.info("ws.open", fields(connection));
     connection.send({
       type: "hello",
@@ -313,12 +415,17 @@ export function createHub(options: HubOptions): Hub {
     return connection;
   };
 
-  const detach = (connection: Connection, event: CloseEvent) => {
+  const detach = (connection: Connection, code: number) => {
     if (!connections.delete(connection)) return;
+    sessions.delete(connection.session);
     removeFrom(byUser, connection.user.id, connection);
     removeFrom(byAddress, connection.address, connection);
     connection.markClosed();
-    log.info("ws.close", { ...fields(connection), code: event.code });
+    statusFeed.unsubscribe(connection);
+    metrics.connectionsClosed.labels(code).inc();
+    metrics.connectionsOpen.labels(connection.transport).dec();
+    metrics.usersOnline.set(byUser.size);
+    log.info("ws.close", { ...fields(connection), code });
     // The room layer's failure must not keep the socket loop from cleaning up.
     Promise.resolve().then(() => rooms.disconnect(connection)).catch((error) =>
       log.error("ws.disconnect_failed", { ...fields(connection), error: String(error) })
@@ -338,9 +445,23 @@ export function createHub(options: HubOptions): Hub {
     get accepting() {
       return accepting;
     },
+    admit,
     attach,
+    session: (id) => sessions.get(id),
     receive,
     detach,
+    kick(userId) {
+      let closed = 0;
+      for (const connection of [...byUser.get(userId) ?? []]) {
+        if (connection.state !== "open") continue;
+        connection.sendError("forbidden", "disconnected by an administrator", {
+          recoverable: false,
+        });
+        closeWith(connection, CloseCode.FORBIDDEN, "kicked");
+        closed++;
+      }
+      return closed;
+    },
     drain() {
       draining ??= (async () => {
         accepting = false;
@@ -366,6 +487,9 @@ export function createHub(options: HubOptions): Hub {
         connection.close(CloseCode.GOING_AWAY, "server shutting down");
       }
       await waitForClosed(config.drainTimeoutMs);
+      // A frame received before its socket closed may still be committing: let it finish
+      // while the store is open, so its sender either got the ack or will resend.
+      await Promise.all(inFlight);
       await rooms.close?.();
       log.flush();
     },

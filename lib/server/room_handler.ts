@@ -28,8 +28,11 @@ export const ROOM_FRAME_TYPES: ReadonlySet<string> = new Set([
 
 /** A room layer. Errors it throws become an `internal` error frame; the socket stays open. */
 export interface RoomHandler {
-  /** Answers one room frame from `connection`. */
-  handle(connection: Connection, frame: RoomFrame): void | Promise<void>;
+  /**
+   * Answers one room frame from `connection`. `receivedAt` is when the frame
+   * arrived (it may have waited behind earlier frames), for latency metrics.
+   */
+  handle(connection: Connection, frame: RoomFrame, receivedAt: number): void | Promise<void>;
   /** `connection` closed: leave every room it joined. */
   disconnect(connection: Connection): void | Promise<void>;
   /** The server is stopping: release timers and subscriptions. */

@@ -1,18 +1,20 @@
 /**
  * Everything the server runs on, built once at start from the config: the
- * logger, JWT signing, the account endpoints, the hub and the WebSocket route.
- * `server.ts` puts the result in every request's state.
+ * logger, JWT signing, the account endpoints, the hub, the WebSocket route
+ * and the fallback transport, the metrics (shared with the other isolates
+ * over the bus every few seconds), the status, metrics and readiness
+ * endpoints, and the admin tools. `server.ts` puts the result in every
+ * request's state.
  *
  * @example
  * ```ts
  * const config = loadConfig(Deno.env.toObject());
  * const kv = await Deno.openKv(config.kvPath);
- * const services = await createServices(config, { kv });
+ * const services = await createServices(config, { kv, buildId: "3f2c9e1" });
  * app.ws("/api/ws", services.socketRoute);
  * Deno.addSignalListener("SIGTERM", () => services.drain().then(() => Deno.exit(0)));
  * ```
  */
-import type { WsHandlers } from "../framework/ws.ts";
 import { type Clock, createSystemClock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
 import type { ConfigResponse } from "../protocol/http.ts";
@@ -25,6 +27,33 @@ import { type Auth, createAuth } from "./auth.ts";
 import { createHub, type Hub } from "./hub.ts";
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import { createSocketRoute, type SocketData } from "./socket_route.ts";
+import type { WsHandlers } from "../framework/ws.ts";
+import { createClientAddress } from "./client_address.ts";
+import { createFallback, type Fallback } from "./fallback.ts";
+import { createWsBlock, type WsBlock } from "./ws_block.ts";
+import { createStatusFeed } from "./status_feed.ts";
+import { createOpsEndpoints, type OpsEndpoints } from "./ops_endpoints.ts";
+import { type Admin, createAdmin } from "./admin.ts";
+import {
+  buildStatusDetail,
+  buildStatusSummary,
+  type ClusterView,
+  createClusterView,
+  createIsolateIdentity,
+  createSnapshotPublisher,
+  createSwitchboardMetrics,
+  type SnapshotPublisher,
+  type SwitchboardMetrics,
+} from "./metrics/mod.ts";
+
+/** The application's version, as `/api/status` and `switchboard_build_info` report it. */
+export const APP_VERSION = "1.0.0";
+
+/** How often each isolate publishes its metrics snapshot, and status subscribers get a frame. */
+export const METRICS_INTERVAL_MS = 5_000;
+
+/** The bus topic metrics snapshots travel on. */
+export const METRICS_TOPIC = "metrics";
 
 /** The running server's parts. */
 export interface Services {
@@ -40,11 +69,25 @@ export interface Services {
   hub: Hub;
   /** Rooms: the durable log, fan-out, presence and typing. */
   rooms: RoomService;
-  /** The handlers for `app.ws("/api/ws", …)`. */
+  /** The handlers of `GET /api/ws`: `app.ws("/api/ws", socketRoute)`. */
   socketRoute: WsHandlers<unknown, SocketData>;
+  /** `GET /api/events` and `POST /api/send`. */
+  fallback: Fallback;
+  /** This isolate's metrics. */
+  metrics: SwitchboardMetrics;
+  /** The cluster as this isolate sees it (every isolate's latest snapshot). */
+  view: ClusterView;
+  /** Shares this isolate's snapshot over the bus every {@linkcode METRICS_INTERVAL_MS}. */
+  publisher: SnapshotPublisher;
+  /** `GET /metrics`, `GET /api/status`, `GET /readyz`. */
+  ops: OpsEndpoints;
+  /** `POST /api/admin/*`. */
+  admin: Admin;
+  /** `POST /api/test/ws-block` (only with `TEST_HOOKS=1`). */
+  wsBlock: WsBlock;
   /** The body of `GET /api/config`. */
   publicConfig(): ConfigResponse;
-  /** Stops accepting, sends `reconnect` to every client, closes them with 1012. */
+  /** Stops accepting, tells the cluster, sends `reconnect` to every client, closes them with 1012. */
   drain(): Promise<void>;
   /** Stops every timer and closes every socket; the caller closes the KV it opened. */
   close(): Promise<void>;
@@ -57,6 +100,8 @@ export interface ServicesOptions {
   random?: Random;
   instance?: string;
   log?: Logger;
+  /** The build that runs, for `/api/status` and `switchboard_build_info`. Default `"dev"`. */
+  buildId?: string;
   /**
    * Isolates with the same bus namespace share fan-out and presence over
    * BroadcastChannel. Default: derived from `KV_PATH`, so instances on one
@@ -78,6 +123,14 @@ export async function createServices(
   const secrets = await resolveJwtSecrets(config.jwtSecrets, kv, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
   const auth = createAuth({ config, kv, clock, log, tokens });
+  const identity = createIsolateIdentity({
+    clock,
+    id: instance,
+    version: APP_VERSION,
+    buildId: options.buildId ?? "dev",
+  });
+  const metrics = createSwitchboardMetrics({ clock, identity });
+  const view = createClusterView({ clock, sampleIntervalMs: METRICS_INTERVAL_MS });
   const roomLayer = createRoomLayer({
     kv,
     clock,
@@ -85,10 +138,64 @@ export async function createServices(
     namespace: options.busNamespace ?? await busNamespaceFor(config.kvPath),
     isolate: instance,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
+    metrics,
   });
+  const { bus } = roomLayer;
   const rooms = roomLayer.service;
-  const hub = createHub({ config, clock, random, log, instance, rooms, tokens });
-  const socketRoute = createSocketRoute({ config, hub, tokens, log });
+
+  const publisher = createSnapshotPublisher({
+    clock,
+    intervalMs: METRICS_INTERVAL_MS,
+    metrics,
+    view,
+    publish: (snapshot) => bus.emit(METRICS_TOPIC, snapshot),
+    onPublishError: (error) => log.error("metrics.publish_failed", { error: String(error) }),
+  });
+  const stopReceivingSnapshots = bus.on(METRICS_TOPIC, (data) => publisher.receive(data));
+  const statusFeed = createStatusFeed({
+    clock,
+    intervalMs: METRICS_INTERVAL_MS,
+    metrics,
+    summarize: (statusView) =>
+      statusView === "admin"
+        ? buildStatusDetail(view, { clock, identity })
+        : buildStatusSummary(view, { clock, identity }),
+  });
+
+  const hub = createHub({
+    config,
+    clock,
+    random,
+    log,
+    instance,
+    rooms,
+    tokens,
+    metrics,
+    statusFeed,
+  });
+  const wsBlock = createWsBlock({ enabled: config.testHooks, log });
+  const socketRoute = createSocketRoute({ config, hub, tokens, log, metrics, wsBlock });
+  const fallback = createFallback({
+    config,
+    hub,
+    tokens,
+    metrics,
+    clientAddress: createClientAddress(config.trustProxy),
+    bus,
+    clock,
+  });
+  const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view });
+  const admin = createAdmin({
+    tokens,
+    hub,
+    link: bus,
+    closures: roomLayer.closures,
+    presence: roomLayer.presence,
+    kv,
+    clock,
+    log,
+  });
+  publisher.start();
 
   return {
     config,
@@ -102,6 +209,13 @@ export async function createServices(
     hub,
     rooms,
     socketRoute,
+    fallback,
+    metrics,
+    view,
+    publisher,
+    ops,
+    admin,
+    wsBlock,
     publicConfig: () => ({
       protocol: PROTOCOL,
       versions: [...VERSIONS],
@@ -115,8 +229,17 @@ export async function createServices(
       },
       features: [...FEATURES],
     }),
-    drain: () => hub.drain(),
+    async drain() {
+      metrics.draining.set(1);
+      publisher.publishNow();
+      await hub.drain();
+    },
     async close() {
+      publisher.stop();
+      stopReceivingSnapshots();
+      statusFeed.close();
+      fallback.close();
+      admin.stop();
       await hub.close();
       await roomLayer.close();
     },

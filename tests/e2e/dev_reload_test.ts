@@ -87,8 +87,12 @@ Deno.test({
       const reloadChannel = page.waitForResponse((response) =>
         response.url().endsWith("/_dev/reload")
       );
+      // The chat page needs a session; the refresh cookie lives in the KV file, across restarts.
+      await page.request.post(`http://127.0.0.1:${port}/api/login`, {
+        data: { name: "ada", password: "correct horse battery" },
+      });
       await page.goto(`http://127.0.0.1:${port}/`);
-      await page.locator("button.badge[data-state=ready]").waitFor();
+      await page.locator("button.badge[data-state=open]").waitFor();
       await reloadChannel;
 
       const island = `${dir}/islands/ConnectionBadge.tsx`;
@@ -107,7 +111,7 @@ Deno.test({
       await newBundle;
       await page.waitForLoadState("load");
 
-      await page.locator("button.badge[data-state=ready]").click();
+      await page.locator("button.badge[data-state=open]").click();
       match(await page.locator(".badge-detail").innerText(), /page was rebuilt at/);
     } finally {
       dev.kill("SIGTERM");

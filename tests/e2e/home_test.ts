@@ -1,9 +1,49 @@
 import { equal, match, ok } from "node:assert/strict";
 import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { openChat } from "../_helpers/chat_page.ts";
 import { startTestServer } from "../_helpers/server.ts";
 
 Deno.test({
-  name: "browser: / hydrates its island, which then responds to clicks, with no console errors",
+  name: "browser: / hydrates; the header badge shows the page client's real state",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using browser = await launchBrowser();
+    await using ada = await openChat(browser, server.origin, "ada");
+    const { page } = ada;
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") {
+        problems.push(`${message.type()}: ${message.text()}`);
+      }
+    });
+
+    const badge = page.locator("button.badge");
+    await badge.locator("text=Connected").waitFor();
+    equal(await badge.getAttribute("data-state"), "open");
+
+    // Only the hydrated island reacts to a click; the server HTML alone would not.
+    await badge.click();
+    const detail = page.locator(".badge-detail");
+    await detail.waitFor();
+    match(await detail.innerText(), /WebSocket .*page rendered/);
+    equal(await badge.getAttribute("aria-expanded"), "true");
+
+    equal(await page.getByRole("button", { name: "Disconnect" }).count(), 0);
+    await page.keyboard.press("Control+Shift+W");
+    await page.getByRole("button", { name: "Disconnect" }).click();
+    await badge.locator("text=Disconnected").waitFor();
+    equal(await badge.getAttribute("data-state"), "closed");
+
+    ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
+    ok(ada.problems.length === 0, `page errors: ${ada.problems.join("; ")}`);
+  },
+});
+
+Deno.test({
+  name: "browser: / without a session goes to /login",
   ignore: !browserReady(),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -11,33 +51,14 @@ Deno.test({
     await using server = await startTestServer();
     await using browser = await launchBrowser();
     const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") {
-        problems.push(`${message.type()}: ${message.text()}`);
-      }
-    });
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-
-    const response = await page.goto(server.origin + "/");
-    equal(response?.status(), 200);
-    const badge = page.locator("button.badge");
-    await badge.locator("text=ready").waitFor();
-    equal(await badge.getAttribute("data-state"), "ready");
-
-    // Only the hydrated island reacts to a click; the server HTML alone would not.
-    await badge.click();
-    const detail = page.locator(".badge-detail");
-    await detail.waitFor();
-    match(await detail.innerText(), /page rendered/);
-    equal(await badge.getAttribute("aria-expanded"), "true");
-
-    ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
+    await page.goto(server.origin + "/");
+    await page.waitForURL(`${server.origin}/login`);
+    await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
   },
 });
 
 Deno.test({
-  name: "browser: / is readable with JavaScript disabled",
+  name: "browser: / is readable with JavaScript disabled: the shell and a connecting state",
   ignore: !browserReady(),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -46,9 +67,13 @@ Deno.test({
     await using browser = await launchBrowser();
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(server.origin + "/");
-    match(await page.locator("h1").innerText(), /Welcome to Switchboard/);
+    await page.goto(server.origin + "/?room=design");
+    match(await page.locator("h1").innerText(), /#\s*design/);
     equal(await page.locator("button.badge").getAttribute("data-state"), "idle");
+    match(await page.getByRole("status").first().innerText(), /Connecting…/);
+    await page.getByRole("link", { name: /general/ }).waitFor();
+    await page.getByLabel("Message #design").waitFor();
+    await page.getByText("Loading messages…").waitFor();
     await context.close();
   },
 });

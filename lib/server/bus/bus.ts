@@ -107,7 +107,11 @@ export function createBus(options: BusOptions): Bus {
         const { done, value } = await reader.read();
         if (done) return;
         const head = value[0].value;
-        if (typeof head === "number") feed.catchUp(head);
+        // A head this isolate committed is published here right after the commit (and a gap
+        // before it is filled then): reading the log for it would only repeat the fan-out's work.
+        if (typeof head === "number" && head > (log.committedHead?.(room) ?? 0)) {
+          feed.catchUp(head);
+        }
       }
     })().catch(onError);
     return async () => {

@@ -14,8 +14,13 @@
 import type { Message } from "../../protocol/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 
-/** The part of the log a feed reads to fill gaps. */
-export type MessageLog = Pick<MessageStore, "head" | "range">;
+/**
+ * The part of the log a feed reads to fill gaps; with `committedHead`, the bus
+ * skips reading for heads its own isolate committed (and is about to publish).
+ */
+export type MessageLog =
+  & Pick<MessageStore, "head" | "range">
+  & Partial<Pick<MessageStore, "committedHead">>;
 
 /** Options of {@linkcode createRoomFeed}. */
 export interface RoomFeedOptions {

@@ -61,6 +61,8 @@ export interface Presence {
   list(room: string): PublicUser[];
   /** Listens to joins and leaves; returns the unsubscribe. */
   onChange(listener: (change: PresenceChange) => void): () => void;
+  /** Drops the peers' shares that expired now, rather than at the next tick; returns how many. */
+  pruneExpired(): number;
   /** Stops the timers and tells the peers this isolate's connections are gone. */
   close(): void;
 }
@@ -191,14 +193,17 @@ export function createPresence(options: PresenceOptions): Presence {
     reconcile(announcement.room);
   };
 
-  const dropExpired = () => {
+  const dropExpired = (): number => {
     const now = clock.now();
+    let dropped = 0;
     for (const [room, shares] of remote) {
       const before = shares.size;
       for (const [peer, share] of shares) if (share.expiresAt <= now) shares.delete(peer);
       if (shares.size === 0) remote.delete(room);
       if (shares.size !== before) reconcile(room);
+      dropped += before - shares.size;
     }
+    return dropped;
   };
 
   const stopListening = link.on(PRESENCE_TOPIC, receive);
@@ -239,6 +244,8 @@ export function createPresence(options: PresenceOptions): Presence {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
+
+    pruneExpired: dropExpired,
 
     close() {
       if (state === "closed") return;

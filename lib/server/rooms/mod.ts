@@ -11,3 +11,4 @@
 export * from "./member.ts";
 export * from "./room_service.ts";
 export * from "./room_layer.ts";
+export * from "./room_closures.ts";

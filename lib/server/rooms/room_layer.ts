@@ -15,7 +15,8 @@ import type { Clock } from "../../time/clock.ts";
 import { type Bus, createBus } from "../bus/mod.ts";
 import { createPresence, type Presence } from "../presence/mod.ts";
 import { createMessageStore, type MessageStore } from "../store/mod.ts";
-import { createRoomService, type RoomService } from "./room_service.ts";
+import { createRoomClosures, type RoomClosures } from "./room_closures.ts";
+import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
 /** Options of {@linkcode createRoomLayer}. `Config` from `lib/server/config.ts` fits `config`. */
 export interface RoomLayerOptions {
@@ -28,6 +29,8 @@ export interface RoomLayerOptions {
   isolate?: string;
   /** Background failures (a log read of the bus, a failed commit). Default: `console.error`. */
   onError?: (error: unknown) => void;
+  /** Where the room service reports. Default: a metric set nobody reads. */
+  metrics?: RoomMetrics;
 }
 
 /** The parts of the room layer; `service` is the hub's `RoomHandler`. */
@@ -35,6 +38,7 @@ export interface RoomLayer {
   store: MessageStore;
   bus: Bus;
   presence: Presence;
+  closures: RoomClosures;
   service: RoomService;
   /** Closes the service, presence (saying goodbye to the peers) and the bus; not the KV. */
   close(): Promise<void>;
@@ -46,6 +50,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   const store = createMessageStore(kv, { historyMax: config.roomHistoryMax, clock });
   const bus = createBus({ namespace: options.namespace ?? "switchboard", log: store, kv, onError });
   const presence = createPresence({ link: bus, clock, isolate: options.isolate });
+  const closures = createRoomClosures({ kv, link: bus, clock });
   const service = createRoomService({
     store,
     bus,
@@ -53,14 +58,18 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     clock,
     config: { maxTextChars: config.maxTextChars },
     onError,
+    metrics: options.metrics,
+    closures,
   });
   return {
     store,
     bus,
     presence,
+    closures,
     service,
     async close() {
       await service.close();
+      closures.stop();
       presence.close();
       await bus.close();
     },

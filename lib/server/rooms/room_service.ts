@@ -10,6 +10,11 @@
  * is sent once. Fan-out that arrives while a join reads the log is held back
  * until `joined` went out, so `joined` always comes first.
  *
+ * Metrics are counted per fan-out, not per recipient: one `inc(n)` for the
+ * sockets a message was written to, one latency observation per message.
+ * A room an administrator closed (`room_closures.ts`) refuses joins and sends
+ * with `forbidden`; its members get `error` and `left` when it closes.
+ *
  * @example
  * ```ts
  * const rooms = createRoomService({ store, bus, presence, clock, config: { maxTextChars: 4000 } });
@@ -29,9 +34,15 @@ import {
 } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Bus } from "../bus/mod.ts";
+import {
+  createIsolateIdentity,
+  createSwitchboardMetrics,
+  type SwitchboardMetrics,
+} from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
+import type { RoomClosures } from "./room_closures.ts";
 
 /** The room that always exists. */
 export const DEFAULT_ROOM = "general";
@@ -49,6 +60,23 @@ export interface RoomServiceConfig {
   typingIntervalMs?: number;
 }
 
+/** The metrics the room service reports to. */
+export type RoomMetrics = Pick<
+  SwitchboardMetrics,
+  | "framesSent"
+  | "errorsSent"
+  | "messagesCommitted"
+  | "commitLatency"
+  | "fanoutDeliveries"
+  | "fanoutLatency"
+  | "deliveryLatency"
+  | "reconnects"
+  | "roomsActive"
+  | "kvUp"
+  | "errors"
+  | "rooms"
+>;
+
 /** What {@linkcode createRoomService} is made from. */
 export interface RoomServiceDeps {
   store: MessageStore;
@@ -56,6 +84,10 @@ export interface RoomServiceDeps {
   presence: Presence;
   clock: Clock;
   config: RoomServiceConfig;
+  /** Default: a metric set of its own that nobody reads. */
+  metrics?: RoomMetrics;
+  /** Rooms closed by an administrator. Default: no room is ever closed. */
+  closures?: RoomClosures;
   /** A failure that could only be logged (the client got `internal`). Default: `console.error`. */
   onError?: (error: unknown) => void;
 }
@@ -68,11 +100,14 @@ export interface RoomSummary {
 
 /** The room layer the hub dispatches room frames to. */
 export interface RoomService {
-  /** Answers one room frame; never throws (failures become `error` frames). */
-  handle(member: RoomMember, frame: RoomFrame): Promise<void>;
+  /**
+   * Answers one room frame; never throws (failures become `error` frames).
+   * `receivedAt` (default now) is when the frame arrived, for latency metrics.
+   */
+  handle(member: RoomMember, frame: RoomFrame, receivedAt?: number): Promise<void>;
   join(member: RoomMember, frame: ClientFrameOf<"join">): Promise<void>;
   leave(member: RoomMember, frame: ClientFrameOf<"leave">): Promise<void>;
-  send(member: RoomMember, frame: ClientFrameOf<"send">): Promise<void>;
+  send(member: RoomMember, frame: ClientFrameOf<"send">, receivedAt?: number): Promise<void>;
   history(member: RoomMember, frame: ClientFrameOf<"history">): Promise<void>;
   typing(member: RoomMember, frame: ClientFrameOf<"typing">): Promise<void>;
   /** The connection closed: it leaves every room, without replies. */
@@ -98,6 +133,8 @@ interface Membership {
 /** A room with members in this isolate. */
 interface LocalRoom {
   memberships: Map<string, Membership>;
+  /** seq → when its `send` arrived, for messages committed here and not yet fanned out. */
+  receivedAt: Map<number, number>;
   unsubscribe(): void;
 }
 
@@ -105,13 +142,29 @@ const TypingEvent = z.object({ room: RoomName, user: PublicUser });
 
 /** Creates a {@linkcode RoomService}. */
 export function createRoomService(deps: RoomServiceDeps): RoomService {
-  const { store, bus, presence, clock, config } = deps;
+  const { store, bus, presence, clock, config, closures } = deps;
+  const metrics = deps.metrics ??
+    createSwitchboardMetrics({
+      clock,
+      identity: createIsolateIdentity({ clock, version: "", buildId: "" }),
+    });
   const onError = deps.onError ?? ((error) => console.error("rooms:", error));
   const pageSize = config.pageSize ?? 50;
   const typingIntervalMs = config.typingIntervalMs ?? 1_000;
   const rooms = new Map<string, LocalRoom>();
 
-  const reply = (member: RoomMember, frame: ServerFrame) => member.sendText(JSON.stringify(frame));
+  const reply = (member: RoomMember, frame: ServerFrame) => {
+    metrics.framesSent.labels(frame.type).inc();
+    if (frame.type === "error") metrics.errorsSent.labels(frame.code).inc();
+    member.sendText(JSON.stringify(frame));
+  };
+
+  /** The store failed: the client is told `internal`, the metrics and the admin view are told why. */
+  const storeFailed = (error: unknown) => {
+    onError(error);
+    metrics.kvUp.set(0);
+    metrics.errors.record("internal", String(error));
+  };
 
   const replyError = (member: RoomMember, code: ErrorCode, message: string, ref?: string) =>
     reply(member, { type: "error", code, message, recoverable: true, ref });
@@ -119,12 +172,24 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const publicUser = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
 
   const deliver = (room: LocalRoom, message: Message, json: string) => {
+    let written = 0;
     for (const membership of room.memberships.values()) {
       if (membership.heldBack) membership.heldBack.push({ message, json });
       else if (message.seq > membership.lastSeq) {
         membership.lastSeq = message.seq;
         membership.member.sendText(json);
+        written++;
       }
+    }
+    if (written === 0) return;
+    const now = clock.now();
+    metrics.framesSent.labels("message").inc(written);
+    metrics.fanoutDeliveries.inc(written);
+    metrics.fanoutLatency.observe(now - message.ts);
+    const receivedAt = room.receivedAt.get(message.seq);
+    if (receivedAt !== undefined) {
+      room.receivedAt.delete(message.seq);
+      metrics.deliveryLatency.observe(now - receivedAt);
     }
   };
 
@@ -133,15 +198,25 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     const room = rooms.get(name);
     if (!room) return;
     const json = JSON.stringify(frame);
+    let written = 0;
     for (const { member, heldBack } of room.memberships.values()) {
-      if (!heldBack && !skip?.(member)) member.sendText(json);
+      if (!heldBack && !skip?.(member)) {
+        member.sendText(json);
+        written++;
+      }
     }
+    metrics.framesSent.labels(frame.type).inc(written);
   };
 
   const openRoom = (name: string): LocalRoom => {
-    const room: LocalRoom = { memberships: new Map(), unsubscribe: () => {} };
+    const room: LocalRoom = {
+      memberships: new Map(),
+      receivedAt: new Map(),
+      unsubscribe: () => {},
+    };
     room.unsubscribe = bus.subscribe(name, (message, json) => deliver(room, message, json));
     rooms.set(name, room);
+    metrics.roomsActive.set(rooms.size);
     return room;
   };
 
@@ -155,6 +230,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     if (room.memberships.size === 0) {
       rooms.delete(name);
       room.unsubscribe();
+      metrics.roomsActive.set(rooms.size);
     }
   };
 
@@ -172,6 +248,14 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     broadcast(room, { type: "presence", room, joins, leaves });
   });
 
+  const stopClosures = closures?.onClosed((name) => {
+    for (const { member } of [...rooms.get(name)?.memberships.values() ?? []]) {
+      removeMembership(name, member);
+      replyError(member, "forbidden", `${name} was closed by an administrator`);
+      reply(member, { type: "left", room: name });
+    }
+  });
+
   const join = async (member: RoomMember, frame: ClientFrameOf<"join">) => {
     const name = frame.room;
     const existing = rooms.get(name);
@@ -185,6 +269,14 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
 
     let replay;
     try {
+      if (await closures?.isClosed(name)) {
+        // Unless the connection closed meanwhile and took its membership with it.
+        if (room.memberships.get(member.session) === membership) {
+          removeMembership(name, member);
+          replyError(member, "forbidden", `${name} is closed`, frame.ref);
+        }
+        return;
+      }
       if (!existing) await store.ensureRoom(name);
       // The feed must know its starting head before the log is read, or a
       // message committed in between would be neither replayed nor fanned out.
@@ -193,7 +285,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
         ? await store.latest(name)
         : await store.since(name, frame.since);
     } catch (error) {
-      onError(error);
+      storeFailed(error);
       removeMembership(name, member);
       replyError(member, "internal", `could not join ${name}; try again`, frame.ref);
       return;
@@ -202,6 +294,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     if (room.memberships.get(member.session) !== membership) return;
 
     const { head } = replay;
+    if (frame.since !== undefined) {
+      metrics.reconnects.labels(replay.recovered ? "resumed" : "reset").inc();
+    }
     if (!membership.counted) {
       membership.counted = true;
       presence.connect(name, publicUser(member));
@@ -223,6 +318,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       if (message.seq > membership.lastSeq) {
         membership.lastSeq = message.seq;
         member.sendText(json);
+        metrics.framesSent.labels("message").inc();
+        metrics.fanoutDeliveries.inc();
       }
     }
   };
@@ -233,8 +330,15 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     return Promise.resolve();
   };
 
-  const send = async (member: RoomMember, frame: ClientFrameOf<"send">) => {
+  const send = async (
+    member: RoomMember,
+    frame: ClientFrameOf<"send">,
+    receivedAt = clock.now(),
+  ) => {
     const { room, text, cid, ref } = frame;
+    if (closures?.isKnownClosed(room)) {
+      return replyError(member, "forbidden", `${room} is closed`, ref);
+    }
     if (!isJoined(member, room)) {
       return replyError(member, "not_joined", `join ${room} before sending to it`, ref);
     }
@@ -251,10 +355,17 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     try {
       result = await store.commit({ room, user: publicUser(member), text, cid });
     } catch (error) {
-      onError(error);
+      storeFailed(error);
       return replyError(member, "internal", "the message was not stored; send it again", ref);
     }
-    if (result.created) bus.publish(result.message);
+    metrics.kvUp.set(1);
+    if (result.created) {
+      metrics.messagesCommitted.inc();
+      metrics.commitLatency.observe(clock.now() - receivedAt);
+      metrics.rooms.record(room);
+      rooms.get(room)?.receivedAt.set(result.message.seq, receivedAt);
+      bus.publish(result.message);
+    }
     reply(member, { type: "ack", ...result.receipt, ref });
   };
 
@@ -264,7 +375,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       const page = await store.history(room, { before, limit: limit ?? pageSize });
       reply(member, { type: "history", room, ...page, ref });
     } catch (error) {
-      onError(error);
+      storeFailed(error);
       replyError(member, "internal", "history could not be read; try again", ref);
     }
   };
@@ -290,7 +401,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     history,
     typing,
 
-    async handle(member, frame) {
+    async handle(member, frame, receivedAt) {
       try {
         switch (frame.type) {
           case "join":
@@ -298,7 +409,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
           case "leave":
             return await leave(member, frame);
           case "send":
-            return await send(member, frame);
+            return await send(member, frame, receivedAt);
           case "history":
             return await history(member, frame);
           case "typing":
@@ -325,6 +436,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     async close() {
       stopTyping();
       stopPresence();
+      stopClosures?.();
       for (const [name, room] of [...rooms]) {
         for (const { member } of [...room.memberships.values()]) removeMembership(name, member);
       }

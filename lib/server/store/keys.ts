@@ -28,6 +28,9 @@ export function roomMessageKey(room: string, seq: number): Deno.KvKey {
   return ["room_message", room, seq];
 }
 
+/** The prefix under which every user's cids live. */
+export const SEND_CID_PREFIX: Deno.KvKey = ["send_cid"];
+
 /** The key recording which message a user's `cid` produced. */
 export function sendCidKey(userId: string, cid: string): Deno.KvKey {
   return ["send_cid", userId, cid];

@@ -81,6 +81,12 @@ export interface MessageStore {
   range(room: string, after: number, through: number): Promise<Message[]>;
   /** The room's newest seq; 0 for a room without messages. */
   head(room: string): Promise<number>;
+  /**
+   * The highest seq this store itself committed in `room` (0 if none), known
+   * without a read. Its committer publishes every message it creates, so a
+   * bus that sees the head move only this far has nothing to read.
+   */
+  committedHead(room: string): number;
   /** Makes a room exist (listed by {@linkcode MessageStore.rooms}) without a message. */
   ensureRoom(room: string): Promise<void>;
   /** The names of every room that exists, sorted. */
@@ -123,6 +129,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   const maxBatch = options.maxBatch ?? 32;
   const maxAttempts = options.maxAttempts ?? 100;
   const queues = new Map<string, PendingCommit[]>();
+  const committedHeads = new Map<string, number>();
 
   const readMany = async <T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> => {
     const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
@@ -205,7 +212,9 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     operation.set(roomHeadKey(room), seq);
     try {
       const { ok } = await operation.commit();
-      return ok ? results : null;
+      if (!ok) return null;
+      committedHeads.set(room, Math.max(committedHeads.get(room) ?? 0, seq));
+      return results;
     } catch (error) {
       // Another handle on the same file (`deno serve --parallel`) holds SQLite's
       // write lock: as much a lost race as a failed check.
@@ -303,6 +312,8 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     },
 
     head: readHead,
+
+    committedHead: (room) => committedHeads.get(room) ?? 0,
 
     async ensureRoom(room) {
       await kv.atomic()

@@ -1,0 +1,87 @@
+import { useRef, useState } from "preact/hooks";
+
+/** Props of {@linkcode Composer}. */
+export interface ComposerProps {
+  room: string;
+  maxChars: number;
+  /** Sends the text; returns why it could not be sent, or null. */
+  onSend(text: string): string | null;
+  onTyping(): void;
+}
+
+/** The counter shows from this share of the limit on. */
+const COUNTER_FROM = 0.8;
+
+/**
+ * The message box: Enter sends, Shift+Enter adds a line. A counter appears
+ * near the length limit and the send button stays off past it.
+ */
+export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const length = text.length;
+  const over = length > maxChars;
+  const empty = text.trim() === "";
+
+  const submit = () => {
+    if (empty || over) return;
+    const problem = onSend(text);
+    setError(problem);
+    if (!problem) setText("");
+    input.current?.focus();
+  };
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <label class="sr-only" for="composer-input">Message #{room}</label>
+      <textarea
+        id="composer-input"
+        ref={input}
+        class="composer-input"
+        rows={1}
+        placeholder={`Message #${room}`}
+        value={text}
+        aria-invalid={over}
+        aria-describedby="composer-help"
+        onInput={(event) => {
+          setText(event.currentTarget.value);
+          setError(null);
+          onTyping();
+        }}
+        onKeyDown={(event) => {
+          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            submit();
+          }
+        }}
+      />
+      <div class="composer-side">
+        {length >= maxChars * COUNTER_FROM && (
+          <span class={`counter${over ? " counter-over" : ""}`} aria-live="polite">
+            {length.toLocaleString()} / {maxChars.toLocaleString()}
+          </span>
+        )}
+        <button type="submit" class="button button-primary send-button" disabled={empty || over}>
+          <svg viewBox="0 0 20 20" aria-hidden="true">
+            <path d="M3 10l14-7-5 14-2-6-7-1z" />
+          </svg>
+          <span class="sr-only">Send</span>
+        </button>
+      </div>
+      <p
+        id="composer-help"
+        class={error ? "composer-error" : "sr-only"}
+        role={error ? "alert" : undefined}
+      >
+        {error ?? "Enter sends, Shift+Enter adds a new line."}
+      </p>
+    </form>
+  );
+}

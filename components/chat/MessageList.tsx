@@ -1,0 +1,225 @@
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { RoomMessage } from "../../lib/client/client.ts";
+import { Avatar } from "./Avatar.tsx";
+import { dayKey, dayLabel, timeLabel } from "./format.ts";
+import { MessageText } from "./MessageText.tsx";
+
+/** Props of {@linkcode MessageList}. */
+export interface MessageListProps {
+  room: string;
+  messages: readonly RoomMessage[];
+  /** Whether the room's first `joined` arrived (an empty list then means an empty room). */
+  synced: boolean;
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  now: number;
+  onLoadOlder(): void;
+  onRetry(cid: string): void;
+  onDiscard(cid: string): void;
+}
+
+/** Within this distance of the bottom the list counts as "at the bottom" and follows new messages. */
+const BOTTOM_SLACK_PX = 48;
+/** Scrolling this close to the top asks for older messages. */
+const TOP_LOAD_PX = 160;
+/** Messages by one author closer together than this share one header. */
+const GROUP_MS = 5 * 60_000;
+
+function authorOf(message: RoomMessage): string {
+  return message.user?.name ?? "you";
+}
+
+/**
+ * The messages of one room, with day separators. It follows new messages only
+ * while scrolled to the bottom (otherwise a "new messages" button appears),
+ * loads older ones when scrolled to the top, and keeps the reading position
+ * when they arrive.
+ */
+export function MessageList(props: MessageListProps) {
+  const { room, messages, synced, hasOlder, loadingOlder, now } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const anchor = useRef<{ height: number; top: number; first: string | null } | null>(null);
+  const lastCid = useRef<string | null>(null);
+  const [unseen, setUnseen] = useState(0);
+  const [announcement, setAnnouncement] = useState("");
+
+  const scrollToBottom = () => {
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+    atBottom.current = true;
+    setUnseen(0);
+  };
+
+  const loadOlder = () => {
+    const element = scroller.current;
+    if (!element || !hasOlder || loadingOlder || anchor.current) return;
+    anchor.current = {
+      height: element.scrollHeight,
+      top: element.scrollTop,
+      first: messages[0]?.cid ?? null,
+    };
+    props.onLoadOlder();
+  };
+
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const held = anchor.current;
+    if (held && (messages[0]?.cid ?? null) !== held.first) {
+      element.scrollTop = held.top + (element.scrollHeight - held.height);
+      anchor.current = null;
+    } else if (held && !loadingOlder) {
+      anchor.current = null;
+    }
+    const last = messages.at(-1);
+    const previous = lastCid.current;
+    lastCid.current = last?.cid ?? null;
+    if (!last || last.cid === previous) return;
+    if (atBottom.current || (last.own && last.status === "pending")) {
+      scrollToBottom();
+    } else {
+      setUnseen((count) => count + 1);
+    }
+    if (previous !== null && !last.own) {
+      setAnnouncement(`${authorOf(last)}: ${last.text}`);
+    }
+  }, [messages, loadingOlder]);
+
+  const onScroll = () => {
+    const element = scroller.current!;
+    atBottom.current =
+      element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
+    if (atBottom.current && unseen > 0) setUnseen(0);
+    if (element.scrollTop < TOP_LOAD_PX) loadOlder();
+  };
+
+  const items = [];
+  let previous: RoomMessage | null = null;
+  for (const message of messages) {
+    const newDay = !previous || dayKey(previous.ts) !== dayKey(message.ts);
+    if (newDay) {
+      items.push(
+        <li key={`day-${dayKey(message.ts)}`} class="day-separator" role="separator">
+          <span>{dayLabel(message.ts, now)}</span>
+        </li>,
+      );
+    }
+    const continued = !newDay && previous !== null &&
+      previous.user?.id === message.user?.id && message.ts - previous.ts < GROUP_MS &&
+      previous.status === "sent" && message.status === "sent";
+    items.push(
+      <MessageItem
+        key={message.cid}
+        message={message}
+        continued={continued}
+        onRetry={props.onRetry}
+        onDiscard={props.onDiscard}
+      />,
+    );
+    previous = message;
+  }
+
+  return (
+    <div class="messages-wrap">
+      <div
+        class="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        tabIndex={0}
+        aria-label={`Messages in #${room}`}
+      >
+        <div class="history-edge">
+          {hasOlder
+            ? (
+              <button
+                type="button"
+                class="link-button"
+                onClick={loadOlder}
+                disabled={loadingOlder}
+              >
+                {loadingOlder ? "Loading earlier messages…" : "Load earlier messages"}
+              </button>
+            )
+            : synced && messages.length > 0 && (
+              <span class="muted small">This is the beginning of #{room}.</span>
+            )}
+        </div>
+        {!synced && messages.length === 0 && <p class="messages-empty">Loading messages…</p>}
+        {synced && messages.length === 0 && (
+          <div class="messages-empty">
+            <p class="messages-empty-title">No messages in #{room} yet</p>
+            <p class="muted">Say hello — everyone who joins will see it.</p>
+          </div>
+        )}
+        <ol class="message-list">{items}</ol>
+      </div>
+      {unseen > 0 && (
+        <button type="button" class="new-messages" onClick={scrollToBottom}>
+          {unseen === 1 ? "1 new message" : `${unseen} new messages`} ↓
+        </button>
+      )}
+      <div class="sr-only" aria-live="polite" aria-atomic="true">{announcement}</div>
+    </div>
+  );
+}
+
+function MessageItem(
+  { message, continued, onRetry, onDiscard }: {
+    message: RoomMessage;
+    continued: boolean;
+    onRetry(cid: string): void;
+    onDiscard(cid: string): void;
+  },
+) {
+  const author = authorOf(message);
+  const classes = ["msg", `msg-${message.status}`];
+  if (message.own) classes.push("msg-own");
+  if (continued) classes.push("msg-continued");
+  return (
+    <li
+      class={classes.join(" ")}
+      data-status={message.status}
+      data-cid={message.cid}
+      data-seq={message.seq ?? undefined}
+    >
+      <div class="msg-gutter">
+        {continued
+          ? (
+            <time class="msg-time-hover" dateTime={new Date(message.ts).toISOString()}>
+              {timeLabel(message.ts)}
+            </time>
+          )
+          : <Avatar name={author} />}
+      </div>
+      <div class="msg-body">
+        {!continued && (
+          <div class="msg-meta">
+            <span class="msg-author">{author}</span>
+            {message.own && <span class="you-tag">you</span>}
+            <time class="msg-time" dateTime={new Date(message.ts).toISOString()}>
+              {timeLabel(message.ts)}
+            </time>
+          </div>
+        )}
+        <MessageText text={message.text} />
+        {message.status === "pending" && (
+          <span class="msg-state">
+            <span class="spinner" aria-hidden="true" />Sending…
+          </span>
+        )}
+        {message.status === "failed" && (
+          <span class="msg-state msg-state-failed" role="alert">
+            Not sent{message.error ? `: ${message.error}` : ""}.
+            <button type="button" class="link-button" onClick={() => onRetry(message.cid)}>
+              Retry
+            </button>
+            <button type="button" class="link-button muted" onClick={() => onDiscard(message.cid)}>
+              Discard
+            </button>
+          </span>
+        )}
+      </div>
+    </li>
+  );
+}

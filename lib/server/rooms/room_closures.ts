@@ -1,0 +1,92 @@
+/**
+ * Rooms an administrator closed. The flag is kept in Deno KV under
+ * `["room_closed", room]` (`{ by, at }`), so it outlives restarts and every
+ * instance on the database sees it; every isolate also hears of a closing on
+ * the bus at once, evicts its members and refuses their sends.
+ *
+ * @example
+ * ```ts
+ * const closures = createRoomClosures({ kv, link: bus, clock });
+ * closures.onClosed((room) => console.log(`${room} closed`));
+ * await closures.closeRoom("random", "user:admin");
+ * await closures.isClosed("random"); // true, here and on every isolate
+ * ```
+ */
+import { z } from "zod";
+import { RoomName } from "../../protocol/mod.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { PresenceLink } from "../presence/mod.ts";
+
+/** The bus topic closings travel on. */
+export const ROOM_CLOSED_TOPIC = "room_closed";
+
+/** The key of a room's closed flag. */
+export function roomClosedKey(room: string): Deno.KvKey {
+  return ["room_closed", room];
+}
+
+/** What the flag records. */
+export interface RoomClosedRecord {
+  /** The id of the administrator who closed it. */
+  by: string;
+  at: number;
+}
+
+const ClosedEvent = z.object({ room: RoomName });
+
+/** Options of {@linkcode createRoomClosures}. */
+export interface RoomClosuresOptions {
+  kv: Deno.Kv;
+  /** Carries closings to every isolate; a {@linkcode Bus} is one. */
+  link: PresenceLink;
+  clock: Clock;
+}
+
+/** The closed rooms, as this isolate knows them. */
+export interface RoomClosures {
+  /** Whether the room is closed, asking the store unless this isolate already knows. */
+  isClosed(room: string): Promise<boolean>;
+  /** Whether this isolate knows the room is closed, without asking the store (for sends). */
+  isKnownClosed(room: string): boolean;
+  /** Persists the flag, then tells every isolate, this one included. */
+  closeRoom(room: string, by: string): Promise<void>;
+  /** Listens to closings; returns the unsubscribe. */
+  onClosed(listener: (room: string) => void): () => void;
+  /** Stops listening to the bus. */
+  stop(): void;
+}
+
+/** Creates the {@linkcode RoomClosures} of one isolate. */
+export function createRoomClosures({ kv, link, clock }: RoomClosuresOptions): RoomClosures {
+  const known = new Set<string>();
+  const listeners = new Set<(room: string) => void>();
+
+  const stopListening = link.on(ROOM_CLOSED_TOPIC, (data) => {
+    const parsed = ClosedEvent.safeParse(data);
+    if (!parsed.success) return;
+    known.add(parsed.data.room);
+    for (const listener of listeners) listener(parsed.data.room);
+  });
+
+  return {
+    async isClosed(room) {
+      if (known.has(room)) return true;
+      const { value } = await kv.get<RoomClosedRecord>(roomClosedKey(room));
+      if (value) known.add(room);
+      return value !== null;
+    },
+    isKnownClosed: (room) => known.has(room),
+    async closeRoom(room, by) {
+      await kv.set(roomClosedKey(room), { by, at: clock.now() } satisfies RoomClosedRecord);
+      link.emit(ROOM_CLOSED_TOPIC, { room });
+    },
+    onClosed(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    stop() {
+      stopListening();
+      listeners.clear();
+    },
+  };
+}

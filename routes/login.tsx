@@ -1,0 +1,72 @@
+import { page } from "../lib/framework/context.ts";
+import { ErrorBody } from "../lib/protocol/mod.ts";
+import { Header } from "../components/Header.tsx";
+import LoginForm from "../islands/LoginForm.tsx";
+import { define } from "../utils.ts";
+
+interface LoginData {
+  error: string | null;
+  name: string;
+  next: string;
+}
+
+/** Only same-site paths, so the form cannot be used to send people elsewhere. */
+function safeNext(value: FormDataEntryValue | string | null): string {
+  const next = typeof value === "string" ? value : "";
+  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+export const handler = define.handlers({
+  GET: (ctx) =>
+    page<LoginData>({ error: null, name: "", next: safeNext(ctx.url.searchParams.get("next")) }),
+
+  /** The form without JavaScript: the same API calls, then a redirect or the form again. */
+  async POST(ctx) {
+    const form = await ctx.req.formData().catch(() => new FormData());
+    const name = String(form.get("name") ?? "").trim();
+    const guest = form.get("mode") === "guest";
+    const apiRequest = new Request(new URL(guest ? "/api/guest" : "/api/login", ctx.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...forwardedHeaders(ctx.req) },
+      body: JSON.stringify(
+        guest ? { name } : { name, password: String(form.get("password") ?? "") },
+      ),
+    });
+    const { auth } = ctx.state.services;
+    const response = guest
+      ? await auth.handleGuest(apiRequest, ctx.info)
+      : await auth.handleLogin(apiRequest, ctx.info);
+    const next = safeNext(form.get("next"));
+    if (response.ok) {
+      const headers = new Headers({ location: next });
+      for (const cookie of response.headers.getSetCookie()) headers.append("set-cookie", cookie);
+      return new Response(null, { status: 303, headers });
+    }
+    const body = ErrorBody.safeParse(await response.json().catch(() => null));
+    const error = body.success
+      ? body.data.error.message
+      : `sign-in failed (HTTP ${response.status})`;
+    return page<LoginData>({ error, name, next }, { status: response.status });
+  },
+});
+
+/** The headers the auth endpoints look at (HTTPS behind a proxy decides `Secure` cookies). */
+function forwardedHeaders(req: Request): Record<string, string> {
+  const proto = req.headers.get("x-forwarded-proto");
+  return proto ? { "x-forwarded-proto": proto } : {};
+}
+
+export default define.page<typeof handler>(({ data }) => (
+  <div class="shell">
+    <Header current="/login" />
+    <main class="login-main" id="main">
+      <div class="login-card">
+        <div class="login-intro">
+          <h1>Sign in to Switchboard</h1>
+          <p class="muted">Real-time rooms whose history survives restarts and flaky networks.</p>
+        </div>
+        <LoginForm error={data.error} name={data.name} next={data.next} />
+      </div>
+    </main>
+  </div>
+));

@@ -1,0 +1,228 @@
+/**
+ * `deno task screenshots`: starts a seeded Switchboard (temporary KV, a few
+ * users, rooms and messages over two days), drives Chromium through the login
+ * page and the chat, and writes the README's pictures to `docs/`:
+ * `login.png`, `chat.png`, `chat-dark.png`, `chat-mobile.png`, and
+ * `status.png` when the project has a status page.
+ *
+ * @example
+ * ```sh
+ * deno task build && deno run -A scripts/screenshots.ts
+ * ```
+ */
+import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import { createSwitchboard } from "../server.ts";
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../lib/protocol/version.ts";
+import type { ServerFrame } from "../lib/protocol/mod.ts";
+import { type Clock, createSystemClock } from "../lib/time/clock.ts";
+import { launchBrowser } from "../tests/_helpers/browser.ts";
+
+const DOCS = new URL("../docs/", import.meta.url);
+const DAY_MS = 24 * 60 * 60_000;
+const PASSWORD = "correct horse battery";
+
+/** The system clock, shifted into the past while yesterday's messages are seeded. */
+function createShiftedClock(): Clock & { shiftMs: number } {
+  const system = createSystemClock();
+  const clock = { ...system, shiftMs: 0, now: () => system.now() - clock.shiftMs };
+  return clock;
+}
+
+/** A seeding connection: one user's socket, waiting for the replies it needs. */
+async function connectAs(origin: string, name: string) {
+  const response = await fetch(`${origin}/api/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, password: PASSWORD }),
+  });
+  if (!response.ok) throw new Error(`login ${name}: HTTP ${response.status}`);
+  const { token } = await response.json();
+  const socket = new WebSocket(origin.replace(/^http/, "ws") + "/api/ws", [
+    PROTOCOL,
+    BEARER_PROTOCOL_PREFIX + token,
+  ]);
+  const waiters = new Set<{ match: (frame: ServerFrame) => boolean; resolve: () => void }>();
+  socket.onmessage = (event) => {
+    const frame: ServerFrame = JSON.parse(event.data);
+    if (frame.type === "ping") socket.send(JSON.stringify({ type: "pong", t: frame.t }));
+    for (const waiter of waiters) {
+      if (waiter.match(frame)) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+  const until = (match: (frame: ServerFrame) => boolean) =>
+    new Promise<void>((resolve) => waiters.add({ match, resolve }));
+  await until((frame) => frame.type === "hello");
+  const joined = new Set<string>();
+  return {
+    async say(room: string, text: string) {
+      if (!joined.has(room)) {
+        socket.send(JSON.stringify({ type: "join", room }));
+        await until((frame) => frame.type === "joined" && frame.room === room);
+        joined.add(room);
+      }
+      const cid = crypto.randomUUID();
+      socket.send(JSON.stringify({ type: "send", room, text, cid }));
+      await until((frame) => frame.type === "ack" && frame.cid === cid);
+    },
+    typing(room: string) {
+      socket.send(JSON.stringify({ type: "typing", room }));
+    },
+    async close() {
+      const closed = new Promise((resolve) => (socket.onclose = resolve));
+      socket.close(1000);
+      await closed;
+    },
+  };
+}
+
+type Speaker = Awaited<ReturnType<typeof connectAs>>;
+
+async function seedYesterday(origin: string) {
+  const grace = await connectAs(origin, "grace");
+  const linus = await connectAs(origin, "linus");
+  await grace.say("general", "Morning all! The new build is on staging.");
+  await linus.say("general", "Nice. I'll run the soak test against it tonight.");
+  await grace.say("design", "Draft of the new sidebar: https://example.com/figma/sidebar");
+  await linus.say("incidents", "Resolved: the 03:10 latency spike was a noisy neighbour.");
+  await grace.close();
+  await linus.close();
+}
+
+async function seedToday(origin: string): Promise<{ grace: Speaker; linus: Speaker }> {
+  const grace = await connectAs(origin, "grace");
+  const linus = await connectAs(origin, "linus");
+  await linus.say("general", "Soak test done: 8 hours, 0 lost messages, p99 41 ms.");
+  await grace.say("general", "Shipping it then. Release notes are in #release.");
+  await linus.say(
+    "general",
+    "I killed the server twice mid-test — every client resumed from its last seq.\nNothing shown twice.",
+  );
+  await grace.say("general", "That's the whole point of the log being the truth 😄");
+  await grace.say("release", "v1.4 notes: https://example.com/switchboard/releases/v1.4");
+  return { grace, linus };
+}
+
+async function signIn(page: Page, origin: string, name: string) {
+  await page.goto(`${origin}/login`);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${origin}/?room=general`);
+  await page.locator(".chat-app[data-state=open]").waitFor();
+  await page.locator(".msg").first().waitFor();
+}
+
+async function shoot(
+  browser: Browser,
+  name: string,
+  options: BrowserContextOptions,
+  drive: (page: Page) => Promise<void>,
+) {
+  const context = await browser.newContext({ deviceScaleFactor: 2, ...options });
+  try {
+    const page = await context.newPage();
+    await drive(page);
+    await page.screenshot({ path: new URL(name, DOCS).pathname });
+    console.log(`wrote docs/${name}`);
+  } finally {
+    await context.close();
+  }
+}
+
+async function exists(path: URL): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const dir = await Deno.makeTempDir({ prefix: "sb-screenshots-" });
+  const clock = createShiftedClock();
+  const switchboard = await createSwitchboard({
+    env: {
+      KV_PATH: `${dir}/switchboard.kv`,
+      JWT_SECRETS: crypto.randomUUID(),
+      LOG_LEVEL: "error",
+    },
+    clock,
+  });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    switchboard.handler,
+  );
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  await using browser = await launchBrowser();
+  try {
+    clock.shiftMs = DAY_MS;
+    await seedYesterday(origin);
+    clock.shiftMs = 0;
+    const { grace, linus } = await seedToday(origin);
+    await Deno.mkdir(DOCS, { recursive: true });
+
+    const desktop = { viewport: { width: 1280, height: 800 } };
+    await shoot(browser, "login.png", { viewport: { width: 1024, height: 800 } }, async (page) => {
+      await page.goto(`${origin}/login`);
+      await page.getByLabel("Name").fill("grace");
+      await page.getByLabel("Password").fill("not her password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("alert").filter({ hasText: "wrong name or password" }).waitFor();
+    });
+    const chat = (post: string, releaseNote: string) => async (page: Page) => {
+      await signIn(page, origin, "ada");
+      await page.locator("#create-room-input").fill("release");
+      await page.getByRole("button", { name: "Go", exact: true }).click();
+      await page.locator(".msg").filter({ hasText: "v1.4 notes" }).waitFor();
+      await page.locator(".room-link", { hasText: "general" }).click();
+      await page.locator(".msg").filter({ hasText: "Shipping it" }).waitFor();
+      await grace.say("release", releaseNote);
+      await page.locator(".unread-badge").waitFor();
+      await page.locator("#composer-input").fill(post);
+      await page.keyboard.press("Enter");
+      await page.locator(".msg-own[data-status=sent]", { hasText: post }).waitFor();
+      linus.typing("general");
+      await page.locator(".typing", { hasText: "linus is typing" }).waitFor();
+    };
+    await shoot(
+      browser,
+      "chat.png",
+      desktop,
+      chat("Great work, both of you. Ship it!", "Changelog reviewed, thanks everyone!"),
+    );
+    await shoot(
+      browser,
+      "chat-dark.png",
+      { ...desktop, colorScheme: "dark" },
+      chat("Dark mode looks good on the release too.", "Tagged v1.4.0."),
+    );
+    await shoot(
+      browser,
+      "chat-mobile.png",
+      { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+      async (page) => {
+        await signIn(page, origin, "ada");
+        await page.locator(".msg", { hasText: "Dark mode looks good" }).waitFor();
+      },
+    );
+    if (await exists(new URL("../routes/status.tsx", import.meta.url))) {
+      await shoot(browser, "status.png", desktop, async (page) => {
+        await signIn(page, origin, "ada");
+        await page.goto(`${origin}/status`);
+        await page.locator("[data-feed-mode=live], [data-feed-mode=polling]").waitFor();
+      });
+    }
+    await grace.close();
+    await linus.close();
+  } finally {
+    await switchboard.close();
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,85 @@
+/**
+ * Browser-test helpers for the chat page: a signed-in page per user, sending
+ * through the composer, and waiting for what the page shows.
+ *
+ * @example
+ * ```ts
+ * const ada = await openChat(browser, server.origin, "ada");
+ * await sendMessage(ada.page, "hello");
+ * await waitForSent(ada.page, ["hello"]);
+ * ```
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+
+/** A signed-in chat page in its own browser context (its own cookies and storage). */
+export interface ChatPage extends AsyncDisposable {
+  context: BrowserContext;
+  page: Page;
+  /** Page errors and console errors seen so far. */
+  problems: string[];
+}
+
+/** The password every test user gets. */
+export const TEST_PASSWORD = "correct horse battery";
+
+/**
+ * Registers `name` through the API (setting the refresh cookie in a new
+ * context), opens `/` with `query`, and waits until the client is in `state`.
+ */
+export async function openChat(
+  browser: Browser,
+  origin: string,
+  name: string,
+  query = "",
+  state = "open",
+): Promise<ChatPage> {
+  const context = await browser.newContext();
+  const response = await context.request.post(`${origin}/api/login`, {
+    data: { name, password: TEST_PASSWORD },
+  });
+  if (!response.ok()) throw new Error(`login ${name}: HTTP ${response.status()}`);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  await page.goto(`${origin}/${query}`);
+  await connected(page, state);
+  return { context, page, problems, [Symbol.asyncDispose]: () => context.close() };
+}
+
+/** Waits until the page's client is connected and its room has synced. */
+export async function connected(page: Page, state = "open"): Promise<void> {
+  await page.locator(`.chat-app[data-state="${state}"]`).waitFor();
+  await page.locator(".messages-empty-title, .msg, .history-edge .muted").first().waitFor();
+}
+
+/** Types `text` in the composer and presses Enter. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  await page.locator("#composer-input").fill(text);
+  await page.locator("#composer-input").press("Enter");
+}
+
+/** The texts of the messages on screen, in order, with their status. */
+export function shownMessages(page: Page): Promise<{ text: string; status: string }[]> {
+  return page.locator(".msg").evaluateAll((items) =>
+    items.map((item) => ({
+      text: item.querySelector(".msg-text")?.textContent ?? "",
+      status: (item as HTMLElement).dataset.status ?? "",
+    }))
+  );
+}
+
+/** Waits until every one of `texts` is shown as sent. */
+export async function waitForSent(page: Page, texts: readonly string[]): Promise<void> {
+  await page.waitForFunction((wanted) => {
+    const sent = [...document.querySelectorAll<HTMLElement>(".msg[data-status=sent] .msg-text")]
+      .map((element) => element.textContent);
+    return wanted.every((text) => sent.includes(text));
+  }, texts);
+}
+
+/** The sent messages among `texts`, in screen order, repeats included. */
+export async function sentAmong(page: Page, texts: readonly string[]): Promise<string[]> {
+  return (await shownMessages(page))
+    .filter((message) => message.status === "sent" && texts.includes(message.text))
+    .map((message) => message.text);
+}

@@ -1,0 +1,97 @@
+/**
+ * A real Switchboard in a child process, so a test can kill it with SIGKILL
+ * (no drain, no goodbye: sockets just die) and start it again on the same
+ * port and KV file, the way a crashed server comes back.
+ *
+ * @example
+ * ```ts
+ * await using server = await startServerProcess();
+ * await server.kill();    // clients see their sockets die
+ * await server.restart(); // same port, same data
+ * ```
+ */
+import { TEST_SECRET } from "./server.ts";
+
+/** A server process that can be killed and restarted. */
+export interface ServerProcess extends AsyncDisposable {
+  origin: string;
+  port: number;
+  /** Kills the process with SIGKILL and waits for it to exit. */
+  kill(): Promise<void>;
+  /** Starts it again (after `kill`) on the same port and KV file. */
+  restart(): Promise<void>;
+  /** Kills it if running and removes its data. */
+  close(): Promise<void>;
+}
+
+interface Running {
+  child: Deno.ChildProcess;
+  /** Resolves when stdout is drained and the process has exited. */
+  exited: Promise<unknown>;
+}
+
+async function spawn(
+  env: Record<string, string>,
+  port: number,
+): Promise<Running & { port: number }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./_serve_process.ts", import.meta.url).pathname],
+    env: { ...env, PORT: String(port) },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let output = "";
+  let listening = 0;
+  while (!listening) {
+    const { done, value } = await lines.read();
+    if (done) throw new Error(`the server exited before listening: ${output}`);
+    output += value;
+    listening = Number(/listening (\d+)/.exec(output)?.[1] ?? 0);
+  }
+  // Keep draining stdout so the child never blocks on a full pipe.
+  const exited = (async () => {
+    while (!(await lines.read()).done);
+    await child.status;
+  })();
+  return { child, exited, port: listening };
+}
+
+/** Starts the server process on a free port with KV in a temp dir. */
+export async function startServerProcess(
+  options: { env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "sb-process-" });
+  const env = {
+    KV_PATH: `${dir}/switchboard.kv`,
+    JWT_SECRETS: TEST_SECRET,
+    LOG_LEVEL: "error",
+    ...options.env,
+  };
+  const first = await spawn(env, 0);
+  const port = first.port;
+  let running: Running | null = first;
+
+  const kill = async () => {
+    if (!running) return;
+    const { child, exited } = running;
+    running = null;
+    child.kill("SIGKILL");
+    await exited;
+  };
+  const close = async () => {
+    await kill();
+    await Deno.remove(dir, { recursive: true });
+  };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    port,
+    kill,
+    async restart() {
+      await kill();
+      running = await spawn(env, port);
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

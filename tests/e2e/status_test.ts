@@ -1,0 +1,164 @@
+/**
+ * `/status` in Chromium: complete without JavaScript, then live. A signed-out
+ * visitor's board follows by polling `GET /api/status`; a signed-in one's by
+ * `status` frames on the page's own connection. Either way the numbers change
+ * when a test client connects and sends, without a reload.
+ */
+import { equal, match, notEqual, ok } from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { TokenResponse } from "../../lib/protocol/mod.ts";
+import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { startTestServer, type TestServer } from "../_helpers/server.ts";
+import { openSocket } from "../_helpers/socket.ts";
+
+/** Long enough for a few snapshot intervals of the test server. */
+const LIVE_TIMEOUT_MS = 30_000;
+
+const metric = (name: string) => `[data-metric="${name}"] .metric-value`;
+
+async function guestToken(server: TestServer, name: string): Promise<string> {
+  const response = await fetch(`${server.origin}/api/guest`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: server.origin },
+    body: JSON.stringify({ name }),
+  });
+  return TokenResponse.parse(await response.json()).token;
+}
+
+/** Resolves once the element's text is no longer `before`; returns the new text. */
+async function textChanges(page: Page, selector: string, before: string): Promise<string> {
+  const handle = await page.waitForFunction(
+    ([selector, before]) => {
+      const text = document.querySelector(selector)?.textContent ?? null;
+      return text !== null && text !== before ? text : null;
+    },
+    [selector, before] as const,
+    { timeout: LIVE_TIMEOUT_MS },
+  );
+  return await handle.jsonValue() as string;
+}
+
+/** Console errors and page errors, except the 401 a signed-out page's token request gets. */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    const signedOutProbe = message.text().includes("401");
+    if (message.type() === "error" && !signedOutProbe) problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
+Deno.test({
+  name: "browser: /status shows server-rendered numbers, then a guest's board follows by polling",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await startTestServer({ env: { RATE_BURST: "100" } });
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    const problems = watchProblems(page);
+
+    const response = await page.goto(`${server.origin}/status`);
+    equal(response?.status(), 200);
+    equal(await page.textContent(metric("connections")), "0");
+    equal(await page.textContent(metric("messages")), "0");
+    // Hydrated: the feed has started.
+    await page.waitForSelector('[data-feed-mode]:not([data-feed-mode="idle"])');
+
+    await using client = await openSocket(server.wsUrl, {
+      token: await guestToken(server, "watcher"),
+    });
+    await client.nextOf("hello");
+    client.send({ type: "join", room: "general" });
+    await client.nextOf("joined");
+
+    equal(await textChanges(page, metric("connections"), "0"), "1");
+    await page.waitForSelector('[data-feed-mode="polling"]');
+
+    for (let index = 0; index < 10; index++) {
+      client.send({ type: "send", room: "general", text: `hello ${index}`, cid: `c${index}` });
+      await client.nextOf("ack");
+    }
+    const rate = await textChanges(page, metric("messages"), "0");
+    ok(Number(rate) > 0, `messages per second shown: ${rate}`);
+    notEqual(await page.textContent(metric("latency")), "—", "a delivery latency was measured");
+
+    ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
+  },
+});
+
+Deno.test({
+  name: "browser: a signed-in /status follows status frames on the page's own connection",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    const problems = watchProblems(page);
+
+    // Signing in from the page keeps the refresh cookie in the browser.
+    await page.goto(`${server.origin}/status`);
+    const status = await page.evaluate(async () => {
+      const response = await fetch("/api/guest", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "viewer" }),
+      });
+      return response.status;
+    });
+    equal(status, 200);
+    await page.reload();
+
+    await page.waitForSelector('[data-feed-mode="live"]', { timeout: LIVE_TIMEOUT_MS });
+    // The page's own connection is the first one counted.
+    const own = await page.waitForFunction(
+      (selector) => document.querySelector(selector)?.textContent === "1",
+      metric("connections"),
+      { timeout: LIVE_TIMEOUT_MS },
+    );
+    ok(await own.jsonValue());
+
+    await using client = await openSocket(server.wsUrl, {
+      token: await guestToken(server, "sender"),
+    });
+    await client.nextOf("hello");
+    equal(await textChanges(page, metric("connections"), "1"), "2");
+    equal(await page.getAttribute("[data-feed-mode]", "data-feed-mode"), "live");
+
+    ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
+  },
+});
+
+Deno.test({
+  name: "browser: /status is complete with JavaScript disabled",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await startTestServer();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/status`);
+
+    for (const name of ["connections", "users", "messages", "latency"]) {
+      const value = await page.textContent(metric(name));
+      match(value ?? "", /^(\d[\d,.]*|—|\d[\d.]* m?s)$/, `${name} shows a number: ${value}`);
+    }
+    const state = await page.getAttribute(".health", "data-status");
+    ok(state === "ok" || state === "degraded", `a running server is not down: ${state}`);
+    match(await page.innerText(".health"), /Status: (OK|Degraded)/i);
+    match(await page.innerText("[data-fact=isolates]"), /^1$/);
+    match(await page.innerText("[data-feed-mode]"), /Snapshot as of .* UTC · reload/);
+    match(await page.innerText(".panel:has(#isolates-title)"), /1 isolate is reporting/);
+    match(
+      (await page.getAttribute(".latency-chart svg", "aria-label")) ?? "",
+      /^Delivery latency over the last/,
+    );
+    await context.close();
+  },
+});

@@ -1,0 +1,108 @@
+/**
+ * A test client for the fallback transport: reads `GET /api/events` with
+ * streaming `fetch` through the browser client's own event-stream parser, and
+ * posts frames to `POST /api/send?session=`.
+ *
+ * @example
+ * ```ts
+ * await using stream = await openEventStream(server.origin, token);
+ * stream.hello.session; // the session to post to
+ * await stream.post({ type: "join", room: "general" });
+ * await stream.nextOf("joined");
+ * ```
+ */
+import { equal } from "node:assert/strict";
+import { createEventStreamParser } from "../../lib/client/event_stream.ts";
+import type { ServerFrame, ServerFrameOf } from "../../lib/protocol/frames.ts";
+
+/** An open event stream. */
+export interface TestEventStream extends AsyncDisposable {
+  hello: ServerFrameOf<"hello">;
+  /** The next frame not yet taken (waits for it). */
+  next(): Promise<ServerFrame>;
+  /** The next frame of `type`, skipping others. */
+  nextOf<T extends ServerFrame["type"]>(type: T): Promise<ServerFrameOf<T>>;
+  /** Posts a body (serialized as JSON unless it is a string) to this session. */
+  post(body: unknown, options?: { token?: string; session?: string }): Promise<Response>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+}
+
+/** `GET /api/events` with a bearer token, answered but not read. */
+export function requestEventStream(
+  origin: string,
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${origin}/api/events`, {
+    headers: { accept: "text/event-stream", ...headers, ...bearer(token) },
+  });
+}
+
+function bearer(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
+/** Opens a stream and waits for `hello`. */
+export async function openEventStream(origin: string, token: string): Promise<TestEventStream> {
+  const abort = new AbortController();
+  const response = await fetch(`${origin}/api/events`, {
+    headers: { accept: "text/event-stream", ...bearer(token) },
+    signal: abort.signal,
+  });
+  equal(response.status, 200, `GET /api/events answered ${response.status}`);
+  equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+
+  const frames: ServerFrame[] = [];
+  const waiters: ((frame: ServerFrame) => void)[] = [];
+  const parser = createEventStreamParser((data) => {
+    const frame = JSON.parse(data) as ServerFrame;
+    const waiter = waiters.shift();
+    if (waiter) waiter(frame);
+    else frames.push(frame);
+  });
+  const ended = (async () => {
+    try {
+      for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
+        parser.push(chunk);
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+    }
+  })();
+
+  const next = () => {
+    const frame = frames.shift();
+    if (frame) return Promise.resolve(frame);
+    return new Promise<ServerFrame>((resolve) => waiters.push(resolve));
+  };
+  const nextOf = async <T extends ServerFrame["type"]>(type: T) => {
+    for (;;) {
+      const frame = await next();
+      if (frame.type === type) return frame as ServerFrameOf<T>;
+    }
+  };
+  const hello = await next();
+  equal(hello.type, "hello", "hello comes first");
+
+  return {
+    hello: hello as ServerFrameOf<"hello">,
+    next,
+    nextOf,
+    async post(body, options = {}) {
+      const session = options.session ?? (hello as ServerFrameOf<"hello">).session;
+      const response = await fetch(`${origin}/api/send?session=${encodeURIComponent(session)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...bearer(options.token ?? token) },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      await response.body?.cancel();
+      return response;
+    },
+    ended,
+    async [Symbol.asyncDispose]() {
+      abort.abort();
+      await ended;
+    },
+  };
+}

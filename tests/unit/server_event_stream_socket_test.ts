@@ -1,0 +1,27 @@
+import { equal, throws } from "node:assert/strict";
+import { createEventStreamSocket } from "../../lib/server/event_stream_socket.ts";
+
+function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(body).text();
+}
+
+Deno.test("event stream socket: one data event per frame; close delivers what was queued", async () => {
+  const stream = createEventStreamSocket();
+  stream.send('{"type":"hello"}');
+  stream.send('{"type":"reconnect"}');
+  const queued = 'data: {"type":"hello"}\n\ndata: {"type":"reconnect"}\n\n';
+  equal(stream.bufferedAmount, queued.length, "counts queued bytes until the client reads");
+  stream.close(1012, "server restarting");
+  equal(await stream.closed, 1012);
+  throws(() => stream.send("{}"));
+  equal(await readAll(stream.body), queued);
+  stream.close(1000, "again");
+  equal(await stream.closed, 1012, "the first close counts");
+});
+
+Deno.test("event stream socket: a client that stops reading closes it with 1001", async () => {
+  const stream = createEventStreamSocket();
+  stream.send("{}");
+  await stream.body.cancel();
+  equal(await stream.closed, 1001);
+});

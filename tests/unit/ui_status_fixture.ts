@@ -1,0 +1,88 @@
+/**
+ * Status responses for tests of the status page and its feed, valid against
+ * the schemas in `lib/protocol/status.ts`.
+ *
+ * @example
+ * ```ts
+ * const summary = statusSummary({ connections: 4 });
+ * const detail = statusDetail({ refusals: { origin: 2 } });
+ * ```
+ */
+import { StatusDetail, type StatusHistory, StatusSummary } from "../../lib/protocol/status.ts";
+
+/** A history of `samples` points, five seconds apart, ending at `end`. */
+export function statusHistory(samples: number, end = 1_700_000_000_000): StatusHistory {
+  const t = Array.from({ length: samples }, (_, index) => end - (samples - 1 - index) * 5_000);
+  return {
+    interval_ms: 5_000,
+    t,
+    connections: t.map((_, index) => 10 + (index % 7)),
+    users_online: t.map((_, index) => 8 + (index % 5)),
+    messages_per_second: t.map((_, index) => (index % 4) * 1.5),
+    delivery_p50_ms: t.map((_, index) => (index === 2 ? null : 2 + (index % 3))),
+    delivery_p99_ms: t.map((_, index) => (index === 2 ? null : 12 + (index % 6) * 4)),
+  };
+}
+
+/** A public summary; `overrides` replace top-level fields. */
+export function statusSummary(overrides: Partial<StatusSummary> = {}): StatusSummary {
+  const history = overrides.history ?? statusHistory(12);
+  return StatusSummary.parse({
+    view: "public",
+    status: "ok",
+    reasons: [],
+    server_time: history.t.at(-1) ?? 1_700_000_000_000,
+    connections: 16,
+    users_online: 12,
+    rooms: 3,
+    messages_per_second: 4.5,
+    delivery_latency_ms: { p50: 3, p99: 28 },
+    isolates_up: 2,
+    uptime_s: 3_900,
+    version: "1.0.0",
+    build_id: "abc123",
+    history,
+    ...overrides,
+  });
+}
+
+/** An admin detail with two isolates; `overrides` replace top-level fields. */
+export function statusDetail(overrides: Partial<StatusDetail> = {}): StatusDetail {
+  const { view: _view, ...summary } = statusSummary();
+  const now = summary.server_time;
+  const isolate = (id: string, connections: number) => ({
+    id,
+    host: `host-${id}`,
+    region: id === "a1" ? "fra" : null,
+    version: "1.0.0",
+    build_id: "abc123",
+    deno_version: "2.9.6",
+    state: "running" as const,
+    kv_ok: true,
+    started_at: now - 3_900_000,
+    uptime_s: 3_900,
+    last_seen: now - 2_000,
+    connections,
+    users: connections - 2,
+    rooms: 2,
+    messages_per_second: 2.25,
+    memory: { rss_bytes: 96 * 1024 * 1024, heap_used_bytes: 41 * 1024 * 1024 },
+  });
+  return StatusDetail.parse({
+    view: "admin",
+    ...summary,
+    isolates: [isolate("a1", 9), isolate("b2", 7)],
+    missing_isolates: [],
+    refusals: { origin: 2, auth: 5, user_limit: 0 },
+    refusals_per_second: 0.1,
+    busiest_rooms: [{ room: "general", messages_per_second: 3.5 }],
+    recent_errors: [],
+    latency_ms: {
+      commit: { p50: 1, p99: 6 },
+      fanout: { p50: 0.5, p99: 3 },
+      delivery: { p50: 3, p99: 28 },
+      heartbeat_rtt: { p50: 1, p99: 4 },
+    },
+    ...overrides,
+  });
+}
