@@ -1,36 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
-import { TEST_SECRET } from "../_helpers/server.ts";
-
-const root = new URL("../../", import.meta.url);
-
-/** Starts `deno serve --parallel main.ts` and resolves its port once it listens. */
-async function startParallelServer(kvPath: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["serve", "--parallel", "-A", "--port", "0", "main.ts"],
-    cwd: root.pathname,
-    env: { KV_PATH: kvPath, JWT_SECRETS: TEST_SECRET, LOG_LEVEL: "error" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const port = Promise.withResolvers<number>();
-  const collected = Promise.all(
-    [child.stdout, child.stderr].map((stream) =>
-      stream.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({
-          write(chunk) {
-            output += chunk;
-            const found = /Listening on http:\/\/[^:]+:(\d+)\//.exec(output);
-            if (found) port.resolve(Number(found[1]));
-          },
-        }),
-      )
-    ),
-  );
-  child.status.then(() => port.reject(new Error(`server exited early:\n${output}`)));
-  return { child, port: await port.promise, collected };
-}
+import { startParallelServer } from "../_helpers/parallel_server.ts";
 
 Deno.test("SIGINT drains every isolate of `deno serve --parallel` and exits within 5 s", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sb-parallel-" });

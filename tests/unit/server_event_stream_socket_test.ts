@@ -7,10 +7,11 @@ function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
 
 Deno.test("event stream socket: one data event per frame; close delivers what was queued", async () => {
   const stream = createEventStreamSocket();
-  stream.send('{"type":"hello"}');
+  stream.send('{"type":"hello","user":{"name":"Zoë"}}');
   stream.send('{"type":"reconnect"}');
-  const queued = 'data: {"type":"hello"}\n\ndata: {"type":"reconnect"}\n\n';
-  equal(stream.bufferedAmount, queued.length, "counts queued bytes until the client reads");
+  const queued = 'data: {"type":"hello","user":{"name":"Zoë"}}\n\ndata: {"type":"reconnect"}\n\n';
+  const queuedBytes = new TextEncoder().encode(queued).byteLength;
+  equal(stream.bufferedAmount, queuedBytes, "counts queued bytes, not characters, until read");
   stream.close(1012, "server restarting");
   equal(await stream.closed, 1012);
   throws(() => stream.send("{}"));

@@ -2,10 +2,12 @@
  * Presence: per room, the users online, with their connections summed over
  * every isolate.
  *
- * Each isolate counts its own connections and announces its share of a room
- * when it changes and again every `announceMs`; peers keep a share until
- * `expiryMs` after they last heard it, so the users of an isolate that dies
- * without a goodbye stop counting within the expiry. A user's first
+ * Each isolate counts its own connections and announces a user's count in a
+ * room when it changes (one user, not the room: a join costs the same in a
+ * room of a thousand as in a room of two), and its whole share of each room
+ * every `announceMs`; peers keep a share until `expiryMs` after they last heard
+ * from it, so the users of an isolate that dies without a goodbye stop counting
+ * within the expiry. A user's first
  * connection anywhere joins at once; when their last one goes, the leave waits
  * `leaveDelayMs`, and a connection that comes back in that time (a page reload)
  * cancels it, so nobody flickers. Presence is best-effort: it rides the bus's
@@ -81,14 +83,49 @@ const Announcement = z.discriminatedUnion("kind", [
     room: z.string(),
     users: z.array(UserShare),
   }),
+  // One user's connections on an isolate changed; 0 means they have none left there.
+  z.object({
+    kind: z.literal("user"),
+    isolate: z.string(),
+    room: z.string(),
+    user: PublicUser.extend({ connections: z.number().int().nonnegative() }),
+  }),
   // A new isolate asks every peer for its shares, so its view is whole at once.
   z.object({ kind: z.literal("sync"), isolate: z.string() }),
 ]);
 type Announcement = z.infer<typeof Announcement>;
 
 interface RemoteShare {
-  users: UserShare[];
+  /** user id → that isolate's connections. */
+  users: Map<string, UserShare>;
   expiresAt: number;
+}
+
+/** The users shown online in a room: by id, and sorted as `list` returns them. */
+interface RoomView {
+  byId: Map<string, PublicUser>;
+  sorted: PublicUser[];
+}
+
+const byNameThenId = (a: PublicUser, b: PublicUser) =>
+  a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+/** Where `user` is, or belongs, in `sorted` (binary search). */
+function sortedIndex(sorted: PublicUser[], user: PublicUser): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (byNameThenId(sorted[middle], user) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Whether `data` is an announcement this isolate sent (the bus echoes them back). */
+function isFrom(data: unknown, isolate: string): boolean {
+  return typeof data === "object" && data !== null &&
+    (data as { isolate?: unknown }).isolate === isolate;
 }
 
 /** Creates a {@linkcode Presence} and asks the peers for their shares. */
@@ -103,8 +140,8 @@ export function createPresence(options: PresenceOptions): Presence {
   const local = new Map<string, Map<string, UserShare>>();
   /** room → isolate → its share. */
   const remote = new Map<string, Map<string, RemoteShare>>();
-  /** room → user id → user, as announced to listeners. */
-  const online = new Map<string, Map<string, PublicUser>>();
+  /** room → the users announced to listeners. */
+  const online = new Map<string, RoomView>();
   /** room → user id → the timer of a pending leave. */
   const leaving = new Map<string, Map<string, TimerId>>();
   const listeners = new Set<(change: PresenceChange) => void>();
@@ -120,52 +157,60 @@ export function createPresence(options: PresenceOptions): Presence {
     return map;
   };
 
-  const totals = (room: string): Map<string, UserShare> => {
-    const sum = new Map<string, UserShare>();
-    const add = (share: UserShare) => {
-      const seen = sum.get(share.id);
-      sum.set(share.id, { ...share, connections: (seen?.connections ?? 0) + share.connections });
-    };
-    for (const share of local.get(room)?.values() ?? []) add(share);
+  /** Whether any isolate (a live share) counts a connection of `userId` in `room`. */
+  const isPresent = (room: string, userId: string): boolean => {
+    if (local.get(room)?.has(userId)) return true;
     const now = clock.now();
     for (const { users, expiresAt } of remote.get(room)?.values() ?? []) {
-      if (expiresAt > now) users.forEach(add);
+      if (expiresAt > now && users.has(userId)) return true;
     }
-    return sum;
+    return false;
+  };
+
+  const show = (room: string, user: PublicUser) => {
+    let view = online.get(room);
+    if (!view) online.set(room, view = { byId: new Map(), sorted: [] });
+    view.byId.set(user.id, user);
+    view.sorted.splice(sortedIndex(view.sorted, user), 0, user);
+  };
+
+  const hide = (room: string, view: RoomView, user: PublicUser) => {
+    view.byId.delete(user.id);
+    view.sorted.splice(sortedIndex(view.sorted, user), 1);
+    if (view.byId.size === 0) online.delete(room);
   };
 
   const finishLeave = (room: string, userId: string) => {
     leaving.get(room)?.delete(userId);
-    if (totals(room).has(userId)) return;
-    const user = online.get(room)?.get(userId);
-    if (!user) return;
-    online.get(room)!.delete(userId);
-    if (online.get(room)!.size === 0) online.delete(room);
+    if (isPresent(room, userId)) return;
+    const view = online.get(room);
+    const user = view?.byId.get(userId);
+    if (!view || !user) return;
+    hide(room, view, user);
     notify({ room, joins: [], leaves: [user] });
   };
 
-  /** Brings the announced view of `room` in line with the current totals. */
-  const reconcile = (room: string) => {
-    const present = totals(room);
-    const shown = inner(online, room);
+  /** Brings the announced view of `users` in `room` in line with who is present. */
+  const reconcile = (room: string, users: Iterable<PublicUser>) => {
     const pending = inner(leaving, room);
     const joins: PublicUser[] = [];
-    for (const { id, name } of present.values()) {
+    for (const { id, name } of users) {
       const timer = pending.get(id);
-      if (timer !== undefined) {
-        clock.clearTimeout(timer);
-        pending.delete(id);
-      }
-      if (!shown.has(id)) {
-        shown.set(id, { id, name });
-        joins.push({ id, name });
-      }
-    }
-    for (const id of shown.keys()) {
-      if (!present.has(id) && !pending.has(id)) {
+      const shown = online.get(room)?.byId.has(id) === true;
+      if (isPresent(room, id)) {
+        if (timer !== undefined) {
+          clock.clearTimeout(timer);
+          pending.delete(id);
+        }
+        if (!shown) {
+          show(room, { id, name });
+          joins.push({ id, name });
+        }
+      } else if (shown && timer === undefined) {
         pending.set(id, clock.setTimeout(() => finishLeave(room, id), leaveDelayMs));
       }
     }
+    if (pending.size === 0) leaving.delete(room);
     if (joins.length > 0) notify({ room, joins, leaves: [] });
   };
 
@@ -174,34 +219,63 @@ export function createPresence(options: PresenceOptions): Presence {
     link.emit(PRESENCE_TOPIC, { kind: "share", isolate, room, users } satisfies Announcement);
   };
 
+  const announceUser = (room: string, user: PublicUser, connections: number) => {
+    link.emit(
+      PRESENCE_TOPIC,
+      {
+        kind: "user",
+        isolate,
+        room,
+        user: { id: user.id, name: user.name, connections },
+      } satisfies Announcement,
+    );
+  };
+
   const receive = (data: unknown) => {
+    if (state === "closed" || isFrom(data, isolate)) return;
     const parsed = Announcement.safeParse(data);
-    if (!parsed.success || parsed.data.isolate === isolate || state === "closed") return;
+    if (!parsed.success) return;
     const announcement = parsed.data;
     if (announcement.kind === "sync") {
       for (const room of local.keys()) announce(room);
       return;
     }
-    const shares = inner(remote, announcement.room);
+    const { room } = announcement;
+    const shares = inner(remote, room);
+    const expiresAt = clock.now() + expiryMs;
+    if (announcement.kind === "user") {
+      const { user } = announcement;
+      const share = shares.get(announcement.isolate) ?? { users: new Map(), expiresAt };
+      share.expiresAt = expiresAt;
+      if (user.connections > 0) share.users.set(user.id, user);
+      else share.users.delete(user.id);
+      if (share.users.size > 0) shares.set(announcement.isolate, share);
+      else shares.delete(announcement.isolate);
+      if (shares.size === 0) remote.delete(room);
+      reconcile(room, [user]);
+      return;
+    }
+    const before = shares.get(announcement.isolate)?.users.values() ?? [];
     if (announcement.users.length === 0) shares.delete(announcement.isolate);
     else {
-      shares.set(announcement.isolate, {
-        users: announcement.users,
-        expiresAt: clock.now() + expiryMs,
-      });
+      const users = new Map(announcement.users.map((user) => [user.id, user]));
+      shares.set(announcement.isolate, { users, expiresAt });
     }
-    reconcile(announcement.room);
+    if (shares.size === 0) remote.delete(room);
+    reconcile(room, [...before, ...announcement.users]);
   };
 
   const dropExpired = (): number => {
     const now = clock.now();
     let dropped = 0;
     for (const [room, shares] of remote) {
-      const before = shares.size;
-      for (const [peer, share] of shares) if (share.expiresAt <= now) shares.delete(peer);
-      if (shares.size === 0) remote.delete(room);
-      if (shares.size !== before) reconcile(room);
-      dropped += before - shares.size;
+      for (const [peer, share] of shares) {
+        if (share.expiresAt > now) continue;
+        shares.delete(peer);
+        if (shares.size === 0) remote.delete(room);
+        reconcile(room, share.users.values());
+        dropped++;
+      }
     }
     return dropped;
   };
@@ -217,27 +291,26 @@ export function createPresence(options: PresenceOptions): Presence {
     connect(room, user) {
       if (state === "closed") return;
       const users = inner(local, room);
-      const connections = (users.get(user.id)?.connections ?? 0) + 1;
-      users.set(user.id, { id: user.id, name: user.name, connections });
-      announce(room);
-      reconcile(room);
+      const share = users.get(user.id);
+      if (share) share.connections++;
+      else users.set(user.id, { id: user.id, name: user.name, connections: 1 });
+      announceUser(room, user, share?.connections ?? 1);
+      reconcile(room, [user]);
     },
 
     disconnect(room, user) {
       const users = local.get(room);
       const share = users?.get(user.id);
       if (state === "closed" || !users || !share) return;
-      if (share.connections > 1) {
-        users.set(user.id, { ...share, connections: share.connections - 1 });
-      } else users.delete(user.id);
-      announce(room);
+      share.connections--;
+      if (share.connections === 0) users.delete(user.id);
       if (users.size === 0) local.delete(room);
-      reconcile(room);
+      announceUser(room, user, share.connections);
+      reconcile(room, [user]);
     },
 
     list(room) {
-      return [...(online.get(room)?.values() ?? [])]
-        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      return online.get(room)?.sorted.slice() ?? [];
     },
 
     onChange(listener) {

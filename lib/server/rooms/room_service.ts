@@ -10,6 +10,13 @@
  * is sent once. Fan-out that arrives while a join reads the log is held back
  * until `joined` went out, so `joined` always comes first.
  *
+ * Presence frames are coalesced per room: the first change after a quiet
+ * `presenceTickMs` goes out at once, and the changes that follow within the
+ * tick go out merged at its end, so a burst of N joins costs each member one
+ * frame per tick rather than N. A frame lists each user once, by their latest
+ * change; a member that joined within the tick may be told again what its
+ * `joined` list already showed, which a client keeping users by id ignores.
+ *
  * Metrics are counted per fan-out, not per recipient: one `inc(n)` for the
  * sockets a message was written to, one latency observation per message.
  * A room an administrator closed (`room_closures.ts`) refuses joins and sends
@@ -32,14 +39,14 @@ import {
   RoomName,
   type ServerFrame,
 } from "../../protocol/mod.ts";
-import type { Clock } from "../../time/clock.ts";
+import type { Clock, TimerId } from "../../time/clock.ts";
 import type { Bus } from "../bus/mod.ts";
 import {
   createIsolateIdentity,
   createSwitchboardMetrics,
   type SwitchboardMetrics,
 } from "../metrics/mod.ts";
-import type { Presence } from "../presence/mod.ts";
+import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
@@ -58,6 +65,8 @@ export interface RoomServiceConfig {
   pageSize?: number;
   /** A connection's `typing` in a room is passed on at most once per this. Default 1 000 ms. */
   typingIntervalMs?: number;
+  /** Presence changes in a room within this of the last frame are merged into one. Default 50 ms. */
+  presenceTickMs?: number;
 }
 
 /** The metrics the room service reports to. */
@@ -130,11 +139,20 @@ interface Membership {
   lastTypingAt: number;
 }
 
+/** Presence changes held until the end of a room's tick, each user by their latest change. */
+interface PresenceTick {
+  joins: Map<string, PublicUser>;
+  leaves: Map<string, PublicUser>;
+  timer: TimerId;
+}
+
 /** A room with members in this isolate. */
 interface LocalRoom {
   memberships: Map<string, Membership>;
   /** seq → when its `send` arrived, for messages committed here and not yet fanned out. */
   receivedAt: Map<number, number>;
+  /** Open while a presence frame went out less than a tick ago. */
+  presenceTick: PresenceTick | undefined;
   unsubscribe(): void;
 }
 
@@ -151,6 +169,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const onError = deps.onError ?? ((error) => console.error("rooms:", error));
   const pageSize = config.pageSize ?? 50;
   const typingIntervalMs = config.typingIntervalMs ?? 1_000;
+  const presenceTickMs = config.presenceTickMs ?? 50;
   const rooms = new Map<string, LocalRoom>();
 
   const reply = (member: RoomMember, frame: ServerFrame) => {
@@ -193,10 +212,14 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     }
   };
 
-  /** Sends a frame to every joined member of `name`, serialized once. */
-  const broadcast = (name: string, frame: ServerFrame, skip?: (member: RoomMember) => boolean) => {
+  /** Sends a frame to every joined member of `name`, serialized once; returns to how many. */
+  const broadcast = (
+    name: string,
+    frame: ServerFrame,
+    skip?: (member: RoomMember) => boolean,
+  ): number => {
     const room = rooms.get(name);
-    if (!room) return;
+    if (!room) return 0;
     const json = JSON.stringify(frame);
     let written = 0;
     for (const { member, heldBack } of room.memberships.values()) {
@@ -206,12 +229,52 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       }
     }
     metrics.framesSent.labels(frame.type).inc(written);
+    return written;
+  };
+
+  /** Sends a presence frame now and holds the changes of the next tick (none if nobody got it). */
+  const sendPresence = (
+    room: LocalRoom,
+    name: string,
+    joins: PublicUser[],
+    leaves: PublicUser[],
+  ) => {
+    if (broadcast(name, { type: "presence", room: name, joins, leaves }) === 0) return;
+    room.presenceTick = {
+      joins: new Map(),
+      leaves: new Map(),
+      timer: clock.setTimeout(() => endPresenceTick(room, name), presenceTickMs),
+    };
+  };
+
+  const endPresenceTick = (room: LocalRoom, name: string) => {
+    const { joins, leaves } = room.presenceTick!;
+    room.presenceTick = undefined;
+    if (joins.size + leaves.size > 0) {
+      sendPresence(room, name, [...joins.values()], [...leaves.values()]);
+    }
+  };
+
+  const onPresenceChange = ({ room: name, joins, leaves }: PresenceChange) => {
+    const room = rooms.get(name);
+    if (!room) return;
+    const tick = room.presenceTick;
+    if (!tick) return sendPresence(room, name, joins, leaves);
+    for (const user of joins) {
+      tick.leaves.delete(user.id);
+      tick.joins.set(user.id, user);
+    }
+    for (const user of leaves) {
+      tick.joins.delete(user.id);
+      tick.leaves.set(user.id, user);
+    }
   };
 
   const openRoom = (name: string): LocalRoom => {
     const room: LocalRoom = {
       memberships: new Map(),
       receivedAt: new Map(),
+      presenceTick: undefined,
       unsubscribe: () => {},
     };
     room.unsubscribe = bus.subscribe(name, (message, json) => deliver(room, message, json));
@@ -230,6 +293,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     if (room.memberships.size === 0) {
       rooms.delete(name);
       room.unsubscribe();
+      if (room.presenceTick) clock.clearTimeout(room.presenceTick.timer);
       metrics.roomsActive.set(rooms.size);
     }
   };
@@ -244,9 +308,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     broadcast(room, { type: "typing", room, user }, (member) => member.user.id === user.id);
   });
 
-  const stopPresence = presence.onChange(({ room, joins, leaves }) => {
-    broadcast(room, { type: "presence", room, joins, leaves });
-  });
+  const stopPresence = presence.onChange(onPresenceChange);
 
   const stopClosures = closures?.onClosed((name) => {
     for (const { member } of [...rooms.get(name)?.memberships.values() ?? []]) {

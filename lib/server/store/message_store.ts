@@ -118,6 +118,17 @@ const MAX_BATCH_BYTES = 400 * 1024;
 // `getMany` reads at most 10 keys at a time.
 const GET_MANY_LIMIT = 10;
 
+/**
+ * After a lost race, committers that retry at once keep colliding (two
+ * isolates on one SQLite file take turns failing). A short random pause, up
+ * to 1, 2, 4 … 50 ms, spreads them. Real time on purpose: this is about
+ * contention between handles, not the app's clock.
+ */
+function contentionPause(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(2 ** attempt, 50);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function isLockedError(error: unknown): boolean {
   return error instanceof Error && /database is locked/i.test(error.message);
 }
@@ -227,6 +238,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const results = await tryCommit(room, batch);
       if (results) return results;
+      await contentionPause(attempt);
     }
     throw new Error(`commit to room "${room}" kept conflicting (${maxAttempts} attempts)`);
   };

@@ -1,0 +1,74 @@
+import { deepEqual } from "node:assert/strict";
+import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
+import { createRoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
+import { createVirtualClock } from "../../lib/time/clock.ts";
+
+/** The room service's default presence tick. */
+const TICK_MS = 50;
+
+/** A connection as the hub hands it to the room layer, keeping the frames it is sent. */
+function member(index: number): RoomMember & { presence(): ServerFrameOf<"presence">[] } {
+  const frames: ServerFrame[] = [];
+  return {
+    session: `s${index}`,
+    user: { id: `u${index}`, name: `user-${String(index).padStart(3, "0")}`, role: "user" },
+    rooms: new Set(),
+    sendText: (text) => void frames.push(JSON.parse(text)),
+    presence: () =>
+      frames.filter((frame) => frame.type === "presence") as ServerFrameOf<"presence">[],
+  };
+}
+
+const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
+
+Deno.test("joins within a presence tick reach each member as one merged presence frame", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = createVirtualClock(1_000);
+  const layer = createRoomLayer({
+    kv,
+    clock,
+    config: { roomHistoryMax: 100, maxTextChars: 100 },
+    namespace: `tick-${crypto.randomUUID()}`,
+  });
+  try {
+    const [first, second] = [member(0), member(1)];
+    await layer.service.handle(first, { type: "join", room: "general" });
+    // The first change after a quiet tick goes out at once, and opens the tick.
+    await layer.service.handle(second, { type: "join", room: "general" });
+    deepEqual(first.presence(), [
+      { type: "presence", room: "general", joins: [publicOf(second)], leaves: [] },
+    ]);
+
+    const newcomers = Array.from({ length: 20 }, (_, index) => member(index + 2));
+    for (const newcomer of newcomers) {
+      await layer.service.handle(newcomer, { type: "join", room: "general" });
+    }
+    deepEqual(first.presence().length, 1, "nothing more before the tick ends");
+    clock.advance(TICK_MS);
+
+    const merged = {
+      type: "presence",
+      room: "general",
+      joins: newcomers.map(publicOf),
+      leaves: [],
+    };
+    deepEqual(first.presence(), [first.presence()[0], merged]);
+    deepEqual(second.presence(), [merged]);
+    for (const newcomer of newcomers) deepEqual(newcomer.presence(), [merged]);
+
+    // A quiet tick later, a change goes out at once again.
+    clock.advance(TICK_MS);
+    await layer.service.leave(newcomers[0], { type: "leave", room: "general" });
+    clock.advance(3_000);
+    deepEqual(first.presence().at(-1), {
+      type: "presence",
+      room: "general",
+      joins: [],
+      leaves: [publicOf(newcomers[0])],
+    });
+    deepEqual(first.presence().length, 3);
+  } finally {
+    await layer.close();
+    kv.close();
+  }
+});
