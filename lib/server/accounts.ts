@@ -10,6 +10,7 @@
  * ```
  */
 import { hashPassword, type PasswordHash } from "./passwords.ts";
+import { retryWhenLocked } from "./kv_retry.ts";
 
 /** A registered account. */
 export interface Account {
@@ -52,8 +53,9 @@ export function createAccounts(kv: Deno.Kv): Accounts {
         createdAt: now,
       };
       const key = accountKey(name);
-      const result = await kv.atomic().check({ key, versionstamp: null }).set(key, account)
-        .commit();
+      const result = await retryWhenLocked(() =>
+        kv.atomic().check({ key, versionstamp: null }).set(key, account).commit()
+      );
       return result.ok ? { ok: true, account } : { ok: false, reason: "taken" };
     },
   };

@@ -13,6 +13,7 @@
  */
 import type { Clock } from "../time/clock.ts";
 import { encodeBase64, sha256Hex } from "./base64.ts";
+import { retryWhenLocked } from "./kv_retry.ts";
 
 /** Who a refresh token belongs to. */
 export interface RefreshIdentity {
@@ -48,9 +49,8 @@ export function createRefreshTokens(
         .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
       const handle = await sha256Hex(id);
       const expiresAt = clock.now() + ttlS * 1000;
-      await kv.set(recordKey(handle), { ...identity, expiresAt } satisfies RefreshRecord, {
-        expireIn: ttlS * 1000,
-      });
+      const record: RefreshRecord = { ...identity, expiresAt };
+      await retryWhenLocked(() => kv.set(recordKey(handle), record, { expireIn: ttlS * 1000 }));
       return { id, handle, expiresAt };
     },
     async find(id) {
@@ -60,7 +60,7 @@ export function createRefreshTokens(
       return record && record.expiresAt > clock.now() ? record : null;
     },
     async revoke(handle) {
-      if (/^[0-9a-f]{64}$/.test(handle)) await kv.delete(recordKey(handle));
+      if (/^[0-9a-f]{64}$/.test(handle)) await retryWhenLocked(() => kv.delete(recordKey(handle)));
     },
   };
 }

@@ -11,6 +11,7 @@
 import type { Logger } from "./log.ts";
 import { encodeBase64 } from "./base64.ts";
 import { keyIdOf } from "./tokens.ts";
+import { retryWhenLocked } from "./kv_retry.ts";
 
 const SECRET_KEY: Deno.KvKey = ["auth", "jwt_secret"];
 
@@ -38,8 +39,9 @@ export async function resolveJwtSecrets(
   if (stored.value) return [stored.value];
 
   const generated = encodeBase64(crypto.getRandomValues(new Uint8Array(32)));
-  const created = await kv.atomic().check({ key: SECRET_KEY, versionstamp: null })
-    .set(SECRET_KEY, generated).commit();
+  const created = await retryWhenLocked(() =>
+    kv.atomic().check({ key: SECRET_KEY, versionstamp: null }).set(SECRET_KEY, generated).commit()
+  );
   if (!created.ok) {
     // Another isolate generated one at the same moment: use theirs.
     const winner = await kv.get<string>(SECRET_KEY);

@@ -16,6 +16,7 @@ import { z } from "zod";
 import { RoomName } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { PresenceLink } from "../presence/mod.ts";
+import { retryWhenLocked } from "../kv_retry.ts";
 
 /** The bus topic closings travel on. */
 export const ROOM_CLOSED_TOPIC = "room_closed";
@@ -77,7 +78,8 @@ export function createRoomClosures({ kv, link, clock }: RoomClosuresOptions): Ro
     },
     isKnownClosed: (room) => known.has(room),
     async closeRoom(room, by) {
-      await kv.set(roomClosedKey(room), { by, at: clock.now() } satisfies RoomClosedRecord);
+      const record: RoomClosedRecord = { by, at: clock.now() };
+      await retryWhenLocked(() => kv.set(roomClosedKey(room), record));
       link.emit(ROOM_CLOSED_TOPIC, { room });
     },
     onClosed(listener) {

@@ -26,6 +26,7 @@
 import type { Message, PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import { ROOM_HEAD_PREFIX, roomHeadKey, roomMessageKey, sendCidKey } from "./keys.ts";
+import { contentionPause, isLockedError, retryWhenLocked } from "../kv_retry.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -117,21 +118,6 @@ interface PendingCommit {
 const MAX_BATCH_BYTES = 400 * 1024;
 // `getMany` reads at most 10 keys at a time.
 const GET_MANY_LIMIT = 10;
-
-/**
- * After a lost race, committers that retry at once keep colliding (two
- * isolates on one SQLite file take turns failing). A short random pause, up
- * to 1, 2, 4 … 50 ms, spreads them. Real time on purpose: this is about
- * contention between handles, not the app's clock.
- */
-function contentionPause(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(2 ** attempt, 50);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function isLockedError(error: unknown): boolean {
-  return error instanceof Error && /database is locked/i.test(error.message);
-}
 
 /** Creates a {@linkcode MessageStore} over `kv`. */
 export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): MessageStore {
@@ -328,10 +314,12 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     committedHead: (room) => committedHeads.get(room) ?? 0,
 
     async ensureRoom(room) {
-      await kv.atomic()
-        .check({ key: roomHeadKey(room), versionstamp: null })
-        .set(roomHeadKey(room), 0)
-        .commit();
+      await retryWhenLocked(() =>
+        kv.atomic()
+          .check({ key: roomHeadKey(room), versionstamp: null })
+          .set(roomHeadKey(room), 0)
+          .commit()
+      );
     },
 
     async rooms() {
