@@ -35,6 +35,37 @@ export interface WsHandlers<State, Data> {
   error?(socket: WebSocket, event: Event, data: Data): void;
 }
 
+const SOCKET_EVENTS = ["open", "message", "close", "error"] as const;
+
+/**
+ * Hands one socket's events to the route's handlers. One object per socket
+ * whose method every socket shares, rather than a closure per socket and event.
+ */
+class SocketEvents<State, Data> implements EventListenerObject {
+  #socket: WebSocket;
+  #handlers: WsHandlers<State, Data>;
+  #data: Data;
+
+  constructor(socket: WebSocket, handlers: WsHandlers<State, Data>, data: Data) {
+    this.#socket = socket;
+    this.#handlers = handlers;
+    this.#data = data;
+  }
+
+  handleEvent(event: Event): void {
+    switch (event.type) {
+      case "open":
+        return this.#handlers.open?.(this.#socket, this.#data);
+      case "message":
+        return this.#handlers.message?.(this.#socket, event as MessageEvent, this.#data);
+      case "close":
+        return this.#handlers.close?.(this.#socket, event as CloseEvent, this.#data);
+      case "error":
+        return this.#handlers.error?.(this.#socket, event, this.#data);
+    }
+  }
+}
+
 /** Performs the upgrade for a route; used by `App.ws`. */
 export async function upgradeWebSocket<State, Data>(
   ctx: Context<State>,
@@ -54,16 +85,7 @@ export async function upgradeWebSocket<State, Data>(
     protocol: decision.protocol,
     idleTimeout: decision.idleTimeout,
   });
-  const data = decision.data;
-  if (handlers.open) socket.addEventListener("open", () => handlers.open!(socket, data));
-  if (handlers.message) {
-    socket.addEventListener("message", (event) => handlers.message!(socket, event, data));
-  }
-  if (handlers.close) {
-    socket.addEventListener("close", (event) => handlers.close!(socket, event, data));
-  }
-  if (handlers.error) {
-    socket.addEventListener("error", (event) => handlers.error!(socket, event, data));
-  }
+  const events = new SocketEvents(socket, handlers, decision.data);
+  for (const type of SOCKET_EVENTS) if (handlers[type]) socket.addEventListener(type, events);
   return response;
 }

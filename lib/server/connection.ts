@@ -61,6 +61,9 @@ export interface ConnectionInit {
   metrics: ConnectionMetrics;
 }
 
+/** Where every connection's frame chain starts; a settled promise can be shared. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** One client connection. */
 export class Connection {
   readonly session: string;
@@ -78,11 +81,12 @@ export class Connection {
   /** Since when the outbound backlog has been over the bound, if it is. */
   backloggedSince: number | undefined;
   /** Frames are handled one at a time, in order; this is the tail of that chain. */
-  inbox: Promise<void> = Promise.resolve();
+  inbox: Promise<void> = SETTLED;
   #socket: ConnectionSocket;
   #metrics: ConnectionMetrics;
   #state: ConnectionState = "open";
-  #closed = Promise.withResolvers<void>();
+  /** Made when someone first waits for the close: most connections are never waited for. */
+  #closed: PromiseWithResolvers<void> | undefined;
 
   constructor(init: ConnectionInit) {
     this.#socket = init.socket;
@@ -107,6 +111,9 @@ export class Connection {
 
   /** Resolves once the socket has closed. */
   get closed(): Promise<void> {
+    if (this.#closed) return this.#closed.promise;
+    if (this.#state === "closed") return SETTLED;
+    this.#closed = Promise.withResolvers<void>();
     return this.#closed.promise;
   }
 
@@ -154,6 +161,6 @@ export class Connection {
   /** Called by the hub when the socket has closed. */
   markClosed(): void {
     this.#state = "closed";
-    this.#closed.resolve();
+    this.#closed?.resolve();
   }
 }

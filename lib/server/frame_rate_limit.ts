@@ -16,7 +16,7 @@
  * ```
  */
 import type { Clock } from "../time/clock.ts";
-import { createTokenBucket } from "./token_bucket.ts";
+import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
 
 /** The verdict on one frame. */
 export type RateVerdict =
@@ -38,28 +38,43 @@ export interface FrameRateLimit {
   check(): RateVerdict;
 }
 
+/** The verdict on every allowed frame: one object, since it carries nothing else. */
+const ALLOWED: RateVerdict = Object.freeze({ allowed: true });
+
+/** A connection's limit in a class, so its method is shared by every connection. */
+class FrameLimit implements FrameRateLimit {
+  #bucket: TokenBucket;
+  #clock: Clock;
+  #abuseWindowMs: number;
+  #abusiveRefusals: number;
+  #windowStart = -Infinity;
+  #refusals = 0;
+
+  constructor(options: FrameRateLimitOptions) {
+    const { perSecond, abuseFactor, abuseWindowMs, clock } = options;
+    this.#bucket = createTokenBucket(options);
+    this.#clock = clock;
+    this.#abuseWindowMs = abuseWindowMs;
+    this.#abusiveRefusals = (abuseFactor - 1) * perSecond * (abuseWindowMs / 1000);
+  }
+
+  check(): RateVerdict {
+    if (this.#bucket.take()) return ALLOWED;
+    const now = this.#clock.now();
+    if (now - this.#windowStart >= this.#abuseWindowMs) {
+      this.#windowStart = now;
+      this.#refusals = 0;
+    }
+    this.#refusals++;
+    return {
+      allowed: false,
+      retryAfterMs: this.#bucket.retryAfterMs(),
+      abusive: this.#refusals > this.#abusiveRefusals,
+    };
+  }
+}
+
 /** Creates a {@linkcode FrameRateLimit}. */
 export function createFrameRateLimit(options: FrameRateLimitOptions): FrameRateLimit {
-  const { perSecond, abuseFactor, abuseWindowMs, clock } = options;
-  const bucket = createTokenBucket(options);
-  const abusiveRefusals = (abuseFactor - 1) * perSecond * (abuseWindowMs / 1000);
-  let windowStart = -Infinity;
-  let refusals = 0;
-
-  return {
-    check() {
-      if (bucket.take()) return { allowed: true };
-      const now = clock.now();
-      if (now - windowStart >= abuseWindowMs) {
-        windowStart = now;
-        refusals = 0;
-      }
-      refusals++;
-      return {
-        allowed: false,
-        retryAfterMs: bucket.retryAfterMs(),
-        abusive: refusals > abusiveRefusals,
-      };
-    },
-  };
+  return new FrameLimit(options);
 }

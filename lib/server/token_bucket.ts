@@ -29,33 +29,55 @@ export interface TokenBucket {
   isFull(): boolean;
 }
 
+/**
+ * A bucket's state in a class, not in closures: every connection holds one, so
+ * its methods are shared rather than made anew per bucket.
+ */
+class Bucket implements TokenBucket {
+  #burst: number;
+  #perSecond: number;
+  #clock: Clock;
+  #tokens: number;
+  #updatedAt: number;
+
+  constructor({ burst, perSecond, clock }: BucketOptions) {
+    this.#burst = burst;
+    this.#perSecond = perSecond;
+    this.#clock = clock;
+    this.#tokens = burst;
+    this.#updatedAt = clock.now();
+  }
+
+  take(): boolean {
+    this.#refill();
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  retryAfterMs(): number {
+    this.#refill();
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#perSecond) * 1000);
+  }
+
+  isFull(): boolean {
+    this.#refill();
+    return this.#tokens >= this.#burst;
+  }
+
+  #refill() {
+    const now = this.#clock.now();
+    this.#tokens = Math.min(
+      this.#burst,
+      this.#tokens + ((now - this.#updatedAt) / 1000) * this.#perSecond,
+    );
+    this.#updatedAt = now;
+  }
+}
+
 /** Creates a full {@linkcode TokenBucket}. */
-export function createTokenBucket({ burst, perSecond, clock }: BucketOptions): TokenBucket {
-  let tokens = burst;
-  let updatedAt = clock.now();
-
-  const refill = () => {
-    const now = clock.now();
-    tokens = Math.min(burst, tokens + ((now - updatedAt) / 1000) * perSecond);
-    updatedAt = now;
-  };
-
-  return {
-    take() {
-      refill();
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-    retryAfterMs() {
-      refill();
-      return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / perSecond) * 1000);
-    },
-    isFull() {
-      refill();
-      return tokens >= burst;
-    },
-  };
+export function createTokenBucket(options: BucketOptions): TokenBucket {
+  return new Bucket(options);
 }
 
 /** Token buckets by key (a name, an address), created on first use. */

@@ -1,5 +1,6 @@
 import { deepEqual } from "node:assert/strict";
 import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
+import { createPresence, type PresenceLink } from "../../lib/server/presence/mod.ts";
 import { createRoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
@@ -70,5 +71,41 @@ Deno.test("joins within a presence tick reach each member as one merged presence
   } finally {
     await layer.close();
     kv.close();
+  }
+});
+
+Deno.test("a join announces that one user to the peers, not the whole room", () => {
+  const clock = createVirtualClock();
+  const listeners = new Set<(data: unknown) => void>();
+  const sent: unknown[] = [];
+  const link: PresenceLink = {
+    emit(_topic, data) {
+      sent.push(data);
+      listeners.forEach((listener) => listener(data));
+    },
+    on(_topic, listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+  const here = createPresence({ link, clock, isolate: "here" });
+  const peer = createPresence({ link, clock, isolate: "peer" });
+  try {
+    sent.length = 0;
+    const users = Array.from({ length: 100 }, (_, index) => publicOf(member(index)));
+    for (const user of users) here.connect("general", user);
+    deepEqual(
+      sent,
+      users.map((user) => ({
+        kind: "user",
+        isolate: "here",
+        room: "general",
+        user: { ...user, connections: 1 },
+      })),
+    );
+    deepEqual(peer.list("general"), users);
+  } finally {
+    here.close();
+    peer.close();
   }
 });
