@@ -1,0 +1,206 @@
+/**
+ * The joined rooms as a UI sees them: one {@linkcode RoomView} per room, whose
+ * `messages` merge the room's committed messages with your own sends still in
+ * the outbox, plus what the client tracks per room while connected (joined
+ * yet, the gap already asked for, an older page loading, when you last said
+ * you were typing).
+ *
+ * @example
+ * ```ts
+ * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox });
+ * rooms.add("general");
+ * rooms.markJoined("general");
+ * rooms.view("general")?.messages.value; // committed, then pending sends
+ * ```
+ */
+import { computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
+import type { PublicUser, SessionUser } from "../protocol/mod.ts";
+import type { Clock } from "../time/clock.ts";
+import type { Outbox } from "./outbox.ts";
+import { createRoomState, type Gap, type RoomState } from "./room_state.ts";
+
+const TYPING_THROTTLE_MS = 3_000;
+
+/** A message as a room shows it: committed (`sent`) or from the outbox. */
+export interface RoomMessage {
+  /** Null until the server acked it. */
+  seq: number | null;
+  cid: string;
+  /** Null for your own pending sends before `hello` said who you are. */
+  user: PublicUser | null;
+  text: string;
+  ts: number;
+  status: "pending" | "sent" | "failed";
+  /** Why a `failed` message failed. */
+  error: string | null;
+  own: boolean;
+}
+
+/** The signals of one joined room. */
+export interface RoomView {
+  readonly name: string;
+  /** True once the room's first `joined` arrived: from then on `messages` is the room as it is. */
+  readonly synced: ReadonlySignal<boolean>;
+  /** Committed messages by seq, then your pending and failed sends in send order. */
+  readonly messages: ReadonlySignal<readonly RoomMessage[]>;
+  readonly presence: ReadonlySignal<readonly PublicUser[]>;
+  readonly typing: ReadonlySignal<readonly PublicUser[]>;
+  readonly hasOlder: ReadonlySignal<boolean>;
+  readonly loadingOlder: ReadonlySignal<boolean>;
+}
+
+/** Options of {@linkcode createRoomViews}. */
+export interface RoomViewsOptions {
+  clock: Clock;
+  /** How long "X is typing" shows. */
+  typingTtlMs: number;
+  /** Who you are, to tell your own messages. */
+  user: ReadonlySignal<SessionUser | null>;
+  /** Your sends, shown in their room until committed. */
+  outbox: Outbox;
+}
+
+/** The joined rooms and what the client tracks of each. */
+export interface RoomViews {
+  /** The joined rooms' names, in join order. */
+  readonly names: ReadonlySignal<readonly string[]>;
+  view(name: string): RoomView | undefined;
+  state(name: string): RoomState | undefined;
+  /** Adds an empty room; adding a room twice changes nothing. */
+  add(name: string): void;
+  /** Drops a room and stops its timers; false when it was not there. */
+  remove(name: string): boolean;
+  /** The room's `joined` arrived on this connection. */
+  markJoined(name: string): void;
+  /** The room's `left` arrived. */
+  markLeft(name: string): void;
+  isJoined(name: string): boolean;
+  /** The connection ended: no room is joined, no request is outstanding. */
+  forgetConnection(): void;
+  /** The room's next gap to ask `history` for; null when none, or when it was already asked. */
+  claimGap(name: string): Gap | null;
+  /** The answer to the room's gap request arrived. */
+  gapAnswered(name: string): void;
+  isLoadingOlder(name: string): boolean;
+  setLoadingOlder(name: string, loading: boolean): void;
+  /** Whether telling the joined room you are typing is due: at most every 3 s. */
+  typingDue(name: string): boolean;
+  typingSent(name: string): void;
+  /** Stops every room's timers. */
+  dispose(): void;
+}
+
+interface Room {
+  state: RoomState;
+  view: RoomView;
+  synced: Signal<boolean>;
+  loadingOlder: Signal<boolean>;
+}
+
+/**
+ * Creates empty {@linkcode RoomViews}.
+ *
+ * @example
+ * ```ts
+ * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox });
+ * ```
+ */
+export function createRoomViews(options: RoomViewsOptions): RoomViews {
+  const { clock, typingTtlMs, user, outbox } = options;
+  const names = signal<readonly string[]>([]);
+  const byName = new Map<string, Room>();
+  const joined = new Set<string>();
+  const requestedGaps = new Map<string, number>();
+  const lastTypingSent = new Map<string, number>();
+
+  function roomMessages(state: RoomState): RoomMessage[] {
+    const me = user.value;
+    const shown: RoomMessage[] = state.messages.value.map((message) => ({
+      seq: message.seq,
+      cid: message.cid,
+      user: message.user,
+      text: message.text,
+      ts: message.ts,
+      status: "sent",
+      error: null,
+      own: message.user.id === me?.id,
+    }));
+    const committedOwn = new Set(shown.filter((message) => message.own).map((m) => m.cid));
+    for (const entry of outbox.entries.value) {
+      if (entry.room !== state.name || committedOwn.has(entry.cid)) continue;
+      shown.push({
+        seq: null,
+        cid: entry.cid,
+        user: me && { id: me.id, name: me.name },
+        text: entry.text,
+        ts: entry.createdAt,
+        status: entry.status,
+        error: entry.error,
+        own: true,
+      });
+    }
+    return shown;
+  }
+
+  return {
+    names,
+    view: (name) => byName.get(name)?.view,
+    state: (name) => byName.get(name)?.state,
+    add(name) {
+      if (byName.has(name)) return;
+      const state = createRoomState(name, { clock, typingTtlMs });
+      const loadingOlder = signal(false);
+      const synced = signal(false);
+      const view: RoomView = {
+        name,
+        synced,
+        messages: computed(() => roomMessages(state)),
+        presence: state.presence,
+        typing: state.typing,
+        hasOlder: state.hasOlder,
+        loadingOlder,
+      };
+      byName.set(name, { state, view, synced, loadingOlder });
+      names.value = [...names.peek(), name];
+    },
+    remove(name) {
+      const room = byName.get(name);
+      if (!room) return false;
+      room.state.dispose();
+      byName.delete(name);
+      joined.delete(name);
+      names.value = names.peek().filter((other) => other !== name);
+      return true;
+    },
+    markJoined(name) {
+      joined.add(name);
+      byName.get(name)!.synced.value = true;
+    },
+    markLeft: (name) => void joined.delete(name),
+    isJoined: (name) => joined.has(name),
+    forgetConnection() {
+      joined.clear();
+      requestedGaps.clear();
+    },
+    claimGap(name) {
+      const gap = byName.get(name)?.state.nextGap();
+      if (!gap || requestedGaps.get(name) === gap.before) return null;
+      requestedGaps.set(name, gap.before);
+      return gap;
+    },
+    gapAnswered: (name) => void requestedGaps.delete(name),
+    isLoadingOlder: (name) => byName.get(name)?.loadingOlder.peek() ?? false,
+    setLoadingOlder(name, loading) {
+      const room = byName.get(name);
+      if (room) room.loadingOlder.value = loading;
+    },
+    typingDue(name) {
+      const last = lastTypingSent.get(name);
+      return joined.has(name) && (last === undefined || clock.now() - last >= TYPING_THROTTLE_MS);
+    },
+    typingSent: (name) => void lastTypingSent.set(name, clock.now()),
+    dispose() {
+      for (const room of byName.values()) room.state.dispose();
+    },
+  };
+}
