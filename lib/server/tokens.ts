@@ -66,9 +66,19 @@ function describeFailure(error: unknown): string {
 export async function createTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
   const { ttlS, clock } = options;
   if (options.secrets.length === 0) throw new Error("createTokenIssuer needs a secret");
-  const encoder = new TextEncoder();
-  const keys = new Map<string, Uint8Array>();
-  for (const secret of options.secrets) keys.set(await keyIdOf(secret), encoder.encode(secret));
+  // Imported once: handing jose raw bytes would import a key on every verify,
+  // which dominated the cost of a connect storm.
+  const keys = new Map<string, CryptoKey>();
+  for (const secret of options.secrets) {
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    keys.set(await keyIdOf(secret), key);
+  }
   const [signingKid] = keys.keys();
   const signingKey = keys.get(signingKid)!;
 
