@@ -11,7 +11,7 @@
  * }});
  * ```
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 const CANDIDATES = [Deno.env.get("CHROME_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
@@ -63,4 +63,29 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
     ],
   });
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
+}
+
+/** Options of {@linkcode watchProblems}. */
+export interface WatchProblemsOptions {
+  /** Count console warnings too, not only errors. */
+  warnings?: boolean;
+  /** Console messages a test expects and does not count. */
+  expected?: (text: string) => boolean;
+}
+
+/**
+ * Collects the page's console errors (and warnings, if asked) and uncaught
+ * page errors, so a test can assert at its end that there were none.
+ */
+export function watchProblems(page: Page, options: WatchProblemsOptions = {}): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    const type = message.type();
+    const counted = type === "error" || (options.warnings && type === "warning");
+    if (counted && !options.expected?.(message.text())) {
+      problems.push(`${type}: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
 }

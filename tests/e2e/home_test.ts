@@ -1,5 +1,5 @@
 import { equal, match, ok } from "node:assert/strict";
-import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { browserReady, launchBrowser, watchProblems } from "../_helpers/browser.ts";
 import { openChat } from "../_helpers/chat_page.ts";
 import { startTestServer } from "../_helpers/server.ts";
 
@@ -13,12 +13,7 @@ Deno.test({
     await using browser = await launchBrowser();
     await using ada = await openChat(browser, server.origin, "ada");
     const { page } = ada;
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error" || message.type() === "warning") {
-        problems.push(`${message.type()}: ${message.text()}`);
-      }
-    });
+    const problems = watchProblems(page, { warnings: true });
 
     const badge = page.locator("button.badge");
     await badge.locator("text=Connected").waitFor();

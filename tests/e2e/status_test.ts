@@ -7,7 +7,7 @@
 import { equal, match, notEqual, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
-import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { browserReady, launchBrowser, watchProblems } from "../_helpers/browser.ts";
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
@@ -38,16 +38,9 @@ async function textChanges(page: Page, selector: string, before: string): Promis
   return await handle.jsonValue() as string;
 }
 
-/** Console errors and page errors, except the 401 a signed-out page's token request gets. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    const signedOutProbe = message.text().includes("401");
-    if (message.type() === "error" && !signedOutProbe) problems.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
+/** The 401 a signed-out page's token request gets is expected; anything else is a problem. */
+const watchStatusProblems = (page: Page) =>
+  watchProblems(page, { expected: (text) => text.includes("401") });
 
 Deno.test({
   name: "browser: /status shows server-rendered numbers, then a guest's board follows by polling",
@@ -58,7 +51,7 @@ Deno.test({
     await using server = await startTestServer({ env: { RATE_BURST: "100" } });
     await using browser = await launchBrowser();
     const page = await browser.newPage();
-    const problems = watchProblems(page);
+    const problems = watchStatusProblems(page);
 
     const response = await page.goto(`${server.origin}/status`);
     equal(response?.status(), 200);
@@ -98,7 +91,7 @@ Deno.test({
     await using server = await startTestServer();
     await using browser = await launchBrowser();
     const page = await browser.newPage();
-    const problems = watchProblems(page);
+    const problems = watchStatusProblems(page);
 
     // Signing in from the page keeps the refresh cookie in the browser.
     await page.goto(`${server.origin}/status`);
