@@ -59,6 +59,7 @@ const EnvSchema = z.object({
     .transform((value) => value === "1"),
   TRUST_PROXY: list(z.string().refine(isTrustProxyItem, TRUST_PROXY_HELP)),
   KV_PATH: z.string().default("./data/switchboard.kv"),
+  KV_WATCH: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
   REFRESH_TOKEN_TTL_S: integer(30 * 24 * 3600, 60),
@@ -102,6 +103,16 @@ export interface Config {
    */
   trustProxy: string[];
   kvPath: string;
+  /**
+   * Whether each room's head is watched in KV, to hear messages committed by
+   * other instances. `KV_WATCH=auto` (the default) watches when the database
+   * is shared between processes that can see each other's commits: Deno
+   * Deploy's KV, or a remote `KV_PATH` (http/https). A local SQLite file
+   * notifies watchers in its own process only, where the BroadcastChannel
+   * already carries every message, so there a watch would only cost a wake-up
+   * and a read per commit.
+   */
+  watchKv: boolean;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
   jwtSecrets: string[];
   accessTokenTtlS: number;
@@ -167,6 +178,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reusePort: e.REUSE_PORT,
     trustProxy: e.TRUST_PROXY,
     kvPath: e.KV_PATH,
+    watchKv: e.KV_WATCH === "auto"
+      ? Boolean(env.DENO_DEPLOYMENT_ID) || /^https?:\/\//.test(e.KV_PATH)
+      : e.KV_WATCH === "on",
     jwtSecrets: e.JWT_SECRETS,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,

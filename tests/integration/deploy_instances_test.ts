@@ -23,7 +23,14 @@ interface Instance {
 
 async function startInstance(kv: Deno.Kv, kvPath: string, busNamespace: string) {
   const switchboard = await createSwitchboard({
-    env: { KV_PATH: kvPath, JWT_SECRETS: TEST_SECRET, LOG_LEVEL: "error", RATE_BURST: "100" },
+    env: {
+      KV_PATH: kvPath,
+      // One process stands in for two Deploy instances: only the watch may connect them.
+      KV_WATCH: "on",
+      JWT_SECRETS: TEST_SECRET,
+      LOG_LEVEL: "error",
+      RATE_BURST: "100",
+    },
     kv,
     busNamespace,
   });

@@ -361,3 +361,31 @@ Deno.test("a connection that closes while joining is not left behind", async () 
     ]);
   });
 });
+
+Deno.test("watchKv: false leaves the KV unwatched, true watches each joined room's head", async () => {
+  for (const watchKv of [false, true]) {
+    const kv = await Deno.openKv(":memory:");
+    const watched: Deno.KvKey[][] = [];
+    const watch = kv.watch.bind(kv);
+    kv.watch = (keys, options) => {
+      watched.push([...keys]);
+      return watch(keys, options);
+    };
+    const layer = createRoomLayer({
+      kv,
+      clock: createVirtualClock(),
+      config: { ...TEST_CONFIG, watchKv },
+      namespace: `watch-${crypto.randomUUID()}`,
+    });
+    try {
+      const member = connect("s-ada", ada);
+      await layer.service.handle(member, { type: "join", room: "general" });
+      await layer.service.handle(member, { type: "send", room: "general", text: "hi", cid: "c1" });
+      deepEqual(member.of("message").map((message) => message.text), ["hi"]);
+      equal(watched.length, watchKv ? 1 : 0);
+    } finally {
+      await layer.close();
+      kv.close();
+    }
+  }
+});

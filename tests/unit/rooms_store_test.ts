@@ -237,3 +237,27 @@ Deno.test("a message KV refuses fails alone, not the commits batched with it", a
     ok((await store.since("general", 0)).messages.every((message) => message.cid !== "huge"));
   });
 });
+
+Deno.test("a store commits on top of its own last head without reading, and reads when another moved it", async () => {
+  await withKv(async (kv) => {
+    let reads = 0;
+    const getMany = kv.getMany.bind(kv);
+    kv.getMany = ((keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) => {
+      reads++;
+      return getMany(keys, options);
+    }) as Deno.Kv["getMany"];
+    const [store, other] = [storeOf(kv), storeOf(kv)];
+    await send(store, 1);
+    equal(reads, 1, "the first commit reads the head");
+    await send(store, 2);
+    await send(store, 3);
+    equal(reads, 1, "the next ones check the head they wrote instead");
+
+    await send(other, 4, bob);
+    reads = 0;
+    const afterOther = await send(store, 5);
+    equal(afterOther.receipt.seq, 5);
+    equal(reads, 1, "a head moved by another store fails the check and is read");
+    deepEqual(seqs((await store.history("general", { limit: 10 })).messages), range(1, 5));
+  });
+});

@@ -42,6 +42,16 @@ Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => 
   equal(config.kvPath, ":memory:");
 });
 
+Deno.test("loadConfig: KV_WATCH=auto watches only a KV that other processes commit to", () => {
+  const watches = (env: Record<string, string>) => loadConfig(env).watchKv;
+  equal(watches({}), false, "a local file");
+  equal(watches({ KV_PATH: ":memory:" }), false);
+  equal(watches({ DENO_DEPLOYMENT_ID: "abc123" }), true, "Deno Deploy's KV");
+  equal(watches({ KV_PATH: "https://api.deno.com/databases/x/connect" }), true, "KV Connect");
+  equal(watches({ KV_WATCH: "on" }), true);
+  equal(watches({ KV_WATCH: "off", DENO_DEPLOYMENT_ID: "abc123" }), false);
+});
+
 Deno.test("loadConfig: a bad value throws ConfigError naming the variable and the problem", () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ HEARTBEAT_MS: "soon" }, /HEARTBEAT_MS="soon" must be a whole number/],
@@ -51,6 +61,7 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     [{ RATE_PER_SECOND: "fast" }, /RATE_PER_SECOND="fast" must be a number/],
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /ALLOWED_ORIGINS=.* must be origins/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of debug, info, warn, error/],
+    [{ KV_WATCH: "yes" }, /KV_WATCH="yes" must be auto, on or off/],
   ];
   for (const [env, message] of cases) {
     throws(() => loadConfig(env), (error: Error) => {

@@ -22,7 +22,8 @@ import { createRoomService, type RoomMetrics, type RoomService } from "./room_se
 export interface RoomLayerOptions {
   kv: Deno.Kv;
   clock: Clock;
-  config: { roomHistoryMax: number; maxTextChars: number };
+  /** `watchKv` false: no KV watch, fan-out between isolates goes over BroadcastChannel only. */
+  config: { roomHistoryMax: number; maxTextChars: number; watchKv?: boolean };
   /** Isolates with the same namespace share fan-out and presence. Default `"switchboard"`. */
   namespace?: string;
   /** This isolate's name in presence announcements. Default: a random UUID. */
@@ -48,7 +49,12 @@ export interface RoomLayer {
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   const { kv, clock, config, onError } = options;
   const store = createMessageStore(kv, { historyMax: config.roomHistoryMax, clock });
-  const bus = createBus({ namespace: options.namespace ?? "switchboard", log: store, kv, onError });
+  const bus = createBus({
+    namespace: options.namespace ?? "switchboard",
+    log: store,
+    kv: config.watchKv === false ? undefined : kv,
+    onError,
+  });
   const presence = createPresence({ link: bus, clock, isolate: options.isolate });
   const closures = createRoomClosures({ kv, link: bus, clock });
   const service = createRoomService({
