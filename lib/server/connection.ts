@@ -80,8 +80,10 @@ export class Connection {
   tokenWarned = false;
   /** Since when the outbound backlog has been over the bound, if it is. */
   backloggedSince: number | undefined;
-  /** Frames are handled one at a time, in order; this is the tail of that chain. */
+  /** Frames are handled in order; this settles when every frame so far has been handled. */
   inbox: Promise<void> = SETTLED;
+  /** Settles when the next `send` may start: the sends before it started, anything else finished. */
+  sendGate: Promise<void> = SETTLED;
   #socket: ConnectionSocket;
   #metrics: ConnectionMetrics;
   #state: ConnectionState = "open";

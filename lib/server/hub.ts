@@ -241,24 +241,49 @@ export function createHub(options: HubOptions): Hub {
   /** Frame handling still under way (a commit, a history read), so close waits for it. */
   const inFlight = new Set<Promise<void>>();
 
-  const enqueue = (connection: Connection, frame: ClientFrame, receivedAt: number) => {
-    const handled = connection.inbox.then(() => handle(connection, frame, receivedAt)).catch(
-      (error) => {
-        log.error("ws.handler_failed", {
-          ...fields(connection),
-          code: "internal",
-          frame: frame.type,
-          error: String(error),
-        });
-        metrics.errors.record("internal", `${frame.type} failed: ${String(error)}`);
-        connection.sendError("internal", "the server failed to handle this frame", {
-          ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-        });
-      },
-    );
-    connection.inbox = handled;
+  const failed = (connection: Connection, frame: ClientFrame) => (error: unknown) => {
+    log.error("ws.handler_failed", {
+      ...fields(connection),
+      code: "internal",
+      frame: frame.type,
+      error: String(error),
+    });
+    metrics.errors.record("internal", `${frame.type} failed: ${String(error)}`);
+    connection.sendError("internal", "the server failed to handle this frame", {
+      ...(frame.ref === undefined ? {} : { ref: frame.ref }),
+    });
+  };
+
+  const track = (handled: Promise<void>) => {
     inFlight.add(handled);
     handled.finally(() => inFlight.delete(handled));
+  };
+
+  /**
+   * Frames of a connection are handled one at a time, in order, with one
+   * exception: a `send` starts once the sends before it have started, not
+   * finished. Each `send` queues its commit before its first wait, so the log
+   * still takes them in order (and acks them in order per room), but a burst of
+   * sends that arrived together becomes one commit instead of one each. Any
+   * other frame waits for everything before it.
+   */
+  const enqueue = (connection: Connection, frame: ClientFrame, receivedAt: number) => {
+    if (frame.type !== "send") {
+      const handled = connection.inbox.then(() => handle(connection, frame, receivedAt))
+        .catch(failed(connection, frame));
+      connection.inbox = handled;
+      connection.sendGate = handled;
+      track(handled);
+      return;
+    }
+    let handled: Promise<void> | undefined;
+    const started = connection.sendGate.then(() => {
+      handled = handle(connection, frame, receivedAt).catch(failed(connection, frame));
+    });
+    const done = started.then(() => handled);
+    connection.inbox = Promise.all([connection.inbox, done]).then(() => {});
+    connection.sendGate = started;
+    track(done);
   };
 
   /** Charges a frame to the rate limit; false (after answering) if it is refused. */

@@ -1,7 +1,8 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import type { ServerFrame, ServerFrameOf, SessionUser } from "../../lib/protocol/mod.ts";
+import { startTestServer } from "../_helpers/server.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
-import { startRoomServer } from "../fault/_room_server.ts";
+import { ROOM_TEST_SECRET, startRoomServer } from "../fault/_room_server.ts";
 import { roomTestToken, spawnRoomServer } from "../fault/_room_process.ts";
 
 const ada: SessionUser = { id: "u-ada", name: "ada", role: "user" };
@@ -97,6 +98,48 @@ Deno.test("after a SIGKILL restart on the same KV file, a rejoin replays exactly
   } finally {
     server.kill();
     await server.exited;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a burst of sends on one socket is committed in fewer operations, acked in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rooms_ws_" });
+  const kv = await Deno.openKv(`${dir}/kv`);
+  let commits = 0;
+  const atomic = kv.atomic.bind(kv);
+  kv.atomic = () => {
+    const operation = atomic();
+    const commit = operation.commit.bind(operation);
+    operation.commit = () => {
+      commits++;
+      return commit();
+    };
+    return operation;
+  };
+  const server = await startTestServer({
+    kv,
+    env: { ...FAST_RATE, JWT_SECRETS: ROOM_TEST_SECRET },
+  });
+  try {
+    const { client } = await joinAs(server.wsUrl, ada);
+    await using _ada = client;
+    commits = 0;
+    const burst = 20;
+    for (let index = 1; index <= burst; index++) {
+      client.send({ type: "send", room: "general", text: `burst ${index}`, cid: `b${index}` });
+    }
+    // A frame that is not a send waits until every send before it was committed.
+    client.send({ type: "history", room: "general", limit: burst });
+    const frames = framesOf(client);
+    const acks = await frames.until("ack", burst);
+    deepEqual(acks.map((ack) => ack.cid), range(1, burst).map((index) => `b${index}`));
+    deepEqual(acks.map((ack) => ack.seq), range(1, burst));
+    const [history] = await frames.until("history", 1);
+    equal(history.messages.length, burst);
+    ok(commits < burst / 2, `${burst} sends took ${commits} commits`);
+  } finally {
+    await server.close();
+    kv.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
