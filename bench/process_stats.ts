@@ -7,6 +7,7 @@
  * const rss = await readRssBytes(server.pid); // VmRSS in bytes
  * const cpu = await readCpuSeconds("self"); // user + system seconds so far
  * const busy = await readMachineBusySeconds(); // every process's, for what else is running
+ * const overflows = await readListenOverflows(); // accept-queue overflows since boot
  * ```
  */
 
@@ -41,4 +42,20 @@ export async function readMachineBusySeconds(): Promise<number> {
   const fields = stat.slice(0, stat.indexOf("\n")).trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields;
   return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+/**
+ * How many times, since boot, a listening socket's accept queue was full when
+ * a connection arrived (`TcpExtListenOverflows` in /proc/net/netstat). Such a
+ * client retries its SYN only after a second, which a connect storm would
+ * measure instead of the server.
+ */
+export async function readListenOverflows(): Promise<number> {
+  const lines = (await Deno.readTextFile("/proc/net/netstat")).split("\n");
+  const header = lines.findIndex((line) => line.startsWith("TcpExt:"));
+  const names = lines[header]?.split(" ") ?? [];
+  const values = lines[header + 1]?.split(" ") ?? [];
+  const column = names.indexOf("ListenOverflows");
+  if (column < 0) throw new Error("no TcpExt ListenOverflows in /proc/net/netstat");
+  return Number(values[column]);
 }

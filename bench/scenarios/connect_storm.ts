@@ -2,7 +2,9 @@
  * Connect storm: 1 000 clients open at once against a fresh server (with a
  * pre-minted JWT for Switchboard); the time until every one is ready (`hello`
  * for Switchboard, the open for the peers, the namespace connect for
- * Socket.IO) and each connection's own time to ready.
+ * Socket.IO) and each connection's own time to ready. One storm lasts well
+ * under a second, so each target gets several, each on a fresh server, and
+ * the median of those without listen-queue overflows counts.
  *
  * Run alone: `deno run -A bench/scenarios/connect_storm.ts [--smoke] [--targets=a,b]`.
  *
@@ -13,6 +15,7 @@
  */
 import { connectStormTable } from "../report.ts";
 import { PEER_COMPARISON } from "../targets.ts";
+import { readListenOverflows } from "../process_stats.ts";
 import {
   type LatencySummary,
   measureTarget,
@@ -22,17 +25,45 @@ import {
   type ScenarioResult,
   selectTargets,
   summarize,
+  type TargetOutcome,
 } from "./common.ts";
 
 const FULL_CLIENTS = 1000;
 const SMOKE_CLIENTS = 20;
+/** Runs per target, each on a fresh server; the median counts. */
+const FULL_RUNS = 5;
+const SMOKE_RUNS = 1;
 
-/** A target's connect-storm figures; percentiles are per connection. */
+/** One storm on a fresh server. */
+export interface ConnectStormRun extends LatencySummary {
+  ready: number;
+  all_ready_ms: number;
+  /**
+   * Accept-queue overflows on the machine during the run. `deno serve` listens
+   * with a backlog of 511, and a client whose SYN found the queue full retries
+   * after a second: such a run measures the kernel's retry timer, not the server.
+   */
+  listen_overflows: number;
+}
+
+/** A target's connect-storm figures: the median run's, and every run. */
 export interface ConnectStormResult extends LatencySummary {
   clients: number;
   ready: number;
   all_ready_ms: number;
+  /** Runs without listen overflows (the median is taken of these, or of all if none is clean). */
+  clean_runs: number;
+  runs: ConnectStormRun[];
   failures: string[];
+}
+
+/** The run with the median all-ready time among the clean runs (or all, if none is clean). */
+export function medianRun(runs: ConnectStormRun[]): ConnectStormRun {
+  const clean = runs.filter((run) => run.listen_overflows === 0);
+  const pool = (clean.length > 0 ? clean : runs).toSorted((a, b) =>
+    a.all_ready_ms - b.all_ready_ms
+  );
+  return pool[Math.floor((pool.length - 1) / 2)];
 }
 
 /** The connect-storm scenario over Switchboard and every peer. */
@@ -40,6 +71,7 @@ export async function runConnectStorm(
   options: ScenarioOptions,
 ): Promise<ScenarioResult<ConnectStormResult>> {
   const clients = options.smoke ? SMOKE_CLIENTS : FULL_CLIENTS;
+  const runCount = options.smoke ? SMOKE_RUNS : FULL_RUNS;
   const result: ScenarioResult<ConnectStormResult> = {
     scenario: "connect_storm",
     smoke: options.smoke,
@@ -47,20 +79,45 @@ export async function runConnectStorm(
   };
   for (const target of selectTargets(options, PEER_COMPARISON)) {
     options.log(`connect_storm: ${target.label}`);
-    result.targets[target.name] = await measureTarget(target, options, async (_server, loadgen) => {
-      const connections = Array.from({ length: clients }, (_, index) => ({ index, rooms: [] }));
-      const opened = await loadgen.open(connections, { concurrency: clients });
-      requireAll("connections ready", clients, opened.opened, opened.failures);
-      const figures: ConnectStormResult = {
+    const runs: ConnectStormRun[] = [];
+    const failures: string[] = [];
+    let outcome: TargetOutcome<unknown> | undefined;
+    for (let attempt = 0; attempt < runCount; attempt++) {
+      outcome = await measureTarget(target, options, async (_server, loadgen) => {
+        const connections = Array.from({ length: clients }, (_, index) => ({ index, rooms: [] }));
+        const overflowsBefore = await readListenOverflows();
+        const opened = await loadgen.open(connections, { concurrency: clients });
+        const listenOverflows = await readListenOverflows() - overflowsBefore;
+        requireAll("connections ready", clients, opened.opened, opened.failures);
+        const run: ConnectStormRun = {
+          ready: opened.opened,
+          all_ready_ms: Math.round(opened.allReadyMs * 10) / 10,
+          ...summarize(opened.readyMicros),
+          listen_overflows: listenOverflows,
+        };
+        options.log(
+          `  all ${clients} ready in ${run.all_ready_ms} ms, p99 ${run.p99_ms} ms` +
+            (listenOverflows > 0 ? `, ${listenOverflows} listen overflows` : ""),
+        );
+        runs.push(run);
+        failures.push(...opened.failures);
+      });
+      if (outcome.status !== "ok") break;
+    }
+    if (outcome?.status !== "ok") {
+      result.targets[target.name] = outcome as TargetOutcome<ConnectStormResult>;
+      continue;
+    }
+    result.targets[target.name] = {
+      status: "ok",
+      result: {
         clients,
-        ready: opened.opened,
-        all_ready_ms: Math.round(opened.allReadyMs * 10) / 10,
-        ...summarize(opened.readyMicros),
-        failures: opened.failures,
-      };
-      options.log(`  all ${clients} ready in ${figures.all_ready_ms} ms, p99 ${figures.p99_ms} ms`);
-      return figures;
-    });
+        ...medianRun(runs),
+        clean_runs: runs.filter((run) => run.listen_overflows === 0).length,
+        runs,
+        failures,
+      },
+    };
   }
   return result;
 }

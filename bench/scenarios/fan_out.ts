@@ -1,6 +1,7 @@
 /**
  * Fan-out: one room, N subscribers, 150-byte messages. The offered rate steps
- * up until delivery falls below 100 % or p99 exceeds 100 ms; the figure is the
+ * up until delivery falls below 100 % or p99 exceeds 100 ms, then a few steps
+ * bisect between the last sustained rate and the failed one; the figure is the
  * highest sustained deliveries/s. Once the bare Deno hub's maximum is known,
  * every target also runs one step at half of it, to compare p99 at equal load.
  *
@@ -44,6 +45,12 @@ export interface FanOutPlan {
   firstRate: number;
   growth: number;
   maxSteps: number;
+  /**
+   * Once a step fails, this many more steps halve (geometrically) the range
+   * between the last sustained rate and the failed one, so the maximum is
+   * known to within a few percent rather than to the ×`growth` of the steps.
+   */
+  refineSteps: number;
   stepMs: number;
   drainMs: number;
   warmupMs: number;
@@ -51,8 +58,8 @@ export interface FanOutPlan {
 
 /**
  * 1 000 subscribers only: joining 5 000 connections to one Switchboard room
- * takes minutes (presence is quadratic in the room's size, see README.md), so
- * a 5 000 run would not fit the bench's ten minutes.
+ * takes ~13 s, each `joined` carrying the whole presence list (see README.md),
+ * which with every peer would not fit the bench's ten minutes.
  */
 const FULL_PLANS: FanOutPlan[] = [
   {
@@ -60,6 +67,7 @@ const FULL_PLANS: FanOutPlan[] = [
     firstRate: 20,
     growth: 1.4,
     maxSteps: 14,
+    refineSteps: 3,
     stepMs: 4000,
     drainMs: 2000,
     warmupMs: 1000,
@@ -71,6 +79,7 @@ const SMOKE_PLANS: FanOutPlan[] = [
     firstRate: 50,
     growth: 2,
     maxSteps: 2,
+    refineSteps: 0,
     stepMs: 500,
     drainMs: 1000,
     warmupMs: 0,
@@ -120,6 +129,16 @@ export interface FanOutRun {
 /** A target's fan-out figures. */
 export interface FanOutResult {
   runs: FanOutRun[];
+}
+
+/**
+ * The rate halfway (geometrically) between a sustained and a failed one, or
+ * undefined when either is unknown or no whole rate lies between them.
+ */
+export function rateBetween(sustained: number, failed: number): number | undefined {
+  if (sustained <= 0 || failed <= sustained) return undefined;
+  const middle = Math.round(Math.sqrt(sustained * failed));
+  return middle > sustained && middle < failed ? middle : undefined;
 }
 
 function perDelivery(cpuSeconds: number, delivered: number): number {
@@ -204,21 +223,35 @@ export async function runFanOutPlan(
     return { ...(second.others_cpu_pct < first.others_cpu_pct ? second : first), attempts: 2 };
   };
   const steps: FanOutStep[] = [];
-  let rate = plan.firstRate;
-  for (let step = 0; step < plan.maxSteps; step++) {
-    const result = await measureStep(rate);
-    steps.push(result);
+  const logStep = (result: FanOutStep) =>
     options.log(
-      `  ${server.target.label} N=${plan.subscribers} ${rate} msg/s: ` +
+      `  ${server.target.label} N=${plan.subscribers} ${result.rate_msgs_per_s} msg/s: ` +
         `${result.deliveries_per_s} deliveries/s, ratio ${result.delivery_ratio}, ` +
         `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.server_cpu_pct} % CPU, ` +
         `loadgen ${result.loadgen_cpu_pct} % CPU, others ${result.others_cpu_pct} % CPU, ` +
         `server ${result.server_us_per_delivery} µs/delivery, loadgen ${result.loadgen_us_per_delivery}`,
     );
-    if (!result.sustained) break;
+  let sustainedRate = 0;
+  let failedRate = 0;
+  let rate = plan.firstRate;
+  for (let step = 0; step < plan.maxSteps && failedRate === 0; step++) {
+    const result = await measureStep(rate);
+    steps.push(result);
+    logStep(result);
+    if (result.sustained) sustainedRate = rate;
+    else failedRate = rate;
     rate = Math.round(rate * plan.growth);
   }
-  const best = steps.filter((step) => step.sustained).at(-1);
+  for (let step = 0; step < plan.refineSteps; step++) {
+    const middle = rateBetween(sustainedRate, failedRate);
+    if (middle === undefined) break;
+    const result = await measureStep(middle);
+    steps.push(result);
+    logStep(result);
+    if (result.sustained) sustainedRate = middle;
+    else failedRate = middle;
+  }
+  const best = steps.find((step) => step.sustained && step.rate_msgs_per_s === sustainedRate);
   const referenceRate = referenceRateFor(best?.rate_msgs_per_s ?? 0);
   return {
     subscribers: plan.subscribers,

@@ -75,6 +75,8 @@ Deno.test("bench smoke run measures the bare hub and Switchboard sanely", async 
       const storm = measured(results.scenarios.connect_storm?.targets[target], `storm ${target}`);
       equal(storm.ready, storm.clients);
       ok(storm.all_ready_ms > 0 && storm.p99_ms > 0);
+      equal(storm.runs.length, 1);
+      ok(storm.runs[0].listen_overflows >= 0);
     }
     for (const target of [...TARGETS, ...PARALLEL_TARGETS]) {
       const parallel = measured(results.scenarios.parallel?.targets[target], `parallel ${target}`);

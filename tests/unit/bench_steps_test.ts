@@ -1,0 +1,29 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { type ConnectStormRun, medianRun } from "../../bench/scenarios/connect_storm.ts";
+import { rateBetween } from "../../bench/scenarios/fan_out.ts";
+
+Deno.test("fan-out refinement: the geometric middle, until no whole rate is left between", () => {
+  equal(rateBetween(77, 108), 91);
+  equal(rateBetween(91, 108), 99);
+  equal(rateBetween(99, 100), undefined);
+  equal(rateBetween(0, 20), undefined, "nothing was sustained");
+  equal(rateBetween(108, 0), undefined, "nothing failed");
+});
+
+function run(allReadyMs: number, listenOverflows = 0): ConnectStormRun {
+  return {
+    ready: 1000,
+    all_ready_ms: allReadyMs,
+    listen_overflows: listenOverflows,
+    p50_ms: 1,
+    p99_ms: 1,
+    max_ms: 1,
+    samples: 1000,
+  };
+}
+
+Deno.test("connect storm: the median of the runs without listen overflows", () => {
+  deepEqual(medianRun([run(500), run(1200, 3), run(300), run(400)]), run(400));
+  deepEqual(medianRun([run(500), run(300)]), run(300), "the lower of two middles");
+  deepEqual(medianRun([run(1300, 2), run(1100, 1), run(1200, 5)]), run(1200, 5), "none clean");
+});
