@@ -32,7 +32,13 @@ import type {
 } from "./context.ts";
 import { createIslandRegistry, type IslandRegistry } from "./islands.ts";
 import { renderDocument } from "./page.ts";
-import { compareSpecificity, compilePattern, matchPattern, type PathPattern } from "./router.ts";
+import {
+  compareSpecificity,
+  compilePattern,
+  matchSegments,
+  type PathPattern,
+  pathSegments,
+} from "./router.ts";
 import { createStaticFiles, isUnsafePath, type StaticFiles } from "./static_files.ts";
 import { upgradeWebSocket, type WsHandlers } from "./ws.ts";
 import { type FsManifest, loadFsRoutes } from "./fs_routes.ts";
@@ -212,8 +218,9 @@ export class App<State> {
   #match(method: string, pathname: string) {
     const wanted = method === "HEAD" ? "GET" : method;
     let pathOnly: { route: Route<State>; params: Record<string, string> } | null = null;
+    const parts = pathSegments(pathname);
     for (const route of this.#routes) {
-      const params = matchPattern(route.pattern, pathname);
+      const params = matchSegments(route.pattern, parts);
       if (!params) continue;
       if (route.method === null || route.method === wanted) return { route, params };
       pathOnly ??= { route, params };

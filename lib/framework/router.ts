@@ -7,6 +7,7 @@
  * const pattern = compilePattern("/rooms/:room/messages");
  * matchPattern(pattern, "/rooms/general/messages"); // { room: "general" }
  * matchPattern(pattern, "/rooms"); // null
+ * matchSegments(pattern, pathSegments("/rooms/general/messages")); // { room: "general" }
  * ```
  */
 
@@ -20,13 +21,14 @@ export interface PathPattern {
 
 type Segment = { kind: "literal"; value: string } | { kind: "param"; name: string };
 
-function splitPath(path: string): string[] {
+/** The non-empty segments of a path: split once per request, then matched against every route. */
+export function pathSegments(path: string): string[] {
   return path.split("/").filter((part) => part !== "");
 }
 
 /** Compiles `/a/:b/c` into a pattern. */
 export function compilePattern(source: string): PathPattern {
-  const segments: Segment[] = splitPath(source).map((part) =>
+  const segments: Segment[] = pathSegments(source).map((part) =>
     part.startsWith(":") ? { kind: "param", name: part.slice(1) } : { kind: "literal", value: part }
   );
   const literalCount = segments.filter((segment) => segment.kind === "literal").length;
@@ -41,7 +43,14 @@ export function matchPattern(
   pattern: PathPattern,
   pathname: string,
 ): Record<string, string> | null {
-  const parts = splitPath(pathname);
+  return matchSegments(pattern, pathSegments(pathname));
+}
+
+/** {@linkcode matchPattern} for a path already split by {@linkcode pathSegments}. */
+export function matchSegments(
+  pattern: PathPattern,
+  parts: readonly string[],
+): Record<string, string> | null {
   if (parts.length !== pattern.segments.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {

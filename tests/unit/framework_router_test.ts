@@ -3,6 +3,8 @@ import {
   compareSpecificity,
   compilePattern,
   matchPattern,
+  matchSegments,
+  pathSegments,
   patternFromRouteFile,
 } from "../../lib/framework/router.ts";
 
@@ -36,4 +38,13 @@ Deno.test("literal routes sort before parameter routes", () => {
   const patterns = ["/rooms/:room", "/rooms/new", "/:page"].map(compilePattern);
   patterns.sort(compareSpecificity);
   deepEqual(patterns.map((pattern) => pattern.source), ["/rooms/new", "/rooms/:room", "/:page"]);
+});
+
+Deno.test("a path split once matches every pattern as the path itself does", () => {
+  const parts = pathSegments("//rooms/general/messages/");
+  deepEqual(parts, ["rooms", "general", "messages"]);
+  for (const source of ["/rooms/:room/messages", "/rooms/:room", "/", "/:a/:b/:c"]) {
+    const pattern = compilePattern(source);
+    deepEqual(matchSegments(pattern, parts), matchPattern(pattern, "/rooms/general/messages"));
+  }
 });
