@@ -5,13 +5,14 @@
  *
  * @example
  * ```ts
- * Deno.test({ name: "page", ignore: !browserReady(), fn: async () => {
- *   await using browser = await launchBrowser();
+ * browserTest("browser: / hydrates", async ({ server, browser }) => {
  *   const page = await browser.newPage();
- * }});
+ *   await page.goto(server.origin + "/");
+ * });
  * ```
  */
 import { type Browser, chromium, type Page } from "playwright-core";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 
 const CANDIDATES = [Deno.env.get("CHROME_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
@@ -63,6 +64,51 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
     ],
   });
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
+}
+
+/** What {@linkcode browserTest} hands the test body. */
+export interface BrowserTestContext {
+  /** A test server on port 0, closed after the test. */
+  server: TestServer;
+  /** Headless Chromium, closed after the test (before the server). */
+  browser: Browser;
+}
+
+/** Options of {@linkcode browserTest}. */
+export interface BrowserTestOptions {
+  /** Passed to {@linkcode startTestServer}. */
+  server?: TestServerOptions;
+}
+
+/**
+ * Registers a browser test: skipped (loudly) like every browser test when
+ * Chromium is missing, and given a started test server and browser that are
+ * closed when the body ends, whether it passes or throws.
+ *
+ * @example
+ * ```ts
+ * browserTest("browser: sign in opens the chat", async ({ server, browser }) => {
+ *   const page = await browser.newPage();
+ *   await page.goto(`${server.origin}/login`);
+ * }, { server: { env: { TEST_HOOKS: "1" } } });
+ * ```
+ */
+export function browserTest(
+  name: string,
+  fn: (context: BrowserTestContext) => Promise<void>,
+  options: BrowserTestOptions = {},
+): void {
+  Deno.test({
+    name,
+    ignore: !browserReady(),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      await using server = await startTestServer(options.server);
+      await using browser = await launchBrowser();
+      await fn({ server, browser });
+    },
+  });
 }
 
 /** Options of {@linkcode watchProblems}. */

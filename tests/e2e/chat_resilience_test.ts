@@ -3,17 +3,17 @@
  * restarted, and WebSockets blocked (the HTTP fallback, then back).
  */
 import { deepEqual, ok } from "node:assert/strict";
-import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { browserReady, browserTest, launchBrowser } from "../_helpers/browser.ts";
 import { openChat, sendMessage, sentAmong, waitForSent } from "../_helpers/chat_page.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
-import { startTestServer } from "../_helpers/server.ts";
 
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: !browserReady(), sanitizeResources: false, sanitizeOps: false, fn });
-
-browserTest(
-  "browser: the server is killed and restarted; sends meanwhile arrive once",
-  async () => {
+// Not a `browserTest`: it needs a server process it can kill, not an in-process test server.
+Deno.test({
+  name: "browser: the server is killed and restarted; sends meanwhile arrive once",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
     await using server = await startServerProcess();
     await using browser = await launchBrowser();
     await using ada = await openChat(browser, server.origin, "ada", "?backoff=aggressive");
@@ -38,13 +38,12 @@ browserTest(
       deepEqual((await sentAmong(page, texts)).sort(), [...texts].sort(), "each exactly once");
     }
   },
-);
+});
 
 for (const mode of ["refuse", "kill"] as const) {
   browserTest(
     `browser: WebSockets blocked (${mode}) → HTTP fallback works both ways → back`,
-    async () => {
-      await using server = await startTestServer({ env: { TEST_HOOKS: "1" } });
+    async ({ server, browser }) => {
       const block = async (blockMode: "off" | typeof mode) => {
         const response = await fetch(`${server.origin}/api/test/ws-block`, {
           method: "POST",
@@ -55,7 +54,6 @@ for (const mode of ["refuse", "kill"] as const) {
         ok(response.ok, `ws-block ${blockMode}: HTTP ${response.status}`);
       };
       await block(mode);
-      await using browser = await launchBrowser();
       const query = "?backoff=aggressive&probeMs=1000";
       await using ada = await openChat(browser, server.origin, "ada", query, "fallback");
       await using bob = await openChat(browser, server.origin, "bob", query, "fallback");
@@ -77,5 +75,6 @@ for (const mode of ["refuse", "kill"] as const) {
       deepEqual(await sentAmong(ada.page, texts), texts);
       deepEqual(await sentAmong(bob.page, texts), texts);
     },
+    { server: { env: { TEST_HOOKS: "1" } } },
   );
 }

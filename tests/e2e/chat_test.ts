@@ -3,90 +3,87 @@
  * going offline, reloading with unsent messages, hostile text, diagnostics.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { browserTest } from "../_helpers/browser.ts";
 import { openChat, sendMessage, sentAmong, waitForSent } from "../_helpers/chat_page.ts";
-import { startTestServer } from "../_helpers/server.ts";
 
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: !browserReady(), sanitizeResources: false, sanitizeOps: false, fn });
+browserTest(
+  "browser: two people chat both ways, with presence and typing",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada");
+    await using bob = await openChat(browser, server.origin, "bob");
 
-browserTest("browser: two people chat both ways, with presence and typing", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  await using ada = await openChat(browser, server.origin, "ada");
-  await using bob = await openChat(browser, server.origin, "bob");
+    await ada.page.locator(".presence-name", { hasText: "bob" }).waitFor();
+    await bob.page.locator(".presence-name", { hasText: "ada" }).waitFor();
 
-  await ada.page.locator(".presence-name", { hasText: "bob" }).waitFor();
-  await bob.page.locator(".presence-name", { hasText: "ada" }).waitFor();
+    // Typing first: the client sends `typing` at most every 3 s, and sending also types.
+    await bob.page.locator("#composer-input").pressSequentially("hi");
+    await ada.page.locator(".typing", { hasText: "bob is typing…" }).waitFor();
 
-  // Typing first: the client sends `typing` at most every 3 s, and sending also types.
-  await bob.page.locator("#composer-input").pressSequentially("hi");
-  await ada.page.locator(".typing", { hasText: "bob is typing…" }).waitFor();
+    await sendMessage(ada.page, "hi bob");
+    await waitForSent(bob.page, ["hi bob"]);
+    await sendMessage(bob.page, "hi ada,\nhow are you?");
+    await waitForSent(ada.page, ["hi ada,\nhow are you?"]);
 
-  await sendMessage(ada.page, "hi bob");
-  await waitForSent(bob.page, ["hi bob"]);
-  await sendMessage(bob.page, "hi ada,\nhow are you?");
-  await waitForSent(ada.page, ["hi ada,\nhow are you?"]);
+    const own = ada.page.locator(".msg-own", { hasText: "hi bob" });
+    equal(await own.locator(".you-tag").count(), 1, "your own messages are marked");
+    equal(await bob.page.locator(".msg-own", { hasText: "hi bob" }).count(), 0);
 
-  const own = ada.page.locator(".msg-own", { hasText: "hi bob" });
-  equal(await own.locator(".you-tag").count(), 1, "your own messages are marked");
-  equal(await bob.page.locator(".msg-own", { hasText: "hi bob" }).count(), 0);
+    deepEqual(await sentAmong(ada.page, ["hi bob", "hi ada,\nhow are you?"]), [
+      "hi bob",
+      "hi ada,\nhow are you?",
+    ]);
+    deepEqual([...ada.problems, ...bob.problems], []);
+  },
+);
 
-  deepEqual(await sentAmong(ada.page, ["hi bob", "hi ada,\nhow are you?"]), [
-    "hi bob",
-    "hi ada,\nhow are you?",
-  ]);
-  deepEqual([...ada.problems, ...bob.problems], []);
-});
+browserTest(
+  "browser: offline, three sends, online: each delivered once, in order",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada", "?backoff=aggressive");
+    await using bob = await openChat(browser, server.origin, "bob");
+    const texts = ["first while offline", "second while offline", "third while offline"];
 
-browserTest("browser: offline, three sends, online: each delivered once, in order", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  await using ada = await openChat(browser, server.origin, "ada", "?backoff=aggressive");
-  await using bob = await openChat(browser, server.origin, "bob");
-  const texts = ["first while offline", "second while offline", "third while offline"];
+    await ada.context.setOffline(true);
+    await ada.page.locator(".banner", {
+      hasText: "Offline — messages will be sent when you're back",
+    }).waitFor();
+    for (const text of texts) await sendMessage(ada.page, text);
+    await ada.page.locator(".banner", { hasText: "waiting to send" }).waitFor();
+    await ada.context.setOffline(false);
 
-  await ada.context.setOffline(true);
-  await ada.page.locator(".banner", {
-    hasText: "Offline — messages will be sent when you're back",
-  }).waitFor();
-  for (const text of texts) await sendMessage(ada.page, text);
-  await ada.page.locator(".banner", { hasText: "waiting to send" }).waitFor();
-  await ada.context.setOffline(false);
+    await waitForSent(ada.page, texts);
+    await waitForSent(bob.page, texts);
+    await ada.page.locator(".chat-app[data-state=open]").waitFor();
+    deepEqual(await sentAmong(ada.page, texts), texts);
+    deepEqual(await sentAmong(bob.page, texts), texts);
+  },
+);
 
-  await waitForSent(ada.page, texts);
-  await waitForSent(bob.page, texts);
-  await ada.page.locator(".chat-app[data-state=open]").waitFor();
-  deepEqual(await sentAmong(ada.page, texts), texts);
-  deepEqual(await sentAmong(bob.page, texts), texts);
-});
+browserTest(
+  "browser: a reload with unsent messages in the outbox delivers them once",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada", "?wsDebug=1");
+    await using bob = await openChat(browser, server.origin, "bob");
+    const texts = ["kept across a reload", "and this one too"];
 
-browserTest("browser: a reload with unsent messages in the outbox delivers them once", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  await using ada = await openChat(browser, server.origin, "ada", "?wsDebug=1");
-  await using bob = await openChat(browser, server.origin, "bob");
-  const texts = ["kept across a reload", "and this one too"];
+    await ada.page.getByRole("button", { name: "Disconnect" }).click();
+    await ada.page.locator(".chat-app[data-state=closed]").waitFor();
+    for (const text of texts) await sendMessage(ada.page, text);
+    await ada.page.locator(".msg[data-status=pending]", { hasText: texts[1] }).waitFor();
+    equal(await bob.page.locator(".msg", { hasText: texts[0] }).count(), 0);
 
-  await ada.page.getByRole("button", { name: "Disconnect" }).click();
-  await ada.page.locator(".chat-app[data-state=closed]").waitFor();
-  for (const text of texts) await sendMessage(ada.page, text);
-  await ada.page.locator(".msg[data-status=pending]", { hasText: texts[1] }).waitFor();
-  equal(await bob.page.locator(".msg", { hasText: texts[0] }).count(), 0);
-
-  await ada.page.reload();
-  await waitForSent(ada.page, texts);
-  await waitForSent(bob.page, texts);
-  deepEqual(await sentAmong(ada.page, texts), texts);
-  deepEqual(await sentAmong(bob.page, texts), texts);
-  await ada.page.locator(".diagnostics", { hasText: "Outbox (0)" }).waitFor();
-});
+    await ada.page.reload();
+    await waitForSent(ada.page, texts);
+    await waitForSent(bob.page, texts);
+    deepEqual(await sentAmong(ada.page, texts), texts);
+    deepEqual(await sentAmong(bob.page, texts), texts);
+    await ada.page.locator(".diagnostics", { hasText: "Outbox (0)" }).waitFor();
+  },
+);
 
 browserTest(
   "browser: hostile text is shown as inert text; only http(s) links are links",
-  async () => {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
+  async ({ server, browser }) => {
     await using mallory = await openChat(browser, server.origin, "mallory");
     await using ada = await openChat(browser, server.origin, "ada");
     const payloads = [
@@ -114,25 +111,26 @@ browserTest(
   },
 );
 
-browserTest("browser: Ctrl+Shift+W opens the diagnostics panel; Escape closes it", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  await using ada = await openChat(browser, server.origin, "ada");
-  const panel = ada.page.getByRole("dialog", { name: "Connection diagnostics" });
-  equal(await panel.count(), 0);
+browserTest(
+  "browser: Ctrl+Shift+W opens the diagnostics panel; Escape closes it",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada");
+    const panel = ada.page.getByRole("dialog", { name: "Connection diagnostics" });
+    equal(await panel.count(), 0);
 
-  await ada.page.keyboard.press("Control+Shift+W");
-  await panel.waitFor();
-  equal(await panel.locator("[data-fact=state]").textContent(), "open");
-  equal(await panel.locator("[data-fact=transport]").textContent(), "WebSocket");
-  await panel.locator("[data-testid=frame-counts] td", { hasText: "hello" }).waitFor();
+    await ada.page.keyboard.press("Control+Shift+W");
+    await panel.waitFor();
+    equal(await panel.locator("[data-fact=state]").textContent(), "open");
+    equal(await panel.locator("[data-fact=transport]").textContent(), "WebSocket");
+    await panel.locator("[data-testid=frame-counts] td", { hasText: "hello" }).waitFor();
 
-  await panel.getByRole("button", { name: "Ping" }).click();
-  await panel.locator("figcaption", { hasText: "samples" }).waitFor();
-  await panel.getByRole("button", { name: "Reconnect" }).click();
-  await panel.locator("tbody tr").nth(1).waitFor();
-  await ada.page.locator(".chat-app[data-state=open]").waitFor();
+    await panel.getByRole("button", { name: "Ping" }).click();
+    await panel.locator("figcaption", { hasText: "samples" }).waitFor();
+    await panel.getByRole("button", { name: "Reconnect" }).click();
+    await panel.locator("tbody tr").nth(1).waitFor();
+    await ada.page.locator(".chat-app[data-state=open]").waitFor();
 
-  await ada.page.keyboard.press("Escape");
-  await panel.waitFor({ state: "detached" });
-});
+    await ada.page.keyboard.press("Escape");
+    await panel.waitFor({ state: "detached" });
+  },
+);

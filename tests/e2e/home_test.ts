@@ -1,16 +1,10 @@
 import { equal, match, ok } from "node:assert/strict";
-import { browserReady, launchBrowser, watchProblems } from "../_helpers/browser.ts";
+import { browserTest, watchProblems } from "../_helpers/browser.ts";
 import { openChat } from "../_helpers/chat_page.ts";
-import { startTestServer } from "../_helpers/server.ts";
 
-Deno.test({
-  name: "browser: / hydrates; the header badge shows the page client's real state",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
+browserTest(
+  "browser: / hydrates; the header badge shows the page client's real state",
+  async ({ server, browser }) => {
     await using ada = await openChat(browser, server.origin, "ada");
     const { page } = ada;
     const problems = watchProblems(page, { warnings: true });
@@ -35,31 +29,18 @@ Deno.test({
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
     ok(ada.problems.length === 0, `page errors: ${ada.problems.join("; ")}`);
   },
+);
+
+browserTest("browser: / without a session goes to /login", async ({ server, browser }) => {
+  const page = await browser.newPage();
+  await page.goto(server.origin + "/");
+  await page.waitForURL(`${server.origin}/login`);
+  await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
 });
 
-Deno.test({
-  name: "browser: / without a session goes to /login",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
-    const page = await browser.newPage();
-    await page.goto(server.origin + "/");
-    await page.waitForURL(`${server.origin}/login`);
-    await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
-  },
-});
-
-Deno.test({
-  name: "browser: / is readable with JavaScript disabled: the shell and a connecting state",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
+browserTest(
+  "browser: / is readable with JavaScript disabled: the shell and a connecting state",
+  async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(server.origin + "/?room=design");
@@ -71,4 +52,4 @@ Deno.test({
     await page.getByText("Loading messages…").waitFor();
     await context.close();
   },
-});
+);

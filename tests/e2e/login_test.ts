@@ -1,78 +1,77 @@
 /** The login page, with and without JavaScript. */
 import { equal, match } from "node:assert/strict";
-import { browserReady, launchBrowser } from "../_helpers/browser.ts";
+import { browserTest } from "../_helpers/browser.ts";
 import { TEST_PASSWORD } from "../_helpers/chat_page.ts";
-import { startTestServer } from "../_helpers/server.ts";
 
-const browserTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, ignore: !browserReady(), sanitizeResources: false, sanitizeOps: false, fn });
+browserTest(
+  "browser: sign in registers a new name and opens the chat",
+  async ({ server, browser }) => {
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/login`);
+    await page.getByLabel("Name").fill("ada");
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".chat-app[data-state=open]").waitFor();
+    equal(new URL(page.url()).pathname, "/");
+    await page.locator(".me-name", { hasText: "ada" }).waitFor();
 
-browserTest("browser: sign in registers a new name and opens the chat", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  const page = await browser.newPage();
-  await page.goto(`${server.origin}/login`);
-  await page.getByLabel("Name").fill("ada");
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.locator(".chat-app[data-state=open]").waitFor();
-  equal(new URL(page.url()).pathname, "/");
-  await page.locator(".me-name", { hasText: "ada" }).waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${server.origin}/login`);
+    await page.goto(`${server.origin}/`);
+    await page.waitForURL(`${server.origin}/login`, { timeout: 10_000 });
+  },
+);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(`${server.origin}/login`);
-  await page.goto(`${server.origin}/`);
-  await page.waitForURL(`${server.origin}/login`, { timeout: 10_000 });
-});
+browserTest(
+  "browser: the server's errors are shown in words, in place",
+  async ({ server, browser }) => {
+    const context = await browser.newContext();
+    await context.request.post(`${server.origin}/api/login`, {
+      data: { name: "ada", password: TEST_PASSWORD },
+    });
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/login`);
+    await page.getByLabel("Name").fill("ada");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "Wrong name or password" }).waitFor();
 
-browserTest("browser: the server's errors are shown in words, in place", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  const context = await browser.newContext();
-  await context.request.post(`${server.origin}/api/login`, {
-    data: { name: "ada", password: TEST_PASSWORD },
-  });
-  await context.clearCookies();
-  const page = await context.newPage();
-  await page.goto(`${server.origin}/login`);
-  await page.getByLabel("Name").fill("ada");
-  await page.getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("alert").filter({ hasText: "Wrong name or password" }).waitFor();
+    await page.getByRole("button", { name: "Continue as guest" }).click();
+    await page.getByRole("alert").filter({ hasText: "This name is registered" }).waitFor();
 
-  await page.getByRole("button", { name: "Continue as guest" }).click();
-  await page.getByRole("alert").filter({ hasText: "This name is registered" }).waitFor();
+    await page.getByLabel("Name").fill("visitor");
+    await page.getByRole("button", { name: "Continue as guest" }).click();
+    await page.locator(".chat-app[data-state=open]").waitFor();
+    await page.locator(".me-name", { hasText: "visitor" }).waitFor();
+    await context.close();
+  },
+);
 
-  await page.getByLabel("Name").fill("visitor");
-  await page.getByRole("button", { name: "Continue as guest" }).click();
-  await page.locator(".chat-app[data-state=open]").waitFor();
-  await page.locator(".me-name", { hasText: "visitor" }).waitFor();
-  await context.close();
-});
+browserTest(
+  "browser: without JavaScript the login form still works",
+  async ({ server, browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/login`);
+    await page.getByLabel("Name").fill("ada");
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${server.origin}/`);
+    const token = await context.request.post(`${server.origin}/api/token`);
+    equal(token.status(), 200, "the refresh cookie was set by the form post");
 
-browserTest("browser: without JavaScript the login form still works", async () => {
-  await using server = await startTestServer();
-  await using browser = await launchBrowser();
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await page.goto(`${server.origin}/login`);
-  await page.getByLabel("Name").fill("ada");
-  await page.getByLabel("Password").fill(TEST_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${server.origin}/`);
-  const token = await context.request.post(`${server.origin}/api/token`);
-  equal(token.status(), 200, "the refresh cookie was set by the form post");
-
-  await context.clearCookies();
-  await page.goto(`${server.origin}/login`);
-  await page.getByLabel("Name").fill("ada");
-  await page.getByLabel("Password").fill("not the password");
-  const [response] = await Promise.all([
-    page.waitForResponse(`${server.origin}/login`),
-    page.getByRole("button", { name: "Sign in" }).click(),
-  ]);
-  equal(response.status(), 401);
-  match(await page.getByRole("alert").innerText(), /Wrong name or password/);
-  equal(await page.getByLabel("Name").inputValue(), "ada");
-  await context.close();
-});
+    await context.clearCookies();
+    await page.goto(`${server.origin}/login`);
+    await page.getByLabel("Name").fill("ada");
+    await page.getByLabel("Password").fill("not the password");
+    const [response] = await Promise.all([
+      page.waitForResponse(`${server.origin}/login`),
+      page.getByRole("button", { name: "Sign in" }).click(),
+    ]);
+    equal(response.status(), 401);
+    match(await page.getByRole("alert").innerText(), /Wrong name or password/);
+    equal(await page.getByLabel("Name").inputValue(), "ada");
+    await context.close();
+  },
+);

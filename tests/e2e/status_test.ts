@@ -7,8 +7,8 @@
 import { equal, match, notEqual, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
-import { browserReady, launchBrowser, watchProblems } from "../_helpers/browser.ts";
-import { startTestServer, type TestServer } from "../_helpers/server.ts";
+import { browserTest, watchProblems } from "../_helpers/browser.ts";
+import type { TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
 /** Long enough for a few snapshot intervals of the test server. */
@@ -42,14 +42,9 @@ async function textChanges(page: Page, selector: string, before: string): Promis
 const watchStatusProblems = (page: Page) =>
   watchProblems(page, { expected: (text) => text.includes("401") });
 
-Deno.test({
-  name: "browser: /status shows server-rendered numbers, then a guest's board follows by polling",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer({ env: { RATE_BURST: "100" } });
-    await using browser = await launchBrowser();
+browserTest(
+  "browser: /status shows server-rendered numbers, then a guest's board follows by polling",
+  async ({ server, browser }) => {
     const page = await browser.newPage();
     const problems = watchStatusProblems(page);
 
@@ -80,16 +75,12 @@ Deno.test({
 
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
   },
-});
+  { server: { env: { RATE_BURST: "100" } } },
+);
 
-Deno.test({
-  name: "browser: a signed-in /status follows status frames on the page's own connection",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
+browserTest(
+  "browser: a signed-in /status follows status frames on the page's own connection",
+  async ({ server, browser }) => {
     const page = await browser.newPage();
     const problems = watchStatusProblems(page);
 
@@ -124,16 +115,11 @@ Deno.test({
 
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
   },
-});
+);
 
-Deno.test({
-  name: "browser: /status is complete with JavaScript disabled",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await startTestServer();
-    await using browser = await launchBrowser();
+browserTest(
+  "browser: /status is complete with JavaScript disabled",
+  async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.origin}/status`);
@@ -154,4 +140,4 @@ Deno.test({
     );
     await context.close();
   },
-});
+);
