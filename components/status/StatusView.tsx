@@ -41,6 +41,9 @@ export function StatusView({ status, mode }: StatusViewProps) {
   const window = windowWords(history);
   const common = { times: history.t, spanMs: HISTORY_SPAN_MS, window };
   const latency = status.delivery_latency_ms;
+  // The isolates panel moves by view: for the public it is one sentence that fits the
+  // side column; for admins it is a wide table, which gets the full width below the
+  // columns while the busiest rooms take its place beside the latency chart.
   return (
     <div class="status-board" data-view={status.view}>
       <div class="status-titlebar">

@@ -3,7 +3,7 @@
  * state in words, the admin-only parts only for the admin view, and text
  * equivalents for the charts.
  */
-import { doesNotMatch, equal, match } from "node:assert/strict";
+import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { StatusView } from "../../components/status/StatusView.tsx";
@@ -76,4 +76,86 @@ Deno.test("charts carry their numbers in words", () => {
     /aria-label="Delivery latency over the last 15 s: p99 from 12 ms to 24 ms, latest 24 ms/,
   );
   equal(html.match(/<tr><td>[^<]+ ago|<tr><td>just now/g)?.length, 4, "one table row per sample");
+});
+
+/** Elements that never close, so they open no level in {@linkcode outline}. */
+const VOID_ELEMENTS = /^(area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)$/;
+/** The containers the panels sit in; which panel is in which one is the layout. */
+const LAYOUT_CLASSES = /^(status-board|status-titlebar|status-columns|side-stack)$/;
+
+/**
+ * The board's layout as indented lines: its layout containers and labelled
+ * sections, two spaces deeper per level, so a panel that moves, doubles or
+ * goes missing shows up as a different outline.
+ */
+function outline(html: string): string {
+  const lines: string[] = [];
+  // One entry per open element: whether it is in the outline (and so indents).
+  const open: boolean[] = [];
+  for (const [, closing, name, attributes] of html.matchAll(/<(\/?)([a-z0-9]+)([^>]*)>/g)) {
+    if (closing) {
+      open.pop();
+      continue;
+    }
+    if (VOID_ELEMENTS.test(name)) continue;
+    const className = attributes.match(/ class="([^"]*)"/)?.[1] ?? "";
+    const labelledBy = attributes.match(/ aria-labelledby="([^"]*)"/)?.[1];
+    const label = attributes.match(/ aria-label="([^"]*)"/)?.[1];
+    const entry = LAYOUT_CLASSES.test(className)
+      ? `${name}.${className}`
+      : name === "section" && labelledBy
+      ? `section#${labelledBy}`
+      : name === "section" && label
+      ? `section "${label}"`
+      : undefined;
+    if (entry) lines.push("  ".repeat(open.filter(Boolean).length) + entry);
+    open.push(entry !== undefined);
+  }
+  equal(open.length, 0, "every element is closed");
+  return lines.join("\n");
+}
+
+const SHARED_TOP = `div.status-board
+  div.status-titlebar
+  section#health-headline
+  section "Key numbers"
+  div.status-columns
+    section#latency-title
+    div.side-stack
+      section#refusals-title`;
+
+Deno.test("the public board keeps the isolates note beside the chart and has no room list", () => {
+  const html = renderToString(h(StatusView, { status: statusSummary(), mode: "idle" }));
+  equal(outline(html), `${SHARED_TOP}\n      section#isolates-title`);
+  doesNotMatch(html, /Busiest rooms/);
+});
+
+Deno.test("the admin board puts busy rooms beside the chart and the isolates full width", () => {
+  const html = renderToString(h(StatusView, { status: statusDetail(), mode: "idle" }));
+  equal(outline(html), `${SHARED_TOP}\n      section#rooms-title\n  section#isolates-title`);
+});
+
+Deno.test("both views render the parts they share to the letter", () => {
+  // The same numbers in both views: the admin fixture is built on the public one.
+  const sharedPart = (html: string) =>
+    html.slice(0, html.indexOf('<div class="side-stack">')).replace(/ data-view="\w+"/, "");
+  for (const mode of ["idle", "live", "polling", "unreachable"] as const) {
+    const publicHtml = renderToString(h(StatusView, { status: statusSummary(), mode }));
+    const adminHtml = renderToString(h(StatusView, { status: statusDetail(), mode }));
+    match(publicHtml, /^<div class="status-board" data-view="public">/);
+    match(adminHtml, /^<div class="status-board" data-view="admin">/);
+    match(sharedPart(publicHtml), /Delivery latency<\/h2>.*<\/figure><\/section>$/s);
+    equal(sharedPart(adminHtml), sharedPart(publicHtml), `mode ${mode}`);
+  }
+});
+
+Deno.test("in both views every label reference points at exactly one element", () => {
+  for (const status of [statusSummary(), statusDetail()]) {
+    const html = renderToString(h(StatusView, { status, mode: "live" }));
+    const references = [...html.matchAll(/ aria-labelledby="([^"]+)"/g)].map(([, id]) => id);
+    ok(references.length >= 8, `${status.view}: sections and cards are labelled`);
+    for (const id of references) {
+      equal(html.split(` id="${id}"`).length - 1, 1, `${status.view}: one element #${id}`);
+    }
+  }
 });
