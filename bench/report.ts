@@ -14,7 +14,7 @@ import type { ClientKind } from "./loadgen/connection.ts";
 import type { ScenarioResult, TargetOutcome } from "./scenarios/common.ts";
 import type { ChatMixResult } from "./scenarios/chat_mix.ts";
 import type { ConnectStormResult } from "./scenarios/connect_storm.ts";
-import type { FanOutResult, FanOutRun } from "./scenarios/fan_out.ts";
+import type { FanOutResult, FanOutRun, FanOutStep } from "./scenarios/fan_out.ts";
 import type { IdleMemoryResult } from "./scenarios/idle_memory.ts";
 import { type TargetName, TARGETS } from "./targets.ts";
 
@@ -96,7 +96,12 @@ function runOf(result: FanOutResult | undefined, subscribers: number): FanOutRun
  */
 export function costOf(run: FanOutRun | undefined): number | undefined {
   const complete = run?.steps.filter((step) => step.delivery_ratio >= 1) ?? [];
-  return complete.at(-1)?.server_us_per_delivery || undefined;
+  // The steps that bisect the maximum come after the failed one: the highest rate, not the last step.
+  const highest = complete.reduce<FanOutStep | undefined>(
+    (best, step) => (best && best.rate_msgs_per_s >= step.rate_msgs_per_s ? best : step),
+    undefined,
+  );
+  return highest?.server_us_per_delivery || undefined;
 }
 
 /** The fan-out tables: the verdict per target and size, then every step. */

@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { type ConnectStormRun, medianRun } from "../../bench/scenarios/connect_storm.ts";
-import { rateBetween } from "../../bench/scenarios/fan_out.ts";
+import { type FanOutRun, type FanOutStep, rateBetween } from "../../bench/scenarios/fan_out.ts";
+import { costOf } from "../../bench/report.ts";
 
 Deno.test("fan-out refinement: the geometric middle, until no whole rate is left between", () => {
   equal(rateBetween(77, 108), 91);
@@ -26,4 +27,14 @@ Deno.test("connect storm: the median of the runs without listen overflows", () =
   deepEqual(medianRun([run(500), run(1200, 3), run(300), run(400)]), run(400));
   deepEqual(medianRun([run(500), run(300)]), run(300), "the lower of two middles");
   deepEqual(medianRun([run(1300, 2), run(1100, 1), run(1200, 5)]), run(1200, 5), "none clean");
+});
+
+Deno.test("fan-out cost: the highest complete step, even when bisecting steps come after it", () => {
+  const step = (rate: number, cost: number, ratio = 1) =>
+    ({ rate_msgs_per_s: rate, server_us_per_delivery: cost, delivery_ratio: ratio }) as FanOutStep;
+  const run = {
+    steps: [step(77, 10), step(108, 8), step(151, 7.5, 0.9), step(128, 9), step(139, 8.5)],
+  } as FanOutRun;
+  equal(costOf(run), 8.5);
+  equal(costOf(undefined), undefined);
 });
