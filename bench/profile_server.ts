@@ -23,6 +23,7 @@ import { createBenchClock } from "./loadgen/bench_clock.ts";
 import { createLoadGenerator } from "./loadgen/loadgen.ts";
 import { summarizeCpuProfile, summarizeHeapProfile, type SummaryRow } from "./profile_summary.ts";
 import { parseBenchArgs, requireAll } from "./scenarios/common.ts";
+import { benchSwitchboardEnv } from "./targets.ts";
 
 const ROOM_SIZE = 10;
 const ROWS = 15;
@@ -73,16 +74,7 @@ const out = args.extra["--out"] ?? await Deno.makeTempDir({ prefix: "switchboard
 
 const dataDir = await Deno.makeTempDir({ prefix: "switchboard-profile-kv-" });
 const secret = crypto.randomUUID();
-const switchboard = await createSwitchboard({
-  env: {
-    KV_PATH: `${dataDir}/kv`,
-    JWT_SECRETS: secret,
-    RATE_BURST: "1000000",
-    RATE_PER_SECOND: "1000000",
-    MAX_CONNECTIONS_PER_ADDRESS: "100000",
-    LOG_LEVEL: "warn",
-  },
-});
+const switchboard = await createSwitchboard({ env: benchSwitchboardEnv(dataDir, secret) });
 const server = Deno.serve(
   { port: 0, hostname: "127.0.0.1", onListen: () => {} },
   switchboard.handler,

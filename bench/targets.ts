@@ -89,10 +89,12 @@ async function nodePackageMissing(name: string): Promise<string | undefined> {
     : `${name} not installed: ${SETUP_HINT}`;
 }
 
-/** Limits raised so that the bench measures throughput, not Switchboard's abuse protection. */
-function switchboardEnv({ port, dataDir, secret }: LaunchContext): Record<string, string> {
+/**
+ * Switchboard's environment in every bench (and `profile_server.ts`): limits
+ * raised so that the bench measures throughput, not the abuse protection.
+ */
+export function benchSwitchboardEnv(dataDir: string, secret: string): Record<string, string> {
   return {
-    PORT: String(port),
     KV_PATH: `${dataDir}/kv`,
     JWT_SECRETS: secret,
     RATE_BURST: "1000000",
@@ -131,7 +133,7 @@ function switchboard(parallel: boolean): Target {
         "main.ts",
       ],
       cwd: REPO_ROOT,
-      env: switchboardEnv(context),
+      env: { PORT: String(context.port), ...benchSwitchboardEnv(context.dataDir, context.secret) },
     }),
   };
 }

@@ -15,6 +15,7 @@
  */
 import { connectStormTable } from "../report.ts";
 import { PEER_COMPARISON } from "../targets.ts";
+import type { LoadGenerator } from "../loadgen/loadgen.ts";
 import { readListenOverflows } from "../process_stats.ts";
 import {
   type LatencySummary,
@@ -66,6 +67,36 @@ export function medianRun(runs: ConnectStormRun[]): ConnectStormRun {
   return pool[Math.floor((pool.length - 1) / 2)];
 }
 
+/** One storm's figures, and the connection failures it saw. */
+interface Storm {
+  run: ConnectStormRun;
+  failures: string[];
+}
+
+/** Opens `clients` connections at once and times them, with the listen overflows meanwhile. */
+async function stormOnce(
+  loadgen: LoadGenerator,
+  clients: number,
+  options: ScenarioOptions,
+): Promise<Storm> {
+  const connections = Array.from({ length: clients }, (_, index) => ({ index, rooms: [] }));
+  const overflowsBefore = await readListenOverflows();
+  const opened = await loadgen.open(connections, { concurrency: clients });
+  const listenOverflows = await readListenOverflows() - overflowsBefore;
+  requireAll("connections ready", clients, opened.opened, opened.failures);
+  const run: ConnectStormRun = {
+    ready: opened.opened,
+    all_ready_ms: Math.round(opened.allReadyMs * 10) / 10,
+    ...summarize(opened.readyMicros),
+    listen_overflows: listenOverflows,
+  };
+  options.log(
+    `  all ${clients} ready in ${run.all_ready_ms} ms, p99 ${run.p99_ms} ms` +
+      (listenOverflows > 0 ? `, ${listenOverflows} listen overflows` : ""),
+  );
+  return { run, failures: opened.failures };
+}
+
 /** The connect-storm scenario over Switchboard and every peer. */
 export async function runConnectStorm(
   options: ScenarioOptions,
@@ -79,43 +110,26 @@ export async function runConnectStorm(
   };
   for (const target of selectTargets(options, PEER_COMPARISON)) {
     options.log(`connect_storm: ${target.label}`);
-    const runs: ConnectStormRun[] = [];
-    const failures: string[] = [];
-    let outcome: TargetOutcome<unknown> | undefined;
-    for (let attempt = 0; attempt < runCount; attempt++) {
-      outcome = await measureTarget(target, options, async (_server, loadgen) => {
-        const connections = Array.from({ length: clients }, (_, index) => ({ index, rooms: [] }));
-        const overflowsBefore = await readListenOverflows();
-        const opened = await loadgen.open(connections, { concurrency: clients });
-        const listenOverflows = await readListenOverflows() - overflowsBefore;
-        requireAll("connections ready", clients, opened.opened, opened.failures);
-        const run: ConnectStormRun = {
-          ready: opened.opened,
-          all_ready_ms: Math.round(opened.allReadyMs * 10) / 10,
-          ...summarize(opened.readyMicros),
-          listen_overflows: listenOverflows,
-        };
-        options.log(
-          `  all ${clients} ready in ${run.all_ready_ms} ms, p99 ${run.p99_ms} ms` +
-            (listenOverflows > 0 ? `, ${listenOverflows} listen overflows` : ""),
-        );
-        runs.push(run);
-        failures.push(...opened.failures);
-      });
-      if (outcome.status !== "ok") break;
+    const storms: Storm[] = [];
+    let problem: TargetOutcome<ConnectStormResult> | undefined;
+    for (let attempt = 0; attempt < runCount && !problem; attempt++) {
+      const outcome = await measureTarget(
+        target,
+        options,
+        (_server, loadgen) => stormOnce(loadgen, clients, options),
+      );
+      if (outcome.status === "ok") storms.push(outcome.result);
+      else problem = outcome;
     }
-    if (outcome?.status !== "ok") {
-      result.targets[target.name] = outcome as TargetOutcome<ConnectStormResult>;
-      continue;
-    }
-    result.targets[target.name] = {
+    const runs = storms.map((storm) => storm.run);
+    result.targets[target.name] = problem ?? {
       status: "ok",
       result: {
         clients,
         ...medianRun(runs),
         clean_runs: runs.filter((run) => run.listen_overflows === 0).length,
         runs,
-        failures,
+        failures: storms.flatMap((storm) => storm.failures),
       },
     };
   }
