@@ -28,7 +28,7 @@ import type { BenchConnection, ConnectionOptions } from "./connection.ts";
 import { EpollEvents, Errno, Events, type LibcSockets, openLibcSockets } from "./libc_sockets.ts";
 import { assertLoopback } from "./loopback.ts";
 import { type Marker, readMarker } from "./marker.ts";
-import { createSession, type Session } from "./session.ts";
+import { connectionOf, createSession, type Session } from "./session.ts";
 import {
   encodeClientFrame,
   frameBytesNeeded,
@@ -331,17 +331,8 @@ export function createRawClient(): RawClient {
       }
     });
 
-    return {
-      get state() {
-        return session.state;
-      },
-      ready: session.ready,
-      join: (room) => session.join(room),
-      send(frame) {
-        if (session.state !== "ready") return false;
-        write(Opcode.TEXT, encoder.encode(frame));
-        return true;
-      },
+    return connectionOf(session, {
+      send: (frame) => write(Opcode.TEXT, encoder.encode(frame)),
       close() {
         if (closedByUs || phase === "closed") return;
         closedByUs = true;
@@ -349,7 +340,7 @@ export function createRawClient(): RawClient {
         if (phase === "open") sendClose(NORMAL_CLOSURE);
         else if (fd >= 0) finish(closeReason);
       },
-    };
+    });
   };
 
   return {

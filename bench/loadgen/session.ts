@@ -12,8 +12,10 @@
  * socket.onclose = (event) => session.closed(`closed ${event.code}`);
  * await session.ready;
  * await session.join("lobby");
+ * const connection = connectionOf(session, { send: (t) => socket.send(t), close: () => socket.close() });
  * ```
  */
+import type { BenchConnection } from "./connection.ts";
 import type { Wire } from "./wire.ts";
 
 /** Where a connection is in its life. */
@@ -96,5 +98,33 @@ export function createSession({ wire, transmit, onError }: SessionOptions): Sess
       for (const join of pendingJoins.values()) join.reject(new Error(reason));
       pendingJoins.clear();
     },
+  };
+}
+
+/** What a transport does for the connection it carries. */
+export interface SessionTransport {
+  /** Writes one text frame. */
+  send(text: string): void;
+  /** Starts closing the connection; the transport reports the close to the session. */
+  close(): void;
+}
+
+/**
+ * The {@linkcode BenchConnection} a session and its transport make: frames go
+ * out only once the session is ready.
+ */
+export function connectionOf(session: Session, transport: SessionTransport): BenchConnection {
+  return {
+    get state() {
+      return session.state;
+    },
+    ready: session.ready,
+    join: (room) => session.join(room),
+    send(frame) {
+      if (session.state !== "ready") return false;
+      transport.send(frame);
+      return true;
+    },
+    close: () => transport.close(),
   };
 }

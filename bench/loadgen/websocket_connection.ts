@@ -20,7 +20,7 @@
  */
 import { decodeMarker } from "./marker.ts";
 import type { BenchConnection, ConnectionOptions } from "./connection.ts";
-import { createSession } from "./session.ts";
+import { connectionOf, createSession } from "./session.ts";
 
 /** Opens a connection with Deno's `WebSocket`; watch `ready` for the outcome. */
 export function openWebSocketConnection(options: ConnectionOptions): BenchConnection {
@@ -43,21 +43,12 @@ export function openWebSocketConnection(options: ConnectionOptions): BenchConnec
     session.closed(`closed ${event.code}${event.reason ? ` ${event.reason}` : ""}`, closedByUs);
   };
 
-  return {
-    get state() {
-      return session.state;
-    },
-    ready: session.ready,
-    join: (room) => session.join(room),
-    send(frame) {
-      if (session.state !== "ready") return false;
-      socket.send(frame);
-      return true;
-    },
+  return connectionOf(session, {
+    send: (frame) => socket.send(frame),
     close() {
       if (session.state === "closed" || closedByUs) return;
       closedByUs = true;
       socket.close(1000);
     },
-  };
+  });
 }
