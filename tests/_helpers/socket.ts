@@ -10,6 +10,7 @@
  */
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../lib/protocol/version.ts";
 import type { ServerFrame } from "../../lib/protocol/frames.ts";
+import { createFrameQueue } from "./frame_queue.ts";
 
 /** How to open the socket. */
 export interface OpenOptions {
@@ -40,36 +41,19 @@ export async function openSocket(url: string, options: OpenOptions = {}): Promis
   // DOM typings this project also loads know only the browser's `protocols` argument.
   const init = { protocols, headers: options.headers } as unknown as string[];
   const socket = new WebSocket(url, init);
-  const frames: ServerFrame[] = [];
-  const waiters: ((frame: ServerFrame) => void)[] = [];
+  const frames = createFrameQueue();
   const closed = Promise.withResolvers<CloseEvent>();
-  socket.onmessage = (event) => {
-    const frame = JSON.parse(event.data) as ServerFrame;
-    const waiter = waiters.shift();
-    if (waiter) waiter(frame);
-    else frames.push(frame);
-  };
+  socket.onmessage = (event) => frames.push(JSON.parse(event.data) as ServerFrame);
   socket.onclose = (event) => closed.resolve(event);
   const opened = Promise.withResolvers<void>();
   socket.onopen = () => opened.resolve();
   socket.onerror = () => opened.reject(new Error("socket failed to open"));
   await opened.promise;
 
-  const next = () => {
-    const frame = frames.shift();
-    if (frame) return Promise.resolve(frame);
-    return new Promise<ServerFrame>((resolve) => waiters.push(resolve));
-  };
-  const nextOf = async <T extends ServerFrame["type"]>(type: T) => {
-    for (;;) {
-      const frame = await next();
-      if (frame.type === type) return frame as Extract<ServerFrame, { type: T }>;
-    }
-  };
   return {
     socket,
-    next,
-    nextOf,
+    next: frames.next,
+    nextOf: frames.nextOf,
     send: (frame) => socket.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
     closed: closed.promise,
     async [Symbol.asyncDispose]() {

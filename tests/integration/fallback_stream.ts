@@ -14,6 +14,7 @@
 import { equal } from "node:assert/strict";
 import { createEventStreamParser } from "../../lib/client/event_stream.ts";
 import type { ServerFrame, ServerFrameOf } from "../../lib/protocol/frames.ts";
+import { createFrameQueue } from "../_helpers/frame_queue.ts";
 
 /** An open event stream. */
 export interface TestEventStream extends AsyncDisposable {
@@ -33,9 +34,11 @@ export function requestEventStream(
   origin: string,
   token: string | undefined,
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<Response> {
   return fetch(`${origin}/api/events`, {
     headers: { accept: "text/event-stream", ...headers, ...bearer(token) },
+    signal,
   });
 }
 
@@ -46,21 +49,12 @@ function bearer(token: string | undefined): Record<string, string> {
 /** Opens a stream and waits for `hello`. */
 export async function openEventStream(origin: string, token: string): Promise<TestEventStream> {
   const abort = new AbortController();
-  const response = await fetch(`${origin}/api/events`, {
-    headers: { accept: "text/event-stream", ...bearer(token) },
-    signal: abort.signal,
-  });
+  const response = await requestEventStream(origin, token, {}, abort.signal);
   equal(response.status, 200, `GET /api/events answered ${response.status}`);
   equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
 
-  const frames: ServerFrame[] = [];
-  const waiters: ((frame: ServerFrame) => void)[] = [];
-  const parser = createEventStreamParser((data) => {
-    const frame = JSON.parse(data) as ServerFrame;
-    const waiter = waiters.shift();
-    if (waiter) waiter(frame);
-    else frames.push(frame);
-  });
+  const frames = createFrameQueue();
+  const parser = createEventStreamParser((data) => frames.push(JSON.parse(data) as ServerFrame));
   const ended = (async () => {
     try {
       for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
@@ -71,24 +65,13 @@ export async function openEventStream(origin: string, token: string): Promise<Te
     }
   })();
 
-  const next = () => {
-    const frame = frames.shift();
-    if (frame) return Promise.resolve(frame);
-    return new Promise<ServerFrame>((resolve) => waiters.push(resolve));
-  };
-  const nextOf = async <T extends ServerFrame["type"]>(type: T) => {
-    for (;;) {
-      const frame = await next();
-      if (frame.type === type) return frame as ServerFrameOf<T>;
-    }
-  };
-  const hello = await next();
+  const hello = await frames.next();
   equal(hello.type, "hello", "hello comes first");
 
   return {
     hello: hello as ServerFrameOf<"hello">,
-    next,
-    nextOf,
+    next: frames.next,
+    nextOf: frames.nextOf,
     async post(body, options = {}) {
       const session = options.session ?? (hello as ServerFrameOf<"hello">).session;
       const response = await fetch(`${origin}/api/send?session=${encodeURIComponent(session)}`, {
