@@ -182,7 +182,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     const operation = kv.atomic().check(head);
     const byCid = new Map<string, CommitResult>();
     const results = batch.map(({ input }, index): CommitResult => {
-      const cidKey = sendCidKey(input.user.id, input.cid);
+      const cidKey = cids[index].key;
       const earlier = cids[index].value as Receipt | null;
       if (isFresh(earlier)) return { created: false, receipt: earlier };
       const sameBatch = byCid.get(JSON.stringify(cidKey));
