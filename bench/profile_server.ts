@@ -117,6 +117,7 @@ try {
   const { profile: heap } = await post<{ profile: Parameters<typeof summarizeHeapProfile>[0] }>(
     "HeapProfiler.stopSampling",
   );
+  await Deno.mkdir(out, { recursive: true });
   await Deno.writeTextFile(`${out}/server.cpuprofile`, JSON.stringify(cpu));
   await Deno.writeTextFile(`${out}/server.heapprofile`, JSON.stringify(heap));
 

@@ -71,6 +71,24 @@ export interface OpenResult {
   readyMicros: Histogram;
 }
 
+/**
+ * From the first worker's first socket until the last connection was ready, in
+ * ms; 0 if none became ready. Each worker mints its tokens before its first
+ * socket, so the span starts at the earliest `openingAt`, not when `open` was
+ * called.
+ *
+ * @example
+ * ```ts
+ * allReadyMsOf([{ openingAt: 100, lastReadyAt: 300 }, { openingAt: 104, lastReadyAt: 310 }]); // 210
+ * ```
+ */
+export function allReadyMsOf(replies: Pick<OpenReply, "openingAt" | "lastReadyAt">[]): number {
+  const ready = replies.filter((reply) => reply.lastReadyAt > 0);
+  if (ready.length === 0) return 0;
+  const firstOpening = Math.min(...replies.map((reply) => reply.openingAt));
+  return Math.max(...ready.map((reply) => reply.lastReadyAt)) - firstOpening;
+}
+
 /** The outcome of joining every open connection to its rooms. */
 export interface JoinResult {
   joined: number;
@@ -193,7 +211,6 @@ export async function createLoadGenerator(options: LoadGeneratorOptions): Promis
       for (const spec of connections) {
         for (const room of spec.rooms) membersByRoom.set(room, (membersByRoom.get(room) ?? 0) + 1);
       }
-      const startedAt = clock.now();
       const perWorker = Math.max(1, Math.ceil(concurrency / workers.length));
       const replies = await Promise.all(workers.map((worker, position) =>
         worker.call<OpenReply>({
@@ -205,12 +222,11 @@ export async function createLoadGenerator(options: LoadGeneratorOptions): Promis
       ));
       const readyMicros = createHistogram();
       replies.forEach((reply) => readyMicros.merge(reply.readyMicros));
-      const lastReadyAt = Math.max(...replies.map((reply) => reply.lastReadyAt));
       return {
         requested: connections.length,
         opened: readyMicros.count,
         failures: replies.flatMap((reply) => reply.failures),
-        allReadyMs: lastReadyAt > 0 ? lastReadyAt - startedAt : 0,
+        allReadyMs: allReadyMsOf(replies),
         readyMicros,
       };
     },

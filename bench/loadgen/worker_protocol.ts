@@ -51,6 +51,8 @@ export interface OpenReply {
   failures: string[];
   /** Per connection: socket creation to ready, in microseconds. */
   readyMicros: HistogramJSON;
+  /** When this worker began opening sockets, after its tokens were minted. */
+  openingAt: number;
   /** When the last connection became ready (0 if none did). */
   lastReadyAt: number;
 }
