@@ -5,8 +5,10 @@
  * It replaces jose's `jwtVerify` on the hot path because jose verifies through
  * WebCrypto, and Deno runs every WebCrypto HMAC on its crypto thread pool: each
  * verify paid a dispatch and a wait, which made token verification the largest
- * per-connection cost of a connect storm. `node:crypto`'s HMAC runs on the
- * calling thread, in under 10 µs here. Signing stays with jose.
+ * per-connection cost of a connect storm. Here everything runs on the calling
+ * thread: the MAC with `./hmac_sha256.ts`, the parts decoded with the built-in
+ * `Uint8Array.fromBase64`, and a header already seen is not decoded again (the
+ * server's own tokens share one header per secret). Signing stays with jose.
  *
  * Only the signature and the header are checked here; the JWT claims are the
  * caller's (see `./tokens.ts`).
@@ -19,11 +21,16 @@
  * else console.log(result.reason); // e.g. "token signature is invalid"
  * ```
  */
-import { Buffer } from "node:buffer";
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { createHmacSha256, type HmacSha256 } from "./hmac_sha256.ts";
 
 /** Longer tokens are refused unread: ours are a few hundred characters. */
 export const MAX_TOKEN_LENGTH = 4096;
+
+/**
+ * Headers remembered once checked. Ours are one per secret; the bound keeps
+ * clients who vary a valid header from growing the map.
+ */
+const MAX_REMEMBERED_HEADERS = 16;
 
 /** Why a token was refused, worded for the socket's close reason. */
 export type JwsFailure =
@@ -45,6 +52,7 @@ export type Hs256Verifier = (token: string) => JwsResult;
 const COMPACT_JWS = /^([\w-]+)\.([\w-]+)\.([\w-]*)$/;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
 
 function fail(reason: JwsFailure): JwsResult {
   return { ok: false, reason };
@@ -52,10 +60,10 @@ function fail(reason: JwsFailure): JwsResult {
 
 /** The JSON object a base64url part encodes, or undefined if it encodes anything else. */
 function decodeJsonObject(part: string): Record<string, unknown> | undefined {
-  // A length of 4n + 1 ends inside a byte: not base64url, though Buffer would decode it.
-  if (part.length % 4 === 1) return undefined;
   try {
-    const value: unknown = JSON.parse(utf8.decode(Buffer.from(part, "base64url")));
+    // Throws on a length of 4n + 1, which ends inside a byte.
+    const bytes = Uint8Array.fromBase64(part, { alphabet: "base64url" });
+    const value: unknown = JSON.parse(utf8.decode(bytes));
     if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
     return value as Record<string, unknown>;
   } catch {
@@ -74,32 +82,50 @@ function decodeJsonObject(part: string): Record<string, unknown> | undefined {
  * ```
  */
 export function createHs256Verifier(secretsByKid: ReadonlyMap<string, string>): Hs256Verifier {
-  const keys = new Map<string, KeyObject>();
-  for (const [kid, secret] of secretsByKid) keys.set(kid, createSecretKey(Buffer.from(secret)));
+  const macsByKid = new Map<string, HmacSha256>();
+  for (const [kid, secret] of secretsByKid) {
+    macsByKid.set(kid, createHmacSha256(encoder.encode(secret)));
+  }
+  const macsByHeader = new Map<string, HmacSha256>();
+
+  /** The MAC a valid header names, or why the header is refused. */
+  const macOf = (encodedHeader: string): HmacSha256 | JwsFailure => {
+    const remembered = macsByHeader.get(encodedHeader);
+    if (remembered) return remembered;
+    const header = decodeJsonObject(encodedHeader);
+    if (!header) return "token is malformed";
+    if (header.alg !== "HS256") return "token algorithm is not allowed";
+    // No extension is understood, so any `crit` must be refused (RFC 7515 §4.1.11).
+    if (header.crit !== undefined) return "token is invalid";
+    if (header.typ !== undefined && header.typ !== "JWT") return "token is invalid";
+    const mac = typeof header.kid === "string" ? macsByKid.get(header.kid) : undefined;
+    if (!mac) return "token is invalid";
+    if (macsByHeader.size < MAX_REMEMBERED_HEADERS) macsByHeader.set(encodedHeader, mac);
+    return mac;
+  };
 
   return (token) => {
     const parts = token.length <= MAX_TOKEN_LENGTH ? COMPACT_JWS.exec(token) : null;
     if (!parts) return fail("token is malformed");
     const [, encodedHeader, encodedPayload, signature] = parts;
-    const header = decodeJsonObject(encodedHeader);
-    if (!header) return fail("token is malformed");
-    if (header.alg !== "HS256") return fail("token algorithm is not allowed");
-    // No extension is understood, so any `crit` must be refused (RFC 7515 §4.1.11).
-    if (header.crit !== undefined) return fail("token is invalid");
-    if (header.typ !== undefined && header.typ !== "JWT") return fail("token is invalid");
-    const key = typeof header.kid === "string" ? keys.get(header.kid) : undefined;
-    if (!key) return fail("token is invalid");
-
+    const mac = macOf(encodedHeader);
+    if (typeof mac === "string") return fail(mac);
     // Compared as base64url text rather than decoded bytes: the MAC has one
     // canonical spelling, so a signature with altered padding bits is refused too.
-    const expected = Buffer.from(
-      createHmac("sha256", key).update(`${encodedHeader}.${encodedPayload}`).digest("base64url"),
-    );
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!equalInConstantTime(signature, mac(`${encodedHeader}.${encodedPayload}`))) {
       return fail("token signature is invalid");
     }
     const payload = decodeJsonObject(encodedPayload);
     return payload ? { ok: true, payload } : fail("token is malformed");
   };
+}
+
+/** Whether two strings are equal, in a time that depends on their length only. */
+function equalInConstantTime(given: string, expected: string): boolean {
+  if (given.length !== expected.length) return false;
+  let difference = 0;
+  for (let index = 0; index < given.length; index++) {
+    difference |= given.charCodeAt(index) ^ expected.charCodeAt(index);
+  }
+  return difference === 0;
 }

@@ -165,6 +165,29 @@ Deno.test("verify: kid must name a configured secret; crit and a foreign typ are
   ok((await tokens.verify(await withHeader({ typ: undefined }))).ok);
 });
 
+Deno.test("verify: a header seen before is remembered, never the verdict on a token", async () => {
+  const { tokens } = await issuer();
+  const good = await handMade(HEADER, CLAIMS);
+  ok((await tokens.verify(good)).ok);
+  // Same header, now remembered: the signature is still checked on every token.
+  const refusal = await tokens.verify(tamper(good, 1, 10));
+  deepEqual(refusal, { ok: false, reason: "token signature is invalid" });
+  const unknownKid = await withHeader({ kid: "0123456789abcdef" });
+  for (let time = 0; time < 2; time++) {
+    deepEqual(await tokens.verify(unknownKid), { ok: false, reason: "token is invalid" });
+  }
+  // More distinct valid headers than are remembered: each still verifies, and
+  // a tampered token under each is still refused.
+  for (let variant = 0; variant < 20; variant++) {
+    const token = await withHeader({ cty: `variant-${variant}` });
+    ok((await tokens.verify(token)).ok, `variant ${variant}`);
+    deepEqual(await tokens.verify(tamper(token, 2, 5)), {
+      ok: false,
+      reason: "token signature is invalid",
+    });
+  }
+});
+
 Deno.test("verify: a jose-signed token with extra header fields verifies", async () => {
   const { tokens } = await issuer();
   const token = await new SignJWT({ name: USER.name, role: USER.role })
