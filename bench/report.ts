@@ -221,7 +221,10 @@ export function chatMixTable(result: ScenarioResult<ChatMixResult>): string {
   );
 }
 
-/** The idle-memory table, one column pair per connection count. */
+/**
+ * The idle-memory table: per connection count, bytes per connection just after
+ * the joins and idle (the scenario's figure), each with Switchboard's ratio.
+ */
 export function idleMemoryTable(result: ScenarioResult<IdleMemoryResult>): string {
   const mine = okResult(result, SWITCHBOARD);
   const counts = [
@@ -231,24 +234,37 @@ export function idleMemoryTable(result: ScenarioResult<IdleMemoryResult>): strin
       ),
     ),
   ];
-  const perConnection = (figures: IdleMemoryResult | undefined, count: number) =>
-    figures?.points.find((point) => point.connections === count)?.bytes_per_connection;
+  const pointOf = (figures: IdleMemoryResult | undefined, count: number) =>
+    figures?.points.find((point) => point.connections === count);
+  const justJoined = (figures: IdleMemoryResult | undefined, count: number) =>
+    pointOf(figures, count)?.just_joined_bytes_per_connection;
+  const idle = (figures: IdleMemoryResult | undefined, count: number) =>
+    pointOf(figures, count)?.bytes_per_connection;
+  const bytes = (value: number | undefined) => value === undefined ? "–" : number(value);
   return table(
     [
       "target",
       "baseline RSS MiB",
-      ...counts.flatMap((count) => [`bytes/conn at ${count}`, `Switchboard ÷ it at ${count}`]),
+      ...counts.flatMap((count) => [
+        `B/conn at ${count}, just joined`,
+        `Switchboard ÷ it`,
+        `B/conn at ${count}, idle`,
+        `Switchboard ÷ it (idle)`,
+      ]),
     ],
     outcomes(result).map(([name, outcome]) => {
       if (outcome.status !== "ok") {
-        return [label(name), notMeasured(outcome), ...counts.flatMap(() => ["", ""])];
+        return [label(name), notMeasured(outcome), ...counts.flatMap(() => ["", "", "", ""])];
       }
+      const theirs = outcome.result;
       return [
         label(name),
-        (outcome.result.baseline_rss_bytes / 2 ** 20).toFixed(1),
+        (theirs.baseline_rss_bytes / 2 ** 20).toFixed(1),
         ...counts.flatMap((count) => [
-          number(perConnection(outcome.result, count) ?? 0),
-          ratio(perConnection(mine, count), perConnection(outcome.result, count)),
+          bytes(justJoined(theirs, count)),
+          ratio(justJoined(mine, count), justJoined(theirs, count)),
+          bytes(idle(theirs, count)),
+          ratio(idle(mine, count), idle(theirs, count)),
         ]),
       ];
     }),
@@ -378,7 +394,7 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
   for (const point of memory("switchboard")) {
     const hub = memory("deno-hub").find((other) => other.connections === point.connections);
     goals.push(check(
-      `idle memory per connection at ${point.connections} ≤ 1.3 × bare Deno hub`,
+      `idle memory per connection at ${point.connections} (idle 30–60 s) ≤ 1.3 × bare Deno hub`,
       divide(point.bytes_per_connection, hub?.bytes_per_connection),
       1.3,
       false,

@@ -3,6 +3,14 @@
  * idle connection, at 1 000 and 5 000 connections in rooms of 10. The figure is
  * (RSS with N connections − RSS before any) / N, on one server per target.
  *
+ * RSS is read twice per count. "Just joined" is 3 s after the last join, when
+ * the heap still holds the handshakes' garbage and a young generation grown to
+ * absorb them. "Idle" is the median of the readings 30–60 s after the last
+ * join, once the connections have sat idle long enough for V8's idle-time
+ * collections to run (they shrank Switchboard's RSS per connection by up to a
+ * half, 15–30 s after the joins); the median, because V8 grows and shrinks its
+ * heap in steps while idle, for every target alike.
+ *
  * Run alone: `deno run -A bench/scenarios/idle_memory.ts [--smoke] [--targets=a,b]`.
  *
  * @example
@@ -25,15 +33,60 @@ import {
 const FULL_COUNTS = [1000, 5000];
 const SMOKE_COUNTS = [20];
 const ROOM_SIZE = 10;
-/** Time for the server to finish the handshakes' garbage before RSS is read. */
-const FULL_SETTLE_MS = 3000;
-const SMOKE_SETTLE_MS = 300;
+/** When RSS is read after the last join: once just after, then over an idle window. */
+export interface IdleTiming {
+  justJoinedMs: number;
+  idleFromMs: number;
+  idleUntilMs: number;
+  sampleEveryMs: number;
+}
+
+const FULL_TIMING: IdleTiming = {
+  justJoinedMs: 3000,
+  idleFromMs: 30_000,
+  idleUntilMs: 60_000,
+  sampleEveryMs: 2000,
+};
+const SMOKE_TIMING: IdleTiming = {
+  justJoinedMs: 300,
+  idleFromMs: 600,
+  idleUntilMs: 1000,
+  sampleEveryMs: 100,
+};
 
 /** RSS at one connection count. */
 export interface IdleMemoryPoint {
   connections: number;
+  /** RSS a few seconds after the last join. */
+  just_joined_rss_bytes: number;
+  just_joined_bytes_per_connection: number;
+  /** The median RSS over the idle window: the scenario's figure. */
   rss_bytes: number;
   bytes_per_connection: number;
+  /** Every reading of the idle window, in order. */
+  idle_rss_samples: number[];
+}
+
+/** The middle value (the lower middle of an even count); NaN for none. */
+export function median(values: number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** RSS readings over the idle window, `timing.idleFromMs` to `idleUntilMs` after the joins. */
+async function idleSamples(
+  rssBytes: () => Promise<number>,
+  clock: ScenarioOptions["clock"],
+  timing: IdleTiming,
+): Promise<number[]> {
+  await pause(clock, timing.idleFromMs - timing.justJoinedMs);
+  const samples = [await rssBytes()];
+  for (let at = timing.idleFromMs; at + timing.sampleEveryMs <= timing.idleUntilMs;) {
+    await pause(clock, timing.sampleEveryMs);
+    at += timing.sampleEveryMs;
+    samples.push(await rssBytes());
+  }
+  return samples;
 }
 
 /** A target's idle-memory figures. */
@@ -47,7 +100,7 @@ export async function runIdleMemory(
   options: ScenarioOptions,
 ): Promise<ScenarioResult<IdleMemoryResult>> {
   const counts = options.smoke ? SMOKE_COUNTS : FULL_COUNTS;
-  const settleMs = options.smoke ? SMOKE_SETTLE_MS : FULL_SETTLE_MS;
+  const timing = options.smoke ? SMOKE_TIMING : FULL_TIMING;
   const result: ScenarioResult<IdleMemoryResult> = {
     scenario: "idle_memory",
     smoke: options.smoke,
@@ -56,7 +109,7 @@ export async function runIdleMemory(
   for (const target of selectTargets(options, PEER_COMPARISON)) {
     options.log(`idle_memory: ${target.label}`);
     result.targets[target.name] = await measureTarget(target, options, async (server, loadgen) => {
-      await pause(options.clock, settleMs);
+      await pause(options.clock, timing.justJoinedMs);
       const baseline = await server.rssBytes();
       const points: IdleMemoryPoint[] = [];
       let open = 0;
@@ -70,14 +123,23 @@ export async function runIdleMemory(
         const joined = await loadgen.join();
         requireAll("joins", more.length, joined.joined, joined.failures);
         open = count;
-        await pause(options.clock, settleMs);
-        const rss = await server.rssBytes();
+        const perConnection = (rss: number) => Math.round((rss - baseline) / count);
+        await pause(options.clock, timing.justJoinedMs);
+        const justJoined = await server.rssBytes();
+        const samples = await idleSamples(() => server.rssBytes(), options.clock, timing);
+        const idle = median(samples);
         points.push({
           connections: count,
-          rss_bytes: rss,
-          bytes_per_connection: Math.round((rss - baseline) / count),
+          just_joined_rss_bytes: justJoined,
+          just_joined_bytes_per_connection: perConnection(justJoined),
+          rss_bytes: idle,
+          bytes_per_connection: perConnection(idle),
+          idle_rss_samples: samples,
         });
-        options.log(`  ${count} connections: ${Math.round((rss - baseline) / count)} B each`);
+        options.log(
+          `  ${count} connections: ${perConnection(justJoined)} B each just joined, ` +
+            `${perConnection(idle)} B idle`,
+        );
       }
       return { baseline_rss_bytes: baseline, points };
     });

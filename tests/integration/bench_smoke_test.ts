@@ -8,6 +8,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { BenchResults } from "../../bench/report.ts";
 import type { TargetOutcome } from "../../bench/scenarios/common.ts";
+import { median } from "../../bench/scenarios/idle_memory.ts";
 
 const RUN_TS = new URL("../../bench/run.ts", import.meta.url).pathname;
 const MAIN_TS = new URL("../../main.ts", import.meta.url);
@@ -70,7 +71,11 @@ Deno.test("bench smoke run measures the bare hub and Switchboard sanely", async 
 
       const memory = measured(results.scenarios.idle_memory?.targets[target], `idle ${target}`);
       ok(memory.baseline_rss_bytes > 0);
-      for (const point of memory.points) ok(point.rss_bytes > 0);
+      for (const point of memory.points) {
+        ok(point.just_joined_rss_bytes > 0);
+        ok(point.idle_rss_samples.length >= 2, `${target}: RSS read over the idle window`);
+        equal(point.rss_bytes, median(point.idle_rss_samples));
+      }
 
       const storm = measured(results.scenarios.connect_storm?.targets[target], `storm ${target}`);
       equal(storm.ready, storm.clients);

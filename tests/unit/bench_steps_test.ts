@@ -1,7 +1,8 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { type ConnectStormRun, medianRun } from "../../bench/scenarios/connect_storm.ts";
 import { type FanOutRun, type FanOutStep, rateBetween } from "../../bench/scenarios/fan_out.ts";
 import { costOf } from "../../bench/report.ts";
+import { median } from "../../bench/scenarios/idle_memory.ts";
 
 Deno.test("fan-out refinement: the geometric middle, until no whole rate is left between", () => {
   equal(rateBetween(77, 108), 91);
@@ -37,4 +38,11 @@ Deno.test("fan-out cost: the highest complete step, even when bisecting steps co
   } as FanOutRun;
   equal(costOf(run), 8.5);
   equal(costOf(undefined), undefined);
+});
+
+Deno.test("idle memory: the median of the idle window's readings", () => {
+  equal(median([30, 10, 20]), 20);
+  equal(median([40, 10, 30, 20]), 20, "the lower middle of an even count");
+  equal(median([7]), 7);
+  ok(Number.isNaN(median([])));
 });
