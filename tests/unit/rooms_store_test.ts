@@ -261,3 +261,34 @@ Deno.test("a store commits on top of its own last head without reading, and read
     deepEqual(seqs((await store.history("general", { limit: 10 })).messages), range(1, 5));
   });
 });
+
+Deno.test("latest is one list of the newest page: the head comes with it", async () => {
+  await withKv(async (kv) => {
+    const store = storeOf(kv);
+    for (let index = 1; index <= 8; index++) await send(store, index);
+    await store.ensureRoom("empty");
+    const calls: string[] = [];
+    for (const method of ["get", "getMany", "list"] as const) {
+      const original = kv[method].bind(kv) as (...args: unknown[]) => unknown;
+      (kv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        calls.push(method);
+        return original(...args);
+      };
+    }
+
+    const latest = await store.latest("general");
+    deepEqual(calls, ["list"]);
+    equal(latest.head, 8);
+    ok(latest.recovered);
+    deepEqual(seqs(latest.messages), range(4, 8), "the newest page of 5, oldest first");
+
+    // Older messages still stored beyond a smaller retention are not served.
+    const shorter = await storeOf(kv, 2).latest("general");
+    equal(shorter.head, 8);
+    deepEqual(seqs(shorter.messages), [7, 8]);
+
+    deepEqual(await store.latest("empty"), { head: 0, recovered: true, messages: [] });
+    deepEqual(await store.latest("never-used"), { head: 0, recovered: true, messages: [] });
+    equal(await store.head("general"), 8, "the head key agrees");
+  });
+});

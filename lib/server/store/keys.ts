@@ -28,6 +28,11 @@ export function roomMessageKey(room: string, seq: number): Deno.KvKey {
   return ["room_message", room, seq];
 }
 
+/** The prefix under which a room's messages live, in seq order. */
+export function roomMessagesPrefix(room: string): Deno.KvKey {
+  return ["room_message", room];
+}
+
 /** The prefix under which every user's cids live. */
 export const SEND_CID_PREFIX: Deno.KvKey = ["send_cid"];
 

@@ -25,7 +25,13 @@
  */
 import type { Message, PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
-import { ROOM_HEAD_PREFIX, roomHeadKey, roomMessageKey, sendCidKey } from "./keys.ts";
+import {
+  ROOM_HEAD_PREFIX,
+  roomHeadKey,
+  roomMessageKey,
+  roomMessagesPrefix,
+  sendCidKey,
+} from "./keys.ts";
 import { contentionPause, isLockedError, retryWhenLocked } from "../kv_retry.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
@@ -324,8 +330,18 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     },
 
     async latest(room) {
-      const head = await readHead(room);
-      return { head, recovered: true, messages: await readNewest(room, head) };
+      // One read instead of the head and then a page: a commit writes a message
+      // and the head together, and pruning removes only the oldest, so the
+      // newest kept message carries the head (and an empty log means head 0).
+      const newestFirst = kv.list<Message>(
+        { prefix: roomMessagesPrefix(room) },
+        { limit: pageSize, reverse: true },
+      );
+      const page: Message[] = [];
+      for await (const entry of newestFirst) page.push(entry.value);
+      const head = page[0]?.seq ?? 0;
+      const floor = retentionFloor(head);
+      return { head, recovered: true, messages: page.filter(({ seq }) => seq > floor).reverse() };
     },
 
     async range(room, after, through) {
