@@ -27,8 +27,9 @@ import { createHmacSha256, type HmacSha256 } from "./hmac_sha256.ts";
 export const MAX_TOKEN_LENGTH = 4096;
 
 /**
- * Headers remembered once checked. Ours are one per secret; the bound keeps
- * clients who vary a valid header from growing the map.
+ * Headers remembered once a token under them verified. Ours are one per secret;
+ * only a signed token can add one, and the bound caps what a holder of valid
+ * tokens can add by varying their header.
  */
 const MAX_REMEMBERED_HEADERS = 16;
 
@@ -99,9 +100,7 @@ export function createHs256Verifier(secretsByKid: ReadonlyMap<string, string>): 
     if (header.crit !== undefined) return "token is invalid";
     if (header.typ !== undefined && header.typ !== "JWT") return "token is invalid";
     const mac = typeof header.kid === "string" ? macsByKid.get(header.kid) : undefined;
-    if (!mac) return "token is invalid";
-    if (macsByHeader.size < MAX_REMEMBERED_HEADERS) macsByHeader.set(encodedHeader, mac);
-    return mac;
+    return mac ?? "token is invalid";
   };
 
   return (token) => {
@@ -115,6 +114,7 @@ export function createHs256Verifier(secretsByKid: ReadonlyMap<string, string>): 
     if (!equalInConstantTime(signature, mac(`${encodedHeader}.${encodedPayload}`))) {
       return fail("token signature is invalid");
     }
+    if (macsByHeader.size < MAX_REMEMBERED_HEADERS) macsByHeader.set(encodedHeader, mac);
     const payload = decodeJsonObject(encodedPayload);
     return payload ? { ok: true, payload } : fail("token is malformed");
   };
