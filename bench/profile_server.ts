@@ -8,7 +8,10 @@
  * plus V8's heap spaces and the live heap per connection after a full GC.
  *
  * Run: `deno run -A --v8-flags=--expose-gc bench/profile_server.ts [--connections=3000]
- * [--join=yes|no] [--out=DIR]` (without `--expose-gc` the live heap is not measured).
+ * [--join=yes|no] [--heap=yes|no] [--out=DIR]` (without `--expose-gc` the live heap is
+ * not measured). Heap sampling takes a stack trace every few hundred bytes allocated,
+ * which makes whatever allocates look slower in the CPU profile: `--heap=no` leaves
+ * it out, for CPU figures to compare with another server's.
  *
  * @example
  * ```sh
@@ -67,9 +70,10 @@ function liveHeapBytes(): number | undefined {
   return Deno.memoryUsage().heapUsed;
 }
 
-const args = parseBenchArgs(Deno.args, ["--connections", "--join", "--out"]);
+const args = parseBenchArgs(Deno.args, ["--connections", "--join", "--heap", "--out"]);
 const count = Number(args.extra["--connections"] ?? (args.smoke ? 20 : 3000));
 const join = (args.extra["--join"] ?? "yes") === "yes";
+const sampleHeap = (args.extra["--heap"] ?? "yes") === "yes";
 const out = args.extra["--out"] ?? await Deno.makeTempDir({ prefix: "switchboard-profile-" });
 
 const dataDir = await Deno.makeTempDir({ prefix: "switchboard-profile-kv-" });
@@ -91,11 +95,13 @@ try {
   await post("Profiler.enable");
   await post("Profiler.setSamplingInterval", { interval: CPU_SAMPLE_INTERVAL_US });
   await post("Profiler.start");
-  await post("HeapProfiler.startSampling", {
-    samplingInterval: HEAP_SAMPLE_BYTES,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  if (sampleHeap) {
+    await post("HeapProfiler.startSampling", {
+      samplingInterval: HEAP_SAMPLE_BYTES,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
 
   const connections = Array.from({ length: count }, (_, index) => ({
     index,
@@ -114,20 +120,24 @@ try {
   const { profile: cpu } = await post<{ profile: Parameters<typeof summarizeCpuProfile>[0] }>(
     "Profiler.stop",
   );
-  const { profile: heap } = await post<{ profile: Parameters<typeof summarizeHeapProfile>[0] }>(
-    "HeapProfiler.stopSampling",
-  );
+  const heap = sampleHeap
+    ? (await post<{ profile: Parameters<typeof summarizeHeapProfile>[0] }>(
+      "HeapProfiler.stopSampling",
+    )).profile
+    : undefined;
   await Deno.mkdir(out, { recursive: true });
   await Deno.writeTextFile(`${out}/server.cpuprofile`, JSON.stringify(cpu));
-  await Deno.writeTextFile(`${out}/server.heapprofile`, JSON.stringify(heap));
+  if (heap) await Deno.writeTextFile(`${out}/server.heapprofile`, JSON.stringify(heap));
 
   const what = `${count} connections${join ? ` joined to rooms of ${ROOM_SIZE}` : ""}`;
   console.log(`${what}; profiles in ${out}`);
   const busy = summarizeCpuProfile(cpu, isOurs, REPO_ROOT);
   print("cpu", `${busy.total} busy samples of ${CPU_SAMPLE_INTERVAL_US} µs`, busy.rows);
-  const allocated = summarizeHeapProfile(heap, isOurs, REPO_ROOT);
-  const perConnection = Math.round(allocated.total / count);
-  print("allocated", `${perConnection} B per connection (sampled)`, allocated.rows);
+  if (heap) {
+    const allocated = summarizeHeapProfile(heap, isOurs, REPO_ROOT);
+    const perConnection = Math.round(allocated.total / count);
+    print("allocated", `${perConnection} B per connection (sampled)`, allocated.rows);
+  }
   console.log(`heap spaces: ${spaces}`);
   if (liveBefore !== undefined && liveAfter !== undefined) {
     console.log(
