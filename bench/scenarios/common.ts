@@ -161,6 +161,20 @@ export function selectTargets(options: ScenarioOptions, own: TargetName[]): Targ
     .map((name) => TARGETS[name]);
 }
 
+/**
+ * The item whose value is the median, the lower middle of an even count (so
+ * it is always one that was measured); undefined for none.
+ *
+ * @example
+ * ```ts
+ * lowerMedian([30, 10, 40, 20], (value) => value); // 20
+ * ```
+ */
+export function lowerMedian<T>(items: readonly T[], valueOf: (item: T) => number): T | undefined {
+  const sorted = items.toSorted((a, b) => valueOf(a) - valueOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 /** Waits on the scenario's clock (letting memory settle, for instance). */
 export function pause(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));

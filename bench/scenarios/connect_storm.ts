@@ -19,6 +19,7 @@ import type { LoadGenerator } from "../loadgen/loadgen.ts";
 import { readListenOverflows } from "../process_stats.ts";
 import {
   type LatencySummary,
+  lowerMedian,
   measureTarget,
   requireAll,
   runScenarioCli,
@@ -61,10 +62,7 @@ export interface ConnectStormResult extends LatencySummary {
 /** The run with the median all-ready time among the clean runs (or all, if none is clean). */
 export function medianRun(runs: ConnectStormRun[]): ConnectStormRun {
   const clean = runs.filter((run) => run.listen_overflows === 0);
-  const pool = (clean.length > 0 ? clean : runs).toSorted((a, b) =>
-    a.all_ready_ms - b.all_ready_ms
-  );
-  return pool[Math.floor((pool.length - 1) / 2)];
+  return lowerMedian(clean.length > 0 ? clean : runs, (run) => run.all_ready_ms)!;
 }
 
 /** One storm's figures, and the connection failures it saw. */

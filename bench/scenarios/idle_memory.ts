@@ -21,6 +21,7 @@
 import { idleMemoryTable } from "../report.ts";
 import { PEER_COMPARISON } from "../targets.ts";
 import {
+  lowerMedian,
   measureTarget,
   pause,
   requireAll,
@@ -34,7 +35,7 @@ const FULL_COUNTS = [1000, 5000];
 const SMOKE_COUNTS = [20];
 const ROOM_SIZE = 10;
 /** When RSS is read after the last join: once just after, then over an idle window. */
-export interface IdleTiming {
+interface IdleTiming {
   justJoinedMs: number;
   idleFromMs: number;
   idleUntilMs: number;
@@ -69,8 +70,7 @@ export interface IdleMemoryPoint {
 
 /** The middle value (the lower middle of an even count); NaN for none. */
 export function median(values: number[]): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+  return lowerMedian(values, (value) => value) ?? NaN;
 }
 
 /** RSS readings over the idle window, `timing.idleFromMs` to `idleUntilMs` after the joins. */
@@ -81,9 +81,9 @@ async function idleSamples(
 ): Promise<number[]> {
   await pause(clock, timing.idleFromMs - timing.justJoinedMs);
   const samples = [await rssBytes()];
-  for (let at = timing.idleFromMs; at + timing.sampleEveryMs <= timing.idleUntilMs;) {
+  const more = Math.floor((timing.idleUntilMs - timing.idleFromMs) / timing.sampleEveryMs);
+  for (let sample = 0; sample < more; sample++) {
     await pause(clock, timing.sampleEveryMs);
-    at += timing.sampleEveryMs;
     samples.push(await rssBytes());
   }
   return samples;
