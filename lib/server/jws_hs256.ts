@@ -7,8 +7,9 @@
  * verify paid a dispatch and a wait, which made token verification the largest
  * per-connection cost of a connect storm. Here everything runs on the calling
  * thread: the MAC with `./hmac_sha256.ts`, the parts decoded with the built-in
- * `Uint8Array.fromBase64`, and a header already seen is not decoded again (the
- * server's own tokens share one header per secret). Signing stays with jose.
+ * `Uint8Array.fromBase64`, and a header under which a token verified is not
+ * decoded again (the server's own tokens share one header per secret). Signing
+ * stays with jose.
  *
  * Only the signature and the header are checked here; the JWT claims are the
  * caller's (see `./tokens.ts`).
