@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ChatClient } from "../lib/client/client.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
+import { DEFAULT_ROOM } from "../lib/protocol/mod.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 import { describeConnection } from "../components/chat/banner.ts";
 import { Composer } from "../components/chat/Composer.tsx";
@@ -26,7 +27,6 @@ export interface ChatProps {
   maxChars: number;
 }
 
-const DEFAULT_ROOM = "general";
 const JOINED_KEY = "switchboard.rooms";
 const SEEN_KEY = "switchboard.seen";
 const DIRECTORY_REFRESH_MS = 20_000;

@@ -1,5 +1,5 @@
 import { page } from "../lib/framework/context.ts";
-import { RoomName } from "../lib/protocol/mod.ts";
+import { DEFAULT_ROOM, RoomName } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
 import Chat from "../islands/Chat.tsx";
 import ConnectionBadge from "../islands/ConnectionBadge.tsx";
@@ -11,7 +11,7 @@ export const handler = define.handlers({
     const requested = RoomName.safeParse(ctx.url.searchParams.get("room"));
     return page({
       rooms: await services.rooms.listRooms(),
-      room: requested.success ? requested.data : "general",
+      room: requested.success ? requested.data : DEFAULT_ROOM,
       wsDebug: ctx.url.searchParams.get("wsDebug") === "1",
       maxChars: services.config.maxTextChars,
       renderedAt: new Date(),

@@ -1,4 +1,5 @@
 import { useRef, useState } from "preact/hooks";
+import { checkTextLength } from "../../lib/protocol/text.ts";
 
 /** Props of {@linkcode Composer}. */
 export interface ComposerProps {
@@ -14,14 +15,15 @@ const COUNTER_FROM = 0.8;
 
 /**
  * The message box: Enter sends, Shift+Enter adds a line. A counter appears
- * near the length limit and the send button stays off past it.
+ * near the length limit and the send button stays off past it; length is
+ * counted as the server counts it (`lib/protocol/text.ts`).
  */
 export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
-  const length = text.length;
-  const over = length > maxChars;
+  const { length, ok: fits } = checkTextLength(text, maxChars);
+  const over = !fits;
   const empty = text.trim() === "";
 
   const submit = () => {

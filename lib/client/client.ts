@@ -50,6 +50,7 @@
  */
 import type { ReadonlySignal } from "@preact/signals";
 import {
+  checkTextLength,
   type ClientFrame,
   type Limits,
   type Message,
@@ -311,8 +312,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       checkRoomName(room);
       if (!roomViews.state(room)) throw new TypeError(`join "${room}" before sending to it`);
       if (text.trim() === "") throw new TypeError("a message needs some text");
-      const max = connection.limits.peek()?.max_text_chars ?? 4_000;
-      if (text.length > max) throw new TypeError(`a message has at most ${max} characters`);
+      const length = checkTextLength(text, connection.limits.peek()?.max_text_chars ?? 4_000);
+      if (!length.ok) throw new TypeError(length.message);
       const entry = outbox.add(room, text);
       transmit(entry.cid);
       return entry;

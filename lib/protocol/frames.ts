@@ -18,6 +18,9 @@ export const RoomName = z.string().regex(
   "room names are 1-64 characters of a-z 0-9 - _",
 );
 
+/** The room every user is in: it always exists, and the chat opens it when no other is asked for. */
+export const DEFAULT_ROOM = "general";
+
 /** A client-chosen id for a send, so that retries are idempotent. */
 export const ClientId = z.string().min(1).max(128);
 

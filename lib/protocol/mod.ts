@@ -1,6 +1,7 @@
 /**
  * The Switchboard wire contract (see `docs/protocol.md`), shared by server and
- * client: frame schemas, HTTP bodies, close and error codes, the version.
+ * client: frame schemas, HTTP bodies, close and error codes, the version, and
+ * the rules both sides measure by (a text's length).
  *
  * @example
  * ```ts
@@ -13,3 +14,4 @@ export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./parse.ts";
 export * from "./status.ts";
+export * from "./text.ts";
