@@ -52,71 +52,45 @@ import type { ReadonlySignal } from "@preact/signals";
 import {
   checkTextLength,
   type ClientFrame,
-  type Limits,
   type Message,
   RoomName,
   type ServerFrameOf,
-  type SessionUser,
   type StatusResponse,
 } from "../protocol/mod.ts";
 import type { TimerId } from "../time/clock.ts";
 import { type ChatClientOptions, resolveClientOptions } from "./client_options.ts";
-import { type ChatFrame, createConnection, type FrameCounts } from "./connection.ts";
+import {
+  type ChatFrame,
+  type ConnectionControls,
+  type ConnectionSignals,
+  createConnection,
+} from "./connection.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
 import type { RoomState } from "./room_state.ts";
 import { createRoomViews, type RoomView } from "./room_views.ts";
-import type { Attempt, ConnectionState, Transition } from "./states.ts";
 import { createStatusSubscription } from "./status_subscription.ts";
-import type { TransportKind } from "./transport.ts";
-import type { LatencySample, Quality } from "./watchdog.ts";
 
 export type { ChatClientOptions } from "./client_options.ts";
-export type { FrameCounts } from "./connection.ts";
+export type { ConnectionControls, ConnectionSignals, FrameCounts } from "./connection.ts";
 export type { RoomMessage, RoomView } from "./room_views.ts";
 
-/** The client returned by {@linkcode createChatClient}. */
-export interface ChatClient {
-  readonly state: ReadonlySignal<ConnectionState>;
-  /** The transport of the current or next attempt. */
-  readonly transport: ReadonlySignal<TransportKind>;
-  /** The running attempt's number in its run of failures; 0 when connected. */
-  readonly attempt: ReadonlySignal<number>;
-  /** When the next attempt starts (epoch ms); null unless waiting. */
-  readonly nextRetryAt: ReadonlySignal<number | null>;
-  readonly latencyMs: ReadonlySignal<number | null>;
-  readonly latencyHistory: ReadonlySignal<readonly LatencySample[]>;
-  readonly quality: ReadonlySignal<Quality>;
-  readonly online: ReadonlySignal<boolean>;
+/**
+ * The client returned by {@linkcode createChatClient}: the connection's signals
+ * and controls, and the rooms, the outbox and the status on top of it.
+ */
+export interface ChatClient extends ConnectionSignals, ConnectionControls {
   readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   readonly outboxSize: ReadonlySignal<number>;
-  readonly lastError: ReadonlySignal<string | null>;
-  /** The server refused to issue a token: the user has to log in (again). */
-  readonly signedOut: ReadonlySignal<boolean>;
-  /** Who the server says you are, from `hello`. */
-  readonly user: ReadonlySignal<SessionUser | null>;
   /**
    * The latest `status` frame's summary while subscribed (`subscribeStatus`):
    * the admin detail for role `admin`, else the public summary; null when not subscribed.
    */
   readonly status: ReadonlySignal<StatusResponse | null>;
-  readonly limits: ReadonlySignal<Limits | null>;
-  /** Until when fallback mode is remembered; null when not in it. */
-  readonly fallbackUntil: ReadonlySignal<number | null>;
-  readonly attempts: ReadonlySignal<readonly Attempt[]>;
-  readonly transitions: ReadonlySignal<readonly Transition[]>;
-  readonly framesIn: ReadonlySignal<FrameCounts>;
-  readonly framesOut: ReadonlySignal<FrameCounts>;
   /** Joined rooms, in join order. */
   readonly rooms: ReadonlySignal<readonly string[]>;
   /** The view of a joined room. */
   room(name: string): RoomView | undefined;
-  /** Starts connecting from `idle`, `closed` or `failed`. */
-  connect(): void;
-  /** Closes the connection and stops reconnecting (`closed`). */
-  disconnect(): void;
-  /** Skips the wait, or replaces the current connection with a new one. */
-  reconnectNow(): void;
   /** Queues a message; throws a `TypeError` (changing nothing) on a bad room or text. */
   send(room: string, text: string): OutboxEntry;
   /** Sends a `failed` message again. */
@@ -130,15 +104,11 @@ export interface ChatClient {
   loadOlder(room: string, limit?: number): void;
   /** Tells the room you are typing (at most every 3 s). */
   typing(room: string): void;
-  /** Measures the round trip now. */
-  ping(): void;
   /**
    * Asks the server for `status` frames (a protocol extension), now and after
    * every reconnect, until every returned function has been called.
    */
   subscribeStatus(): () => void;
-  /** Switches to the HTTP transport now and remembers it. */
-  forceFallback(): void;
   /** Disconnects and stops listening to page events and timers. */
   dispose(): void;
 }
@@ -184,7 +154,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       resendTimers.clear();
     },
   });
-  const { send: sendFrame, user } = connection;
+  const { send: sendFrame } = connection;
+  const { user, limits } = connection.signals;
   const roomViews = createRoomViews({ clock, typingTtlMs: settings.typingTtlMs, user, outbox });
   const statusSubscription = createStatusSubscription(sendFrame);
 
@@ -283,36 +254,18 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   // ---- the client -------------------------------------------------------------
 
   return {
-    state: connection.state,
-    transport: connection.transport,
-    attempt: connection.attempt,
-    nextRetryAt: connection.nextRetryAt,
-    latencyMs: connection.latencyMs,
-    latencyHistory: connection.latencyHistory,
-    quality: connection.quality,
-    online: connection.online,
+    ...connection.signals,
+    ...connection.controls,
     outbox: outbox.entries,
     outboxSize: outbox.size,
-    lastError: connection.lastError,
-    signedOut: connection.signedOut,
-    user,
     status: statusSubscription.status,
-    limits: connection.limits,
-    fallbackUntil: connection.fallbackUntil,
-    attempts: connection.attempts,
-    transitions: connection.transitions,
-    framesIn: connection.framesIn,
-    framesOut: connection.framesOut,
     rooms: roomViews.names,
     room: roomViews.view,
-    connect: connection.connect,
-    disconnect: connection.disconnect,
-    reconnectNow: connection.reconnectNow,
     send(room, text) {
       checkRoomName(room);
       if (!roomViews.state(room)) throw new TypeError(`join "${room}" before sending to it`);
       if (text.trim() === "") throw new TypeError("a message needs some text");
-      const length = checkTextLength(text, connection.limits.peek()?.max_text_chars ?? 4_000);
+      const length = checkTextLength(text, limits.peek()?.max_text_chars ?? 4_000);
       if (!length.ok) throw new TypeError(length.message);
       const entry = outbox.add(room, text);
       transmit(entry.cid);
@@ -347,9 +300,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         roomViews.typingSent(room);
       }
     },
-    ping: connection.ping,
     subscribeStatus: statusSubscription.subscribe,
-    forceFallback: connection.forceFallback,
     dispose() {
       connection.dispose();
       roomViews.dispose();

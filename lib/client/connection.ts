@@ -10,6 +10,9 @@
  * A connection counts as established only when `hello` arrives: a socket that
  * opens and dies before it is a failed attempt (cause `handshake`).
  *
+ * What a UI sees of it is {@linkcode ConnectionSignals} and what it may ask is
+ * {@linkcode ConnectionControls}; the chat client carries both as they are.
+ *
  * @example
  * ```ts
  * const connection = createConnection(resolveClientOptions({ origin }), {
@@ -18,11 +21,12 @@
  *   onFrame: (frame) => console.log(frame.type),
  *   onDetach: () => forgetJoins(),
  * });
- * connection.connect();
+ * connection.controls.connect();
  * connection.send({ type: "join", room: "general" }); // false until `hello`
+ * effect(() => console.log(connection.signals.state.value));
  * ```
  */
-import { batch, signal } from "@preact/signals";
+import { batch, type ReadonlySignal, signal } from "@preact/signals";
 import type {
   ClientFrame,
   Limits,
@@ -31,15 +35,21 @@ import type {
   SessionUser,
 } from "../protocol/mod.ts";
 import type { TimerId } from "../time/clock.ts";
-import type { ChatClient } from "./client.ts";
 import type { ClientSettings } from "./client_options.ts";
 import { classifyClose, type CloseAction, decideClose } from "./close_policy.ts";
 import { createFallbackPolicy } from "./fallback_policy.ts";
 import { createRetrySchedule } from "./retry_schedule.ts";
-import { type AttemptCause, createAttemptLog, createStateMachine } from "./states.ts";
+import {
+  type Attempt,
+  type AttemptCause,
+  type ConnectionState,
+  createAttemptLog,
+  createStateMachine,
+  type Transition,
+} from "./states.ts";
 import { AuthError } from "./token.ts";
 import type { Transport, TransportClose, TransportKind } from "./transport.ts";
-import { createWatchdog } from "./watchdog.ts";
+import { createWatchdog, type LatencySample, type Quality } from "./watchdog.ts";
 
 /** Frames counted by `type`. */
 export type FrameCounts = Readonly<Record<string, number>>;
@@ -62,33 +72,51 @@ export interface ConnectionHooks {
   onDetach(): void;
 }
 
+/** What a UI sees of the connection. */
+export interface ConnectionSignals {
+  readonly state: ReadonlySignal<ConnectionState>;
+  /** The transport of the current or next attempt. */
+  readonly transport: ReadonlySignal<TransportKind>;
+  /** The running attempt's number in its run of failures; 0 when connected. */
+  readonly attempt: ReadonlySignal<number>;
+  /** When the next attempt starts (epoch ms); null unless waiting. */
+  readonly nextRetryAt: ReadonlySignal<number | null>;
+  readonly latencyMs: ReadonlySignal<number | null>;
+  readonly latencyHistory: ReadonlySignal<readonly LatencySample[]>;
+  readonly quality: ReadonlySignal<Quality>;
+  readonly online: ReadonlySignal<boolean>;
+  readonly lastError: ReadonlySignal<string | null>;
+  /** The server refused to issue a token: the user has to log in (again). */
+  readonly signedOut: ReadonlySignal<boolean>;
+  /** Who the server says you are, from `hello`. */
+  readonly user: ReadonlySignal<SessionUser | null>;
+  readonly limits: ReadonlySignal<Limits | null>;
+  /** Until when fallback mode is remembered; null when not in it. */
+  readonly fallbackUntil: ReadonlySignal<number | null>;
+  readonly attempts: ReadonlySignal<readonly Attempt[]>;
+  readonly transitions: ReadonlySignal<readonly Transition[]>;
+  readonly framesIn: ReadonlySignal<FrameCounts>;
+  readonly framesOut: ReadonlySignal<FrameCounts>;
+}
+
+/** What a UI may ask of the connection. */
+export interface ConnectionControls {
+  /** Starts connecting from `idle`, `closed` or `failed`. */
+  connect(): void;
+  /** Closes the connection and stops reconnecting (`closed`). */
+  disconnect(): void;
+  /** Skips the wait, or replaces the current connection with a new one. */
+  reconnectNow(): void;
+  /** Switches to the HTTP transport now and remembers it. */
+  forceFallback(): void;
+  /** Measures the round trip now. */
+  ping(): void;
+}
+
 /** The connection returned by {@linkcode createConnection}: the client's connection half. */
-export interface Connection extends
-  Pick<
-    ChatClient,
-    | "state"
-    | "transport"
-    | "attempt"
-    | "nextRetryAt"
-    | "latencyMs"
-    | "latencyHistory"
-    | "quality"
-    | "online"
-    | "lastError"
-    | "signedOut"
-    | "user"
-    | "limits"
-    | "fallbackUntil"
-    | "attempts"
-    | "transitions"
-    | "framesIn"
-    | "framesOut"
-    | "connect"
-    | "disconnect"
-    | "reconnectNow"
-    | "forceFallback"
-    | "ping"
-  > {
+export interface Connection {
+  readonly signals: ConnectionSignals;
+  readonly controls: ConnectionControls;
   /** Whether `hello` arrived on the current connection. */
   isReady(): boolean;
   /** Sends a frame on the ready connection; false (sending nothing) before `hello`. */
@@ -412,43 +440,49 @@ export function createConnection(settings: ClientSettings, hooks: ConnectionHook
   };
 
   return {
-    state: machine.state,
-    transport: transportKind,
-    attempt,
-    nextRetryAt: retry.nextRetryAt,
-    latencyMs: watchdog.latencyMs,
-    latencyHistory: watchdog.latencyHistory,
-    quality: watchdog.quality,
-    online: retry.online,
-    lastError,
-    signedOut,
-    user,
-    limits,
-    fallbackUntil: fallback.until,
-    attempts: attemptLog.attempts,
-    transitions: machine.transitions,
-    framesIn,
-    framesOut,
+    signals: {
+      state: machine.state,
+      transport: transportKind,
+      attempt,
+      nextRetryAt: retry.nextRetryAt,
+      latencyMs: watchdog.latencyMs,
+      latencyHistory: watchdog.latencyHistory,
+      quality: watchdog.quality,
+      online: retry.online,
+      lastError,
+      signedOut,
+      user,
+      limits,
+      fallbackUntil: fallback.until,
+      attempts: attemptLog.attempts,
+      transitions: machine.transitions,
+      framesIn,
+      framesOut,
+    },
+    controls: {
+      connect,
+      disconnect,
+      reconnectNow() {
+        if (stopped()) return connect();
+        if (current) {
+          return drop(current, { code: 1000, reason: "reconnect requested" }, { kind: "now" });
+        }
+        void startAttempt("reconnect requested");
+      },
+      forceFallback() {
+        if (!fallback.isActive()) fallback.enter("forced");
+        if (stopped()) return;
+        if (current?.kind === "http") return;
+        if (current) {
+          return drop(current, { code: 1000, reason: "fallback forced" }, { kind: "now" });
+        }
+        void startAttempt("fallback forced");
+      },
+      ping: () => watchdog.ping(),
+    },
     isReady: () => current?.ready === true,
     send,
     showError: (message) => void (lastError.value = message),
-    connect,
-    disconnect,
-    reconnectNow() {
-      if (stopped()) return connect();
-      if (current) {
-        return drop(current, { code: 1000, reason: "reconnect requested" }, { kind: "now" });
-      }
-      void startAttempt("reconnect requested");
-    },
-    forceFallback() {
-      if (!fallback.isActive()) fallback.enter("forced");
-      if (stopped()) return;
-      if (current?.kind === "http") return;
-      if (current) return drop(current, { code: 1000, reason: "fallback forced" }, { kind: "now" });
-      void startAttempt("fallback forced");
-    },
-    ping: () => watchdog.ping(),
     dispose() {
       disconnect();
       retry.dispose();
