@@ -67,6 +67,7 @@ import {
 } from "./connection.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
+import { createPendingRequests } from "./pending_requests.ts";
 import type { RoomState } from "./room_state.ts";
 import { createRoomViews, type RoomView } from "./room_views.ts";
 import { createStatusSubscription } from "./status_subscription.ts";
@@ -139,6 +140,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     onError: (error) => log(`switchboard: outbox store failed: ${error}`),
   });
   const resendTimers = new Map<string, TimerId>();
+  const pending = createPendingRequests();
   // The hooks run only once connect() was called, when everything below exists.
   const connection = createConnection(settings, {
     ready: outbox.ready,
@@ -150,13 +152,20 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     onFrame: receive,
     onDetach() {
       roomViews.forgetConnection();
+      pending.clear();
       for (const timer of resendTimers.values()) clock.clearTimeout(timer);
       resendTimers.clear();
     },
   });
   const { send: sendFrame } = connection;
   const { user, limits } = connection.signals;
-  const roomViews = createRoomViews({ clock, typingTtlMs: settings.typingTtlMs, user, outbox });
+  const roomViews = createRoomViews({
+    clock,
+    typingTtlMs: settings.typingTtlMs,
+    user,
+    outbox,
+    pending,
+  });
   const statusSubscription = createStatusSubscription(sendFrame);
 
   // ---- sending ----------------------------------------------------------------
@@ -173,9 +182,18 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     sendFrame(since === null ? { type: "join", room } : { type: "join", room, since });
   }
 
+  /** Asks `history` for the room's first gap, unless that very request is pending. */
   function requestGap(room: string) {
-    const gap = roomViews.claimGap(room);
-    if (gap) sendFrame({ type: "history", room, ...gap, ref: `gap:${room}` });
+    const gap = roomViews.state(room)?.nextGap();
+    if (!gap) return;
+    const asked = pending.has((request) =>
+      request.kind === "gap" && request.room === room && request.before === gap.before
+    );
+    if (asked) return;
+    pending.add(
+      { kind: "gap", room, before: gap.before },
+      (ref) => sendFrame({ type: "history", room, ...gap, ref }),
+    );
   }
 
   // ---- frames -----------------------------------------------------------------
@@ -199,11 +217,11 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       }
       case "ack":
         return acknowledge(frame, room);
-      case "history":
-        room?.applyHistory(frame, frame.ref === `older:${frame.room}`);
-        if (frame.ref === `older:${frame.room}`) roomViews.setLoadingOlder(frame.room, false);
-        if (frame.ref === `gap:${frame.room}`) roomViews.gapAnswered(frame.room);
+      case "history": {
+        const request = pending.take(frame.ref);
+        room?.applyHistory(frame, request?.kind === "older");
         return requestGap(frame.room);
+      }
       case "presence":
         return room?.applyPresence(frame);
       case "typing":
@@ -237,9 +255,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   function handleError(frame: ServerFrameOf<"error">) {
     const entry = frame.ref ? outbox.get(frame.ref) : undefined;
     if (!entry) {
-      if (frame.ref?.startsWith("older:")) {
-        roomViews.setLoadingOlder(frame.ref.slice("older:".length), false);
-      }
+      pending.take(frame.ref);
       connection.showError(`${frame.code}: ${frame.message}`);
       return;
     }
@@ -288,12 +304,15 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     },
     loadOlder(room, limit = OLDER_PAGE) {
       const state = roomViews.state(room);
-      if (!state || roomViews.isLoadingOlder(room) || !roomViews.isJoined(room)) return;
+      if (!state || !roomViews.isJoined(room)) return;
+      if (pending.has((request) => request.kind === "older" && request.room === room)) return;
       const before = state.oldestSeq();
-      const frame: ClientFrame = before === null
-        ? { type: "history", room, limit, ref: `older:${room}` }
-        : { type: "history", room, before, limit, ref: `older:${room}` };
-      if (sendFrame(frame)) roomViews.setLoadingOlder(room, true);
+      pending.add({ kind: "older", room }, (ref) => {
+        const frame: ClientFrame = before === null
+          ? { type: "history", room, limit, ref }
+          : { type: "history", room, before, limit, ref };
+        return sendFrame(frame);
+      });
     },
     typing(room) {
       if (roomViews.typingDue(room) && sendFrame({ type: "typing", room })) {

@@ -28,3 +28,4 @@ export * from "./session.ts";
 export * from "./room_directory.ts";
 export * from "./page_client.ts";
 export * from "./status_feed.ts";
+export * from "./pending_requests.ts";

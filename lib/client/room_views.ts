@@ -2,12 +2,12 @@
  * The joined rooms as a UI sees them: one {@linkcode RoomView} per room, whose
  * `messages` merge the room's committed messages with your own sends still in
  * the outbox, plus what the client tracks per room while connected (joined
- * yet, the gap already asked for, an older page loading, when you last said
- * you were typing).
+ * yet, when you last said you were typing). Whether an older page is loading
+ * is computed from the client's pending requests.
  *
  * @example
  * ```ts
- * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox });
+ * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox, pending });
  * rooms.add("general");
  * rooms.markJoined("general");
  * rooms.view("general")?.messages.value; // committed, then pending sends
@@ -17,7 +17,8 @@ import { computed, type ReadonlySignal, type Signal, signal } from "@preact/sign
 import type { PublicUser, SessionUser } from "../protocol/mod.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Outbox } from "./outbox.ts";
-import { createRoomState, type Gap, type RoomState } from "./room_state.ts";
+import type { PendingRequests } from "./pending_requests.ts";
+import { createRoomState, type RoomState } from "./room_state.ts";
 
 const TYPING_THROTTLE_MS = 3_000;
 
@@ -58,6 +59,8 @@ export interface RoomViewsOptions {
   user: ReadonlySignal<SessionUser | null>;
   /** Your sends, shown in their room until committed. */
   outbox: Outbox;
+  /** The client's requests waiting for replies: an `older` one means its room is loading. */
+  pending: PendingRequests;
 }
 
 /** The joined rooms and what the client tracks of each. */
@@ -75,14 +78,8 @@ export interface RoomViews {
   /** The room's `left` arrived. */
   markLeft(name: string): void;
   isJoined(name: string): boolean;
-  /** The connection ended: no room is joined, no request is outstanding. */
+  /** The connection ended: no room is joined. */
   forgetConnection(): void;
-  /** The room's next gap to ask `history` for; null when none, or when it was already asked. */
-  claimGap(name: string): Gap | null;
-  /** The answer to the room's gap request arrived. */
-  gapAnswered(name: string): void;
-  isLoadingOlder(name: string): boolean;
-  setLoadingOlder(name: string, loading: boolean): void;
   /** Whether telling the joined room you are typing is due: at most every 3 s. */
   typingDue(name: string): boolean;
   typingSent(name: string): void;
@@ -94,7 +91,6 @@ interface Room {
   state: RoomState;
   view: RoomView;
   synced: Signal<boolean>;
-  loadingOlder: Signal<boolean>;
 }
 
 /**
@@ -102,15 +98,14 @@ interface Room {
  *
  * @example
  * ```ts
- * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox });
+ * const rooms = createRoomViews({ clock, typingTtlMs: 6_000, user, outbox, pending });
  * ```
  */
 export function createRoomViews(options: RoomViewsOptions): RoomViews {
-  const { clock, typingTtlMs, user, outbox } = options;
+  const { clock, typingTtlMs, user, outbox, pending } = options;
   const names = signal<readonly string[]>([]);
   const byName = new Map<string, Room>();
   const joined = new Set<string>();
-  const requestedGaps = new Map<string, number>();
   const lastTypingSent = new Map<string, number>();
 
   function roomMessages(state: RoomState): RoomMessage[] {
@@ -149,7 +144,6 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
     add(name) {
       if (byName.has(name)) return;
       const state = createRoomState(name, { clock, typingTtlMs });
-      const loadingOlder = signal(false);
       const synced = signal(false);
       const view: RoomView = {
         name,
@@ -158,9 +152,11 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
         presence: state.presence,
         typing: state.typing,
         hasOlder: state.hasOlder,
-        loadingOlder,
+        loadingOlder: computed(() =>
+          pending.has((request) => request.kind === "older" && request.room === name)
+        ),
       };
-      byName.set(name, { state, view, synced, loadingOlder });
+      byName.set(name, { state, view, synced });
       names.value = [...names.peek(), name];
     },
     remove(name) {
@@ -178,22 +174,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
     },
     markLeft: (name) => void joined.delete(name),
     isJoined: (name) => joined.has(name),
-    forgetConnection() {
-      joined.clear();
-      requestedGaps.clear();
-    },
-    claimGap(name) {
-      const gap = byName.get(name)?.state.nextGap();
-      if (!gap || requestedGaps.get(name) === gap.before) return null;
-      requestedGaps.set(name, gap.before);
-      return gap;
-    },
-    gapAnswered: (name) => void requestedGaps.delete(name),
-    isLoadingOlder: (name) => byName.get(name)?.loadingOlder.peek() ?? false,
-    setLoadingOlder(name, loading) {
-      const room = byName.get(name);
-      if (room) room.loadingOlder.value = loading;
-    },
+    forgetConnection: () => joined.clear(),
     typingDue(name) {
       const last = lastTypingSent.get(name);
       return joined.has(name) && (last === undefined || clock.now() - last >= TYPING_THROTTLE_MS);

@@ -182,15 +182,17 @@ Deno.test("a seq gap while connected asks history for exactly the gap", async ()
   joined(socket, 3, [message(1), message(2), message(3)]);
   socket.receive({ type: "message", ...message(6) });
   socket.receive({ type: "message", ...message(7) });
-  assert.deepEqual(socket.sentOfType("history"), [
-    { type: "history", room: "general", before: 6, limit: 2, ref: "gap:general" },
+  const requests = socket.sentOfType("history");
+  assert.deepEqual(requests, [
+    { type: "history", room: "general", before: 6, limit: 2, ref: requests[0]?.ref },
   ], "one request for the gap, not one per message");
+  assert.equal(typeof requests[0].ref, "string");
   socket.receive({
     type: "history",
     room: "general",
     messages: [message(4), message(5)],
     more: true,
-    ref: "gap:general",
+    ref: requests[0].ref as string,
   });
   assert.deepEqual(h.client.room("general")!.messages.value.map((m) => m.seq), [
     1,
@@ -202,6 +204,33 @@ Deno.test("a seq gap while connected asks history for exactly the gap", async ()
     7,
   ]);
   assert.equal(socket.sentOfType("history").length, 1);
+  assert.equal(h.client.room("general")!.hasOlder.value, false, "a gap reply is not an older page");
+  h.client.dispose();
+});
+
+Deno.test("a gap whose request failed or whose connection ended is asked again", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const first = await h.openSocket();
+  joined(first, 3, [message(3)]);
+  first.receive({ type: "message", ...message(6) });
+  const [gap] = first.sentOfType("history");
+  first.receive({
+    type: "error",
+    code: "internal",
+    message: "try again",
+    recoverable: true,
+    ref: gap.ref as string,
+  });
+  first.receive({ type: "message", ...message(7) });
+  assert.deepEqual(first.sentOfType("history").map((f) => f.before), [6, 6], "asked again");
+
+  first.serverClose(1012, "restart");
+  h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
+  const second = await h.openSocket();
+  joined(second, 3, [], true);
+  assert.deepEqual(second.sentOfType("history").map((f) => f.before), [6]);
   h.client.dispose();
 });
 
@@ -216,19 +245,51 @@ Deno.test("loadOlder asks for the page before the oldest message", async () => {
   h.client.loadOlder("general");
   h.client.loadOlder("general"); // already loading: ignored
   assert.equal(room.loadingOlder.value, true);
-  assert.deepEqual(socket.sentOfType("history"), [
-    { type: "history", room: "general", before: 59, limit: 50, ref: "older:general" },
+  const requests = socket.sentOfType("history");
+  assert.deepEqual(requests, [
+    { type: "history", room: "general", before: 59, limit: 50, ref: requests[0]?.ref },
   ]);
   socket.receive({
     type: "history",
     room: "general",
     messages: [message(58)],
     more: false,
-    ref: "older:general",
+    ref: requests[0].ref as string,
   });
   assert.equal(room.loadingOlder.value, false);
   assert.equal(room.hasOlder.value, false);
   assert.deepEqual(room.messages.value.map((m) => m.seq), [58, 59, 60]);
+  h.client.dispose();
+});
+
+Deno.test("an older page stops loading on its error or when the connection ends", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const first = await h.openSocket();
+  joined(first, 60, [message(60)]);
+  const room = h.client.room("general")!;
+  h.client.loadOlder("general");
+  const [request] = first.sentOfType("history");
+  first.receive({
+    type: "error",
+    code: "rate_limited",
+    message: "slow down",
+    recoverable: true,
+    ref: request.ref as string,
+  });
+  assert.equal(room.loadingOlder.value, false);
+  assert.equal(h.client.lastError.value, "rate_limited: slow down");
+
+  h.client.loadOlder("general");
+  assert.equal(room.loadingOlder.value, true);
+  first.serverClose(1012, "restart");
+  assert.equal(room.loadingOlder.value, false, "no reply can come on a closed connection");
+  h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
+  const second = await h.openSocket();
+  joined(second, 60, [], true);
+  h.client.loadOlder("general");
+  assert.equal(second.sentOfType("history").length, 1, "so it can be asked again");
   h.client.dispose();
 });
 

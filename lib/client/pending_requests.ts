@@ -1,0 +1,79 @@
+/**
+ * The client's `history` requests that wait for their reply, by the `ref` they
+ * went out with: a reply (or an `error`) names its request by echoing the ref,
+ * and the table says what was asked. A connection's end forgets them all,
+ * since their replies can no longer come.
+ *
+ * The table is a signal, so what a UI shows of it (an older page loading) is
+ * computed from it and can never disagree with it.
+ *
+ * @example
+ * ```ts
+ * const pending = createPendingRequests();
+ * pending.add({ kind: "older", room: "general" }, (ref) =>
+ *   connection.send({ type: "history", room: "general", limit: 50, ref }));
+ * pending.has((request) => request.kind === "older"); // true
+ * pending.take(reply.ref); // { kind: "older", room: "general" }, and it is gone
+ * ```
+ */
+import { signal } from "@preact/signals";
+
+/** What a pending request asked for. */
+export type PendingRequest =
+  /** The page of messages before the oldest held (`loadOlder`). */
+  | { kind: "older"; room: string }
+  /** The messages missing below seq `before` (a gap seen while connected). */
+  | { kind: "gap"; room: string; before: number };
+
+/** The requests waiting for a reply. */
+export interface PendingRequests {
+  /**
+   * Sends a request with a fresh ref; it is pending from then on if `send`
+   * returned true (it went out), and forgotten otherwise.
+   */
+  add(request: PendingRequest, send: (ref: string) => boolean): boolean;
+  /** The request `ref` names, now answered and no longer pending; undefined for any other ref. */
+  take(ref: string | undefined): PendingRequest | undefined;
+  /** Whether a pending request matches (read reactively inside `computed` and `effect`). */
+  has(matches: (request: PendingRequest) => boolean): boolean;
+  /** The connection ended: no reply will come. */
+  clear(): void;
+}
+
+/**
+ * Creates an empty {@linkcode PendingRequests}.
+ *
+ * @example
+ * ```ts
+ * const pending = createPendingRequests();
+ * ```
+ */
+export function createPendingRequests(): PendingRequests {
+  const byRef = signal<ReadonlyMap<string, PendingRequest>>(new Map());
+  let counter = 0;
+
+  return {
+    add(request, send) {
+      const ref = `req-${++counter}`;
+      if (!send(ref)) return false;
+      byRef.value = new Map(byRef.peek()).set(ref, request);
+      return true;
+    },
+    take(ref) {
+      if (ref === undefined) return undefined;
+      const request = byRef.peek().get(ref);
+      if (!request) return undefined;
+      const rest = new Map(byRef.peek());
+      rest.delete(ref);
+      byRef.value = rest;
+      return request;
+    },
+    has(matches) {
+      for (const request of byRef.value.values()) if (matches(request)) return true;
+      return false;
+    },
+    clear() {
+      if (byRef.peek().size > 0) byRef.value = new Map();
+    },
+  };
+}
