@@ -1,6 +1,6 @@
 import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
-import type { ChatClient } from "../lib/client/client.ts";
+import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
 import { DEFAULT_ROOM } from "../lib/protocol/mod.ts";
@@ -27,61 +27,35 @@ export interface ChatProps {
   maxChars: number;
 }
 
-const JOINED_KEY = "switchboard.rooms";
-const SEEN_KEY = "switchboard.seen";
 const DIRECTORY_REFRESH_MS = 20_000;
 const clock = createSystemClock();
 
-function readStored<T>(key: string, fallback: T): T {
-  try {
-    return JSON.parse(localStorage.getItem(key) ?? "null") ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function newestSeq(client: ChatClient, room: string): number {
-  let newest = 0;
-  for (const message of client.room(room)?.messages.value ?? []) {
-    if (message.seq !== null && message.seq > newest) newest = message.seq;
-  }
-  return newest;
-}
-
 /**
  * The chat: rooms, messages, composer, presence, typing, the connection
- * banner and the diagnostics panel. It renders the page client's signals and
- * calls its methods; the connection logic lives in `lib/client`.
+ * banner and the diagnostics panel. It renders the signals of the page client
+ * and of its rooms (`lib/client/chat_rooms.ts`: joined, open, unread) and
+ * calls their methods; the logic lives in `lib/client`.
  */
 export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const client = usePageClient();
   const [directory] = useState(() =>
     typeof document === "undefined" ? null : createRoomDirectory({ initial: rooms })
   );
-  const [active, setActive] = useState(room);
+  const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(wsDebug);
-  /** The newest seq seen per room; messages above it from others are unread. */
-  const [seen, setSeen] = useState<Record<string, number>>({});
 
   useEffect(() => {
     if (!client) return;
-    setSeen(readStored(SEEN_KEY, {}));
-    const saved: string[] = readStored(JOINED_KEY, []);
-    for (const name of new Set([DEFAULT_ROOM, ...saved, room])) {
-      try {
-        client.join(name);
-      } catch {
-        // A stored name that is no longer valid is skipped.
-      }
-    }
+    const created = createChatRooms({ client, initial: room, storage: localStorage });
+    setChatRooms(created);
     const stopWatching = effect(() => {
-      localStorage.setItem(JOINED_KEY, JSON.stringify(client.rooms.value));
       if (client.signedOut.value) location.replace("/login");
     });
     void directory?.refresh();
     const refresher = clock.setInterval(() => void directory?.refresh(), DIRECTORY_REFRESH_MS);
     return () => {
+      created.dispose();
       stopWatching();
       clock.clearInterval(refresher);
     };
@@ -100,6 +74,12 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     return () => removeEventListener("keydown", onKey);
   }, []);
 
+  const active = chatRooms?.active.value ?? room;
+  const joined = client?.rooms.value ?? [...new Set([DEFAULT_ROOM, room])];
+  const view = client?.room(active);
+  const me = client?.user.value ?? null;
+  const totalUnread = chatRooms?.totalUnread.value ?? 0;
+
   useEffect(() => {
     const url = new URL(location.href);
     if (url.searchParams.get("room") === active) return;
@@ -107,32 +87,6 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     history.replaceState(null, "", url);
   }, [active]);
 
-  const joined = client?.rooms.value ?? [...new Set([DEFAULT_ROOM, room])];
-  const view = client?.room(active);
-  const me = client?.user.value ?? null;
-
-  // The baseline of a room is what it held when it first synced: history is not "unread".
-  const unread: Record<string, number> = {};
-  const liveMembers: Record<string, number> = {};
-  const seenNow: Record<string, number> = { ...seen };
-  for (const name of joined) {
-    const roomView = client?.room(name);
-    if (!client || !roomView?.synced.value) continue;
-    liveMembers[name] = roomView.presence.value.length;
-    const newest = newestSeq(client, name);
-    if (name === active || seenNow[name] === undefined) seenNow[name] = newest;
-    const since = seenNow[name];
-    unread[name] = roomView.messages.value.filter((message) =>
-      !message.own && message.seq !== null && message.seq > since
-    ).length;
-  }
-  const seenChanged = Object.keys(seenNow).some((name) => seenNow[name] !== seen[name]);
-  useEffect(() => {
-    if (!seenChanged) return;
-    setSeen(seenNow);
-    localStorage.setItem(SEEN_KEY, JSON.stringify(seenNow));
-  });
-  const totalUnread = Object.values(unread).reduce((sum, count) => sum + count, 0);
   useEffect(() => {
     document.title = totalUnread > 0
       ? `(${totalUnread}) #${active} · Switchboard`
@@ -152,21 +106,13 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const banner = describeConnection(snapshot, now);
 
   const openRoom = (name: string) => {
-    try {
-      client?.join(name);
-    } catch {
-      return;
-    }
-    setActive(name);
+    if (!chatRooms?.open(name)) return;
     setDrawerOpen(false);
     void directory?.refresh();
   };
 
   const leaveRoom = () => {
-    if (!client || active === DEFAULT_ROOM) return;
-    client.leave(active);
-    setActive(DEFAULT_ROOM);
-    void directory?.refresh();
+    if (chatRooms?.leave()) void directory?.refresh();
   };
 
   const typingNames = (view?.typing.value ?? [])
@@ -180,8 +126,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         directory={directory?.rooms.value ?? rooms}
         joined={joined}
         active={active}
-        unread={unread}
-        liveMembers={liveMembers}
+        unread={chatRooms?.unread.value ?? {}}
+        liveMembers={chatRooms?.members.value ?? {}}
         userName={me?.name ?? null}
         open={drawerOpen}
         onOpenRoom={openRoom}

@@ -26,6 +26,7 @@ export * from "./page_events.ts";
 export * from "./token.ts";
 export * from "./session.ts";
 export * from "./room_directory.ts";
+export * from "./chat_rooms.ts";
 export * from "./page_client.ts";
 export * from "./status_feed.ts";
 export * from "./pending_requests.ts";
