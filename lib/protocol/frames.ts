@@ -79,8 +79,16 @@ export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName,
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
 export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
 export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
-/** Extension: asks for `status` frames, one now and one every sampling interval. */
-export const SubscribeStatusFrame = z.object({ type: z.literal("subscribe_status"), ref: Ref });
+/**
+ * Extension: asks for `status` frames, one now and one every sampling interval.
+ * With `delta: true` only the first carries the whole history; the others carry
+ * the samples taken since the frame before (see {@linkcode StatusFrame}).
+ */
+export const SubscribeStatusFrame = z.object({
+  type: z.literal("subscribe_status"),
+  delta: z.boolean().optional(),
+  ref: Ref,
+});
 /** Extension: stops the `status` frames. */
 export const UnsubscribeStatusFrame = z.object({
   type: z.literal("unsubscribe_status"),
@@ -188,10 +196,13 @@ export const ReconnectFrame = z.object({
 /**
  * Extension: the status, pushed to connections that sent `subscribe_status`:
  * the admin detail for role `admin`, the public summary for everyone else.
+ * With `delta: true`, `summary.history` holds only the samples taken since the
+ * previous frame: append them to the history held (`applyStatusDelta`).
  */
 export const StatusFrame = z.object({
   type: z.literal("status"),
   summary: StatusResponse,
+  delta: z.literal(true).optional(),
   ref: Ref,
 });
 

@@ -1,7 +1,7 @@
 /**
  * The Switchboard wire contract (see `docs/protocol.md`), shared by server and
  * client: frame schemas, HTTP bodies, close and error codes, the version, and
- * the rules both sides measure by (a text's length).
+ * the rules both sides measure by (a text's length, a status history's span).
  *
  * @example
  * ```ts
@@ -14,4 +14,5 @@ export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./parse.ts";
 export * from "./status.ts";
+export * from "./status_history.ts";
 export * from "./text.ts";

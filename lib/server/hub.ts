@@ -224,7 +224,7 @@ export function createHub(options: HubOptions): Hub {
       case "subscribe_status":
         statusFeed.subscribe(
           connection,
-          frame.ref,
+          frame,
           connection.user.role === "admin" ? "admin" : "public",
         );
         return;

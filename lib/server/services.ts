@@ -143,6 +143,13 @@ export async function createServices(
   const { bus } = roomLayer;
   const rooms = roomLayer.service;
 
+  const statusFeed = createStatusFeed({
+    metrics,
+    summarize: (statusView) =>
+      statusView === "admin"
+        ? buildStatusDetail(view, { clock, identity })
+        : buildStatusSummary(view, { clock, identity }),
+  });
   const publisher = createSnapshotPublisher({
     clock,
     intervalMs: METRICS_INTERVAL_MS,
@@ -150,17 +157,9 @@ export async function createServices(
     view,
     publish: (snapshot) => bus.emit(METRICS_TOPIC, snapshot),
     onPublishError: (error) => log.error("metrics.publish_failed", { error: String(error) }),
+    onSample: () => statusFeed.sampleTaken(),
   });
   const stopReceivingSnapshots = bus.on(METRICS_TOPIC, (data) => publisher.receive(data));
-  const statusFeed = createStatusFeed({
-    clock,
-    intervalMs: METRICS_INTERVAL_MS,
-    metrics,
-    summarize: (statusView) =>
-      statusView === "admin"
-        ? buildStatusDetail(view, { clock, identity })
-        : buildStatusSummary(view, { clock, identity }),
-  });
 
   const hub = createHub({
     config,

@@ -1,22 +1,29 @@
 /**
  * Live status over a connection (the protocol extension `subscribe_status`):
- * a subscriber gets one `status` frame at once and then one every interval,
- * until it unsubscribes or closes. Each subscriber has a view: admins get the
- * detail, everyone else the public summary. Each view that someone has is
- * built and serialized once per interval for all its subscribers, and the
- * timer runs only while someone is subscribed.
+ * a subscriber gets one `status` frame at once, then one each time the
+ * snapshot publisher takes a history sample, until it unsubscribes or closes.
+ * The feed has no timer of its own: the publisher's tick calls
+ * {@linkcode StatusFeed.sampleTaken}, so frames carry each sample as it is
+ * taken.
+ *
+ * Each subscriber has a view (admins get the detail, everyone else the public
+ * summary) and says whether it takes deltas: then only its first frame carries
+ * the whole 15-minute history, and every later one only the sample just taken.
+ * Each kind of frame someone needs is built and serialized once per sample for
+ * all its subscribers.
  *
  * @example
  * ```ts
- * const feed = createStatusFeed({ clock, intervalMs: 5_000, metrics, summarize });
- * feed.subscribe(connection, "s1"); // the public `status` with ref "s1" now, then every 5 s
- * feed.subscribe(admin, undefined, "admin"); // the detail
+ * const feed = createStatusFeed({ metrics, summarize });
+ * feed.subscribe(connection, { type: "subscribe_status", ref: "s1", delta: true }); // whole, now
+ * feed.subscribe(admin, { type: "subscribe_status" }, "admin"); // the detail, whole every time
+ * feed.sampleTaken(); // connection: the newest sample only; admin: the whole detail again
  * feed.unsubscribe(connection);
  * feed.close();
  * ```
  */
-import type { ServerFrameOf, StatusResponse, StatusView } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "../time/clock.ts";
+import type { ClientFrameOf, ServerFrameOf, StatusResponse, StatusView } from "../protocol/mod.ts";
+import { onlyNewestSample } from "../protocol/status_history.ts";
 import type { SwitchboardMetrics } from "./metrics/mod.ts";
 
 /** What the feed writes to: a connection. */
@@ -26,9 +33,6 @@ export interface StatusSubscriber {
 
 /** Options of {@linkcode createStatusFeed}. */
 export interface StatusFeedOptions {
-  clock: Clock;
-  /** How often subscribers get a frame; the snapshot publisher's interval. */
-  intervalMs: number;
   metrics: Pick<SwitchboardMetrics, "framesSent">;
   /** The status as of now, in `view`: the summary for `public`, the detail for `admin`. */
   summarize(view: StatusView): StatusResponse;
@@ -39,59 +43,81 @@ export interface StatusFeed {
   /** How many connections are subscribed. */
   readonly size: number;
   /**
-   * Sends `status` in `view` (default `public`) now, with `ref`, then every
-   * interval. Subscribing again sends one now, and keeps the latest view.
+   * Sends `status` in `view` (default `public`) now, with the request's `ref`,
+   * then at every sample. Subscribing again sends one now (the whole history)
+   * and keeps the latest view and choice of deltas.
    */
-  subscribe(subscriber: StatusSubscriber, ref?: string, view?: StatusView): void;
+  subscribe(
+    subscriber: StatusSubscriber,
+    request: ClientFrameOf<"subscribe_status">,
+    view?: StatusView,
+  ): void;
   /** Stops the frames; unknown subscribers are ignored. */
   unsubscribe(subscriber: StatusSubscriber): void;
-  /** Drops every subscription and stops the timer. */
+  /** The publisher just took a history sample: every subscriber gets its frame. */
+  sampleTaken(): void;
+  /** Drops every subscription. */
   close(): void;
 }
 
-/** Creates a {@linkcode StatusFeed} with no subscribers. */
+interface Subscription {
+  view: StatusView;
+  delta: boolean;
+}
+
+function frameText(summary: StatusResponse, delta: boolean, ref?: string): string {
+  const frame: ServerFrameOf<"status"> = {
+    type: "status",
+    summary,
+    ...(delta ? { delta: true } : {}),
+    ...(ref === undefined ? {} : { ref }),
+  };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Creates a {@linkcode StatusFeed} with no subscribers.
+ *
+ * @example
+ * ```ts
+ * const feed = createStatusFeed({ metrics, summarize: (view) => buildStatus(view) });
+ * ```
+ */
 export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
-  const { clock, intervalMs, metrics, summarize } = options;
-  const subscribers = new Map<StatusSubscriber, StatusView>();
-  let timer: TimerId | undefined;
-
-  const frame = (view: StatusView, ref?: string): string =>
-    JSON.stringify(
-      {
-        type: "status",
-        summary: summarize(view),
-        ...(ref === undefined ? {} : { ref }),
-      } satisfies ServerFrameOf<"status">,
-    );
-
-  const tick = () => {
-    const texts: Partial<Record<StatusView, string>> = {};
-    for (const [subscriber, view] of subscribers) subscriber.sendText(texts[view] ??= frame(view));
-    metrics.framesSent.labels("status").inc(subscribers.size);
-  };
-
-  const stopTimer = () => {
-    if (timer !== undefined) clock.clearInterval(timer);
-    timer = undefined;
-  };
+  const { metrics, summarize } = options;
+  const subscriptions = new Map<StatusSubscriber, Subscription>();
 
   return {
     get size() {
-      return subscribers.size;
+      return subscriptions.size;
     },
-    subscribe(subscriber, ref, view = "public") {
-      subscribers.set(subscriber, view);
-      timer ??= clock.setInterval(tick, intervalMs);
-      subscriber.sendText(frame(view, ref));
+    subscribe(subscriber, request, view = "public") {
+      const delta = request.delta === true;
+      subscriptions.set(subscriber, { view, delta });
+      subscriber.sendText(frameText(summarize(view), false, request.ref));
       metrics.framesSent.labels("status").inc();
     },
     unsubscribe(subscriber) {
-      subscribers.delete(subscriber);
-      if (subscribers.size === 0) stopTimer();
+      subscriptions.delete(subscriber);
+    },
+    sampleTaken() {
+      if (subscriptions.size === 0) return;
+      const summaries: Partial<Record<StatusView, StatusResponse>> = {};
+      const texts = new Map<string, string>();
+      for (const [subscriber, { view, delta }] of subscriptions) {
+        const kind = `${view}:${delta}`;
+        let text = texts.get(kind);
+        if (text === undefined) {
+          const summary = summaries[view] ??= summarize(view);
+          text = frameText(delta ? onlyNewestSample(summary) : summary, delta);
+          texts.set(kind, text);
+        }
+        subscriber.sendText(text);
+      }
+      metrics.framesSent.labels("status").inc(subscriptions.size);
     },
     close() {
-      subscribers.clear();
-      stopTimer();
+      subscriptions.clear();
     },
   };
 }

@@ -79,6 +79,26 @@ Deno.test("subscribe_status: a status frame now, one every interval, none after 
   equal(server.services.metrics.framesSent.labels("status").value, 2);
 });
 
+Deno.test("subscribe_status with deltas: the whole history first, then each new sample alone", async () => {
+  const clock = createVirtualClock(START);
+  await using server = await startTestServer({ clock });
+  clock.advance(5_000);
+  await using ada = await openSocket(server.wsUrl, { token: await tokenFor(server, "ada") });
+  await ada.nextOf("hello");
+  ada.send({ type: "subscribe_status", delta: true, ref: "live" });
+  const first = await ada.nextOf("status");
+  equal(first.delta, undefined);
+  deepEqual(first.summary.history.t, [START, START + 5_000]);
+
+  clock.advance(5_000);
+  const second = await ada.nextOf("status");
+  equal(second.delta, true);
+  deepEqual(second.summary.history.t, [START + 10_000]);
+  deepEqual(second.summary.history.connections, [1]);
+  equal(StatusSummary.parse(second.summary).connections, 1);
+  ok(JSON.stringify(second).length < JSON.stringify(first).length);
+});
+
 Deno.test("subscribe_status: a guest on the event stream gets the public summary", async () => {
   const clock = createVirtualClock(START);
   await using server = await startTestServer({ clock });

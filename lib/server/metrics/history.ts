@@ -12,6 +12,7 @@
  * ```
  */
 import type { StatusHistory } from "../../protocol/status.ts";
+import { historyCapacity } from "../../protocol/status_history.ts";
 
 /** One point in time of the cluster. */
 export interface HistorySample {
@@ -50,7 +51,7 @@ const COLUMNS = [
 /** Creates an empty {@linkcode HistoryRing}. */
 export function createHistoryRing(options: HistoryRingOptions): HistoryRing {
   const { intervalMs } = options;
-  const capacity = Math.max(1, Math.ceil((options.spanMs ?? 15 * 60_000) / intervalMs));
+  const capacity = historyCapacity(intervalMs, options.spanMs);
   // A missing latency is stored as NaN and read back as null.
   const columns = Object.fromEntries(
     COLUMNS.map((column) => [column, new Float64Array(capacity)]),

@@ -4,7 +4,8 @@
  * passes `publish` (to send) and calls `receive` (on arrival).
  *
  * Each tick takes this isolate's snapshot, puts it into the local view, hands
- * it to `publish`, then samples the view for the history. A snapshot stays
+ * it to `publish`, then samples the view for the history and tells `onSample`
+ * (the live status feed follows this one timer). A snapshot stays
  * valid for `ttlMs` (three intervals by default), so one lost message does not
  * drop an isolate, but a stopped one is gone within seconds.
  *
@@ -13,6 +14,7 @@
  * const publisher = createSnapshotPublisher({
  *   clock, intervalMs: 5_000, metrics, view,
  *   publish: (snapshot) => channel.postMessage({ kind: "metrics", snapshot }),
+ *   onSample: () => statusFeed.sampleTaken(),
  * });
  * channel.onmessage = (event) => publisher.receive(event.data.snapshot);
  * publisher.start();
@@ -36,6 +38,8 @@ export interface SnapshotPublisherOptions {
   publish: (snapshot: IsolateSnapshot) => void;
   /** Told when `publish` throws; the next tick tries again. */
   onPublishError?: (error: unknown) => void;
+  /** Called after each history sample, once per interval. */
+  onSample?: () => void;
 }
 
 /** The states of a publisher: it publishes only while started. */
@@ -75,6 +79,7 @@ export function createSnapshotPublisher(options: SnapshotPublisherOptions): Snap
   const tick = () => {
     publishSnapshot();
     view.sample();
+    options.onSample?.();
   };
 
   return {
