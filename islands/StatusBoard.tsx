@@ -1,8 +1,7 @@
-import { effect, useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
-import { StatusView } from "../components/status/StatusView.tsx";
+import { useEffect, useState } from "preact/hooks";
+import { StatusDashboard } from "../components/status/StatusDashboard.tsx";
+import { createLiveStatus, type LiveStatus } from "../lib/client/live_status.ts";
 import { getPageClient } from "../lib/client/page_client.ts";
-import { createStatusFeed, type StatusFeedMode } from "../lib/client/status_feed.ts";
 import type { StatusResponse } from "../lib/protocol/status.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 
@@ -14,24 +13,24 @@ export interface StatusBoardProps {
 
 /**
  * The live status board. The server renders it with `initial` (a complete
- * page without JavaScript); in the browser it follows a status feed: `status`
- * frames over the page's shared connection, or polling `GET /api/status`
- * while none arrive (see `lib/client/status_feed.ts`).
+ * page without JavaScript); in the browser it renders the live status:
+ * `status` frames over the page's shared connection, or polling
+ * `GET /api/status` while none arrive (see `lib/client/live_status.ts`).
  */
 export default function StatusBoard({ initial }: StatusBoardProps) {
-  const status = useSignal<StatusResponse>(initial);
-  const mode = useSignal<StatusFeedMode>("idle");
+  // Created once the island runs in the browser, so hydration renders the server's markup.
+  const [live, setLive] = useState<LiveStatus | null>(null);
   useEffect(() => {
-    const feed = createStatusFeed({ initial, clock: createSystemClock(), push: getPageClient() });
-    const stopCopying = effect(() => {
-      status.value = feed.status.value;
-      mode.value = feed.mode.value;
+    const started = createLiveStatus({
+      initial,
+      clock: createSystemClock(),
+      push: getPageClient(),
     });
-    feed.start();
-    return () => {
-      feed.stop();
-      stopCopying();
-    };
+    started.start();
+    setLive(started);
+    return () => started.stop();
   }, []);
-  return <StatusView status={status.value} mode={mode.value} />;
+  return (
+    <StatusDashboard status={live?.status.value ?? initial} mode={live?.mode.value ?? "idle"} />
+  );
 }

@@ -1,9 +1,9 @@
-import type { StatusFeedMode } from "../../lib/client/status_feed.ts";
+import type { LiveStatusMode } from "../../lib/client/live_status.ts";
 import { formatDuration } from "./format.ts";
 
 /** Props of {@linkcode FeedState}. */
 export interface FeedStateProps {
-  mode: StatusFeedMode;
+  mode: LiveStatusMode;
   /** The status's `server_time`. */
   asOf: number;
   /** The polling interval. */
@@ -23,7 +23,7 @@ const time = new Intl.DateTimeFormat("en-GB", {
  *
  * @example
  * ```tsx
- * <FeedState mode={feed.mode.value} asOf={status.server_time} intervalMs={5_000} />
+ * <FeedState mode={live.mode.value} asOf={status.server_time} intervalMs={5_000} />
  * ```
  */
 export function FeedState({ mode, asOf, intervalMs }: FeedStateProps) {

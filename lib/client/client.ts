@@ -55,7 +55,6 @@ import {
   type Message,
   RoomName,
   type ServerFrameOf,
-  type StatusResponse,
 } from "../protocol/mod.ts";
 import type { TimerId } from "../time/clock.ts";
 import { type ChatClientOptions, resolveClientOptions } from "./client_options.ts";
@@ -70,7 +69,7 @@ import type { OutboxEntry } from "./outbox_store.ts";
 import { createPendingRequests } from "./pending_requests.ts";
 import type { RoomState } from "./room_state.ts";
 import { createRoomViews, type RoomView } from "./room_views.ts";
-import { createStatusSubscription } from "./status_subscription.ts";
+import { createStatusSubscription, type StatusListener } from "./status_subscription.ts";
 
 export type { ChatClientOptions } from "./client_options.ts";
 export type { ConnectionControls, ConnectionSignals, FrameCounts } from "./connection.ts";
@@ -83,11 +82,6 @@ export type { RoomMessage, RoomView } from "./room_views.ts";
 export interface ChatClient extends ConnectionSignals, ConnectionControls {
   readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   readonly outboxSize: ReadonlySignal<number>;
-  /**
-   * The latest `status` frame's summary while subscribed (`subscribeStatus`):
-   * the admin detail for role `admin`, else the public summary; null when not subscribed.
-   */
-  readonly status: ReadonlySignal<StatusResponse | null>;
   /** Joined rooms, in join order. */
   readonly rooms: ReadonlySignal<readonly string[]>;
   /** The view of a joined room. */
@@ -107,9 +101,11 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
   typing(room: string): void;
   /**
    * Asks the server for `status` frames (a protocol extension), now and after
-   * every reconnect, until every returned function has been called.
+   * every reconnect, until every returned function has been called; `onStatus`
+   * gets the status held now, if any, and each whole status as it arrives (the
+   * admin detail for role `admin`, else the public summary).
    */
-  subscribeStatus(): () => void;
+  subscribeStatus(onStatus: StatusListener): () => void;
   /** Disconnects and stops listening to page events and timers. */
   dispose(): void;
 }
@@ -231,7 +227,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       case "auth_ok":
         return;
       case "status":
-        return statusSubscription.receive(frame.summary);
+        return statusSubscription.receive(frame);
     }
   }
 
@@ -274,7 +270,6 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     ...connection.controls,
     outbox: outbox.entries,
     outboxSize: outbox.size,
-    status: statusSubscription.status,
     rooms: roomViews.names,
     room: roomViews.view,
     send(room, text) {

@@ -28,5 +28,5 @@ export * from "./session.ts";
 export * from "./room_directory.ts";
 export * from "./chat_rooms.ts";
 export * from "./page_client.ts";
-export * from "./status_feed.ts";
+export * from "./live_status.ts";
 export * from "./pending_requests.ts";

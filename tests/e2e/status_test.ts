@@ -112,6 +112,11 @@ browserTest(
     await client.nextOf("hello");
     equal(await textChanges(page, metric("connections"), "1"), "2");
     equal(await page.getAttribute("[data-feed-mode]", "data-feed-mode"), "live");
+    // "2" came in a later frame than the first, a delta with one sample: appended to the
+    // history the first frame brought, the sparklines cover at least two samples.
+    const window = await page.textContent('[data-metric="connections"] .metric-note');
+    const seconds = Number(window?.match(/^last (\d+) s$/)?.[1]);
+    ok(seconds >= 10, `the history grew with the deltas: ${window}`);
 
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
   },

@@ -23,28 +23,29 @@
  *
  * @example
  * ```ts
- * const feed = createStatusFeed({ initial, clock: createSystemClock(), push: getPageClient() });
- * feed.start();
- * effect(() => render(feed.status.value, feed.mode.value));
+ * const live = createLiveStatus({ initial, clock: createSystemClock(), push: getPageClient() });
+ * live.start();
+ * effect(() => render(live.status.value, live.mode.value));
  * ```
  */
-import { batch, effect, type ReadonlySignal, signal } from "@preact/signals";
+import { batch, type ReadonlySignal, signal } from "@preact/signals";
 import { StatusResponse } from "../protocol/status.ts";
 import type { Clock, TimerId } from "../time/clock.ts";
 
-/** Where the feed's numbers come from right now. */
-export type StatusFeedMode = "idle" | "waiting" | "live" | "polling" | "unreachable";
+/** Where the live status's numbers come from right now. */
+export type LiveStatusMode = "idle" | "waiting" | "live" | "polling" | "unreachable";
 
 /** Something that pushes status over a connection: the chat client. */
 export interface StatusPushSource {
-  /** The latest pushed status; null until one arrives. */
-  readonly status: ReadonlySignal<StatusResponse | null>;
-  /** Asks for pushes, now and after every reconnect; the returned function stops them. */
-  subscribeStatus(): () => void;
+  /**
+   * Asks for pushes, now and after every reconnect; `onStatus` gets each status
+   * as it arrives. The returned function stops them.
+   */
+  subscribeStatus(onStatus: (status: StatusResponse) => void): () => void;
 }
 
-/** Options of {@linkcode createStatusFeed}. */
-export interface StatusFeedOptions {
+/** Options of {@linkcode createLiveStatus}. */
+export interface LiveStatusOptions {
   /** The status the page was rendered with. */
   initial: StatusResponse;
   clock: Clock;
@@ -58,12 +59,12 @@ export interface StatusFeedOptions {
   fetch?: typeof fetch;
 }
 
-/** The feed returned by {@linkcode createStatusFeed}. */
-export interface StatusFeed {
+/** The status page's numbers, returned by {@linkcode createLiveStatus}. */
+export interface LiveStatus {
   /** The newest status seen. */
   readonly status: ReadonlySignal<StatusResponse>;
-  readonly mode: ReadonlySignal<StatusFeedMode>;
-  /** When `status` arrived (the feed clock's epoch ms); null while it is the page's own. */
+  readonly mode: ReadonlySignal<LiveStatusMode>;
+  /** When `status` arrived (the clock's epoch ms); null while it is the page's own. */
   readonly receivedAt: ReadonlySignal<number | null>;
   /** Subscribes to pushes and starts the poll timer. Starting twice is a no-op. */
   start(): void;
@@ -72,23 +73,23 @@ export interface StatusFeed {
 }
 
 /**
- * Creates a {@linkcode StatusFeed} in mode `idle`.
+ * Creates a {@linkcode LiveStatus} in mode `idle`.
  *
  * @example
  * ```ts
- * const feed = createStatusFeed({ initial, clock, url: "http://localhost:8000/api/status" });
+ * const live = createLiveStatus({ initial, clock, url: "http://localhost:8000/api/status" });
  * ```
  */
-export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
+export function createLiveStatus(options: LiveStatusOptions): LiveStatus {
   const { clock, push } = options;
   const fetchFn = options.fetch ?? globalThis.fetch;
   const intervalMs = options.intervalMs ?? options.initial.history.interval_ms;
   const origin = globalThis.location?.origin;
-  if (!options.url && !origin) throw new TypeError("createStatusFeed: pass `url` outside a page");
+  if (!options.url && !origin) throw new TypeError("createLiveStatus: pass `url` outside a page");
   const url = options.url ?? new URL("/api/status", origin).href;
 
   const status = signal<StatusResponse>(options.initial);
-  const mode = signal<StatusFeedMode>("idle");
+  const mode = signal<LiveStatusMode>("idle");
   const receivedAt = signal<number | null>(null);
 
   let started = false;
@@ -96,7 +97,6 @@ export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
   let lastPushAt: number | null = null;
   let poll: AbortController | null = null;
   let stopPushes: (() => void) | null = null;
-  let stopWatching: (() => void) | null = null;
 
   const accept = (next: StatusResponse, from: "live" | "polling") => {
     // A reply overtaken by a newer push or poll must not roll the numbers back.
@@ -143,23 +143,17 @@ export function createStatusFeed(options: StatusFeedOptions): StatusFeed {
       if (started) return;
       started = true;
       mode.value = "waiting";
-      if (push) {
-        stopPushes = push.subscribeStatus();
-        stopWatching = effect(() => {
-          const pushed = push.status.value;
-          if (!pushed) return;
-          lastPushAt = clock.now();
-          accept(pushed, "live");
-        });
-      }
+      stopPushes = push?.subscribeStatus((pushed) => {
+        lastPushAt = clock.now();
+        accept(pushed, "live");
+      }) ?? null;
       timer = clock.setInterval(tick, intervalMs);
     },
     stop() {
       if (timer !== null) clock.clearInterval(timer);
       timer = null;
-      stopWatching?.();
       stopPushes?.();
-      stopWatching = stopPushes = null;
+      stopPushes = null;
       poll?.abort();
       poll = null;
       started = false;

@@ -6,14 +6,14 @@
 import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { StatusView } from "../../components/status/StatusView.tsx";
+import { StatusDashboard } from "../../components/status/StatusDashboard.tsx";
 import { statusDetail, statusHistory, statusSummary } from "./ui_status_fixture.ts";
 
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 
 Deno.test("the public board has every summary number and the state in words", () => {
   const html = renderToString(
-    h(StatusView, {
+    h(StatusDashboard, {
       status: statusSummary({
         connections: 1_234,
         users_online: 56,
@@ -39,7 +39,7 @@ Deno.test("the public board has every summary number and the state in words", ()
 });
 
 Deno.test("a degraded state lists its reasons next to the word", () => {
-  const words = text(renderToString(h(StatusView, {
+  const words = text(renderToString(h(StatusDashboard, {
     status: statusSummary({
       status: "degraded",
       reasons: ["delivery p99 is 740 ms (limit 500 ms)"],
@@ -54,7 +54,7 @@ Deno.test("the admin board has the isolates table with headers, refusals and bus
   const status = statusDetail({
     missing_isolates: [{ id: "c3", host: "host-c3", last_seen: server_time - 95_000 }],
   });
-  const html = renderToString(h(StatusView, { status, mode: "live" }));
+  const html = renderToString(h(StatusDashboard, { status, mode: "live" }));
   for (const header of ["Isolate", "Region / host", "Uptime", "Connections", "Memory (RSS)"]) {
     const escaped = header.replace(/[()/]/g, "\\$&");
     match(html, new RegExp(`<th scope="col"[^>]*>${escaped}</th>`));
@@ -69,7 +69,9 @@ Deno.test("the admin board has the isolates table with headers, refusals and bus
 
 Deno.test("charts carry their numbers in words", () => {
   const history = statusHistory(4);
-  const html = renderToString(h(StatusView, { status: statusSummary({ history }), mode: "live" }));
+  const html = renderToString(
+    h(StatusDashboard, { status: statusSummary({ history }), mode: "live" }),
+  );
   match(html, /aria-label="Connections, last 20 s: lowest 10, highest 13, latest 13"/);
   match(
     html,
@@ -125,13 +127,13 @@ const SHARED_TOP = `div.status-board
       section#refusals-title`;
 
 Deno.test("the public board keeps the isolates note beside the chart and has no room list", () => {
-  const html = renderToString(h(StatusView, { status: statusSummary(), mode: "idle" }));
+  const html = renderToString(h(StatusDashboard, { status: statusSummary(), mode: "idle" }));
   equal(outline(html), `${SHARED_TOP}\n      section#isolates-title`);
   doesNotMatch(html, /Busiest rooms/);
 });
 
 Deno.test("the admin board puts busy rooms beside the chart and the isolates full width", () => {
-  const html = renderToString(h(StatusView, { status: statusDetail(), mode: "idle" }));
+  const html = renderToString(h(StatusDashboard, { status: statusDetail(), mode: "idle" }));
   equal(outline(html), `${SHARED_TOP}\n      section#rooms-title\n  section#isolates-title`);
 });
 
@@ -140,8 +142,8 @@ Deno.test("both views render the parts they share to the letter", () => {
   const sharedPart = (html: string) =>
     html.slice(0, html.indexOf('<div class="side-stack">')).replace(/ data-view="\w+"/, "");
   for (const mode of ["idle", "live", "polling", "unreachable"] as const) {
-    const publicHtml = renderToString(h(StatusView, { status: statusSummary(), mode }));
-    const adminHtml = renderToString(h(StatusView, { status: statusDetail(), mode }));
+    const publicHtml = renderToString(h(StatusDashboard, { status: statusSummary(), mode }));
+    const adminHtml = renderToString(h(StatusDashboard, { status: statusDetail(), mode }));
     match(publicHtml, /^<div class="status-board" data-view="public">/);
     match(adminHtml, /^<div class="status-board" data-view="admin">/);
     match(sharedPart(publicHtml), /Delivery latency<\/h2>.*<\/figure><\/section>$/s);
@@ -151,7 +153,7 @@ Deno.test("both views render the parts they share to the letter", () => {
 
 Deno.test("in both views every label reference points at exactly one element", () => {
   for (const status of [statusSummary(), statusDetail()]) {
-    const html = renderToString(h(StatusView, { status, mode: "live" }));
+    const html = renderToString(h(StatusDashboard, { status, mode: "live" }));
     const references = [...html.matchAll(/ aria-labelledby="([^"]+)"/g)].map(([, id]) => id);
     ok(references.length >= 8, `${status.view}: sections and cards are labelled`);
     for (const id of references) {

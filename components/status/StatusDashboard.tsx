@@ -1,5 +1,6 @@
-import type { StatusFeedMode } from "../../lib/client/status_feed.ts";
+import type { LiveStatusMode } from "../../lib/client/live_status.ts";
 import type { StatusResponse } from "../../lib/protocol/status.ts";
+import { STATUS_HISTORY_SPAN_MS } from "../../lib/protocol/status_history.ts";
 import { BusiestRooms } from "./BusiestRooms.tsx";
 import { FeedState } from "./FeedState.tsx";
 import { formatCount, formatDuration, formatMillis, formatRate } from "./format.ts";
@@ -9,13 +10,10 @@ import { LatencyChart } from "./LatencyChart.tsx";
 import { MetricCard } from "./MetricCard.tsx";
 import { RefusalsPanel } from "./RefusalsPanel.tsx";
 
-/** How far back the sparklines and the latency chart reach (the server keeps as much). */
-export const HISTORY_SPAN_MS = 15 * 60_000;
-
-/** Props of {@linkcode StatusView}. */
-export interface StatusViewProps {
+/** Props of {@linkcode StatusDashboard}. */
+export interface StatusDashboardProps {
   status: StatusResponse;
-  mode: StatusFeedMode;
+  mode: LiveStatusMode;
 }
 
 /** "last 15 min", or less while the history is still filling up. */
@@ -23,23 +21,23 @@ function windowWords(history: StatusResponse["history"]): string {
   const { t } = history;
   if (t.length === 0) return "history starts now";
   // Each sample stands for the interval before it.
-  const covered = Math.min(HISTORY_SPAN_MS, t[t.length - 1] - t[0] + history.interval_ms);
+  const covered = Math.min(STATUS_HISTORY_SPAN_MS, t[t.length - 1] - t[0] + history.interval_ms);
   return `last ${formatDuration(covered / 1_000)}`;
 }
 
 /**
  * The whole status board for one status: rendered by the server as the
- * page, then by the StatusBoard island each time the feed brings news.
+ * page, then by the StatusBoard island each time the live status brings news.
  *
  * @example
  * ```tsx
- * <StatusView status={summary} mode="idle" />
+ * <StatusDashboard status={summary} mode="idle" />
  * ```
  */
-export function StatusView({ status, mode }: StatusViewProps) {
+export function StatusDashboard({ status, mode }: StatusDashboardProps) {
   const { history } = status;
   const window = windowWords(history);
-  const common = { times: history.t, spanMs: HISTORY_SPAN_MS, window };
+  const common = { times: history.t, spanMs: STATUS_HISTORY_SPAN_MS, window };
   const latency = status.delivery_latency_ms;
   // The isolates panel moves by view: for the public it is one sentence that fits the
   // side column; for admins it is a wide table, which gets the full width below the
@@ -92,7 +90,11 @@ export function StatusView({ status, mode }: StatusViewProps) {
             <h2 id="latency-title">Delivery latency</h2>
             <p class="panel-sub">from a send to the last local write · {window}</p>
           </header>
-          <LatencyChart history={history} spanMs={HISTORY_SPAN_MS} now={status.server_time} />
+          <LatencyChart
+            history={history}
+            spanMs={STATUS_HISTORY_SPAN_MS}
+            now={status.server_time}
+          />
         </section>
         <div class="side-stack">
           <RefusalsPanel status={status} />
