@@ -11,6 +11,7 @@
  */
 import { App } from "./lib/framework/app.ts";
 import { readBuildManifest } from "./lib/framework/build_output.ts";
+import { errorResponse } from "./lib/server/http.ts";
 import type { Logger } from "./lib/server/log.ts";
 import { nameRequestSpans } from "./lib/server/telemetry.ts";
 import { loadConfig } from "./lib/server/config.ts";
@@ -79,7 +80,20 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     log: options.log,
     buildId: build?.build_id ?? env.BUILD_ID ?? "dev",
   });
-  const app = new App<State>({ root: new URL("./", import.meta.url), dev: options.dev })
+  const app = new App<State>({
+    root: new URL("./", import.meta.url),
+    dev: options.dev,
+    // What the framework answers itself is worded as the contract's error body, and
+    // an unknown API path gets it rather than the 404 page.
+    apiPrefix: "/api/",
+    errorResponse: ({ status, message }) =>
+      errorResponse(status, status === 500 ? "internal" : "bad_request", message),
+    onError: (error, req) =>
+      services.log.error("http.unhandled", {
+        path: new URL(req.url).pathname,
+        error: String(error instanceof Error ? error.stack ?? error.message : error),
+      }),
+  })
     .use((ctx) => {
       ctx.state.services = services;
       return ctx.next();

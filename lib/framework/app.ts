@@ -1,11 +1,17 @@
 /**
  * The application: middleware, routes (registered in code or from the
  * `routes/` folder), WebSocket routes, islands and static files, in the shape
- * of Fresh 2's `App`.
+ * of Fresh 2's `App`. It knows nothing of the application: how an error is
+ * worded, which paths are an API and where errors are logged are options.
  *
  * @example
  * ```ts
- * const app = new App<{ user?: string }>({ root: new URL("./", import.meta.url) })
+ * const app = new App<{ user?: string }>({
+ *   root: new URL("./", import.meta.url),
+ *   apiPrefix: "/api/",
+ *   errorResponse: ({ status, message }) => Response.json({ error: message }, { status }),
+ *   onError: (error, req) => console.error(req.url, error),
+ * })
  *   .use(async (ctx) => {
  *     const response = await ctx.next();
  *     response.headers.set("x-served-by", "switchboard");
@@ -43,12 +49,36 @@ import { createStaticFiles, isUnsafePath, type StaticFiles } from "./static_file
 import { upgradeWebSocket, type WsHandlers } from "./ws.ts";
 import { type FsManifest, loadFsRoutes } from "./fs_routes.ts";
 
+/** A request the framework answers itself; the app words the answer. */
+export interface FrameworkError {
+  /**
+   * 400: a path that is never served (`..`, NUL); 404: no route (or no `_404`
+   * page, or an API path); 405: the route has no handler for the method; 500:
+   * a handler or page threw.
+   */
+  status: 400 | 404 | 405 | 500;
+  /** What happened, in words. */
+  message: string;
+}
+
 /** Options of {@linkcode App}. */
 export interface AppOptions {
   /** The project root holding `static/` and `_build/`. */
   root: URL;
   /** Development mode: pages reload when the build changes. */
   dev?: boolean;
+  /**
+   * The response to a {@linkcode FrameworkError} (a 405 also gets its `Allow`
+   * header). Default: the message as plain text.
+   */
+  errorResponse?: (error: FrameworkError) => Response;
+  /**
+   * Paths that start with it are an API: an unknown one gets `errorResponse`
+   * (404), never the `_404` page. Default: none.
+   */
+  apiPrefix?: string;
+  /** Told what a handler or page threw, before a 500 answers it. Default: `console.error`. */
+  onError?: (error: unknown, req: Request) => void;
 }
 
 type AnyPage = ComponentType<PageProps<unknown, unknown>>;
@@ -75,8 +105,11 @@ function isPageResult(value: unknown): value is PageResult {
     !(value instanceof Response);
 }
 
-function errorResponse(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+function plainErrorResponse({ status, message }: FrameworkError): Response {
+  return new Response(message, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 /** A Fresh-shaped application. */
@@ -168,11 +201,13 @@ export class App<State> {
     return this.#loaded;
   }
 
+  #error(status: FrameworkError["status"], message: string): Response {
+    return (this.#options.errorResponse ?? plainErrorResponse)({ status, message });
+  }
+
   async #handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const url = new URL(req.url);
-    if (isUnsafePath(url.pathname)) {
-      return errorResponse(400, "bad_request", "path not allowed");
-    }
+    if (isUnsafePath(url.pathname)) return this.#error(400, "path not allowed");
     const loaded = await this.#load();
     const file = url.pathname.startsWith(BUILD_PREFIX + "/")
       ? (url.pathname === `${BUILD_PREFIX}/${MANIFEST_FILE}`
@@ -205,13 +240,8 @@ export class App<State> {
     try {
       return await ctx.next();
     } catch (error) {
-      console.error(JSON.stringify({
-        level: "error",
-        event: "http.unhandled",
-        path: url.pathname,
-        error: String(error instanceof Error ? error.stack ?? error.message : error),
-      }));
-      return errorResponse(500, "internal", "internal server error");
+      (this.#options.onError ?? console.error)(error, req);
+      return this.#error(500, "internal server error");
     }
   }
 
@@ -235,7 +265,9 @@ export class App<State> {
   ): Promise<Response> {
     if (!route) return this.#notFoundResponse(ctx, loaded);
     const method = ctx.req.method === "HEAD" ? "GET" : ctx.req.method;
-    if (route.method !== null && route.method !== method) return methodNotAllowed([route.method]);
+    if (route.method !== null && route.method !== method) {
+      return this.#methodNotAllowed([route.method]);
+    }
     const handler = route.handler;
     let result: Response | PageResult;
     if (typeof handler === "function") {
@@ -246,13 +278,13 @@ export class App<State> {
         if (route.page && METHODS_WITH_PAGES.has(method)) {
           return this.#renderPage(ctx, route.page, undefined, undefined, loaded);
         }
-        return methodNotAllowed(Object.keys(handler));
+        return this.#methodNotAllowed(Object.keys(handler));
       }
       result = await byMethod(ctx);
     } else if (route.page && METHODS_WITH_PAGES.has(method)) {
       return this.#renderPage(ctx, route.page, undefined, undefined, loaded);
     } else {
-      return methodNotAllowed(route.page ? ["GET"] : []);
+      return this.#methodNotAllowed(route.page ? ["GET"] : []);
     }
     if (result instanceof Response) return result;
     if (isPageResult(result)) {
@@ -261,11 +293,19 @@ export class App<State> {
     throw new TypeError(`handler for ${ctx.url.pathname} returned neither a Response nor page()`);
   }
 
+  #methodNotAllowed(allowed: string[]): Response {
+    const response = this.#error(405, "method not allowed");
+    response.headers.set("allow", allowed.join(", "));
+    return response;
+  }
+
   #notFoundResponse(ctx: Context<State>, loaded: Loaded): Response {
-    if (this.#notFound && !ctx.url.pathname.startsWith("/api/")) {
+    const { apiPrefix } = this.#options;
+    const isApi = apiPrefix !== undefined && ctx.url.pathname.startsWith(apiPrefix);
+    if (this.#notFound && !isApi) {
       return this.#renderPage(ctx, this.#notFound, undefined, { status: 404 }, loaded);
     }
-    return errorResponse(404, "bad_request", `no route for ${ctx.url.pathname}`);
+    return this.#error(404, `no route for ${ctx.url.pathname}`);
   }
 
   #renderPage(
@@ -288,12 +328,6 @@ export class App<State> {
     headers.set("content-type", "text/html; charset=utf-8");
     return new Response(html, { status: init?.status ?? 200, headers });
   }
-}
-
-function methodNotAllowed(allowed: string[]): Response {
-  const response = errorResponse(405, "bad_request", "method not allowed");
-  response.headers.set("allow", allowed.join(", "));
-  return response;
 }
 
 function devReloadStream(serverId: string): Response {

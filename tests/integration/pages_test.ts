@@ -1,4 +1,4 @@
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { startTestServer } from "../_helpers/server.ts";
 
 Deno.test("the real app serves pages, health and static files", async () => {
@@ -35,4 +35,19 @@ Deno.test("GET /api/config reports the protocol", async () => {
   const config = await (await fetch(`${server.origin}/api/config`)).json();
   equal(config.protocol, "switchboard.v1");
   equal(config.versions[0], 1);
+});
+
+Deno.test("what the framework answers itself is worded as the contract's JSON error", async () => {
+  await using server = await startTestServer();
+  const unknown = await fetch(`${server.origin}/api/no-such-endpoint`);
+  equal(unknown.status, 404);
+  deepEqual(await unknown.json(), {
+    error: { code: "bad_request", message: "no route for /api/no-such-endpoint" },
+  });
+  const wrongMethod = await fetch(`${server.origin}/api/config`, { method: "DELETE" });
+  equal(wrongMethod.status, 405);
+  equal(wrongMethod.headers.get("allow"), "GET");
+  deepEqual(await wrongMethod.json(), {
+    error: { code: "bad_request", message: "method not allowed" },
+  });
 });

@@ -1,6 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { h } from "preact";
-import { App } from "../../lib/framework/app.ts";
+import { App, type AppOptions } from "../../lib/framework/app.ts";
 import { page, type PageProps } from "../../lib/framework/context.ts";
 import type { FsManifest } from "../../lib/framework/fs_routes.ts";
 
@@ -75,10 +75,23 @@ function fixtureManifest(log: string[]): FsManifest {
   };
 }
 
+/** Options as an application passes them: its error body, its API prefix, its log. */
+function appOptions(errors: { error: unknown; path: string }[]): Omit<AppOptions, "root"> {
+  return {
+    apiPrefix: "/api/",
+    errorResponse: ({ status, message }) =>
+      Response.json({ error: { code: status === 500 ? "internal" : "bad_request", message } }, {
+        status,
+      }),
+    onError: (error, req) => errors.push({ error, path: new URL(req.url).pathname }),
+  };
+}
+
 async function setup() {
   const log: string[] = [];
+  const errors: { error: unknown; path: string }[] = [];
   const root = await makeRoot();
-  const app = new App<{ user?: string }>({ root })
+  const app = new App<{ user?: string }>({ root, ...appOptions(errors) })
     .use(async (ctx) => {
       log.push("global");
       ctx.state.user = "ada";
@@ -92,7 +105,7 @@ async function setup() {
   const handle = app.handler();
   const fetchPath = (path: string, init?: RequestInit) =>
     handle(new Request(`http://localhost${path}`, init), info);
-  return { log, fetchPath, root };
+  return { log, errors, fetchPath, root };
 }
 
 Deno.test("middleware runs global first, then folder middleware outermost first", async () => {
@@ -114,12 +127,14 @@ Deno.test("code routes and file routes with params", async () => {
   equal(await (await fetchPath("/rooms/new")).text(), "new room form");
 });
 
-Deno.test("wrong method is 405 with Allow; HEAD follows GET", async () => {
+Deno.test("wrong method is 405 with Allow, worded by the app; HEAD follows GET", async () => {
   const { fetchPath } = await setup();
   const wrong = await fetchPath("/api/echo");
   equal(wrong.status, 405);
   equal(wrong.headers.get("allow"), "POST");
-  await wrong.body?.cancel();
+  deepEqual(await wrong.json(), {
+    error: { code: "bad_request", message: "method not allowed" },
+  });
   const postToGet = await fetchPath("/hello/x", { method: "POST" });
   equal(postToGet.status, 405);
   await postToGet.body?.cancel();
@@ -128,7 +143,7 @@ Deno.test("wrong method is 405 with Allow; HEAD follows GET", async () => {
   await head.body?.cancel();
 });
 
-Deno.test("unknown pages render _404; unknown API paths get a JSON error", async () => {
+Deno.test("unknown pages render _404; unknown paths under the API prefix get the app's error", async () => {
   const { fetchPath } = await setup();
   const pageResponse = await fetchPath("/nope");
   equal(pageResponse.status, 404);
@@ -156,20 +171,53 @@ Deno.test("a page with an island gets its props and only its own bundle", async 
 });
 
 Deno.test("a function passed to an island fails the render with a clear error", async () => {
-  const { fetchPath } = await setup();
+  const { fetchPath, errors } = await setup();
+  const response = await fetchPath("/broken");
+  equal(response.status, 500);
+  deepEqual(await response.json(), {
+    error: { code: "internal", message: "internal server error" },
+  });
+  equal(errors.length, 1, "the app's onError is told");
+  equal(errors[0].path, "/broken");
+  match(String(errors[0].error), /island "Counter": prop "onClick" is a function/);
+});
+
+Deno.test("without options the framework words nothing of an app: plain text, no API paths", async () => {
+  const root = await makeRoot();
+  const app = new App<unknown>({ root })
+    .get("/throws", () => {
+      throw new Error("boom");
+    })
+    .fsRoutes(fixtureManifest([]));
+  const fetchPath = (path: string, init?: RequestInit) =>
+    app.handler()(new Request(`http://localhost${path}`, init), info);
+
+  const api = await fetchPath("/api/nope");
+  equal(api.status, 404);
+  match(await api.text(), /nothing here/, "no API prefix: the _404 page");
+
+  const wrong = await fetchPath("/api/echo");
+  equal(wrong.status, 405);
+  equal(wrong.headers.get("allow"), "POST");
+  equal(wrong.headers.get("content-type"), "text/plain; charset=utf-8");
+  equal(await wrong.text(), "method not allowed");
+
+  const unsafe = await fetchPath("/..%5csecret.txt");
+  equal(unsafe.status, 400);
+  equal(await unsafe.text(), "path not allowed");
+
   const originalError = console.error;
-  const logged: string[] = [];
-  console.error = (line: string) => logged.push(line);
+  const logged: unknown[] = [];
+  console.error = (error: unknown) => logged.push(error);
   try {
-    const response = await fetchPath("/broken");
-    equal(response.status, 500);
-    await response.body?.cancel();
+    const failed = await fetchPath("/throws");
+    equal(failed.status, 500);
+    equal(await failed.text(), "internal server error");
   } finally {
     console.error = originalError;
   }
-  const entry = JSON.parse(logged[0]);
-  equal(entry.path, "/broken");
-  match(entry.error, /island "Counter": prop "onClick" is a function/);
+  equal(logged.length, 1);
+  match(String(logged[0]), /boom/, "the default onError is console.error");
 });
 
 Deno.test("static files: content type, ETag and 304", async () => {
