@@ -16,7 +16,8 @@ import type { StatusHistory, StatusResponse } from "./status.ts";
 /** How far back the status history reaches: 15 minutes. */
 export const STATUS_HISTORY_SPAN_MS = 15 * 60_000;
 
-const SAMPLE_COLUMNS = [
+/** The history's columns: one entry per sample in each, `t` (the sample's time) first. */
+export const HISTORY_COLUMNS = [
   "t",
   "connections",
   "users_online",
@@ -37,7 +38,7 @@ export function historyCapacity(intervalMs: number, spanMs = STATUS_HISTORY_SPAN
   return Math.max(1, Math.ceil(spanMs / intervalMs));
 }
 
-type SampleColumns = Pick<StatusHistory, typeof SAMPLE_COLUMNS[number]>;
+type SampleColumns = Pick<StatusHistory, typeof HISTORY_COLUMNS[number]>;
 
 /** `history` with each sample column replaced by `column(name)`. */
 function mapColumns(
@@ -45,7 +46,7 @@ function mapColumns(
   column: (name: keyof SampleColumns) => unknown[],
 ): StatusHistory {
   const mapped: Record<string, unknown> = { ...history };
-  for (const name of SAMPLE_COLUMNS) mapped[name] = column(name);
+  for (const name of HISTORY_COLUMNS) mapped[name] = column(name);
   return mapped as StatusHistory;
 }
 

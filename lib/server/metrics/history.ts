@@ -12,7 +12,7 @@
  * ```
  */
 import type { StatusHistory } from "../../protocol/status.ts";
-import { historyCapacity } from "../../protocol/status_history.ts";
+import { HISTORY_COLUMNS, historyCapacity } from "../../protocol/status_history.ts";
 
 /** One point in time of the cluster. */
 export interface HistorySample {
@@ -39,23 +39,14 @@ export interface HistoryRingOptions {
   spanMs?: number;
 }
 
-const COLUMNS = [
-  "t",
-  "connections",
-  "users_online",
-  "messages_per_second",
-  "delivery_p50_ms",
-  "delivery_p99_ms",
-] as const;
-
 /** Creates an empty {@linkcode HistoryRing}. */
 export function createHistoryRing(options: HistoryRingOptions): HistoryRing {
   const { intervalMs } = options;
   const capacity = historyCapacity(intervalMs, options.spanMs);
   // A missing latency is stored as NaN and read back as null.
   const columns = Object.fromEntries(
-    COLUMNS.map((column) => [column, new Float64Array(capacity)]),
-  ) as Record<typeof COLUMNS[number], Float64Array>;
+    HISTORY_COLUMNS.map((column) => [column, new Float64Array(capacity)]),
+  ) as Record<typeof HISTORY_COLUMNS[number], Float64Array>;
   let next = 0;
   let size = 0;
 
@@ -70,7 +61,7 @@ export function createHistoryRing(options: HistoryRingOptions): HistoryRing {
 
   return {
     record(sample) {
-      for (const column of COLUMNS) columns[column][next] = sample[column] ?? NaN;
+      for (const column of HISTORY_COLUMNS) columns[column][next] = sample[column] ?? NaN;
       next = (next + 1) % capacity;
       size = Math.min(size + 1, capacity);
     },
