@@ -18,6 +18,26 @@ function joined(socket: FakeSocket, head: number, messages: Message[] = [], reco
   socket.receive({ type: "joined", room: "general", head, recovered, messages, presence: [ada] });
 }
 
+/** A client that joined `general` and connected (its `joined` not yet answered). */
+async function connectedInGeneral() {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  return { h, socket: await h.openSocket() };
+}
+
+/** The server refuses the request sent with `ref`, for now. */
+function refuse(socket: FakeSocket, ref: unknown, code: "internal" | "rate_limited") {
+  socket.receive({ type: "error", code, message: "try again", recoverable: true, ref: `${ref}` });
+}
+
+/** The server restarts: the socket closes, and the client's next one opens after its wait. */
+async function restart(h: ReturnType<typeof createClientHarness>, socket: FakeSocket) {
+  socket.serverClose(1012, "restart");
+  h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
+  return await h.openSocket();
+}
+
 const view = (h: ReturnType<typeof createClientHarness>) =>
   h.client.room("general")!.messages.value.map((m) => `${m.text}:${m.status}:${m.seq}`);
 
@@ -47,10 +67,7 @@ Deno.test("a send shows pending, goes out after joined, then shows sent exactly 
 });
 
 Deno.test("the broadcast of an own message settles the outbox even if the ack is lost", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, socket } = await connectedInGeneral();
   joined(socket, 0);
   const entry = h.client.send("general", "hi");
   socket.receive({ type: "message", ...message(1, ada, entry.cid, "hi") });
@@ -140,10 +157,7 @@ Deno.test("a send fails after bounded tries and can be retried", async () => {
 });
 
 Deno.test("error replies: unrecoverable fails the send, rate_limited resends later", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, socket } = await connectedInGeneral();
   joined(socket, 0);
   const big = h.client.send("general", "too big");
   const fast = h.client.send("general", "too fast");
@@ -175,10 +189,7 @@ Deno.test("error replies: unrecoverable fails the send, rate_limited resends lat
 });
 
 Deno.test("a seq gap while connected asks history for exactly the gap", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, socket } = await connectedInGeneral();
   joined(socket, 3, [message(1), message(2), message(3)]);
   socket.receive({ type: "message", ...message(6) });
   socket.receive({ type: "message", ...message(7) });
@@ -209,36 +220,22 @@ Deno.test("a seq gap while connected asks history for exactly the gap", async ()
 });
 
 Deno.test("a gap whose request failed or whose connection ended is asked again", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const first = await h.openSocket();
+  const { h, socket: first } = await connectedInGeneral();
   joined(first, 3, [message(3)]);
   first.receive({ type: "message", ...message(6) });
   const [gap] = first.sentOfType("history");
-  first.receive({
-    type: "error",
-    code: "internal",
-    message: "try again",
-    recoverable: true,
-    ref: gap.ref as string,
-  });
+  refuse(first, gap.ref, "internal");
   first.receive({ type: "message", ...message(7) });
   assert.deepEqual(first.sentOfType("history").map((f) => f.before), [6, 6], "asked again");
 
-  first.serverClose(1012, "restart");
-  h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
-  const second = await h.openSocket();
+  const second = await restart(h, first);
   joined(second, 3, [], true);
   assert.deepEqual(second.sentOfType("history").map((f) => f.before), [6]);
   h.client.dispose();
 });
 
 Deno.test("loadOlder asks for the page before the oldest message", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, socket } = await connectedInGeneral();
   joined(socket, 60, [message(59), message(60)]);
   const room = h.client.room("general")!;
   assert.equal(room.hasOlder.value, true);
@@ -263,30 +260,19 @@ Deno.test("loadOlder asks for the page before the oldest message", async () => {
 });
 
 Deno.test("an older page stops loading on its error or when the connection ends", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const first = await h.openSocket();
+  const { h, socket: first } = await connectedInGeneral();
   joined(first, 60, [message(60)]);
   const room = h.client.room("general")!;
   h.client.loadOlder("general");
   const [request] = first.sentOfType("history");
-  first.receive({
-    type: "error",
-    code: "rate_limited",
-    message: "slow down",
-    recoverable: true,
-    ref: request.ref as string,
-  });
+  refuse(first, request.ref, "rate_limited");
   assert.equal(room.loadingOlder.value, false);
-  assert.equal(h.client.lastError.value, "rate_limited: slow down");
+  assert.equal(h.client.lastError.value, "rate_limited: try again");
 
   h.client.loadOlder("general");
   assert.equal(room.loadingOlder.value, true);
-  first.serverClose(1012, "restart");
+  const second = await restart(h, first);
   assert.equal(room.loadingOlder.value, false, "no reply can come on a closed connection");
-  h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
-  const second = await h.openSocket();
   joined(second, 60, [], true);
   h.client.loadOlder("general");
   assert.equal(second.sentOfType("history").length, 1, "so it can be asked again");
@@ -294,10 +280,7 @@ Deno.test("an older page stops loading on its error or when the connection ends"
 });
 
 Deno.test("presence and typing reach the room's signals; typing is throttled", async () => {
-  const h = createClientHarness();
-  h.client.join("general");
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, socket } = await connectedInGeneral();
   joined(socket, 0);
   socket.receive({ type: "presence", room: "general", joins: [bob], leaves: [] });
   socket.receive({ type: "typing", room: "general", user: bob });

@@ -24,6 +24,15 @@ function reader() {
   return { seen, onStatus: (status: StatusResponse) => void seen.push(status) };
 }
 
+/** A connected client with one reader subscribed. */
+async function subscribedClient() {
+  const h = createClientHarness();
+  const ada = reader();
+  h.client.subscribeStatus(ada.onStatus);
+  h.client.connect();
+  return { h, ada, socket: await h.openSocket() };
+}
+
 Deno.test("status: subscribed before connecting, asked after each hello, frames reach the reader", async () => {
   const h = createClientHarness();
   const ada = reader();
@@ -51,11 +60,7 @@ Deno.test("status: subscribed before connecting, asked after each hello, frames 
 });
 
 Deno.test("status: an admin's frames carry the detail, and the reader gets it whole", async () => {
-  const h = createClientHarness();
-  const root = reader();
-  h.client.subscribeStatus(root.onStatus);
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, ada: root, socket } = await subscribedClient();
   const detail = statusDetail();
   socket.receive({ type: "status", summary: detail });
   equal(root.seen[0].view, "admin");
@@ -64,11 +69,7 @@ Deno.test("status: an admin's frames carry the detail, and the reader gets it wh
 });
 
 Deno.test("status: deltas are appended to the history held, which keeps its 15 minutes", async () => {
-  const h = createClientHarness();
-  const ada = reader();
-  h.client.subscribeStatus(ada.onStatus);
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, ada, socket } = await subscribedClient();
   const capacity = historyCapacity(5_000);
   const end = 1_700_000_000_000;
   const full = statusSummary({ connections: 1, history: statusHistory(capacity, end) });
@@ -96,11 +97,7 @@ Deno.test("status: deltas are appended to the history held, which keeps its 15 m
 });
 
 Deno.test("status: a delta with no status held to apply it to is dropped", async () => {
-  const h = createClientHarness();
-  const ada = reader();
-  h.client.subscribeStatus(ada.onStatus);
-  h.client.connect();
-  const socket = await h.openSocket();
+  const { h, ada, socket } = await subscribedClient();
   socket.receive({ type: "status", summary: statusSummary(), delta: true });
   equal(ada.seen.length, 0);
   h.client.dispose();
