@@ -2,6 +2,7 @@ import { page } from "../lib/framework/context.ts";
 import { ErrorBody } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
 import LoginForm from "../islands/LoginForm.tsx";
+import { readFormBody } from "../lib/server/http.ts";
 import { define } from "../utils.ts";
 
 interface LoginData {
@@ -22,7 +23,9 @@ export const handler = define.handlers({
 
   /** The form without JavaScript: the same API calls, then a redirect or the form again. */
   async POST(ctx) {
-    const form = await ctx.req.formData().catch(() => new FormData());
+    const read = await readFormBody(ctx.req);
+    if (!read.ok) return read.response;
+    const form = read.body;
     const name = String(form.get("name") ?? "").trim();
     const guest = form.get("mode") === "guest";
     const apiRequest = new Request(new URL(guest ? "/api/guest" : "/api/login", ctx.url), {

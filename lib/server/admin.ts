@@ -26,7 +26,7 @@ import type { RoomClosures } from "./rooms/mod.ts";
 import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "./store/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { errorResponse, readJsonBody } from "./http.ts";
+import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http.ts";
 
 /** The bus topic that carries kicks to every isolate. */
 export const KICK_TOPIC = "admin_kick";
@@ -132,6 +132,8 @@ export function createAdmin(options: AdminOptions): Admin {
     async cleanup(req) {
       const caller = await authorize(req);
       if (!caller.ok) return caller.response;
+      const read = await readBoundedBody(req, MAX_BODY_BYTES);
+      if (!read.ok) return read.response;
       const presenceShares = presence.pruneExpired();
       const idempotencyRecords = await pruneExpiredReceipts(kv, clock.now());
       log.info("admin.cleanup", {

@@ -24,7 +24,14 @@ import { type Accounts, createAccounts, nameKey } from "./accounts.ts";
 import { verifyPassword } from "./passwords.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
 import { createKeyedLimiter } from "./token_bucket.ts";
-import { errorResponse, isHttps, readCookie, readJsonBody } from "./http.ts";
+import {
+  errorResponse,
+  isHttps,
+  MAX_BODY_BYTES,
+  readBoundedBody,
+  readCookie,
+  readJsonBody,
+} from "./http.ts";
 import { createClientAddress } from "./client_address.ts";
 
 /** Cookie names and the paths they are scoped to. */
@@ -160,6 +167,9 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
     },
 
     async handleToken(req) {
+      // No body is needed; one is read (within the bound) only so that a huge one is refused.
+      const read = await readBoundedBody(req, MAX_BODY_BYTES);
+      if (!read.ok) return read.response;
       const id = readCookie(req, REFRESH_COOKIE.name);
       const record = id ? await refreshTokens.find(id) : null;
       if (!record) {
@@ -169,6 +179,8 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
     },
 
     async handleLogout(req) {
+      const read = await readBoundedBody(req, MAX_BODY_BYTES);
+      if (!read.ok) return read.response;
       const handle = readCookie(req, LOGOUT_COOKIE.name);
       if (handle) await refreshTokens.revoke(handle);
       const secure = isHttps(req);

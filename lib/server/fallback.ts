@@ -39,7 +39,7 @@ import type { SwitchboardMetrics } from "./metrics/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import { startSessionSpan } from "./telemetry.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { errorResponse, isAllowedOrigin } from "./http.ts";
+import { errorResponse, isAllowedOrigin, readBoundedBody } from "./http.ts";
 
 /** What {@linkcode createFallback} needs. */
 export interface FallbackOptions {
@@ -62,21 +62,6 @@ export interface Fallback {
   send(req: Request): Promise<Response>;
   /** Stops relaying POSTs between isolates. */
   close(): void;
-}
-
-/** The body's text, or null when it is over `maxBytes`. */
-async function readBoundedText(req: Request, maxBytes: number): Promise<string | null> {
-  if (Number(req.headers.get("content-length") ?? 0) > maxBytes) return null;
-  if (!req.body) return "";
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) return null;
-    text += decoder.decode(chunk, { stream: true });
-  }
-  return text + decoder.decode();
 }
 
 /**
@@ -187,10 +172,11 @@ export function createFallback(options: FallbackOptions): Fallback {
       const local = hub.session(id);
       const refusal = local && refusalOf(local, caller.user.id);
       if (refusal) return answer(refusal);
+      const read = await readBoundedBody(req, maxBodyBytes);
       const post = {
         session: id,
         user: caller.user.id,
-        body: await readBoundedText(req, maxBodyBytes),
+        body: read.ok ? new TextDecoder().decode(read.bytes) : null,
       };
       return answer(local ? deliver(post) : await relay.forward(post));
     },

@@ -16,6 +16,8 @@ import { TEST_SECRET } from "./server.ts";
 export interface ServerProcess extends AsyncDisposable {
   origin: string;
   port: number;
+  /** The running process's id (for /proc/<pid>/status); changes on restart. */
+  readonly pid: number;
   /** Kills the process with SIGKILL and waits for it to exit. */
   kill(): Promise<void>;
   /** Starts it again (after `kill`) on the same port and KV file. */
@@ -86,6 +88,10 @@ export async function startServerProcess(
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
+    get pid() {
+      if (!running) throw new Error("the server process is not running");
+      return running.child.pid;
+    },
     kill,
     async restart() {
       await kill();

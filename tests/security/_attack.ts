@@ -1,0 +1,134 @@
+/**
+ * Tools the attack tests share: a raw HTTP/1.1 client that streams a huge
+ * request body the way an attacker would (declared or chunked, stopping once
+ * the server answered), and a sampler of a server process's peak memory.
+ *
+ * @example
+ * ```ts
+ * const peak = watchPeakRss(server.pid);
+ * const answer = await pushHugeBody(server.port, "/api/login", { declareLength: true });
+ * answer.status; // 413
+ * const growth = (await peak.stop()) - before;
+ * ```
+ */
+import { readRssBytes } from "../../bench/process_stats.ts";
+
+/** What the server answered a raw request: its status line and headers. */
+export interface RawAnswer {
+  status: number;
+  headers: Headers;
+  /** Body bytes the client managed to write before the server answered or hung up. */
+  sentBytes: number;
+}
+
+/** Options of {@linkcode pushHugeBody}. */
+export interface HugeBodyOptions {
+  /** `Content-Length: <totalBytes>` when true, `Transfer-Encoding: chunked` when false. */
+  declareLength: boolean;
+  /** Default 128 MiB. */
+  totalBytes?: number;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+}
+
+const CHUNK = new Uint8Array(64 * 1024).fill(0x20); // JSON whitespace, so no parser stops early
+const encoder = new TextEncoder();
+
+async function readAnswerHead(conn: Deno.Conn): Promise<{ status: number; headers: Headers }> {
+  const decoder = new TextDecoder();
+  let text = "";
+  const buffer = new Uint8Array(16 * 1024);
+  while (!text.includes("\r\n\r\n")) {
+    const read = await conn.read(buffer);
+    if (read === null) throw new Error(`connection closed before an answer: ${text}`);
+    text += decoder.decode(buffer.subarray(0, read));
+  }
+  const [statusLine, ...lines] = text.slice(0, text.indexOf("\r\n\r\n")).split("\r\n");
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers };
+}
+
+/**
+ * POSTs a body of `totalBytes` to `path` on 127.0.0.1 over a raw socket,
+ * writing 64 KiB at a time until the server answers or hangs up, then closes.
+ */
+export async function pushHugeBody(
+  port: number,
+  path: string,
+  options: HugeBodyOptions,
+): Promise<RawAnswer> {
+  const total = options.totalBytes ?? 128 * 1024 * 1024;
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    `Host: 127.0.0.1:${port}`,
+    "Content-Type: application/json",
+    options.declareLength ? `Content-Length: ${total}` : "Transfer-Encoding: chunked",
+    ...Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+    "",
+    "",
+  ].join("\r\n");
+  let answered = false;
+  const answer = readAnswerHead(conn).finally(() => (answered = true));
+  answer.catch(() => {});
+  let sentBytes = 0;
+  try {
+    await writeAll(conn, encoder.encode(head));
+    const chunkHeader = encoder.encode(`${CHUNK.byteLength.toString(16)}\r\n`);
+    const crlf = encoder.encode("\r\n");
+    while (!answered && sentBytes < total) {
+      if (!options.declareLength) await writeAll(conn, chunkHeader);
+      await writeAll(conn, CHUNK);
+      if (!options.declareLength) await writeAll(conn, crlf);
+      sentBytes += CHUNK.byteLength;
+    }
+    if (!answered && !options.declareLength) await writeAll(conn, encoder.encode("0\r\n\r\n"));
+  } catch {
+    // The server hung up on the body: what it answered before is what counts.
+  }
+  try {
+    const { status, headers } = await answer;
+    return { status, headers, sentBytes };
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // already closed by the server
+    }
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    offset += await conn.write(bytes.subarray(offset));
+  }
+}
+
+/** Samples a process's RSS every 25 ms until stopped; `stop` resolves with the highest seen. */
+export function watchPeakRss(pid: number): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const sampling = (async () => {
+    while (running) {
+      peak = Math.max(peak, await readRssBytes(pid));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    peak = Math.max(peak, await readRssBytes(pid));
+  })();
+  return {
+    async stop() {
+      running = false;
+      await sampling;
+      return peak;
+    },
+  };
+}
+
+/** Bytes as MiB with one decimal, for messages. */
+export function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
