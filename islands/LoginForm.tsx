@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { continueAsGuest, signIn } from "../lib/client/session.ts";
+import { safeNextPath } from "../lib/protocol/next_path.ts";
 
 /** Props of {@linkcode LoginForm}. */
 export interface LoginFormProps {
@@ -40,7 +41,8 @@ export default function LoginForm(props: LoginFormProps) {
     const result = mode === "guest"
       ? await continueAsGuest({ name })
       : await signIn({ name, password: String(data.get("password") ?? "") });
-    if (result.ok) return location.assign(props.next);
+    // The server checked `next` already; checking again here keeps this path safe on its own.
+    if (result.ok) return location.assign(safeNextPath(props.next));
     setBusy(null);
     setError(result.message);
   };

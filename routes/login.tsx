@@ -1,5 +1,5 @@
 import { page } from "../lib/framework/context.ts";
-import { ErrorBody } from "../lib/protocol/mod.ts";
+import { ErrorBody, safeNextPath } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
 import LoginForm from "../islands/LoginForm.tsx";
 import { readFormBody } from "../lib/server/http.ts";
@@ -11,15 +11,13 @@ interface LoginData {
   next: string;
 }
 
-/** Only same-site paths, so the form cannot be used to send people elsewhere. */
-function safeNext(value: FormDataEntryValue | string | null): string {
-  const next = typeof value === "string" ? value : "";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
-}
-
 export const handler = define.handlers({
   GET: (ctx) =>
-    page<LoginData>({ error: null, name: "", next: safeNext(ctx.url.searchParams.get("next")) }),
+    page<LoginData>({
+      error: null,
+      name: "",
+      next: safeNextPath(ctx.url.searchParams.get("next")),
+    }),
 
   /** The form without JavaScript: the same API calls, then a redirect or the form again. */
   async POST(ctx) {
@@ -30,7 +28,7 @@ export const handler = define.handlers({
     const guest = form.get("mode") === "guest";
     const apiRequest = new Request(new URL(guest ? "/api/guest" : "/api/login", ctx.url), {
       method: "POST",
-      headers: { "content-type": "application/json", ...forwardedHeaders(ctx.req) },
+      headers: forwardedHeaders(ctx.req),
       body: JSON.stringify(
         guest ? { name } : { name, password: String(form.get("password") ?? "") },
       ),
@@ -39,7 +37,7 @@ export const handler = define.handlers({
     const response = guest
       ? await auth.handleGuest(apiRequest, ctx.info)
       : await auth.handleLogin(apiRequest, ctx.info);
-    const next = safeNext(form.get("next"));
+    const next = safeNextPath(form.get("next"));
     if (response.ok) {
       const headers = new Headers({ location: next });
       for (const cookie of response.headers.getSetCookie()) headers.append("set-cookie", cookie);
@@ -53,10 +51,16 @@ export const handler = define.handlers({
   },
 });
 
-/** The headers the auth endpoints look at (HTTPS behind a proxy decides `Secure` cookies). */
-function forwardedHeaders(req: Request): Record<string, string> {
-  const proto = req.headers.get("x-forwarded-proto");
-  return proto ? { "x-forwarded-proto": proto } : {};
+/**
+ * The form's request headers for the API call: the auth endpoints judge the
+ * same `Origin`, `Sec-Fetch-Site`, proxy headers and address as the form's.
+ */
+function forwardedHeaders(req: Request): Headers {
+  const headers = new Headers(req.headers);
+  headers.delete("content-length");
+  headers.delete("transfer-encoding");
+  headers.set("content-type", "application/json");
+  return headers;
 }
 
 export default define.page<typeof handler>(({ data }) => (

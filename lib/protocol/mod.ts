@@ -14,5 +14,6 @@ export * from "./frames.ts";
 export * from "./http.ts";
 export * from "./parse.ts";
 export * from "./status.ts";
+export * from "./next_path.ts";
 export * from "./status_history.ts";
 export * from "./text.ts";

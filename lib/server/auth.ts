@@ -27,6 +27,7 @@ import { createKeyedLimiter } from "./token_bucket.ts";
 import {
   errorResponse,
   isHttps,
+  isSameSiteRequest,
   MAX_BODY_BYTES,
   readBoundedBody,
   readCookie,
@@ -120,11 +121,31 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       "retry-after": String(Math.ceil(retryAfterMs / 1000)),
     });
 
+  /**
+   * Every endpoint that sets or clears cookies answers only requests from this
+   * site's pages: a cross-site one gets 403 and no cookie (see isSameSiteRequest).
+   */
+  const sameSiteOnly = <Args extends [Request, ...unknown[]]>(
+    handler: (...args: Args) => Promise<Response>,
+  ) =>
+  (...args: Args): Promise<Response> => {
+    const [req] = args;
+    if (isSameSiteRequest(req, config.allowedOrigins)) return handler(...args);
+    log.warn("auth.cross_site_refused", {
+      path: new URL(req.url).pathname,
+      origin: req.headers.get("origin"),
+      code: 403,
+    });
+    return Promise.resolve(
+      errorResponse(403, "forbidden", "this request came from another site; sign in here instead"),
+    );
+  };
+
   return {
     tokens,
     accounts,
 
-    async handleLogin(req, info) {
+    handleLogin: sameSiteOnly(async (req: Request, info: Deno.ServeHandlerInfo) => {
       const parsed = await readJsonBody(req, LoginBody);
       if (!parsed.ok) return parsed.response;
       const { name, password } = parsed.body;
@@ -152,9 +173,9 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       }
       log.info("auth.login", { user: account.id });
       return issue(req, { userId: account.id, name: account.name, guest: false }, true);
-    },
+    }),
 
-    async handleGuest(req) {
+    handleGuest: sameSiteOnly(async (req: Request) => {
       const parsed = await readJsonBody(req, GuestBody);
       if (!parsed.ok) return parsed.response;
       const { name } = parsed.body;
@@ -164,9 +185,9 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       const userId = `guest:${crypto.randomUUID()}`;
       log.info("auth.guest", { user: userId, name });
       return issue(req, { userId, name, guest: true }, true);
-    },
+    }),
 
-    async handleToken(req) {
+    handleToken: sameSiteOnly(async (req: Request) => {
       // No body is needed; one is read (within the bound) only so that a huge one is refused.
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
@@ -176,9 +197,9 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
         return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");
       }
       return issue(req, record, false);
-    },
+    }),
 
-    async handleLogout(req) {
+    handleLogout: sameSiteOnly(async (req: Request) => {
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
       const handle = readCookie(req, LOGOUT_COOKIE.name);
@@ -188,6 +209,6 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       headers.append("set-cookie", cookie(REFRESH_COOKIE, "", 0, secure));
       headers.append("set-cookie", cookie(LOGOUT_COOKIE, "", 0, secure));
       return Response.json({ ok: true }, { headers });
-    },
+    }),
   };
 }
