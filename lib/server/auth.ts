@@ -10,7 +10,9 @@
  *
  * @example
  * ```ts
- * const auth = createAuth({ config, kv, clock, log, tokens });
+ * const accounts = createAccounts(kv);
+ * const adminUsers = await resolveAdminUsers({ kv, accounts, names: config.adminUsers, now });
+ * const auth = createAuth({ config, kv, clock, log, tokens, accounts, adminUsers });
  * const response = await auth.handleLogin(req, info);
  * ```
  */
@@ -20,7 +22,13 @@ import { GuestBody, LoginBody, type TokenResponse } from "../protocol/http.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { type Accounts, createAccounts, nameKey } from "./accounts.ts";
+import {
+  type Accounts,
+  type AdminUsers,
+  nameKey,
+  type NameRefusal,
+  roleOf,
+} from "./accounts/mod.ts";
 import { verifyPassword } from "./passwords.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
 import { createKeyedLimiter } from "./token_bucket.ts";
@@ -56,6 +64,9 @@ export interface AuthOptions {
   clock: Clock;
   log: Logger;
   tokens: TokenIssuer;
+  accounts: Accounts;
+  /** What `ADMIN_USERS` granted at start (`resolveAdminUsers`). */
+  adminUsers: Pick<AdminUsers, "ids">;
 }
 
 function cookie(
@@ -76,8 +87,9 @@ function cookie(
 }
 
 /** Creates the {@linkcode Auth} endpoints. */
-export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Auth {
-  const accounts = createAccounts(kv);
+export function createAuth(
+  { config, kv, clock, log, tokens, accounts, adminUsers }: AuthOptions,
+): Auth {
   const refreshTokens = createRefreshTokens({ kv, clock, ttlS: config.refreshTokenTtlS });
   const windowPerSecond = (attempts: number) => attempts / config.loginWindowS;
   const byName = createKeyedLimiter({
@@ -90,15 +102,23 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
     perSecond: windowPerSecond(config.loginAttemptsPerAddress),
     clock,
   });
-  const admins = new Set(config.adminUsers.map(nameKey));
   const clientAddress = createClientAddress(config.trustProxy);
 
-  const roleOf = (identity: RefreshIdentity): SessionUser["role"] =>
-    identity.guest ? "guest" : admins.has(nameKey(identity.name)) ? "admin" : "user";
+  /** The role a refresh token signs in with now: guests stay guests, accounts read theirs. */
+  const currentRole = async (identity: RefreshIdentity): Promise<SessionUser["role"] | null> => {
+    if (identity.guest) return "guest";
+    const account = await accounts.find(identity.name);
+    return account?.id === identity.userId ? roleOf(account, adminUsers) : null;
+  };
 
   /** The token response, with fresh refresh cookies when `withCookies`. */
-  const issue = async (req: Request, identity: RefreshIdentity, withCookies: boolean) => {
-    const user: SessionUser = { id: identity.userId, name: identity.name, role: roleOf(identity) };
+  const issue = async (
+    req: Request,
+    identity: RefreshIdentity,
+    role: SessionUser["role"],
+    withCookies: boolean,
+  ) => {
+    const user: SessionUser = { id: identity.userId, name: identity.name, role };
     const { token, expiresAt } = await tokens.sign(user);
     const body: TokenResponse = {
       token,
@@ -115,6 +135,12 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
     }
     return Response.json(body, { headers });
   };
+
+  /** A name nobody may take: malformed or mixing scripts (400), held or a look-alike (409). */
+  const nameRefused = (refusal: NameRefusal) =>
+    refusal.reason === "invalid" || refusal.reason === "mixed_scripts"
+      ? errorResponse(400, "bad_request", `name: ${refusal.message}`)
+      : errorResponse(409, "forbidden", refusal.message);
 
   const rateLimited = (retryAfterMs: number) =>
     errorResponse(429, "rate_limited", "too many login attempts; try again later", {
@@ -159,11 +185,13 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
 
       let account = await accounts.find(name);
       if (!account) {
-        const registered = await accounts.register(name, password, clock.now());
+        const registered = await accounts.register(name, password, { now: clock.now() });
         if (registered.ok) {
-          log.info("auth.registered", { user: registered.account.id, name });
-          return issue(req, { userId: registered.account.id, name, guest: false }, true);
+          const { id, name: shown } = registered.account;
+          log.info("auth.registered", { user: id, name: shown });
+          return issue(req, { userId: id, name: shown, guest: false }, "user", true);
         }
+        if (registered.reason !== "taken") return nameRefused(registered);
         // Registered by a concurrent request: check the password against that account.
         account = await accounts.find(name);
       }
@@ -172,19 +200,18 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
         return errorResponse(401, "unauthorized", "wrong name or password");
       }
       log.info("auth.login", { user: account.id });
-      return issue(req, { userId: account.id, name: account.name, guest: false }, true);
+      const identity = { userId: account.id, name: account.name, guest: false };
+      return issue(req, identity, roleOf(account, adminUsers), true);
     }),
 
     handleGuest: sameSiteOnly(async (req: Request) => {
       const parsed = await readJsonBody(req, GuestBody);
       if (!parsed.ok) return parsed.response;
-      const { name } = parsed.body;
-      if (await accounts.find(name)) {
-        return errorResponse(409, "forbidden", "this name is registered; log in with its password");
-      }
+      const checked = await accounts.checkGuestName(parsed.body.name);
+      if (!checked.ok) return nameRefused(checked);
       const userId = `guest:${crypto.randomUUID()}`;
-      log.info("auth.guest", { user: userId, name });
-      return issue(req, { userId, name, guest: true }, true);
+      log.info("auth.guest", { user: userId, name: checked.name });
+      return issue(req, { userId, name: checked.name, guest: true }, "guest", true);
     }),
 
     handleToken: sameSiteOnly(async (req: Request) => {
@@ -193,10 +220,11 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       if (!read.ok) return read.response;
       const id = readCookie(req, REFRESH_COOKIE.name);
       const record = id ? await refreshTokens.find(id) : null;
-      if (!record) {
+      const role = record && await currentRole(record);
+      if (!record || !role) {
         return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");
       }
-      return issue(req, record, false);
+      return issue(req, record, role, false);
     }),
 
     handleLogout: sameSiteOnly(async (req: Request) => {

@@ -24,6 +24,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { resolveJwtSecrets } from "./secrets.ts";
 import { createTokenIssuer, type TokenIssuer } from "./tokens.ts";
 import { type Auth, createAuth } from "./auth.ts";
+import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
 import { createHub, type Hub } from "./hub.ts";
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import { createSocketRoute, type SocketData } from "./socket_route.ts";
@@ -122,7 +123,23 @@ export async function createServices(
   const log = options.log ?? createLogger({ level: config.logLevel, clock });
   const secrets = await resolveJwtSecrets(config.jwtSecrets, kv, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
-  const auth = createAuth({ config, kv, clock, log, tokens });
+  const accounts = createAccounts(kv);
+  await accounts.indexSkeletons();
+  const adminUsers = await resolveAdminUsers({
+    kv,
+    accounts,
+    names: config.adminUsers,
+    now: clock.now(),
+  });
+  if (adminUsers.granted.length > 0) log.info("admin.granted", { names: adminUsers.granted });
+  for (const { name, reason } of adminUsers.ignored) {
+    log.warn("admin.ignored", {
+      name,
+      reason,
+      hint: `ADMIN_USERS only names existing accounts; run \`deno task admin grant ${name}\``,
+    });
+  }
+  const auth = createAuth({ config, kv, clock, log, tokens, accounts, adminUsers });
   const identity = createIsolateIdentity({
     clock,
     id: instance,

@@ -16,6 +16,8 @@ import { TEST_SECRET } from "./server.ts";
 export interface ServerProcess extends AsyncDisposable {
   origin: string;
   port: number;
+  /** Its KV file, shared by every restart. */
+  kvPath: string;
   /** The running process's id (for /proc/<pid>/status); changes on restart. */
   readonly pid: number;
   /** Kills the process with SIGKILL and waits for it to exit. */
@@ -64,8 +66,9 @@ export async function startServerProcess(
   options: { env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
   const dir = await Deno.makeTempDir({ prefix: "sb-process-" });
+  const kvPath = `${dir}/switchboard.kv`;
   const env = {
-    KV_PATH: `${dir}/switchboard.kv`,
+    KV_PATH: kvPath,
     JWT_SECRETS: TEST_SECRET,
     LOG_LEVEL: "error",
     ...options.env,
@@ -88,6 +91,7 @@ export async function startServerProcess(
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
+    kvPath,
     get pid() {
       if (!running) throw new Error("the server process is not running");
       return running.child.pid;

@@ -146,16 +146,30 @@ Deno.test("guest gets a guest identity, but not a registered name", async () => 
   equal((await taken.json()).error.code, "forbidden");
 });
 
-Deno.test("ADMIN_USERS get role admin", async () => {
-  await using server = await startTestServer({ env: { ADMIN_USERS: "root, ada" } });
-  const response = await post(server.origin, "/api/login", {
-    name: "Ada",
-    password: "correct horse",
-  });
-  const { token } = await response.json();
-  const verified = await server.services.tokens.verify(token);
-  ok(verified.ok);
-  equal(verified.user.role, "admin");
+Deno.test("ADMIN_USERS grant role admin to accounts that existed at start, and only those", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sb-admin-users-" });
+  const kvPath = `${dir}/switchboard.kv`;
+  try {
+    {
+      await using before = await startTestServer({ kvPath });
+      const ada = await post(before.origin, "/api/login", {
+        name: "ada",
+        password: "correct horse",
+      });
+      await ada.body?.cancel();
+    }
+    await using server = await startTestServer({ kvPath, env: { ADMIN_USERS: "root, Ada" } });
+    const roleOf = async (name: string) => {
+      const response = await post(server.origin, "/api/login", { name, password: "correct horse" });
+      const verified = await server.services.tokens.verify((await response.json()).token);
+      ok(verified.ok);
+      return verified.user.role;
+    };
+    equal(await roleOf("ADA"), "admin");
+    equal(await roleOf("root"), "user", "root was registered after the start");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("the refresh cookie mints new access tokens until logout", async () => {
