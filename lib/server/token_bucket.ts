@@ -25,8 +25,6 @@ export interface TokenBucket {
   take(): boolean;
   /** Milliseconds until a token is available (0 if one is). */
   retryAfterMs(): number;
-  /** Whether the bucket is back to its full burst, i.e. indistinguishable from a new one. */
-  isFull(): boolean;
 }
 
 /**
@@ -60,11 +58,6 @@ class Bucket implements TokenBucket {
     return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#perSecond) * 1000);
   }
 
-  isFull(): boolean {
-    this.#refill();
-    return this.#tokens >= this.#burst;
-  }
-
   #refill() {
     const now = this.#clock.now();
     this.#tokens = Math.min(
@@ -84,22 +77,67 @@ export function createTokenBucket(options: BucketOptions): TokenBucket {
 export interface KeyedLimiter {
   /** Takes a token from `key`'s bucket: 0 if allowed, else milliseconds to wait. */
   take(key: string): number;
+  /** How many keys have a bucket now. */
+  readonly size: number;
 }
 
-/** Beyond this many keys, full buckets are forgotten so the map stays bounded by activity. */
-const PRUNE_ABOVE = 10_000;
+/** Options of {@linkcode createKeyedLimiter}. */
+export interface KeyedLimiterOptions extends BucketOptions {
+  /**
+   * Most keys kept at once (default 100 000): beyond it the least recently
+   * used bucket is dropped even if not yet full, so memory is bounded whatever
+   * the number of keys an attacker invents.
+   */
+  maxKeys?: number;
+}
 
-/** Creates a {@linkcode KeyedLimiter} whose buckets all have the same sizes. */
-export function createKeyedLimiter(options: BucketOptions): KeyedLimiter {
-  const buckets = new Map<string, TokenBucket>();
+/** One key's bucket and when it was last used. */
+interface Entry {
+  bucket: TokenBucket;
+  usedAt: number;
+}
+
+/**
+ * Creates a {@linkcode KeyedLimiter} whose buckets all have the same sizes.
+ *
+ * Buckets are kept in a `Map` in the order they were last used (a use moves
+ * its key to the end). A bucket unused for `burst / perSecond` seconds has
+ * refilled, so it is indistinguishable from a new one and can be dropped; as
+ * the oldest-used come first, each `take` drops from the front until it meets
+ * one still refilling, and stops there. Every bucket is added and dropped at
+ * most once per use, so a `take` costs O(1) amortised, however many keys there are.
+ *
+ * @example
+ * ```ts
+ * const perAddress = createKeyedLimiter({ burst: 20, perSecond: 20 / 60, clock });
+ * const waitMs = perAddress.take("203.0.113.9"); // 0: go ahead
+ * ```
+ */
+export function createKeyedLimiter(options: KeyedLimiterOptions): KeyedLimiter {
+  const { clock, maxKeys = 100_000 } = options;
+  const refillMs = (options.burst / options.perSecond) * 1000;
+  const entries = new Map<string, Entry>();
+
+  const dropIdle = (now: number) => {
+    for (const [key, entry] of entries) {
+      if (entries.size <= maxKeys && now - entry.usedAt < refillMs) return;
+      entries.delete(key);
+    }
+  };
+
   return {
     take(key) {
-      if (buckets.size > PRUNE_ABOVE) {
-        for (const [other, bucket] of buckets) if (bucket.isFull()) buckets.delete(other);
-      }
-      let bucket = buckets.get(key);
-      if (!bucket) buckets.set(key, bucket = createTokenBucket(options));
-      return bucket.take() ? 0 : bucket.retryAfterMs();
+      const now = clock.now();
+      let entry = entries.get(key);
+      if (entry) entries.delete(key);
+      else entry = { bucket: createTokenBucket(options), usedAt: now };
+      entry.usedAt = now;
+      entries.set(key, entry);
+      dropIdle(now);
+      return entry.bucket.take() ? 0 : entry.bucket.retryAfterMs();
+    },
+    get size() {
+      return entries.size;
     },
   };
 }

@@ -16,9 +16,11 @@ Deno.test("token bucket: a burst, then one token per 1/rate seconds", () => {
   equal(bucket.retryAfterMs(), 250);
   clock.advance(250);
   equal(bucket.take(), true);
-  equal(bucket.isFull(), false);
   clock.advance(60_000);
-  equal(bucket.isFull(), true);
+  equal(
+    [bucket.take(), bucket.take(), bucket.take(), bucket.take()].join(),
+    "true,true,true,false",
+  );
 });
 
 Deno.test("keyed limiter: keys have separate buckets", () => {
@@ -29,6 +31,60 @@ Deno.test("keyed limiter: keys have separate buckets", () => {
   equal(limiter.take("bob"), 0);
   clock.advance(10_000);
   equal(limiter.take("ada"), 0);
+});
+
+/** A virtual clock that counts how often it is read: the work a limiter does per `take`. */
+function countingClock() {
+  const clock = createVirtualClock();
+  let reads = 0;
+  return {
+    clock: { ...clock, now: () => (reads++, clock.now()) },
+    advance: (ms: number) => clock.advance(ms),
+    reads: () => reads,
+  };
+}
+
+Deno.test("keyed limiter: a take costs O(1) however many keys are held", () => {
+  const { clock, reads } = countingClock();
+  const limiter = createKeyedLimiter({ burst: 5, perSecond: 5 / 60, clock });
+  // 20 000 keys, each still refilling: none may be forgotten yet.
+  for (let i = 0; i < 20_000; i++) limiter.take(`address-${i}`);
+  equal(limiter.size, 20_000);
+  const before = reads();
+  for (let i = 0; i < 2_000; i++) limiter.take(`other-${i}`);
+  // Reading every bucket on every take (as the scan above 10 000 keys did) is 20 000 per take.
+  const perTake = (reads() - before) / 2_000;
+  equal(perTake <= 3, true, `${perTake} clock reads per take`);
+  equal(limiter.size, 22_000);
+});
+
+Deno.test("keyed limiter: buckets are forgotten once refilled, never before", () => {
+  const { clock, advance } = countingClock();
+  const limiter = createKeyedLimiter({ burst: 5, perSecond: 5 / 60, clock });
+  for (let i = 0; i < 5; i++) equal(limiter.take("ada"), 0);
+  equal(limiter.take("ada") > 0, true, "ada is limited");
+  for (let i = 0; i < 20_000; i++) limiter.take(`address-${i}`);
+  advance(5_000);
+  equal(limiter.take("ada") > 0, true, "ada is still limited: her bucket was kept");
+  equal(limiter.size, 20_001);
+
+  // A minute later every bucket has refilled; the next take forgets them all at once.
+  advance(60_000);
+  limiter.take("bob");
+  equal(limiter.size, 1);
+  equal(limiter.take("ada"), 0);
+});
+
+Deno.test("keyed limiter: at most maxKeys buckets, dropping the least recently used", () => {
+  const { clock } = countingClock();
+  const limiter = createKeyedLimiter({ burst: 1, perSecond: 1 / 60, clock, maxKeys: 1_000 });
+  limiter.take("ada");
+  for (let i = 0; i < 5_000; i++) {
+    limiter.take(`invented-${i}`);
+    if (i % 100 === 0) limiter.take("ada"); // ada keeps using hers, so hers is kept
+  }
+  equal(limiter.size, 1_000);
+  equal(limiter.take("ada") > 0, true);
 });
 
 Deno.test("frame rate limit: refusals carry retry_after; 3× the rate for the window is abuse", () => {
