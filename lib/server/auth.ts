@@ -25,13 +25,14 @@ import type { TokenIssuer } from "./tokens.ts";
 import {
   type Accounts,
   type AdminUsers,
+  createKnownAddresses,
   nameKey,
   type NameRefusal,
   roleOf,
 } from "./accounts/mod.ts";
 import { verifyPassword } from "./passwords.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
-import { createKeyedLimiter } from "./token_bucket.ts";
+import { createAuthLimits } from "./auth_limits.ts";
 import {
   errorResponse,
   isHttps,
@@ -91,17 +92,8 @@ export function createAuth(
   { config, kv, clock, log, tokens, accounts, adminUsers }: AuthOptions,
 ): Auth {
   const refreshTokens = createRefreshTokens({ kv, clock, ttlS: config.refreshTokenTtlS });
-  const windowPerSecond = (attempts: number) => attempts / config.loginWindowS;
-  const byName = createKeyedLimiter({
-    burst: config.loginAttemptsPerName,
-    perSecond: windowPerSecond(config.loginAttemptsPerName),
-    clock,
-  });
-  const byAddress = createKeyedLimiter({
-    burst: config.loginAttemptsPerAddress,
-    perSecond: windowPerSecond(config.loginAttemptsPerAddress),
-    clock,
-  });
+  const limits = createAuthLimits({ config, clock });
+  const knownAddresses = createKnownAddresses(kv);
   const clientAddress = createClientAddress(config.trustProxy);
 
   /** The role a refresh token signs in with now: guests stay guests, accounts read theirs. */
@@ -142,8 +134,8 @@ export function createAuth(
       ? errorResponse(400, "bad_request", `name: ${refusal.message}`)
       : errorResponse(409, "forbidden", refusal.message);
 
-  const rateLimited = (retryAfterMs: number) =>
-    errorResponse(429, "rate_limited", "too many login attempts; try again later", {
+  const rateLimited = (retryAfterMs: number, message: string) =>
+    errorResponse(429, "rate_limited", message, {
       "retry-after": String(Math.ceil(retryAfterMs / 1000)),
     });
 
@@ -176,19 +168,23 @@ export function createAuth(
       if (!parsed.ok) return parsed.response;
       const { name, password } = parsed.body;
       const address = clientAddress(req, info);
-      // Both buckets are charged on every attempt, so one cannot be drained to spare the other.
-      const waitMs = Math.max(byAddress.take(address), byName.take(nameKey(name)));
-      if (waitMs > 0) {
+      const limited = (waitMs: number) => {
         log.warn("auth.login_rate_limited", { user: name, address, code: 429 });
-        return rateLimited(waitMs);
-      }
-
+        return rateLimited(waitMs, "too many login attempts; try again later");
+      };
+      const addressWait = limits.loginFrom(address);
+      if (addressWait > 0) return limited(addressWait);
       let account = await accounts.find(name);
+      const known = account !== null && await knownAddresses.has(account.id, address);
+      const nameWait = limits.loginTo(address, nameKey(name), known);
+      if (nameWait > 0) return limited(nameWait);
+
       if (!account) {
         const registered = await accounts.register(name, password, { now: clock.now() });
         if (registered.ok) {
           const { id, name: shown } = registered.account;
           log.info("auth.registered", { user: id, name: shown });
+          await knownAddresses.remember(id, address);
           return issue(req, { userId: id, name: shown, guest: false }, "user", true);
         }
         if (registered.reason !== "taken") return nameRefused(registered);
@@ -200,13 +196,20 @@ export function createAuth(
         return errorResponse(401, "unauthorized", "wrong name or password");
       }
       log.info("auth.login", { user: account.id });
+      await knownAddresses.remember(account.id, address);
       const identity = { userId: account.id, name: account.name, guest: false };
       return issue(req, identity, roleOf(account, adminUsers), true);
     }),
 
-    handleGuest: sameSiteOnly(async (req: Request) => {
+    handleGuest: sameSiteOnly(async (req: Request, info: Deno.ServeHandlerInfo) => {
       const parsed = await readJsonBody(req, GuestBody);
       if (!parsed.ok) return parsed.response;
+      const address = clientAddress(req, info);
+      const waitMs = limits.guestFrom(address);
+      if (waitMs > 0) {
+        log.warn("auth.guest_rate_limited", { address, code: 429 });
+        return rateLimited(waitMs, "too many guest sign-ins from this address; try again later");
+      }
       const checked = await accounts.checkGuestName(parsed.body.name);
       if (!checked.ok) return nameRefused(checked);
       const userId = `guest:${crypto.randomUUID()}`;

@@ -81,7 +81,10 @@ const EnvSchema = z.object({
   DRAIN_TIMEOUT_MS: integer(4000, 0),
   LOGIN_ATTEMPTS_PER_NAME: integer(5, 1),
   LOGIN_ATTEMPTS_PER_ADDRESS: integer(20, 1),
+  LOGIN_ATTEMPTS_PER_ACCOUNT: integer(50, 1),
   LOGIN_WINDOW_S: integer(60, 1),
+  GUESTS_PER_ADDRESS: integer(10, 1),
+  GUEST_WINDOW_S: integer(600, 1),
   ROOM_HISTORY_MAX: integer(10_000, 1),
   ADMIN_USERS: list(z.string()),
   METRICS_TOKEN: z.string().optional(),
@@ -139,10 +142,20 @@ export interface Config {
   drainSpreadMs: number;
   /** How long draining waits for sockets to close. */
   drainTimeoutMs: number;
+  /** Login attempts on one name from one address, per window. */
   loginAttemptsPerName: number;
+  /** Login attempts from one address, whatever the name, per window. */
   loginAttemptsPerAddress: number;
-  /** Both login limits count attempts per this window. */
+  /**
+   * Login attempts on one name from all the addresses that never signed in to
+   * it, together, per window; addresses that did are never held back by it.
+   */
+  loginAttemptsPerAccount: number;
+  /** Every login limit counts attempts per this window. */
   loginWindowS: number;
+  /** Guest identities one address may create per {@linkcode Config.guestWindowS}. */
+  guestsPerAddress: number;
+  guestWindowS: number;
   roomHistoryMax: number;
   /** Names granted role `admin` (compared case-insensitively). */
   adminUsers: string[];
@@ -201,7 +214,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     loginAttemptsPerName: e.LOGIN_ATTEMPTS_PER_NAME,
     loginAttemptsPerAddress: e.LOGIN_ATTEMPTS_PER_ADDRESS,
+    loginAttemptsPerAccount: e.LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginWindowS: e.LOGIN_WINDOW_S,
+    guestsPerAddress: e.GUESTS_PER_ADDRESS,
+    guestWindowS: e.GUEST_WINDOW_S,
     roomHistoryMax: e.ROOM_HISTORY_MAX,
     adminUsers: e.ADMIN_USERS,
     metricsToken: e.METRICS_TOKEN,

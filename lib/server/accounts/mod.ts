@@ -9,5 +9,6 @@
 export * from "./accounts.ts";
 export * from "./admin_command.ts";
 export * from "./admin_users.ts";
+export * from "./known_addresses.ts";
 export * from "./names.ts";
 export { SKELETON_VERSION, skeletonOf } from "./confusables.ts";
