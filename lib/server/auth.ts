@@ -91,7 +91,12 @@ function cookie(
 export function createAuth(
   { config, kv, clock, log, tokens, accounts, adminUsers }: AuthOptions,
 ): Auth {
-  const refreshTokens = createRefreshTokens({ kv, clock, ttlS: config.refreshTokenTtlS });
+  const refreshTokens = createRefreshTokens({
+    kv,
+    clock,
+    ttlS: config.refreshTokenTtlS,
+    guestIdleTtlS: config.guestIdleTtlS,
+  });
   const limits = createAuthLimits({ config, clock });
   const knownAddresses = createKnownAddresses(kv);
   const clientAddress = createClientAddress(config.trustProxy);
@@ -222,7 +227,7 @@ export function createAuth(
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
       const id = readCookie(req, REFRESH_COOKIE.name);
-      const record = id ? await refreshTokens.find(id) : null;
+      const record = id ? await refreshTokens.use(id) : null;
       const role = record && await currentRole(record);
       if (!record || !role) {
         return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");

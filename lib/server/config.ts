@@ -63,6 +63,7 @@ const EnvSchema = z.object({
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
   REFRESH_TOKEN_TTL_S: integer(30 * 24 * 3600, 60),
+  GUEST_IDLE_TTL_S: integer(24 * 3600, 60),
   TOKEN_EXPIRING_LEAD_MS: integer(60_000, 0),
   ALLOWED_ORIGINS: list(Origin),
   HEARTBEAT_MS: integer(25_000, 100),
@@ -120,6 +121,8 @@ export interface Config {
   jwtSecrets: string[];
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** A guest's refresh token dies this long after its last use (within `refreshTokenTtlS`). */
+  guestIdleTtlS: number;
   /** How long before expiry a socket gets `token_expiring`. */
   tokenExpiringLeadMs: number;
   /** Origins allowed to open sockets; empty means same origin only. */
@@ -197,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jwtSecrets: e.JWT_SECRETS,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+    guestIdleTtlS: e.GUEST_IDLE_TTL_S,
     tokenExpiringLeadMs: e.TOKEN_EXPIRING_LEAD_MS,
     allowedOrigins: e.ALLOWED_ORIGINS,
     heartbeatMs: e.HEARTBEAT_MS,

@@ -3,11 +3,17 @@
  * KV holds only the SHA-256 of each id (its "handle"): reading the database
  * does not yield a usable token, and the handle alone can revoke but not mint.
  *
+ * An account's token lives `ttlS` (`REFRESH_TOKEN_TTL_S`). A guest's lives
+ * only as long as it is used: `guestIdleTtlS` (`GUEST_IDLE_TTL_S`) after its
+ * last use, and never beyond `ttlS` after it was made, so the guests nobody
+ * uses any more leave nothing behind in KV. Every record carries `expireIn`,
+ * so KV deletes it even if it is never read again.
+ *
  * @example
  * ```ts
- * const refresh = createRefreshTokens({ kv, clock, ttlS: 86_400 });
+ * const refresh = createRefreshTokens({ kv, clock, ttlS: 86_400, guestIdleTtlS: 3_600 });
  * const { id, handle } = await refresh.create({ userId: "user:1", name: "ada", guest: false });
- * await refresh.find(id); // the record
+ * await refresh.use(id); // the record (a guest's now lives another hour)
  * await refresh.revoke(handle);
  * ```
  */
@@ -25,39 +31,72 @@ export interface RefreshIdentity {
 /** A stored refresh token. */
 export interface RefreshRecord extends RefreshIdentity {
   expiresAt: number;
+  /** When it was made; absent on records made before guests expired when idle. */
+  createdAt?: number;
 }
 
 /** The refresh token store. */
 export interface RefreshTokens {
   /** Creates a token: `id` goes in the refresh cookie, `handle` in the logout cookie. */
   create(identity: RefreshIdentity): Promise<{ id: string; handle: string; expiresAt: number }>;
-  /** The live record of a token id, or null. */
-  find(id: string): Promise<RefreshRecord | null>;
+  /** The live record of a token id, or null; a guest's lives `guestIdleTtlS` from now on. */
+  use(id: string): Promise<RefreshRecord | null>;
   /** Deletes the token whose handle this is. */
   revoke(handle: string): Promise<void>;
+}
+
+/** Options of {@linkcode createRefreshTokens}. */
+export interface RefreshTokensOptions {
+  kv: Deno.Kv;
+  clock: Clock;
+  /** Longest life of any token. */
+  ttlS: number;
+  /** How long a guest's token lives unused. */
+  guestIdleTtlS: number;
 }
 
 const recordKey = (handle: string): Deno.KvKey => ["auth", "refresh", handle];
 
 /** Creates the {@linkcode RefreshTokens} store. */
 export function createRefreshTokens(
-  { kv, clock, ttlS }: { kv: Deno.Kv; clock: Clock; ttlS: number },
+  { kv, clock, ttlS, guestIdleTtlS }: RefreshTokensOptions,
 ): RefreshTokens {
+  /** When a token used now expires: `ttlS` after it was made, or sooner for an idle guest. */
+  const expiryOf = (identity: RefreshIdentity, createdAt: number, now: number) => {
+    const end = createdAt + ttlS * 1000;
+    return identity.guest ? Math.min(end, now + guestIdleTtlS * 1000) : end;
+  };
+
+  const store = (handle: string, record: RefreshRecord, now: number) =>
+    retryWhenLocked(() =>
+      kv.set(recordKey(handle), record, { expireIn: Math.max(1, record.expiresAt - now) })
+    );
+
   return {
     async create(identity) {
       const id = encodeBase64(crypto.getRandomValues(new Uint8Array(32)))
         .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
       const handle = await sha256Hex(id);
-      const expiresAt = clock.now() + ttlS * 1000;
-      const record: RefreshRecord = { ...identity, expiresAt };
-      await retryWhenLocked(() => kv.set(recordKey(handle), record, { expireIn: ttlS * 1000 }));
-      return { id, handle, expiresAt };
+      const now = clock.now();
+      const record: RefreshRecord = {
+        ...identity,
+        createdAt: now,
+        expiresAt: expiryOf(identity, now, now),
+      };
+      await store(handle, record, now);
+      return { id, handle, expiresAt: record.expiresAt };
     },
-    async find(id) {
+    async use(id) {
       if (!/^[\w-]{20,100}$/.test(id)) return null;
-      const record = (await kv.get<RefreshRecord>(recordKey(await sha256Hex(id)))).value;
+      const handle = await sha256Hex(id);
+      const record = (await kv.get<RefreshRecord>(recordKey(handle))).value;
+      const now = clock.now();
       // KV expiry is lazy, and tests run on a virtual clock: check the time ourselves.
-      return record && record.expiresAt > clock.now() ? record : null;
+      if (!record || record.expiresAt <= now) return null;
+      if (!record.guest) return record;
+      const used = { ...record, expiresAt: expiryOf(record, record.createdAt ?? now, now) };
+      await store(handle, used, now);
+      return used;
     },
     async revoke(handle) {
       if (/^[0-9a-f]{64}$/.test(handle)) await retryWhenLocked(() => kv.delete(recordKey(handle)));
