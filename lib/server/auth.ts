@@ -68,6 +68,11 @@ export interface AuthOptions {
   accounts: Accounts;
   /** What `ADMIN_USERS` granted at start (`resolveAdminUsers`). */
   adminUsers: Pick<AdminUsers, "ids">;
+  /**
+   * Someone signed out of the sign-in `loginId`: its access tokens (valid
+   * until `untilMs` at the latest) must stop working and their sockets close.
+   */
+  onSignedOut?: (loginId: string, untilMs: number) => void;
 }
 
 function cookie(
@@ -89,7 +94,7 @@ function cookie(
 
 /** Creates the {@linkcode Auth} endpoints. */
 export function createAuth(
-  { config, kv, clock, log, tokens, accounts, adminUsers }: AuthOptions,
+  { config, kv, clock, log, tokens, accounts, adminUsers, onSignedOut }: AuthOptions,
 ): Auth {
   const refreshTokens = createRefreshTokens({
     kv,
@@ -108,29 +113,33 @@ export function createAuth(
     return account?.id === identity.userId ? roleOf(account, adminUsers) : null;
   };
 
-  /** The token response, with fresh refresh cookies when `withCookies`. */
-  const issue = async (
-    req: Request,
+  /** The token response: an access token of the sign-in `loginId`, with `headers`. */
+  const tokenResponse = async (
     identity: RefreshIdentity,
     role: SessionUser["role"],
-    withCookies: boolean,
+    loginId: string | undefined,
+    headers = new Headers(),
   ) => {
     const user: SessionUser = { id: identity.userId, name: identity.name, role };
-    const { token, expiresAt } = await tokens.sign(user);
+    const { token, expiresAt } = await tokens.sign(user, { loginId });
     const body: TokenResponse = {
       token,
       expires_at: expiresAt,
       user: { id: user.id, name: user.name },
     };
-    const headers = new Headers({ "cache-control": "no-store" });
-    if (withCookies) {
-      const refresh = await refreshTokens.create(identity);
-      const secure = isHttps(req);
-      const ttl = config.refreshTokenTtlS;
-      headers.append("set-cookie", cookie(REFRESH_COOKIE, refresh.id, ttl, secure));
-      headers.append("set-cookie", cookie(LOGOUT_COOKIE, refresh.handle, ttl, secure));
-    }
+    headers.set("cache-control", "no-store");
     return Response.json(body, { headers });
+  };
+
+  /** A new sign-in: its refresh token in fresh cookies, and its first access token. */
+  const signIn = async (req: Request, identity: RefreshIdentity, role: SessionUser["role"]) => {
+    const refresh = await refreshTokens.create(identity);
+    const secure = isHttps(req);
+    const ttl = config.refreshTokenTtlS;
+    const headers = new Headers();
+    headers.append("set-cookie", cookie(REFRESH_COOKIE, refresh.id, ttl, secure));
+    headers.append("set-cookie", cookie(LOGOUT_COOKIE, refresh.handle, ttl, secure));
+    return await tokenResponse(identity, role, refresh.loginId, headers);
   };
 
   /** A name nobody may take: malformed or mixing scripts (400), held or a look-alike (409). */
@@ -190,7 +199,7 @@ export function createAuth(
           const { id, name: shown } = registered.account;
           log.info("auth.registered", { user: id, name: shown });
           await knownAddresses.remember(id, address);
-          return issue(req, { userId: id, name: shown, guest: false }, "user", true);
+          return signIn(req, { userId: id, name: shown, guest: false }, "user");
         }
         if (registered.reason !== "taken") return nameRefused(registered);
         // Registered by a concurrent request: check the password against that account.
@@ -203,7 +212,7 @@ export function createAuth(
       log.info("auth.login", { user: account.id });
       await knownAddresses.remember(account.id, address);
       const identity = { userId: account.id, name: account.name, guest: false };
-      return issue(req, identity, roleOf(account, adminUsers), true);
+      return signIn(req, identity, roleOf(account, adminUsers));
     }),
 
     handleGuest: sameSiteOnly(async (req: Request, info: Deno.ServeHandlerInfo) => {
@@ -219,7 +228,7 @@ export function createAuth(
       if (!checked.ok) return nameRefused(checked);
       const userId = `guest:${crypto.randomUUID()}`;
       log.info("auth.guest", { user: userId, name: checked.name });
-      return issue(req, { userId, name: checked.name, guest: true }, "guest", true);
+      return signIn(req, { userId, name: checked.name, guest: true }, "guest");
     }),
 
     handleToken: sameSiteOnly(async (req: Request) => {
@@ -232,14 +241,18 @@ export function createAuth(
       if (!record || !role) {
         return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");
       }
-      return issue(req, record, role, false);
+      return tokenResponse(record, role, record.loginId);
     }),
 
     handleLogout: sameSiteOnly(async (req: Request) => {
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
       const handle = readCookie(req, LOGOUT_COOKIE.name);
-      if (handle) await refreshTokens.revoke(handle);
+      const revoked = handle ? await refreshTokens.revoke(handle) : null;
+      if (revoked?.loginId) {
+        log.info("auth.logout", { user: revoked.userId });
+        onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
+      }
       const secure = isHttps(req);
       const headers = new Headers({ "cache-control": "no-store" });
       headers.append("set-cookie", cookie(REFRESH_COOKIE, "", 0, secure));

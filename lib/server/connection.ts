@@ -56,6 +56,8 @@ export interface ConnectionInit {
   user: SessionUser;
   address: string;
   tokenExpiresAt: number;
+  /** The sign-in its token belongs to (the token's `sid`), if any. */
+  loginId?: string;
   rateLimit: FrameRateLimit;
   now: number;
   metrics: ConnectionMetrics;
@@ -76,6 +78,8 @@ export class Connection {
   /** When the client last sent anything (for the heartbeat timeout). */
   lastSeenAt: number;
   tokenExpiresAt: number;
+  /** The sign-in its current token belongs to: signing out of it closes the connection. */
+  loginId: string | undefined;
   /** Whether `token_expiring` was sent for the current token. */
   tokenWarned = false;
   /** Since when the outbound backlog has been over the bound, if it is. */
@@ -98,6 +102,7 @@ export class Connection {
     this.user = init.user;
     this.address = init.address;
     this.tokenExpiresAt = init.tokenExpiresAt;
+    this.loginId = init.loginId;
     this.rateLimit = init.rateLimit;
     this.lastSeenAt = init.now;
   }

@@ -142,6 +142,7 @@ export function createFallback(options: FallbackOptions): Fallback {
         user: caller.user,
         tokenExpiresAt: caller.expiresAt,
         address: clientAddress(req, info),
+        loginId: caller.loginId,
       };
       const refusal = hub.admit(admission);
       if (refusal) {

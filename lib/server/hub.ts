@@ -43,6 +43,8 @@ export interface Admission {
   user: SessionUser;
   tokenExpiresAt: number;
   address: string;
+  /** The sign-in the token belongs to (its `sid`), if any. */
+  loginId?: string;
 }
 
 /** Why a client may not start a session: as a close code for a socket, as a status for HTTP. */
@@ -98,6 +100,11 @@ export interface Hub {
    * it with 4403 `kicked`; returns how many.
    */
   kick(userId: string): number;
+  /**
+   * Sends `error` `unauthorized` to every open connection of the sign-in
+   * `loginId` and closes it with 4401 (signed out); returns how many.
+   */
+  closeLogin(loginId: string): number;
   /** Sends every client `reconnect`, closes them with 1012, and waits (bounded) for them to go. */
   drain(): Promise<void>;
   /** Stops the sweep and closes every socket with 1001. */
@@ -199,6 +206,7 @@ export function createHub(options: HubOptions): Hub {
       return;
     }
     connection.tokenExpiresAt = result.expiresAt;
+    connection.loginId = result.loginId;
     connection.tokenWarned = false;
     connection.send({ type: "auth_ok", token_expires_at: result.expiresAt, ...ref });
   };
@@ -404,6 +412,7 @@ export function createHub(options: HubOptions): Hub {
       user,
       address,
       tokenExpiresAt: admission.tokenExpiresAt,
+      loginId: admission.loginId,
       rateLimit: createFrameRateLimit({
         burst: config.rateBurst,
         perSecond: config.ratePerSecond,
@@ -483,6 +492,16 @@ export function createHub(options: HubOptions): Hub {
           recoverable: false,
         });
         closeWith(connection, CloseCode.FORBIDDEN, "kicked");
+        closed++;
+      }
+      return closed;
+    },
+    closeLogin(loginId) {
+      let closed = 0;
+      for (const connection of connections) {
+        if (connection.state !== "open" || connection.loginId !== loginId) continue;
+        connection.sendError("unauthorized", "signed out", { recoverable: false });
+        closeWith(connection, CloseCode.UNAUTHORIZED, "signed out");
         closed++;
       }
       return closed;

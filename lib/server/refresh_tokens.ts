@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * const refresh = createRefreshTokens({ kv, clock, ttlS: 86_400, guestIdleTtlS: 3_600 });
- * const { id, handle } = await refresh.create({ userId: "user:1", name: "ada", guest: false });
+ * const { id, handle, loginId } = await refresh.create({ userId: "user:1", name: "ada", guest: false });
  * await refresh.use(id); // the record (a guest's now lives another hour)
  * await refresh.revoke(handle);
  * ```
@@ -30,6 +30,11 @@ export interface RefreshIdentity {
 
 /** A stored refresh token. */
 export interface RefreshRecord extends RefreshIdentity {
+  /**
+   * The sign-in this token keeps alive: its access tokens carry it as `sid`,
+   * and signing out closes their sockets. Absent on records made before.
+   */
+  loginId?: string;
   expiresAt: number;
   /** When it was made; absent on records made before guests expired when idle. */
   createdAt?: number;
@@ -37,12 +42,17 @@ export interface RefreshRecord extends RefreshIdentity {
 
 /** The refresh token store. */
 export interface RefreshTokens {
-  /** Creates a token: `id` goes in the refresh cookie, `handle` in the logout cookie. */
-  create(identity: RefreshIdentity): Promise<{ id: string; handle: string; expiresAt: number }>;
+  /**
+   * Creates a token for a new sign-in: `id` goes in the refresh cookie,
+   * `handle` in the logout cookie, `loginId` in its access tokens.
+   */
+  create(
+    identity: RefreshIdentity,
+  ): Promise<{ id: string; handle: string; loginId: string; expiresAt: number }>;
   /** The live record of a token id, or null; a guest's lives `guestIdleTtlS` from now on. */
   use(id: string): Promise<RefreshRecord | null>;
-  /** Deletes the token whose handle this is. */
-  revoke(handle: string): Promise<void>;
+  /** Deletes the token whose handle this is; resolves with what it was, if it was live. */
+  revoke(handle: string): Promise<RefreshRecord | null>;
 }
 
 /** Options of {@linkcode createRefreshTokens}. */
@@ -78,13 +88,15 @@ export function createRefreshTokens(
         .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
       const handle = await sha256Hex(id);
       const now = clock.now();
+      const loginId = crypto.randomUUID();
       const record: RefreshRecord = {
         ...identity,
+        loginId,
         createdAt: now,
         expiresAt: expiryOf(identity, now, now),
       };
       await store(handle, record, now);
-      return { id, handle, expiresAt: record.expiresAt };
+      return { id, handle, loginId, expiresAt: record.expiresAt };
     },
     async use(id) {
       if (!/^[\w-]{20,100}$/.test(id)) return null;
@@ -99,7 +111,10 @@ export function createRefreshTokens(
       return used;
     },
     async revoke(handle) {
-      if (/^[0-9a-f]{64}$/.test(handle)) await retryWhenLocked(() => kv.delete(recordKey(handle)));
+      if (!/^[0-9a-f]{64}$/.test(handle)) return null;
+      const record = (await kv.get<RefreshRecord>(recordKey(handle))).value;
+      await retryWhenLocked(() => kv.delete(recordKey(handle)));
+      return record && record.expiresAt > clock.now() ? record : null;
     },
   };
 }

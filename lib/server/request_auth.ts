@@ -16,7 +16,7 @@ import { bearerTokenOf, errorResponse } from "./http.ts";
 
 /** The caller, or the response refusing them. */
 export type Caller =
-  | { ok: true; user: SessionUser; expiresAt: number }
+  | { ok: true; user: SessionUser; expiresAt: number; loginId?: string }
   | { ok: false; response: Response };
 
 /** Verifies the request's bearer token. */
@@ -30,5 +30,5 @@ export async function authenticateRequest(req: Request, tokens: TokenIssuer): Pr
   }
   const result = await tokens.verify(token);
   if (!result.ok) return { ok: false, response: errorResponse(401, "unauthorized", result.reason) };
-  return { ok: true, user: result.user, expiresAt: result.expiresAt };
+  return result;
 }

@@ -25,6 +25,7 @@ import { resolveJwtSecrets } from "./secrets.ts";
 import { createTokenIssuer, type TokenIssuer } from "./tokens.ts";
 import { type Auth, createAuth } from "./auth.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
+import { createSignOuts } from "./sign_outs.ts";
 import { createHub, type Hub } from "./hub.ts";
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import { createSocketRoute, type SocketData } from "./socket_route.ts";
@@ -139,7 +140,6 @@ export async function createServices(
       hint: `ADMIN_USERS only names existing accounts; run \`deno task admin grant ${name}\``,
     });
   }
-  const auth = createAuth({ config, kv, clock, log, tokens, accounts, adminUsers });
   const identity = createIsolateIdentity({
     clock,
     id: instance,
@@ -188,6 +188,17 @@ export async function createServices(
     tokens,
     metrics,
     statusFeed,
+  });
+  const signOuts = createSignOuts({ link: bus, tokens, hub });
+  const auth = createAuth({
+    config,
+    kv,
+    clock,
+    log,
+    tokens,
+    accounts,
+    adminUsers,
+    onSignedOut: signOuts.signedOut,
   });
   const wsBlock = createWsBlock({ enabled: config.testHooks, log });
   const socketRoute = createSocketRoute({ config, hub, tokens, log, metrics, wsBlock });
@@ -256,6 +267,7 @@ export async function createServices(
       statusFeed.close();
       fallback.close();
       admin.stop();
+      signOuts.stop();
       await hub.close();
       await roomLayer.close();
     },

@@ -96,7 +96,12 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
     }
     return {
       ok: true,
-      admission: { user: result.user, tokenExpiresAt: result.expiresAt, address },
+      admission: {
+        user: result.user,
+        tokenExpiresAt: result.expiresAt,
+        address,
+        loginId: result.loginId,
+      },
     };
   };
 

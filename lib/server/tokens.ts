@@ -1,6 +1,7 @@
 /**
  * Access tokens: JWTs signed HS256 with `kid`, carrying `sub`, `name`, `role`,
- * `iat`, `exp`, `iss` and `aud`. The first secret signs; every secret verifies,
+ * `iat`, `exp`, `iss`, `aud` and, for tokens of a sign-in, `sid` (the sign-in's
+ * id, so signing out revokes its tokens). The first secret signs; every secret verifies,
  * so a new secret can be put first while tokens signed by the old one stay
  * valid until they expire.
  *
@@ -16,6 +17,9 @@ import type { Clock } from "../time/clock.ts";
 import { SessionUser } from "../protocol/frames.ts";
 import { sha256Hex } from "./base64.ts";
 import { createHs256Verifier } from "./jws_hs256.ts";
+
+/** Most revoked sign-ins remembered at once; each is needed only for one token lifetime. */
+const MAX_REVOKED_LOGINS = 100_000;
 
 /** `iss` and `aud` of every token. */
 export const TOKEN_ISSUER = "switchboard";
@@ -34,13 +38,22 @@ export interface SignedToken {
 
 /** The outcome of verifying a token. */
 export type VerifyResult =
-  | { ok: true; user: SessionUser; expiresAt: number }
+  | { ok: true; user: SessionUser; expiresAt: number; loginId?: string }
   | { ok: false; reason: string };
 
 /** Signs and verifies access tokens. */
 export interface TokenIssuer {
-  sign(user: SessionUser): Promise<SignedToken>;
+  /**
+   * Signs a token for `user`; `loginId` (claim `sid`) names the sign-in it
+   * belongs to, so that signing out can revoke it.
+   */
+  sign(user: SessionUser, options?: { loginId?: string }): Promise<SignedToken>;
   verify(token: string): Promise<VerifyResult>;
+  /**
+   * Refuses every token of the sign-in `loginId` from now until `untilMs`
+   * (when the last of them has expired anyway), in this isolate.
+   */
+  revokeLogin(loginId: string, untilMs: number): void;
 }
 
 /** Options of {@linkcode createTokenIssuer}. */
@@ -93,6 +106,9 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
     ["sign"],
   );
 
+  /** Revoked sign-ins until when, oldest first (every entry lives about `ttlS`). */
+  const revoked = new Map<string, number>();
+
   const verifyNow = (token: string): VerifyResult => {
     const jws = verifyJws(token);
     if (!jws.ok) return jws;
@@ -101,15 +117,23 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
     if (failure) return { ok: false, reason: failure };
     const user = SessionUser.safeParse({ id: claims.sub, name: claims.name, role: claims.role });
     if (!user.success) return { ok: false, reason: "token claims are invalid" };
+    const loginId = typeof claims.sid === "string" ? claims.sid : undefined;
+    if (loginId !== undefined && (revoked.get(loginId) ?? 0) > clock.now()) {
+      return { ok: false, reason: "token revoked: signed out" };
+    }
     // claimsFailure has checked that exp is a number.
-    return { ok: true, user: user.data, expiresAt: (claims.exp as number) * 1000 };
+    const expiresAt = (claims.exp as number) * 1000;
+    return loginId === undefined
+      ? { ok: true, user: user.data, expiresAt }
+      : { ok: true, user: user.data, expiresAt, loginId };
   };
 
   return {
-    async sign(user) {
+    async sign(user, { loginId } = {}) {
       const issuedAt = Math.floor(clock.now() / 1000);
       const expiresAtS = issuedAt + ttlS;
-      const token = await new SignJWT({ name: user.name, role: user.role })
+      const claims = { name: user.name, role: user.role, ...(loginId ? { sid: loginId } : {}) };
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: "HS256", kid: signingKid, typ: "JWT" })
         .setSubject(user.id)
         .setIssuer(TOKEN_ISSUER)
@@ -122,5 +146,15 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
 
     // Synchronous work behind the promise callers already await.
     verify: (token) => Promise.resolve(verifyNow(token)),
+
+    revokeLogin(loginId, untilMs) {
+      const now = clock.now();
+      for (const [id, until] of revoked) {
+        if (until > now && revoked.size < MAX_REVOKED_LOGINS) break;
+        revoked.delete(id);
+      }
+      revoked.delete(loginId);
+      revoked.set(loginId, untilMs);
+    },
   };
 }

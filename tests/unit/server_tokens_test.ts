@@ -36,6 +36,20 @@ Deno.test("tokens: signed HS256 with kid and the contract's claims", async () =>
   deepEqual(await tokens.verify(token), { ok: true, user: USER, expiresAt });
 });
 
+Deno.test("tokens: a sign-in's tokens carry sid and die when it is revoked", async () => {
+  const clock = createVirtualClock(1_800_000_000_000);
+  const tokens = await createTokenIssuer({ secrets: [SECRET], ttlS: 900, clock });
+  const { token, expiresAt } = await tokens.sign(USER, { loginId: "login-1" });
+  const other = await tokens.sign(USER, { loginId: "login-2" });
+  deepEqual(await tokens.verify(token), { ok: true, user: USER, expiresAt, loginId: "login-1" });
+
+  tokens.revokeLogin("login-1", expiresAt);
+  deepEqual(await tokens.verify(token), { ok: false, reason: "token revoked: signed out" });
+  equal((await tokens.verify(other.token)).ok, true, "another sign-in of the same user");
+  clock.advance(900_000);
+  equal((await tokens.verify(token)).ok, false, "and then it expired anyway");
+});
+
 Deno.test("tokens: expiry follows the injected clock", async () => {
   const clock = createVirtualClock(1_800_000_000_000);
   const tokens = await createTokenIssuer({ secrets: [SECRET], ttlS: 60, clock });
