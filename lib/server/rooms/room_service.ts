@@ -19,8 +19,8 @@
  *
  * Metrics are counted per fan-out, not per recipient: one `inc(n)` for the
  * sockets a message was written to, one latency observation per message.
- * A room an administrator closed (`room_closures.ts`) refuses joins and sends
- * with `forbidden`; its members get `error` and `left` when it closes.
+ * A room an administrator closed (`room_closures.ts`) refuses joins, sends and
+ * history with `forbidden`; its members get `error` and `left` when it closes.
  *
  * @example
  * ```ts
@@ -434,6 +434,10 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
     const { room, before, limit, ref } = frame;
     try {
+      // A closed room is read by nobody, joined or not, here or on another instance.
+      if (await closures?.isClosed(room)) {
+        return replyError(member, "forbidden", `${room} is closed`, ref);
+      }
       const page = await store.history(room, { before, limit: limit ?? pageSize });
       reply(member, { type: "history", room, ...page, ref });
     } catch (error) {
