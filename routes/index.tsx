@@ -1,5 +1,5 @@
 import { page } from "../lib/framework/context.ts";
-import { DEFAULT_ROOM, RoomName } from "../lib/protocol/mod.ts";
+import { DEFAULT_ROOM, ROOM_PAGE_DEFAULT, RoomName } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
 import Chat from "../islands/Chat.tsx";
 import ConnectionBadge from "../islands/ConnectionBadge.tsx";
@@ -10,7 +10,8 @@ export const handler = define.handlers({
     const { services } = ctx.state;
     const requested = RoomName.safeParse(ctx.url.searchParams.get("room"));
     return page({
-      rooms: await services.rooms.listRooms(),
+      // The first page only: the sidebar lists at most this many rooms, however many exist.
+      rooms: (await services.rooms.listRooms({ limit: ROOM_PAGE_DEFAULT })).rooms,
       room: requested.success ? requested.data : DEFAULT_ROOM,
       wsDebug: ctx.url.searchParams.get("wsDebug") === "1",
       maxChars: services.config.maxTextChars,

@@ -1,6 +1,6 @@
 /**
- * The list of rooms from `GET /api/rooms`, with how many people are in each,
- * for a rooms sidebar. Presence inside a joined room is live (the `presence`
+ * The list of rooms from `GET /api/rooms` (its first page, by name), with how
+ * many people are in each, for a rooms sidebar. Presence inside a joined room is live (the `presence`
  * frames); these counts are a periodic snapshot of every room.
  *
  * @example
@@ -11,15 +11,10 @@
  * ```
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
-import { z } from "zod";
-import { RoomName } from "../protocol/mod.ts";
-
-const RoomListResponse = z.object({
-  rooms: z.array(z.object({ name: RoomName, members: z.number().int().nonnegative() })),
-});
+import { RoomListResponse } from "../protocol/mod.ts";
 
 /** One room of the directory. */
-export type RoomSummary = z.infer<typeof RoomListResponse>["rooms"][number];
+export type RoomSummary = RoomListResponse["rooms"][number];
 
 /** Options of {@linkcode createRoomDirectory}. */
 export interface RoomDirectoryOptions {

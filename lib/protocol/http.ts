@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
-import { PublicUser } from "./frames.ts";
+import { PublicUser, RoomName } from "./frames.ts";
 
 /** Display names: 1–32 characters, letters, digits, `-`, `_` and `.`. */
 export const UserName = z.string().regex(
@@ -57,3 +57,23 @@ export const ConfigResponse = z.object({
   features: z.array(z.string()),
 });
 export type ConfigResponse = z.infer<typeof ConfigResponse>;
+
+/** Most rooms one `GET /api/rooms` page holds, and how many it holds unless asked. */
+export const ROOM_PAGE_MAX = 500;
+export const ROOM_PAGE_DEFAULT = 100;
+
+/** `GET /api/rooms?limit=&cursor=`: a page of rooms after `cursor` (a room name). */
+export const RoomListQuery = z.object({
+  limit: z.string().regex(/^\d+$/, "limit: a whole number").transform(Number)
+    .pipe(z.number().int().min(1).max(ROOM_PAGE_MAX, `limit: at most ${ROOM_PAGE_MAX}`))
+    .optional(),
+  cursor: RoomName.optional(),
+});
+export type RoomListQuery = z.infer<typeof RoomListQuery>;
+
+/** The reply of `GET /api/rooms`: rooms by name, and the cursor of the next page (null: none). */
+export const RoomListResponse = z.object({
+  rooms: z.array(z.object({ name: RoomName, members: z.number().int().nonnegative() })),
+  next: RoomName.nullable(),
+});
+export type RoomListResponse = z.infer<typeof RoomListResponse>;

@@ -87,6 +87,7 @@ const EnvSchema = z.object({
   GUESTS_PER_ADDRESS: integer(10, 1),
   GUEST_WINDOW_S: integer(600, 1),
   ROOM_HISTORY_MAX: integer(10_000, 1),
+  EMPTY_ROOM_TTL_S: integer(24 * 3600, 60),
   ADMIN_USERS: list(z.string()),
   METRICS_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
@@ -160,6 +161,8 @@ export interface Config {
   guestsPerAddress: number;
   guestWindowS: number;
   roomHistoryMax: number;
+  /** A room without messages stays listed this long after someone last joined or left it. */
+  emptyRoomTtlS: number;
   /** Names granted role `admin` (compared case-insensitively). */
   adminUsers: string[];
   metricsToken?: string;
@@ -223,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     guestsPerAddress: e.GUESTS_PER_ADDRESS,
     guestWindowS: e.GUEST_WINDOW_S,
     roomHistoryMax: e.ROOM_HISTORY_MAX,
+    emptyRoomTtlS: e.EMPTY_ROOM_TTL_S,
     adminUsers: e.ADMIN_USERS,
     metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,

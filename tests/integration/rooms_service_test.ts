@@ -199,7 +199,7 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
     await service.handle(tab2, { type: "join", room: "general" });
     deepEqual(tab2.of("joined")[0].presence, [publicOf(ada), publicOf(bob)]);
     equal(watcher.of("presence").length, 1);
-    deepEqual(await service.listRooms(), [{ name: "general", members: 2 }]);
+    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 2 }]);
 
     await service.disconnect(tab1);
     clock.advance(60_000);
@@ -215,7 +215,7 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
       joins: [],
       leaves: [publicOf(ada)],
     });
-    deepEqual(await service.listRooms(), [{ name: "general", members: 1 }]);
+    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 1 }]);
   });
 });
 
@@ -335,7 +335,10 @@ Deno.test("two isolates on one KV: concurrent senders, every member sees every s
       deepEqual(messages.map((message) => message.seq), range(1, 60));
     }
     deepEqual(
-      (await a.layer.service.listRooms()).map(({ name, members }) => ({ name, members })),
+      (await a.layer.service.listRooms({ limit: 100 })).rooms.map(({ name, members }) => ({
+        name,
+        members,
+      })),
       [{ name: "general", members: 2 }],
     );
   } finally {
@@ -355,7 +358,7 @@ Deno.test("a connection that closes while joining is not left behind", async () 
     deepEqual(tab.frames, []);
     deepEqual(presence.list("lobby"), []);
     ok(!tab.rooms.has("lobby"));
-    deepEqual(await service.listRooms(), [
+    deepEqual((await service.listRooms({ limit: 100 })).rooms, [
       { name: "general", members: 0 },
       { name: "lobby", members: 0 },
     ]);

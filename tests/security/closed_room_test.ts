@@ -2,7 +2,8 @@
  * Attack: reading a closed room. Before the fix, a room an administrator
  * closed still answered `history` to anyone, joined or not. Now every read
  * path (join, resume, history, over a socket or the fallback, on any
- * instance of the database) answers `forbidden` and no message.
+ * instance of the database) answers `forbidden` and no message, and the room
+ * list leaves it out.
  */
 import { equal } from "node:assert/strict";
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
@@ -56,6 +57,10 @@ Deno.test("closed room: history, join and resume answer forbidden and nothing el
   await stream.post({ type: "history", room: "secret", ref: "sse" });
   const answer = await stream.next();
   equal(answer.type === "error" && answer.code, "forbidden");
+
+  // Nor is it listed.
+  const listed = await (await fetch(`${server.origin}/api/rooms`)).json();
+  equal(listed.rooms.some(({ name }: { name: string }) => name === "secret"), false);
 
   // Another instance on the same database, which never heard the bus, refuses too.
   await using other = await startTestServer({ kv: server.services.kv });

@@ -96,7 +96,7 @@ Deno.test("rooms have their own seqs and an empty room has head 0", async () => 
     equal(await store.head("empty"), 0);
     deepEqual(await store.history("empty", { limit: 5 }), { messages: [], more: false });
     await store.ensureRoom("empty");
-    deepEqual(await store.rooms(), ["a", "b", "empty"]);
+    deepEqual((await store.rooms({ limit: 100 })).names, ["a", "b", "empty"]);
     equal(await store.head("empty"), 0);
   });
 });
@@ -293,5 +293,55 @@ Deno.test("latest is one list of the newest page: the head comes with it", async
     deepEqual(await store.latest("empty"), { head: 0, recovered: true, messages: [] });
     deepEqual(await store.latest("never-used"), { head: 0, recovered: true, messages: [] });
     equal(await store.head("general"), 8, "the head key agrees");
+  });
+});
+
+Deno.test("rooms: one without messages is listed until its time runs out; one with messages for good", async () => {
+  await withKv(async (kv) => {
+    const clock = createVirtualClock(1_000);
+    const store = createMessageStore(kv, { historyMax: 100, clock, unusedRoomTtlMs: 60_000 });
+    await store.ensureRoom("empty");
+    await send(store, 1, ada, "busy");
+    await kv.set(["room_head", "legacy"], 0); // how earlier versions made an empty room
+    deepEqual(await store.rooms({ limit: 10 }), { names: ["busy", "empty"], next: null });
+
+    clock.advance(59_999);
+    deepEqual((await store.rooms({ limit: 10 })).names, ["busy", "empty"]);
+    clock.advance(1);
+    deepEqual((await store.rooms({ limit: 10 })).names, ["busy"]);
+
+    // Someone joins again: listed again, from now.
+    await store.ensureRoom("empty");
+    clock.advance(30_000);
+    deepEqual((await store.rooms({ limit: 10 })).names, ["busy", "empty"]);
+  });
+});
+
+Deno.test("rooms: paging by name visits every room once, in order, each page bounded", async () => {
+  await withKv(async (kv) => {
+    const clock = createVirtualClock(1_000);
+    const store = createMessageStore(kv, { historyMax: 100, clock });
+    const expected: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const name = `room-${String(i).padStart(3, "0")}`;
+      expected.push(name);
+      // Interleave the two kinds, so pages draw on both prefixes at once.
+      if (i % 3 === 0) await send(store, i, ada, name);
+      else await store.ensureRoom(name);
+      if (i % 10 === 0) await store.ensureRoom(name); // some rooms are in both
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await store.rooms({ after, limit: 17 });
+      ok(page.names.length <= 17);
+      seen.push(...page.names);
+      pages++;
+      if (page.next === null) break;
+      after = page.next;
+    }
+    deepEqual(seen, expected);
+    ok(pages <= 120 / 17 * 2 + 2, `${pages} pages`);
   });
 });

@@ -49,6 +49,8 @@ export interface RoomClosures {
   isClosed(room: string): Promise<boolean>;
   /** Whether this isolate knows the room is closed, without asking the store (for sends). */
   isKnownClosed(room: string): boolean;
+  /** Which of `rooms` are closed, asking the store about those this isolate does not know. */
+  closedAmong(rooms: readonly string[]): Promise<Set<string>>;
   /** Persists the flag, then tells every isolate, this one included. */
   closeRoom(room: string, by: string): Promise<void>;
   /** Listens to closings; returns the unsubscribe. */
@@ -77,6 +79,22 @@ export function createRoomClosures({ kv, link, clock }: RoomClosuresOptions): Ro
       return value !== null;
     },
     isKnownClosed: (room) => known.has(room),
+    async closedAmong(rooms) {
+      const closed = new Set(rooms.filter((room) => known.has(room)));
+      const unknown = rooms.filter((room) => !known.has(room));
+      const reads = [];
+      // `getMany` reads at most 10 keys at a time.
+      for (let start = 0; start < unknown.length; start += 10) {
+        reads.push(kv.getMany(unknown.slice(start, start + 10).map(roomClosedKey)));
+      }
+      for (const entry of (await Promise.all(reads)).flat()) {
+        if (entry.value === null) continue;
+        const room = String(entry.key[1]);
+        known.add(room);
+        closed.add(room);
+      }
+      return closed;
+    },
     async closeRoom(room, by) {
       const record: RoomClosedRecord = { by, at: clock.now() };
       await retryWhenLocked(() => kv.set(roomClosedKey(room), record));

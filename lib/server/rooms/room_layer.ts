@@ -23,7 +23,13 @@ export interface RoomLayerOptions {
   kv: Deno.Kv;
   clock: Clock;
   /** `watchKv` false: no KV watch, fan-out between isolates goes over BroadcastChannel only. */
-  config: { roomHistoryMax: number; maxTextChars: number; watchKv?: boolean };
+  config: {
+    roomHistoryMax: number;
+    maxTextChars: number;
+    watchKv?: boolean;
+    /** How long a room without messages stays listed (default 24 h). */
+    emptyRoomTtlS?: number;
+  };
   /** Isolates with the same namespace share fan-out and presence. Default `"switchboard"`. */
   namespace?: string;
   /** This isolate's name in presence announcements. Default: a random UUID. */
@@ -48,7 +54,11 @@ export interface RoomLayer {
 /** Creates a {@linkcode RoomLayer}. */
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   const { kv, clock, config, onError } = options;
-  const store = createMessageStore(kv, { historyMax: config.roomHistoryMax, clock });
+  const store = createMessageStore(kv, {
+    historyMax: config.roomHistoryMax,
+    clock,
+    unusedRoomTtlMs: config.emptyRoomTtlS === undefined ? undefined : config.emptyRoomTtlS * 1000,
+  });
   const bus = createBus({
     namespace: options.namespace ?? "switchboard",
     log: store,

@@ -107,6 +107,12 @@ export interface RoomSummary {
   members: number;
 }
 
+/** A page of {@linkcode RoomService.listRooms}. */
+export interface RoomListPage {
+  rooms: RoomSummary[];
+  next: string | null;
+}
+
 /** The room layer the hub dispatches room frames to. */
 export interface RoomService {
   /**
@@ -121,8 +127,13 @@ export interface RoomService {
   typing(member: RoomMember, frame: ClientFrameOf<"typing">): Promise<void>;
   /** The connection closed: it leaves every room, without replies. */
   disconnect(member: RoomMember): Promise<void>;
-  /** Every room that exists (`general` included) with its online users, sorted by name. */
-  listRooms(): Promise<RoomSummary[]>;
+  /**
+   * A page of the rooms that exist and are not closed (`general` always), by
+   * name after `after`, with their online users, and the `after` of the next
+   * page (null after the last). A page may hold fewer than `limit` rooms and
+   * still have a next one.
+   */
+  listRooms(options: { after?: string; limit: number }): Promise<RoomListPage>;
   /** Drops every subscription of the service; the store, bus and presence stay open. */
   close(): Promise<void>;
 }
@@ -171,6 +182,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const typingIntervalMs = config.typingIntervalMs ?? 1_000;
   const presenceTickMs = config.presenceTickMs ?? 50;
   const rooms = new Map<string, LocalRoom>();
+  /** Set by close: leaving rooms then writes nothing, as the store is about to close. */
+  let closing = false;
 
   const reply = (member: RoomMember, frame: ServerFrame) => {
     metrics.framesSent.labels(frame.type).inc();
@@ -295,6 +308,10 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       room.unsubscribe();
       if (room.presenceTick) clock.clearTimeout(room.presenceTick.timer);
       metrics.roomsActive.set(rooms.size);
+      // The last one left a room that never saw a message: it stays listed a while from now.
+      if (membership.lastSeq === 0 && !membership.heldBack && !closing) {
+        store.ensureRoom(name).catch(storeFailed);
+      }
     }
   };
 
@@ -494,12 +511,28 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       return Promise.resolve();
     },
 
-    async listRooms() {
-      const names = new Set([DEFAULT_ROOM, ...await store.rooms()]);
-      return [...names].sort().map((name) => ({ name, members: presence.list(name).length }));
+    async listRooms({ after, limit }) {
+      const page = await store.rooms({ after, limit });
+      const names = [...page.names];
+      let next = page.next;
+      const onThisPage = (after === undefined || DEFAULT_ROOM > after) &&
+        (next === null || DEFAULT_ROOM <= next);
+      if (onThisPage && !names.includes(DEFAULT_ROOM)) {
+        names.push(DEFAULT_ROOM);
+        names.sort();
+        if (names.length > limit) {
+          names.length = limit;
+          next = names[limit - 1];
+        }
+      }
+      const closed = await closures?.closedAmong(names) ?? new Set<string>();
+      const rooms = names.filter((name) => !closed.has(name))
+        .map((name) => ({ name, members: presence.list(name).length }));
+      return { rooms, next };
     },
 
     async close() {
+      closing = true;
       stopTyping();
       stopPresence();
       stopClosures?.();

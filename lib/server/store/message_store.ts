@@ -27,9 +27,11 @@ import type { Message, PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import {
   ROOM_HEAD_PREFIX,
+  ROOM_UNUSED_PREFIX,
   roomHeadKey,
   roomMessageKey,
   roomMessagesPrefix,
+  roomUnusedKey,
   sendCidKey,
 } from "./keys.ts";
 import { contentionPause, isLockedError, retryWhenLocked } from "../kv_retry.ts";
@@ -94,10 +96,24 @@ export interface MessageStore {
    * bus that sees the head move only this far has nothing to read.
    */
   committedHead(room: string): number;
-  /** Makes a room exist (listed by {@linkcode MessageStore.rooms}) without a message. */
+  /**
+   * Lists a room that has no message yet (someone joined it) for
+   * `unusedRoomTtlMs` from now; a room with messages is listed for good.
+   */
   ensureRoom(room: string): Promise<void>;
-  /** The names of every room that exists, sorted. */
-  rooms(): Promise<string[]>;
+  /**
+   * One page of the rooms that exist, by name, after `after`: at most `limit`
+   * names, and `next`, the `after` of the next page (null after the last).
+   * A page reads at most about `2 × limit` keys, so it may hold fewer names
+   * than `limit` and still have a `next`.
+   */
+  rooms(options: { after?: string; limit: number }): Promise<RoomPage>;
+}
+
+/** A page of room names. */
+export interface RoomPage {
+  names: string[];
+  next: string | null;
 }
 
 /** Options of {@linkcode createMessageStore}. */
@@ -112,6 +128,8 @@ export interface MessageStoreOptions {
   maxBatch?: number;
   /** Attempts before a contended commit gives up with an error. Default 100. */
   maxAttempts?: number;
+  /** How long a room nobody wrote in stays listed after {@linkcode MessageStore.ensureRoom}. Default 24 h. */
+  unusedRoomTtlMs?: number;
 }
 
 interface PendingCommit {
@@ -131,6 +149,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   const pageSize = options.pageSize ?? 50;
   const maxBatch = options.maxBatch ?? 32;
   const maxAttempts = options.maxAttempts ?? 100;
+  const unusedRoomTtlMs = options.unusedRoomTtlMs ?? 24 * 60 * 60 * 1000;
   const queues = new Map<string, PendingCommit[]>();
   const committedHeads = new Map<string, number>();
   /** The head entry this store last wrote in each room, as KV holds it unless someone else wrote since. */
@@ -143,6 +162,13 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     }
     return (await Promise.all(chunks)).flat();
   };
+
+  const listRoomNames = <T>(
+    prefix: Deno.KvKey,
+    after: string | undefined,
+    limit: number,
+    keep: (value: T) => boolean,
+  ) => listRoomNamesIn(kv, prefix, after, limit, keep);
 
   const readHead = async (room: string): Promise<number> =>
     (await kv.get<number>(roomHeadKey(room))).value ?? 0;
@@ -355,20 +381,55 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     committedHead: (room) => committedHeads.get(room) ?? 0,
 
     async ensureRoom(room) {
+      if (await readHead(room) > 0) return;
+      const until = clock.now() + unusedRoomTtlMs;
       await retryWhenLocked(() =>
-        kv.atomic()
-          .check({ key: roomHeadKey(room), versionstamp: null })
-          .set(roomHeadKey(room), 0)
-          .commit()
+        kv.set(roomUnusedKey(room), { until }, { expireIn: unusedRoomTtlMs })
       );
     },
 
-    async rooms() {
-      const names: string[] = [];
-      for await (const entry of kv.list({ prefix: ROOM_HEAD_PREFIX })) {
-        names.push(String(entry.key[1]));
-      }
-      return names.sort();
+    async rooms({ after, limit }) {
+      const [withMessages, unused] = await Promise.all([
+        listRoomNames(ROOM_HEAD_PREFIX, after, limit, (head: number) => head > 0),
+        listRoomNames(
+          ROOM_UNUSED_PREFIX,
+          after,
+          limit,
+          ({ until }: { until: number }) => until > clock.now(),
+        ),
+      ]);
+      // Every name up to the nearer frontier has been seen in both prefixes.
+      const frontier = [withMessages.frontier, unused.frontier]
+        .filter((name): name is string => name !== null).sort()[0] ?? null;
+      const names = [...new Set([...withMessages.names, ...unused.names])]
+        .filter((name) => frontier === null || name <= frontier)
+        .sort();
+      if (names.length > limit) return { names: names.slice(0, limit), next: names[limit - 1] };
+      return { names, next: frontier };
     },
   };
+}
+
+/**
+ * Reads up to `limit` keys of one prefix after `after`: the room names whose
+ * value `keep`s, and the frontier (the last name read, or null when the
+ * prefix ended before `limit` keys).
+ */
+async function listRoomNamesIn<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  after: string | undefined,
+  limit: number,
+  keep: (value: T) => boolean,
+): Promise<{ names: string[]; frontier: string | null }> {
+  const selector = after === undefined ? { prefix } : { prefix, start: [...prefix, after, 0] };
+  const names: string[] = [];
+  let read = 0;
+  let last: string | null = null;
+  for await (const entry of kv.list<T>(selector, { limit })) {
+    read++;
+    last = String(entry.key[prefix.length]);
+    if (keep(entry.value)) names.push(last);
+  }
+  return { names, frontier: read < limit ? null : last };
 }
