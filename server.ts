@@ -14,6 +14,7 @@ import { readBuildManifest } from "./lib/framework/build_output.ts";
 import { errorResponse } from "./lib/server/http.ts";
 import type { Logger } from "./lib/server/log.ts";
 import { nameRequestSpans } from "./lib/server/telemetry.ts";
+import { securityHeaders } from "./lib/server/security_headers.ts";
 import { loadConfig } from "./lib/server/config.ts";
 import { createServices, type Services } from "./lib/server/services.ts";
 import type { Clock } from "./lib/time/clock.ts";
@@ -99,6 +100,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       return ctx.next();
     })
     .use(nameRequestSpans)
+    .use(securityHeaders)
     .ws("/api/ws", services.socketRoute)
     .fsRoutes(manifest);
   return {

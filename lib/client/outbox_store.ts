@@ -11,6 +11,7 @@
  * await store.delete(entry.cid);
  * ```
  */
+import "../protocol/schema_config.ts";
 import { z } from "zod";
 
 /** A send waiting for its `ack`. */

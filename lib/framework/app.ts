@@ -37,7 +37,7 @@ import type {
   RouteHandler,
 } from "./context.ts";
 import { createIslandRegistry, type IslandRegistry } from "./islands.ts";
-import { renderDocument } from "./page.ts";
+import { DEV_RELOAD_SCRIPT, DEV_RELOAD_SCRIPT_PATH, renderDocument } from "./page.ts";
 import {
   compareSpecificity,
   compilePattern,
@@ -217,6 +217,11 @@ export class App<State> {
     if (file) return file;
     if (this.#options.dev && url.pathname === "/_dev/reload") {
       return devReloadStream(this.#devServerId);
+    }
+    if (this.#options.dev && url.pathname === DEV_RELOAD_SCRIPT_PATH) {
+      return new Response(DEV_RELOAD_SCRIPT, {
+        headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" },
+      });
     }
 
     const match = this.#match(req.method, url.pathname);

@@ -1,7 +1,9 @@
 /**
  * Turns a rendered page into a document: the HTML from the page (inside
- * `_app`), plus, only when the page used islands, their serialized props and
- * one module script that loads the runtime and exactly those island bundles.
+ * `_app`), plus, only when the page used islands, their serialized props, the
+ * bundles they need (as JSON, with `modulepreload` links) and one module
+ * script, the runtime, which loads those bundles and hydrates. No script is
+ * inline, so a page works under `Content-Security-Policy: script-src 'self'`.
  *
  * @example
  * ```ts
@@ -10,6 +12,7 @@
  */
 import type { VNode } from "preact";
 import { BUILD_PREFIX, type BuildManifest } from "./build_output.ts";
+import { BUNDLES_ELEMENT_ID, PROPS_ELEMENT_ID } from "./client/elements.ts";
 import { type IslandRegistry, renderWithIslands } from "./islands.ts";
 
 /** Options of {@linkcode renderDocument}. */
@@ -36,25 +39,35 @@ function islandScripts(
     console.warn("islands are not hydrated: no build found, run `deno task build`");
     return "";
   }
-  const imports = used.map((island, i) =>
-    `import island${i} from ${JSON.stringify(`${BUILD_PREFIX}/${build.islands[island.name]}`)};`
+  const bundles = Object.fromEntries(
+    used.map((island) => [island.name, `${BUILD_PREFIX}/${build.islands[island.name]}`]),
   );
-  const table = used.map((island, i) => `${JSON.stringify(island.name)}: island${i}`).join(", ");
-  return `<script type="application/json" id="__sb_props">${jsonForScript(props)}</script>` +
-    `<script type="module">import { boot } from ${
-      JSON.stringify(`${BUILD_PREFIX}/${build.runtime}`)
-    };${imports.join("")}boot({ ${table} });</script>`;
+  const preloads = Object.values(bundles)
+    .map((url) => `<link rel="modulepreload" href="${url}">`).join("");
+  return `<script type="application/json" id="${PROPS_ELEMENT_ID}">${
+    jsonForScript(props)
+  }</script>` +
+    `<script type="application/json" id="${BUNDLES_ELEMENT_ID}">${
+      jsonForScript(bundles)
+    }</script>` +
+    preloads +
+    `<script type="module" src="${BUILD_PREFIX}/${build.runtime}"></script>`;
 }
 
-// Each dev server process has its own id: a different id after a reconnect
-// means the server restarted with new code, so the page reloads.
-const DEV_RELOAD_SCRIPT = `<script type="module">
-let seen;
+/**
+ * The path of the development live-reload client. Each dev server process
+ * has its own id: a different id after a reconnect means the server restarted
+ * with new code, so the page reloads.
+ */
+export const DEV_RELOAD_SCRIPT_PATH = "/_dev/reload.js";
+
+/** The live-reload client, served at {@linkcode DEV_RELOAD_SCRIPT_PATH} in development. */
+export const DEV_RELOAD_SCRIPT = `let seen;
 new EventSource("/_dev/reload").onmessage = (event) => {
   if (seen && event.data !== seen) location.reload();
   seen = event.data;
 };
-</script>`;
+`;
 
 /** Renders a page to a complete HTML document string. */
 export function renderDocument(
@@ -64,7 +77,8 @@ export function renderDocument(
   options: DocumentOptions,
 ): string {
   const { html, used, props } = renderWithIslands(create, islands);
-  const tail = islandScripts(used, props, build) + (options.devReload ? DEV_RELOAD_SCRIPT : "");
+  const tail = islandScripts(used, props, build) +
+    (options.devReload ? `<script type="module" src="${DEV_RELOAD_SCRIPT_PATH}"></script>` : "");
   const document = html.startsWith("<html") ? `<!DOCTYPE html>${html}` : html;
   const withBuild = document.replace(
     /^<!DOCTYPE html><html/,

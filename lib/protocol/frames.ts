@@ -8,6 +8,7 @@
  * ClientFrame.parse({ type: "ping", t: 1 }); // { type: "ping", t: 1 }
  * ```
  */
+import "./schema_config.ts";
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
 import { StatusResponse } from "./status.ts";
