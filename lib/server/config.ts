@@ -165,6 +165,10 @@ export interface Config {
   emptyRoomTtlS: number;
   /** Names granted role `admin` (compared case-insensitively). */
   adminUsers: string[];
+  /**
+   * `/metrics` needs `Authorization: Bearer <it>` when set; required when
+   * `DATABASE_URL` is set or on Deno Deploy (`DENO_DEPLOYMENT_ID`).
+   */
   metricsToken?: string;
   logLevel: LogLevel;
   /**
@@ -191,6 +195,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const e = result.data;
+  // Behind a shared database or on Deno Deploy the server is reachable by anyone, and so would be
+  // every isolate's metrics (rooms, refusals, errors): such a server must not start with them open.
+  if (!e.METRICS_TOKEN && (env.DATABASE_URL?.trim() || env.DENO_DEPLOYMENT_ID)) {
+    throw new ConfigError(
+      "Invalid configuration: METRICS_TOKEN must be set when DATABASE_URL is set or on Deno " +
+        "Deploy (DENO_DEPLOYMENT_ID); without it /metrics would be public",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,

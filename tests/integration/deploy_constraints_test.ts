@@ -45,6 +45,7 @@ Deno.test("on Deploy's terms the app serves, logs in, chats, and drains on SIGIN
           DENO_KV_DEFAULT_PATH: ":memory:",
           KV_PATH: ignoredKvPath,
           JWT_SECRETS: "deploy-test-secret-for-switchboard-tests-only",
+          METRICS_TOKEN: "deploy-test-metrics-token",
           LOG_LEVEL: "warn",
         },
       },

@@ -43,7 +43,8 @@ Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => 
 });
 
 Deno.test("loadConfig: KV_WATCH=auto watches only a KV that other processes commit to", () => {
-  const watches = (env: Record<string, string>) => loadConfig(env).watchKv;
+  const watches = (env: Record<string, string>) =>
+    loadConfig({ METRICS_TOKEN: "scrape-me", ...env }).watchKv;
   equal(watches({}), false, "a local file");
   equal(watches({ KV_PATH: ":memory:" }), false);
   equal(watches({ DENO_DEPLOYMENT_ID: "abc123" }), true, "Deno Deploy's KV");
