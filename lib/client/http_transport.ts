@@ -17,7 +17,9 @@
  * const transport = connect(token, events);
  * ```
  */
-import { type ClientFrame, CloseCode, parseServerFrame } from "../protocol/mod.ts";
+import { CloseCode } from "../protocol/codes.ts";
+import type { ClientFrame } from "../protocol/frames.ts";
+import { readServerFrame } from "../protocol/guards.ts";
 import { createEventStreamParser } from "./event_stream.ts";
 import type { Transport, TransportClose, TransportEvents, TransportFactory } from "./transport.ts";
 
@@ -123,7 +125,7 @@ export function createHttpTransport(options: HttpTransportOptions): TransportFac
       events.onOpen();
       const parser = createEventStreamParser((data) => {
         if (ended) return;
-        const result = parseServerFrame(data);
+        const result = readServerFrame(data);
         if (!result.ok) return events.onInvalidFrame(result.error);
         if (result.frame.type === "hello") session = result.frame.session;
         events.onFrame(result.frame);

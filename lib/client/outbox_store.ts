@@ -11,7 +11,7 @@
  * await store.delete(entry.cid);
  * ```
  */
-import { z } from "zod";
+import { nullable, number, object, oneOf, string } from "../protocol/check.ts";
 
 /** A send waiting for its `ack`. */
 export interface OutboxEntry {
@@ -29,23 +29,20 @@ export interface OutboxEntry {
   error: string | null;
 }
 
-const StoredEntry = z.object({
-  cid: z.string().min(1),
-  room: z.string().min(1),
-  text: z.string().min(1),
-  createdAt: z.number(),
-  order: z.number(),
-  tries: z.number().int().nonnegative(),
-  status: z.enum(["pending", "failed"]),
-  error: z.string().nullable(),
+const checkStoredEntry = object({
+  cid: string({ min: 1 }),
+  room: string({ min: 1 }),
+  text: string({ min: 1 }),
+  createdAt: number(),
+  order: number(),
+  tries: number({ int: true, min: 0 }),
+  status: oneOf(["pending", "failed"]),
+  error: nullable(string()),
 });
 
 /** Keeps only well-formed entries, so a tampered or outdated store cannot break the client. */
 function validEntries(values: unknown[]): OutboxEntry[] {
-  return values.flatMap((value) => {
-    const parsed = StoredEntry.safeParse(value);
-    return parsed.success ? [parsed.data] : [];
-  });
+  return values.filter((value): value is OutboxEntry => checkStoredEntry(value) === null);
 }
 
 /** Persistence of the outbox. Writes are awaited in order by the outbox. */

@@ -11,15 +11,23 @@
  * ```
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
-import { z } from "zod";
-import { RoomName } from "../protocol/mod.ts";
-
-const RoomListResponse = z.object({
-  rooms: z.array(z.object({ name: RoomName, members: z.number().int().nonnegative() })),
-});
+import { array, number, object, string } from "../protocol/check.ts";
+import { ROOM_NAME_PATTERN } from "../protocol/names.ts";
 
 /** One room of the directory. */
-export type RoomSummary = z.infer<typeof RoomListResponse>["rooms"][number];
+export interface RoomSummary {
+  name: string;
+  members: number;
+}
+
+const checkRoomList = object({
+  rooms: array(
+    object({
+      name: string({ pattern: ROOM_NAME_PATTERN }),
+      members: number({ int: true, min: 0 }),
+    }),
+  ),
+});
 
 /** Options of {@linkcode createRoomDirectory}. */
 export interface RoomDirectoryOptions {
@@ -55,12 +63,12 @@ export function createRoomDirectory(options: RoomDirectoryOptions = {}): RoomDir
     async refresh() {
       try {
         const response = await fetchFn(url, { credentials: "same-origin" });
-        const parsed = RoomListResponse.safeParse(await response.json().catch(() => null));
-        if (!response.ok || !parsed.success) {
+        const body: unknown = await response.json().catch(() => null);
+        if (!response.ok || checkRoomList(body) !== null) {
           error.value = `room list unavailable (HTTP ${response.status})`;
           return;
         }
-        rooms.value = parsed.data.rooms;
+        rooms.value = (body as { rooms: RoomSummary[] }).rooms;
         error.value = null;
       } catch (failure) {
         error.value = `room list unavailable: ${(failure as Error).message}`;
