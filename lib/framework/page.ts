@@ -1,7 +1,10 @@
 /**
  * Turns a rendered page into a document: the HTML from the page (inside
  * `_app`), plus, only when the page used islands, their serialized props and
- * one module script that loads the runtime and exactly those island bundles.
+ * bundle names (JSON, which no browser runs), a `modulepreload` for the
+ * runtime, exactly those island bundles and every chunk they import, and the
+ * runtime's `<script type="module" src>`. Nothing is inline, so the page works
+ * under a Content-Security-Policy of `script-src 'self'`.
  *
  * @example
  * ```ts
@@ -10,6 +13,7 @@
  */
 import type { VNode } from "preact";
 import { BUILD_PREFIX, type BuildManifest } from "./build_output.ts";
+import { ISLANDS_ELEMENT_ID, PROPS_ELEMENT_ID } from "./client/runtime.ts";
 import { type IslandRegistry, renderWithIslands } from "./islands.ts";
 
 /** Options of {@linkcode renderDocument}. */
@@ -26,6 +30,9 @@ export function jsonForScript(value: unknown): string {
     .replaceAll("\u2029", "\\u2029");
 }
 
+/** The URL path of the development reload client (`../app.ts` serves it in dev mode). */
+export const DEV_RELOAD_PATH = "/_dev/reload.js";
+
 function islandScripts(
   used: { name: string }[],
   props: string[],
@@ -36,25 +43,26 @@ function islandScripts(
     console.warn("islands are not hydrated: no build found, run `deno task build`");
     return "";
   }
-  const imports = used.map((island, i) =>
-    `import island${i} from ${JSON.stringify(`${BUILD_PREFIX}/${build.islands[island.name]}`)};`
+  const bundles = Object.fromEntries(
+    used.map((island) => [island.name, `${BUILD_PREFIX}/${build.islands[island.name]}`]),
   );
-  const table = used.map((island, i) => `${JSON.stringify(island.name)}: island${i}`).join(", ");
-  return `<script type="application/json" id="__sb_props">${jsonForScript(props)}</script>` +
-    `<script type="module">import { boot } from ${
-      JSON.stringify(`${BUILD_PREFIX}/${build.runtime}`)
-    };${imports.join("")}boot({ ${table} });</script>`;
+  const preloaded = new Set<string>();
+  for (const entry of [build.runtime, ...used.map((island) => build.islands[island.name])]) {
+    preloaded.add(entry);
+    for (const chunk of build.imports[entry] ?? []) preloaded.add(chunk);
+  }
+  const preloads = [...preloaded].map((file) =>
+    `<link rel="modulepreload" href="${BUILD_PREFIX}/${file}">`
+  );
+  return `<script type="application/json" id="${PROPS_ELEMENT_ID}">${
+    jsonForScript(props)
+  }</script>` +
+    `<script type="application/json" id="${ISLANDS_ELEMENT_ID}">${
+      jsonForScript(bundles)
+    }</script>` +
+    preloads.join("") +
+    `<script type="module" src="${BUILD_PREFIX}/${build.runtime}"></script>`;
 }
-
-// Each dev server process has its own id: a different id after a reconnect
-// means the server restarted with new code, so the page reloads.
-const DEV_RELOAD_SCRIPT = `<script type="module">
-let seen;
-new EventSource("/_dev/reload").onmessage = (event) => {
-  if (seen && event.data !== seen) location.reload();
-  seen = event.data;
-};
-</script>`;
 
 /** Renders a page to a complete HTML document string. */
 export function renderDocument(
@@ -64,7 +72,8 @@ export function renderDocument(
   options: DocumentOptions,
 ): string {
   const { html, used, props } = renderWithIslands(create, islands);
-  const tail = islandScripts(used, props, build) + (options.devReload ? DEV_RELOAD_SCRIPT : "");
+  const tail = islandScripts(used, props, build) +
+    (options.devReload ? `<script type="module" src="${DEV_RELOAD_PATH}"></script>` : "");
   const document = html.startsWith("<html") ? `<!DOCTYPE html>${html}` : html;
   const withBuild = document.replace(
     /^<!DOCTYPE html><html/,

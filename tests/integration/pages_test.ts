@@ -10,7 +10,7 @@ Deno.test("the real app serves pages, health and static files", async () => {
   const html = await home.text();
   match(html, /<title>Switchboard<\/title>/);
   match(html, /data-island="ConnectionBadge"/);
-  match(html, /import island0 from "\/_build\/ConnectionBadge-[0-9a-f]{12}\.js"/);
+  match(html, /"ConnectionBadge":"\/_build\/ConnectionBadge-[0-9a-f]{12}\.js"/);
 
   const bundlePath = html.match(/\/_build\/ConnectionBadge-[0-9a-f]{12}\.js/)![0];
   const bundle = await fetch(server.origin + bundlePath);
