@@ -26,6 +26,7 @@ import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
 import { createKeyedLimiter } from "./token_bucket.ts";
 import { errorResponse, isHttps, readCookie, readJsonBody } from "./http.ts";
 import { createClientAddress } from "./client_address.ts";
+import { sessionHintCookie } from "./session_hint.ts";
 
 /** Cookie names and the paths they are scoped to. */
 export const REFRESH_COOKIE = { name: "sb_refresh", path: "/api/token" } as const;
@@ -104,6 +105,7 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       const ttl = config.refreshTokenTtlS;
       headers.append("set-cookie", cookie(REFRESH_COOKIE, refresh.id, ttl, secure));
       headers.append("set-cookie", cookie(LOGOUT_COOKIE, refresh.handle, ttl, secure));
+      headers.append("set-cookie", sessionHintCookie({ maxAgeS: ttl, secure }));
     }
     return Response.json(body, { headers });
   };
@@ -163,7 +165,10 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       const id = readCookie(req, REFRESH_COOKIE.name);
       const record = id ? await refreshTokens.find(id) : null;
       if (!record) {
-        return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");
+        // Pages stop thinking this browser is signed in.
+        return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again", {
+          "set-cookie": sessionHintCookie({ maxAgeS: 0, secure: isHttps(req) }),
+        });
       }
       return issue(req, record, false);
     },
@@ -175,6 +180,7 @@ export function createAuth({ config, kv, clock, log, tokens }: AuthOptions): Aut
       const headers = new Headers({ "cache-control": "no-store" });
       headers.append("set-cookie", cookie(REFRESH_COOKIE, "", 0, secure));
       headers.append("set-cookie", cookie(LOGOUT_COOKIE, "", 0, secure));
+      headers.append("set-cookie", sessionHintCookie({ maxAgeS: 0, secure }));
       return Response.json({ ok: true }, { headers });
     },
   };
