@@ -4,10 +4,10 @@
  * upgrades, `no-transform` and skipped paths go out as they are.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { request } from "node:http";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { App } from "../../lib/framework/app.ts";
 import { compressResponses } from "../../lib/framework/compress_responses.ts";
+import { rawGet } from "../_helpers/raw_http.ts";
 
 const BIG = {
   items: Array.from({ length: 200 }, (_, index) => ({ index, name: `item ${index}` })),
@@ -41,29 +41,11 @@ async function startServer() {
     });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler());
   const origin = `http://127.0.0.1:${server.addr.port}`;
-  /** The raw bytes as sent (fetch would decode them), and the headers. */
-  const raw = async (path: string, acceptEncoding?: string) => {
-    return await new Promise<
-      { headers: Record<string, unknown>; status: number; body: Uint8Array }
-    >(
-      (resolve, reject) => {
-        const headers: Record<string, string> = acceptEncoding === undefined
-          ? {}
-          : { "accept-encoding": acceptEncoding };
-        request(`${origin}${path}`, { headers }, (response) => {
-          const chunks: Uint8Array[] = [];
-          response.on("data", (chunk: Uint8Array) => chunks.push(chunk));
-          response.on("end", () =>
-            resolve({
-              headers: response.headers,
-              status: response.statusCode ?? 0,
-              body: new Uint8Array(chunks.flatMap((chunk) => [...chunk])),
-            }));
-          response.on("error", reject);
-        }).on("error", reject).end();
-      },
+  const raw = (path: string, acceptEncoding?: string) =>
+    rawGet(
+      `${origin}${path}`,
+      acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding },
     );
-  };
   return {
     origin,
     raw,
