@@ -68,13 +68,9 @@ interface SocketHandler {
   abort(): void;
 }
 
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
 async function acceptKeyOf(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-1", encoder.encode(key + HANDSHAKE_GUID));
-  return base64(new Uint8Array(digest));
+  return new Uint8Array(digest).toBase64();
 }
 
 function indexOfHeaderEnd(bytes: Uint8Array, to: number): number {
@@ -151,7 +147,7 @@ export function createRawClient(): RawClient {
     let closedByUs = false;
     let closeReason = "closed by the server without a close frame";
     let expectedAccept = "";
-    const key = base64(crypto.getRandomValues(new Uint8Array(16)));
+    const key = crypto.getRandomValues(new Uint8Array(16)).toBase64();
 
     const finish = (reason: string) => {
       if (phase === "closed") return;

@@ -3,7 +3,6 @@ import { errors, jwtVerify, SignJWT, UnsecuredJWT } from "jose";
 import { createHs256Verifier } from "../../lib/server/jws_hs256.ts";
 import { createTokenIssuer, keyIdOf, type VerifyResult } from "../../lib/server/tokens.ts";
 import { SessionUser } from "../../lib/protocol/frames.ts";
-import { encodeBase64 } from "../../lib/server/base64.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
 const SECRET = "unit-test-secret-that-is-long-enough";
@@ -27,7 +26,7 @@ const EXPIRES_AT = CLAIMS.exp * 1000;
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
-  return encodeBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 function encodeJson(value: unknown): string {
