@@ -8,6 +8,11 @@
  * Only frames without a marker (handshakes, join confirmations, acks) are
  * decoded and handed to the dialect's session.
  *
+ * Written here, not taken from a library: a WebSocket client library (ws,
+ * Deno's own `WebSocket`) costs an event, a string and a promise per frame,
+ * which at tens of thousands of deliveries a second measures the client
+ * rather than the server (`--client=websocket` runs that client to compare).
+ *
  * @example
  * ```ts
  * const client = createRawClient();
