@@ -47,7 +47,7 @@ async function load(
   url: string,
   headers: Record<string, string>,
 ): Promise<LoadedFile & { text: string }> {
-  const response = await rawGet(url, { ...headers, "accept-encoding": BROWSER_ACCEPT_ENCODING });
+  const response = await rawGet(url, { "accept-encoding": BROWSER_ACCEPT_ENCODING, ...headers });
   if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
   const encoding = response.headers["content-encoding"] as string | undefined;
   const decoded = decodeBody(response.body, encoding);
@@ -67,7 +67,10 @@ function sum(files: LoadedFile[]): Bytes {
   };
 }
 
-/** Weighs the page at `path` (with `headers`, e.g. a session cookie). */
+/**
+ * Weighs the page at `path`, with `headers` on every request (a session
+ * cookie; an `accept-encoding` other than a browser's).
+ */
 export async function measurePage(
   origin: string,
   path: string,
