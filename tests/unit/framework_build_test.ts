@@ -69,3 +69,10 @@ Deno.test("each entry lists every chunk it imports, directly or through others",
     }
   }
 });
+
+Deno.test("no bundle carries zod: the browser checks with lib/protocol/guards.ts", async () => {
+  for (const path of await listFiles(new URL("_build/bundles/", root), ".")) {
+    const code = await Deno.readTextFile(new URL(path, new URL("_build/bundles/", root)));
+    ok(!code.includes("ZodError"), `${path} holds zod`);
+  }
+});
