@@ -7,6 +7,7 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { build, isBuildStale } from "../../lib/framework/build.ts";
+import { signInAsGuest } from "../_helpers/guest.ts";
 import { measurePage, type PageWeight } from "../_helpers/page_weight.ts";
 import { startTestServer } from "../_helpers/server.ts";
 
@@ -22,14 +23,7 @@ function kilobytes(bytes: number): string {
 Deno.test("/login, / and /status each load at most 40 KB of compressed JavaScript", async () => {
   if (await isBuildStale(root)) await build(root);
   await using server = await startTestServer();
-  const guest = await fetch(`${server.origin}/api/guest`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "weigher" }),
-  });
-  equal(guest.status, 200);
-  await guest.body?.cancel();
-  const cookie = guest.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
+  const { cookie } = await signInAsGuest(server.origin, "weigher");
 
   const rows: string[] = [];
   const weights: PageWeight[] = [];

@@ -4,6 +4,7 @@
  * this test, which checks the request spans' names and the session spans.
  */
 import { equal, ok } from "node:assert/strict";
+import { signInAsGuest } from "../_helpers/guest.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
@@ -79,12 +80,7 @@ Deno.test("with OpenTelemetry on, requests are named by route and sessions get s
     });
     await (await fetch(`${server.origin}/api/status`)).body?.cancel();
     await (await fetch(`${server.origin}/no-such-page`)).body?.cancel();
-    const guest = await fetch(`${server.origin}/api/guest`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "traced" }),
-    });
-    const { token } = await guest.json();
+    const { token } = await signInAsGuest(server.origin, "traced");
     {
       await using socket = await openSocket(`${server.origin.replace("http", "ws")}/api/ws`, {
         token,
