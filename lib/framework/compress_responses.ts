@@ -39,7 +39,8 @@ export interface CompressResponsesOptions {
 const NO_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 function isCandidate(req: Request, response: Response, skip: (req: Request) => boolean): boolean {
-  if (req.method === "HEAD" || response.body === null) return false;
+  // HEAD is answered like GET (the server drops the body), so its headers say the same.
+  if (response.body === null) return false;
   if (NO_BODY_STATUSES.has(response.status) || req.headers.has("upgrade")) return false;
   if (response.headers.has("content-encoding")) return false;
   if (/\bno-transform\b/i.test(response.headers.get("cache-control") ?? "")) return false;

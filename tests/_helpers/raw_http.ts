@@ -21,10 +21,14 @@ export interface RawResponse {
   body: Uint8Array;
 }
 
-/** Sends a GET with `headers` and collects the answer undecoded. */
-export function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+/** Sends a GET (or `method`) with `headers` and collects the answer undecoded. */
+export function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    request(url, { headers }, (response) => {
+    request(url, { headers, method }, (response) => {
       const chunks: Uint8Array[] = [];
       response.on("data", (chunk: Uint8Array) => chunks.push(chunk));
       response.on("end", () => {

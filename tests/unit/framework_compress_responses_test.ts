@@ -68,6 +68,10 @@ Deno.test("large JSON and pages are compressed as the request prefers, with Vary
   deepEqual(JSON.parse(decoder.decode(brotliDecompressSync(br.body))), BIG);
   ok(br.body.length < JSON.stringify(BIG).length / 4, `${br.body.length} bytes`);
 
+  const head = await rawGet(`${server.origin}/page`, { "accept-encoding": "br" }, "HEAD");
+  equal(head.headers["content-encoding"], "br", "HEAD says what GET would send");
+  equal(head.body.length, 0);
+
   const gzip = await server.raw("/page", "gzip");
   equal(gzip.headers["content-encoding"], "gzip");
   equal(gzip.headers["vary"], "Accept-Encoding");
