@@ -11,6 +11,7 @@
  */
 import { App } from "./lib/framework/app.ts";
 import { readBuildManifest } from "./lib/framework/build_output.ts";
+import { compressResponses } from "./lib/framework/compress_responses.ts";
 import { errorResponse } from "./lib/server/http.ts";
 import type { Logger } from "./lib/server/log.ts";
 import { nameRequestSpans } from "./lib/server/telemetry.ts";
@@ -67,6 +68,12 @@ export async function openKv(
   return await Deno.openKv(kvPath);
 }
 
+/**
+ * The answers that hold an access token beside the name the request sent: they
+ * are never compressed, so their length cannot leak the token (BREACH).
+ */
+const TOKEN_ENDPOINTS = new Set(["/api/login", "/api/guest", "/api/token"]);
+
 /** Creates a Switchboard instance. */
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
   const env = options.env ?? Deno.env.toObject();
@@ -95,6 +102,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
         error: String(error instanceof Error ? error.stack ?? error.message : error),
       }),
   })
+    .use(compressResponses({ skip: (req) => TOKEN_ENDPOINTS.has(new URL(req.url).pathname) }))
     .use((ctx) => {
       ctx.state.services = services;
       return ctx.next();

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
-import { DEFAULT_ROOM } from "../lib/protocol/mod.ts";
+import { DEFAULT_ROOM } from "../lib/protocol/names.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 import { describeConnection } from "../components/chat/banner.ts";
 import { Composer } from "../components/chat/Composer.tsx";

@@ -9,22 +9,25 @@ import { createSystemClock } from "../lib/time/clock.ts";
 export interface StatusBoardProps {
   /** The status the server rendered the page with. */
   initial: StatusResponse;
+  /** Whether this browser has signed in: only then is there a connection to push status on. */
+  signedIn: boolean;
 }
 
 /**
  * The live status board. The server renders it with `initial` (a complete
  * page without JavaScript); in the browser it renders the live status:
  * `status` frames over the page's shared connection, or polling
- * `GET /api/status` while none arrive (see `lib/client/live_status.ts`).
+ * `GET /api/status` while none arrive (see `lib/client/live_status.ts`). A
+ * visitor who never signed in only polls, so the page asks for no token.
  */
-export default function StatusBoard({ initial }: StatusBoardProps) {
+export default function StatusBoard({ initial, signedIn }: StatusBoardProps) {
   // Created once the island runs in the browser, so hydration renders the server's markup.
   const [live, setLive] = useState<LiveStatus | null>(null);
   useEffect(() => {
     const started = createLiveStatus({
       initial,
       clock: createSystemClock(),
-      push: getPageClient(),
+      push: signedIn ? getPageClient() : undefined,
     });
     started.start();
     setLive(started);

@@ -1,5 +1,6 @@
 import { page } from "../lib/framework/context.ts";
 import { DEFAULT_ROOM, ROOM_PAGE_DEFAULT, RoomName } from "../lib/protocol/mod.ts";
+import { hasSessionHint } from "../lib/server/session_hint.ts";
 import { Header } from "../components/Header.tsx";
 import Chat from "../islands/Chat.tsx";
 import ConnectionBadge from "../islands/ConnectionBadge.tsx";
@@ -7,6 +8,11 @@ import { define } from "../utils.ts";
 
 export const handler = define.handlers({
   async GET(ctx) {
+    // Never signed in here: straight to the form, and back here after it.
+    if (!hasSessionHint(ctx.req)) {
+      const next = encodeURIComponent(ctx.url.pathname + ctx.url.search).replaceAll("%2F", "/");
+      return ctx.redirect(`/login?next=${next}`);
+    }
     const { services } = ctx.state;
     const requested = RoomName.safeParse(ctx.url.searchParams.get("room"));
     return page({

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { RoomSummary } from "../../lib/client/room_directory.ts";
-import { RoomName } from "../../lib/protocol/mod.ts";
+import { isRoomName, ROOM_NAME_HELP } from "../../lib/protocol/names.ts";
 import { Avatar } from "./Avatar.tsx";
 
 /** Props of {@linkcode RoomsSidebar}. */
@@ -112,8 +112,7 @@ function CreateRoomForm({ onCreate }: { onCreate(room: string): void }) {
       onSubmit={(event) => {
         event.preventDefault();
         const room = name.trim().toLowerCase();
-        const parsed = RoomName.safeParse(room);
-        if (!parsed.success) return setError(parsed.error.issues[0].message);
+        if (!isRoomName(room)) return setError(ROOM_NAME_HELP);
         setError(null);
         setName("");
         onCreate(room);

@@ -18,8 +18,8 @@
  * ```
  */
 import { computed, effect, type ReadonlySignal, signal } from "@preact/signals";
-import { z } from "zod";
-import { DEFAULT_ROOM, RoomName } from "../protocol/mod.ts";
+import { array, type Check, number, record, string } from "../protocol/check.ts";
+import { DEFAULT_ROOM, isRoomName } from "../protocol/names.ts";
 import type { ChatClient, RoomView } from "./client.ts";
 
 /** Where the joined rooms are kept in `storage`. */
@@ -57,18 +57,14 @@ export interface ChatRooms {
   dispose(): void;
 }
 
-const StoredRooms = z.array(z.string());
-const StoredSeqs = z.record(z.string(), z.number());
+const isStoredRooms = array(string());
+const isStoredSeqs = record(number());
 
-/** What `storage` holds at `key` if `schema` accepts it (another version may have written it). */
-function readStored<S extends z.ZodType>(
-  storage: Storage | null,
-  key: string,
-  schema: S,
-): z.infer<S> | undefined {
+/** What `storage` holds at `key` if `check` accepts it (another version may have written it). */
+function readStored<T>(storage: Storage | null, key: string, check: Check): T | undefined {
   try {
-    const parsed = schema.safeParse(JSON.parse(storage?.getItem(key) ?? "null"));
-    return parsed.success ? parsed.data : undefined;
+    const value: unknown = JSON.parse(storage?.getItem(key) ?? "null");
+    return check(value) === null ? value as T : undefined;
   } catch {
     return undefined;
   }
@@ -103,10 +99,12 @@ function newestSeq(view: RoomView): number {
 export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
   const { client, storage } = options;
   const active = signal(options.initial);
-  const seen = signal<RoomCounts>(readStored(storage, SEEN_SEQS_KEY, StoredSeqs) ?? {});
-  const saved = readStored(storage, JOINED_ROOMS_KEY, StoredRooms) ?? [];
+  const seen = signal<RoomCounts>(
+    readStored<RoomCounts>(storage, SEEN_SEQS_KEY, isStoredSeqs) ?? {},
+  );
+  const saved = readStored<string[]>(storage, JOINED_ROOMS_KEY, isStoredRooms) ?? [];
   for (const name of new Set([DEFAULT_ROOM, ...saved, options.initial])) {
-    if (RoomName.safeParse(name).success) client.join(name);
+    if (isRoomName(name)) client.join(name);
   }
 
   /** The synced joined rooms with their views. */
@@ -151,7 +149,7 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
       Object.fromEntries(synced.value.map(({ name, view }) => [name, view.presence.value.length]))
     ),
     open(name) {
-      if (!RoomName.safeParse(name).success) return false;
+      if (!isRoomName(name)) return false;
       client.join(name);
       active.value = name;
       return true;

@@ -49,13 +49,9 @@
  * ```
  */
 import type { ReadonlySignal } from "@preact/signals";
-import {
-  checkTextLength,
-  type ClientFrame,
-  type Message,
-  RoomName,
-  type ServerFrameOf,
-} from "../protocol/mod.ts";
+import type { ClientFrame, Message, ServerFrameOf } from "../protocol/frames.ts";
+import { isRoomName, ROOM_NAME_HELP } from "../protocol/names.ts";
+import { checkTextLength } from "../protocol/text.ts";
 import type { TimerId } from "../time/clock.ts";
 import { type ChatClientOptions, resolveClientOptions } from "./client_options.ts";
 import {
@@ -113,8 +109,7 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
 const OLDER_PAGE = 50;
 
 function checkRoomName(room: string) {
-  const parsed = RoomName.safeParse(room);
-  if (!parsed.success) throw new TypeError(`bad room name: ${parsed.error.issues[0].message}`);
+  if (!isRoomName(room)) throw new TypeError(`bad room name: ${ROOM_NAME_HELP}`);
 }
 
 /**

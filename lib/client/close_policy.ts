@@ -10,7 +10,7 @@
  * classifyClose({ code: 1006, reason: "" }, { opened: true, ready: false }); // "handshake"
  * ```
  */
-import { CloseCode } from "../protocol/mod.ts";
+import { CloseCode } from "../protocol/codes.ts";
 import type { AttemptCause } from "./states.ts";
 import type { TransportClose } from "./transport.ts";
 

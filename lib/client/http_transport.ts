@@ -7,6 +7,9 @@
  *
  * Sends are posted one request at a time, so they reach the server in order;
  * frames queued while a request is in flight go together as one JSON array.
+ * The stream is read with `eventsource-parser` (the wire format's line
+ * endings split across chunks, comments, `id`, `retry` and a byte order mark);
+ * each event's data is one frame.
  *
  * @example
  * ```ts
@@ -17,8 +20,10 @@
  * const transport = connect(token, events);
  * ```
  */
-import { type ClientFrame, CloseCode, parseServerFrame } from "../protocol/mod.ts";
-import { createEventStreamParser } from "./event_stream.ts";
+import { createParser } from "eventsource-parser";
+import { CloseCode } from "../protocol/codes.ts";
+import type { ClientFrame } from "../protocol/frames.ts";
+import { readServerFrame } from "../protocol/guards.ts";
 import type { Transport, TransportClose, TransportEvents, TransportFactory } from "./transport.ts";
 
 /** Options of {@linkcode createHttpTransport}. */
@@ -29,6 +34,12 @@ export interface HttpTransportOptions {
   sendUrl: string;
   fetch?: typeof fetch;
 }
+
+/**
+ * The most characters the stream may hold without ending an event: far more
+ * than the largest frame (a page of history), so only a broken stream reaches it.
+ */
+export const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 /** The WebSocket close code that stands for an HTTP error status. */
 export function closeCodeForStatus(status: number): number {
@@ -121,17 +132,27 @@ export function createHttpTransport(options: HttpTransportOptions): TransportFac
         return;
       }
       events.onOpen();
-      const parser = createEventStreamParser((data) => {
-        if (ended) return;
-        const result = parseServerFrame(data);
-        if (!result.ok) return events.onInvalidFrame(result.error);
-        if (result.frame.type === "hello") session = result.frame.session;
-        events.onFrame(result.frame);
-        void post();
+      const parser = createParser({
+        maxBufferSize: MAX_EVENT_CHARS,
+        onEvent({ data }) {
+          if (ended) return;
+          const result = readServerFrame(data);
+          if (!result.ok) return events.onInvalidFrame(result.error);
+          if (result.frame.type === "hello") session = result.frame.session;
+          events.onFrame(result.frame);
+          void post();
+        },
+        onError(error) {
+          // Other errors are lines the format says to skip; a runaway event ends the stream.
+          if (error.type === "max-buffer-size-exceeded") {
+            end({ code: CloseCode.TOO_BIG, reason: "event stream: an event without an end" });
+          }
+        },
       });
       try {
         for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
-          parser.push(chunk);
+          if (ended) break;
+          parser.feed(chunk);
         }
         end({ code: 1006, reason: "event stream ended" });
       } catch (error) {

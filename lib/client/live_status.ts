@@ -29,7 +29,8 @@
  * ```
  */
 import { batch, type ReadonlySignal, signal } from "@preact/signals";
-import { StatusResponse } from "../protocol/status.ts";
+import { isStatusResponse } from "../protocol/guards.ts";
+import type { StatusResponse } from "../protocol/status.ts";
 import type { Clock, TimerId } from "../time/clock.ts";
 
 /** Where the live status's numbers come from right now. */
@@ -120,9 +121,10 @@ export function createLiveStatus(options: LiveStatusOptions): LiveStatus {
       });
       const body: unknown = await response.json();
       if (poll !== controller) return;
-      const parsed = StatusResponse.safeParse(body);
-      if (!response.ok || !parsed.success) throw new Error(`bad answer (${response.status})`);
-      accept(parsed.data, "polling");
+      if (!response.ok || !isStatusResponse(body)) {
+        throw new Error(`bad answer (${response.status})`);
+      }
+      accept(body, "polling");
     } catch {
       if (poll === controller) mode.value = "unreachable";
     } finally {

@@ -18,7 +18,6 @@ export * from "./watchdog.ts";
 export * from "./transport.ts";
 export * from "./websocket_transport.ts";
 export * from "./http_transport.ts";
-export * from "./event_stream.ts";
 export * from "./outbox.ts";
 export * from "./outbox_store.ts";
 export * from "./room_state.ts";

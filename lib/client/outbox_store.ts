@@ -1,7 +1,9 @@
 /**
- * Where unacknowledged sends survive a page reload: IndexedDB in browsers,
- * `localStorage` where IndexedDB is unavailable, memory elsewhere (and in
- * tests). One small interface, keyed by `cid`, so an entry is stored at most once.
+ * Where unacknowledged sends survive a page reload: IndexedDB in browsers
+ * (through `idb-keyval`), `localStorage` where IndexedDB is unavailable, memory
+ * elsewhere (and in tests). One small interface, keyed by `cid`, so an entry is
+ * stored at most once. Whatever a store gives back is checked first: another
+ * version of the page, or a person, may have written it.
  *
  * @example
  * ```ts
@@ -11,8 +13,8 @@
  * await store.delete(entry.cid);
  * ```
  */
-import "../protocol/schema_config.ts";
-import { z } from "zod";
+import { createStore, del, set, values } from "idb-keyval";
+import { nullable, number, object, oneOf, string } from "../protocol/check.ts";
 
 /** A send waiting for its `ack`. */
 export interface OutboxEntry {
@@ -30,23 +32,20 @@ export interface OutboxEntry {
   error: string | null;
 }
 
-const StoredEntry = z.object({
-  cid: z.string().min(1),
-  room: z.string().min(1),
-  text: z.string().min(1),
-  createdAt: z.number(),
-  order: z.number(),
-  tries: z.number().int().nonnegative(),
-  status: z.enum(["pending", "failed"]),
-  error: z.string().nullable(),
+const checkStoredEntry = object({
+  cid: string({ min: 1 }),
+  room: string({ min: 1 }),
+  text: string({ min: 1 }),
+  createdAt: number(),
+  order: number(),
+  tries: number({ int: true, min: 0 }),
+  status: oneOf(["pending", "failed"]),
+  error: nullable(string()),
 });
 
 /** Keeps only well-formed entries, so a tampered or outdated store cannot break the client. */
 function validEntries(values: unknown[]): OutboxEntry[] {
-  return values.flatMap((value) => {
-    const parsed = StoredEntry.safeParse(value);
-    return parsed.success ? [parsed.data] : [];
-  });
+  return values.filter((value): value is OutboxEntry => checkStoredEntry(value) === null);
 }
 
 /** Persistence of the outbox. Writes are awaited in order by the outbox. */
@@ -101,34 +100,18 @@ export function createLocalStorageOutboxStore(
   };
 }
 
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-/** A store in the IndexedDB database `databaseName`, object store `outbox`. */
-export function createIndexedDbOutboxStore(
-  factory: IDBFactory = indexedDB,
-  databaseName = "switchboard",
-): OutboxStore {
-  const opening = factory.open(databaseName, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore("outbox", { keyPath: "cid" });
-  const database = requestResult(opening);
-
-  const withStore = async <T>(
-    mode: IDBTransactionMode,
-    use: (store: IDBObjectStore) => IDBRequest<T>,
-  ): Promise<T> => {
-    const transaction = (await database).transaction("outbox", mode);
-    return requestResult(use(transaction.objectStore("outbox")));
-  };
-
+/**
+ * A store in the IndexedDB database `databaseName`, object store `outbox`,
+ * each entry under its `cid`. (Earlier versions kept the entries in the
+ * database `switchboard` with the `cid` inside them as the key, which
+ * `idb-keyval` cannot write to: hence a database of its own.)
+ */
+export function createIndexedDbOutboxStore(databaseName = "switchboard-outbox"): OutboxStore {
+  const store = createStore(databaseName, "outbox");
   return {
-    load: async () => validEntries(await withStore("readonly", (store) => store.getAll())),
-    put: async (entry) => void await withStore("readwrite", (store) => store.put(entry)),
-    delete: async (cid) => void await withStore("readwrite", (store) => store.delete(cid)),
+    load: async () => validEntries(await values(store)),
+    put: (entry) => set(entry.cid, entry, store),
+    delete: (cid) => del(cid, store),
   };
 }
 

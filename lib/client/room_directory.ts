@@ -1,7 +1,8 @@
 /**
  * The list of rooms from `GET /api/rooms` (its first page, by name), with how
- * many people are in each, for a rooms sidebar. Presence inside a joined room is live (the `presence`
- * frames); these counts are a periodic snapshot of every room.
+ * many people are in each, for a rooms sidebar. Presence inside a joined room
+ * is live (the `presence` frames); these counts are a periodic snapshot of
+ * every room.
  *
  * @example
  * ```ts
@@ -11,7 +12,8 @@
  * ```
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
-import { RoomListResponse } from "../protocol/mod.ts";
+import { isRoomListResponse } from "../protocol/guards.ts";
+import type { RoomListResponse } from "../protocol/http.ts";
 
 /** One room of the directory. */
 export type RoomSummary = RoomListResponse["rooms"][number];
@@ -50,12 +52,12 @@ export function createRoomDirectory(options: RoomDirectoryOptions = {}): RoomDir
     async refresh() {
       try {
         const response = await fetchFn(url, { credentials: "same-origin" });
-        const parsed = RoomListResponse.safeParse(await response.json().catch(() => null));
-        if (!response.ok || !parsed.success) {
+        const body: unknown = await response.json().catch(() => null);
+        if (!response.ok || !isRoomListResponse(body)) {
           error.value = `room list unavailable (HTTP ${response.status})`;
           return;
         }
-        rooms.value = parsed.data.rooms;
+        rooms.value = body.rooms;
         error.value = null;
       } catch (failure) {
         error.value = `room list unavailable: ${(failure as Error).message}`;

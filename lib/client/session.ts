@@ -10,7 +10,8 @@
  * else showError(result.message); // the server's own words, e.g. "wrong name or password"
  * ```
  */
-import { ErrorBody, type PublicUser, TokenResponse } from "../protocol/mod.ts";
+import type { PublicUser } from "../protocol/frames.ts";
+import { isErrorBody, isTokenResponse } from "../protocol/guards.ts";
 
 /** How a sign-in went; `message` is ready to show to the user. */
 export type SignInResult =
@@ -58,16 +59,14 @@ async function tokenRequest(
   }
   const json: unknown = await response.json().catch(() => null);
   if (response.ok) {
-    const parsed = TokenResponse.safeParse(json);
-    if (parsed.success) return { ok: true, user: parsed.data.user };
+    if (isTokenResponse(json)) return { ok: true, user: json.user };
     return { ok: false, status: response.status, message: "The server sent an unexpected reply." };
   }
-  const error = ErrorBody.safeParse(json);
   return {
     ok: false,
     status: response.status,
-    message: error.success
-      ? error.data.error.message
+    message: isErrorBody(json)
+      ? json.error.message
       : `The server answered HTTP ${response.status}.`,
   };
 }

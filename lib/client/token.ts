@@ -10,7 +10,7 @@
  * const fresh = await tokens.refreshToken(); // always asks the server
  * ```
  */
-import { TokenResponse } from "../protocol/mod.ts";
+import { isTokenResponse } from "../protocol/guards.ts";
 import type { Clock } from "../time/clock.ts";
 
 /** The server refused to issue a token: the user has to log in again. */
@@ -47,10 +47,9 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     const body = await response.json().catch(() => null);
     if (response.status === 401) throw new AuthError("signed out: log in again");
     if (!response.ok) throw new Error(`token request failed: HTTP ${response.status}`);
-    const parsed = TokenResponse.safeParse(body);
-    if (!parsed.success) throw new Error("token request failed: unexpected response");
-    cached = { token: parsed.data.token, expiresAt: parsed.data.expires_at };
-    return parsed.data.token;
+    if (!isTokenResponse(body)) throw new Error("token request failed: unexpected response");
+    cached = { token: body.token, expiresAt: body.expires_at };
+    return body.token;
   };
 
   const refreshToken = () => {

@@ -9,12 +9,9 @@
  * const transport = connect(token, events);
  * ```
  */
-import {
-  BEARER_PROTOCOL_PREFIX,
-  type ClientFrame,
-  parseServerFrame,
-  PROTOCOL,
-} from "../protocol/mod.ts";
+import type { ClientFrame } from "../protocol/frames.ts";
+import { readServerFrame } from "../protocol/guards.ts";
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../protocol/version.ts";
 import type { Transport, TransportEvents, TransportFactory } from "./transport.ts";
 
 /** The part of the `WebSocket` API the transport uses, so tests can script a socket. */
@@ -63,7 +60,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         events.onInvalidFrame({ field: "", message: "binary frames are not part of the protocol" });
         return;
       }
-      const result = parseServerFrame(event.data);
+      const result = readServerFrame(event.data);
       if (result.ok) events.onFrame(result.frame);
       else events.onInvalidFrame(result.error);
     };

@@ -25,7 +25,8 @@ import { type ComponentType, h, type VNode } from "preact";
 import {
   BUILD_PREFIX,
   type BuildManifest,
-  MANIFEST_FILE,
+  BUNDLES_FOLDER,
+  COMPRESSED_FOLDER,
   readBuildManifest,
 } from "./build_output.ts";
 import type {
@@ -191,11 +192,15 @@ export class App<State> {
     this.#loaded ??= (async () => {
       const buildDir = new URL("_build/", this.#options.root);
       const build = await readBuildManifest(buildDir);
-      const buildFiles = await createStaticFiles(buildDir, {
+      const compressed = new URL(COMPRESSED_FOLDER, buildDir);
+      const buildFiles = await createStaticFiles(new URL(BUNDLES_FOLDER, buildDir), {
         prefix: BUILD_PREFIX,
         cacheControl: "public, max-age=31536000, immutable",
+        compressed,
       });
-      const staticFiles = await createStaticFiles(new URL("static/", this.#options.root));
+      const staticFiles = await createStaticFiles(new URL("static/", this.#options.root), {
+        compressed,
+      });
       return { build, buildFiles, staticFiles };
     })();
     return this.#loaded;
@@ -210,9 +215,7 @@ export class App<State> {
     if (isUnsafePath(url.pathname)) return this.#error(400, "path not allowed");
     const loaded = await this.#load();
     const file = url.pathname.startsWith(BUILD_PREFIX + "/")
-      ? (url.pathname === `${BUILD_PREFIX}/${MANIFEST_FILE}`
-        ? null
-        : await loaded.buildFiles.serve(req, url.pathname))
+      ? await loaded.buildFiles.serve(req, url.pathname)
       : await loaded.staticFiles.serve(req, url.pathname);
     if (file) return file;
     if (this.#options.dev && url.pathname === "/_dev/reload") {

@@ -19,13 +19,12 @@ import type {
   RouteHandler,
 } from "./context.ts";
 
-type DataOf<H> = H extends (...args: never[]) => infer R
-  ? Awaited<R> extends PageResult<infer D> ? D
-  : never
+/** The page data a handler's result carries; a handler may also answer with a `Response`. */
+type PageDataOf<R> = Exclude<Awaited<R>, Response> extends PageResult<infer D> ? D : never;
+
+type DataOf<H> = H extends (...args: never[]) => infer R ? PageDataOf<R>
   : H extends HandlerByMethod<never> ? {
-      [K in keyof H]: H[K] extends (...args: never[]) => infer R
-        ? Awaited<R> extends PageResult<infer D> ? D : never
-        : never;
+      [K in keyof H]: H[K] extends (...args: never[]) => infer R ? PageDataOf<R> : never;
     }[keyof H]
   : never;
 

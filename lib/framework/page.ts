@@ -1,9 +1,10 @@
 /**
  * Turns a rendered page into a document: the HTML from the page (inside
- * `_app`), plus, only when the page used islands, their serialized props, the
- * bundles they need (as JSON, with `modulepreload` links) and one module
- * script, the runtime, which loads those bundles and hydrates. No script is
- * inline, so a page works under `Content-Security-Policy: script-src 'self'`.
+ * `_app`), plus, only when the page used islands, their serialized props and
+ * bundle names (JSON, which no browser runs), a `modulepreload` for the
+ * runtime, exactly those island bundles and every chunk they import, and the
+ * runtime's `<script type="module" src>`. Nothing is inline, so the page works
+ * under a Content-Security-Policy of `script-src 'self'`.
  *
  * @example
  * ```ts
@@ -42,15 +43,21 @@ function islandScripts(
   const bundles = Object.fromEntries(
     used.map((island) => [island.name, `${BUILD_PREFIX}/${build.islands[island.name]}`]),
   );
-  const preloads = Object.values(bundles)
-    .map((url) => `<link rel="modulepreload" href="${url}">`).join("");
+  const preloaded = new Set<string>();
+  for (const entry of [build.runtime, ...used.map((island) => build.islands[island.name])]) {
+    preloaded.add(entry);
+    for (const chunk of build.imports[entry] ?? []) preloaded.add(chunk);
+  }
+  const preloads = [...preloaded].map((file) =>
+    `<link rel="modulepreload" href="${BUILD_PREFIX}/${file}">`
+  );
   return `<script type="application/json" id="${PROPS_ELEMENT_ID}">${
     jsonForScript(props)
   }</script>` +
     `<script type="application/json" id="${BUNDLES_ELEMENT_ID}">${
       jsonForScript(bundles)
     }</script>` +
-    preloads +
+    preloads.join("") +
     `<script type="module" src="${BUILD_PREFIX}/${build.runtime}"></script>`;
 }
 

@@ -3,13 +3,29 @@
  * allowed everywhere, writes are not on Deno Deploy), so only files that exist
  * in the folder can ever be served and `..` tricks cannot reach outside it.
  *
+ * The build writes a brotli and a gzip copy of each text file into a folder
+ * of compressed copies, named by the SHA-256 of the file they compress, so a
+ * copy can only ever stand for the very bytes it was made from (a file edited
+ * after the build is served as it is until the next build). Each request gets
+ * the coding its `Accept-Encoding` prefers, with `Vary: Accept-Encoding` and
+ * an ETag per coding.
+ *
  * @example
  * ```ts
- * const files = await createStaticFiles(new URL("../../static/", import.meta.url));
- * const response = await files.serve(request); // null when not a static file
+ * const files = await createStaticFiles(new URL("../../static/", import.meta.url), {
+ *   compressed: new URL("../../_build/compressed/", import.meta.url),
+ * });
+ * const response = await files.serve(request, "/styles.css"); // null when not a static file
  * ```
  */
 
+import {
+  type Coding,
+  type Encoding,
+  ENCODING_SUFFIX,
+  ENCODINGS,
+  negotiateEncoding,
+} from "./encoding.ts";
 import { listFiles, sha256Hex } from "./files.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -33,8 +49,12 @@ export function contentTypeFor(fileName: string): string {
 }
 
 interface StaticFile {
-  path: URL;
-  etag: string;
+  /** Where the bytes of each coding the file is available in are. */
+  paths: Partial<Record<Coding, URL>>;
+  /** The codings besides identity, preferred first. */
+  encodings: Encoding[];
+  /** The hash the ETags are made of. */
+  tag: string;
   contentType: string;
 }
 
@@ -44,6 +64,11 @@ export interface StaticFilesOptions {
   prefix?: string;
   /** `Cache-Control` for every file. */
   cacheControl?: string;
+  /**
+   * The folder of compressed copies (`<sha256 of the file>.br`, `.gz`), as
+   * the build writes them. Default: none, every file is sent as it is.
+   */
+  compressed?: URL;
 }
 
 /** A folder served over HTTP. */
@@ -54,8 +79,54 @@ export interface StaticFiles {
   has(pathname: string): boolean;
 }
 
-async function etagOf(path: URL): Promise<string> {
-  return `"${(await sha256Hex(await Deno.readFile(path))).slice(0, 20)}"`;
+/** The name of the compressed copy of bytes whose SHA-256 is `hash`. */
+export function compressedName(hash: string, encoding: Encoding): string {
+  return hash + ENCODING_SUFFIX[encoding];
+}
+
+const ETAG_SUFFIX: Readonly<Record<Coding, string>> = { identity: "", br: "-br", gzip: "-gz" };
+
+function etagOf(file: StaticFile, coding: Coding): string {
+  return `"${file.tag}${ETAG_SUFFIX[coding]}"`;
+}
+
+/** Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2) or is `*`. */
+function matchesIfNoneMatch(header: string | null, etag: string): boolean {
+  if (header === null) return false;
+  return header.split(",").some((item) => {
+    const tag = item.trim();
+    return tag === "*" || tag.replace(/^W\//, "") === etag;
+  });
+}
+
+async function exists(path: URL): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+async function indexFile(
+  path: URL,
+  contentType: string,
+  compressed: URL | undefined,
+): Promise<StaticFile> {
+  const hash = await sha256Hex(await Deno.readFile(path));
+  const file: StaticFile = {
+    paths: { identity: path },
+    encodings: [],
+    tag: hash.slice(0, 20),
+    contentType,
+  };
+  for (const encoding of compressed ? ENCODINGS : []) {
+    const copy = new URL(compressedName(hash, encoding), compressed);
+    if (!(await exists(copy))) continue;
+    file.paths[encoding] = copy;
+    file.encodings.push(encoding);
+  }
+  return file;
 }
 
 /** Whether a request path tries to climb out of its folder or smuggle bytes. */
@@ -79,12 +150,12 @@ export async function createStaticFiles(
   const cacheControl = options.cacheControl ?? "public, max-age=0, must-revalidate";
   const index = new Map<string, StaticFile>();
   for (const relative of await listFiles(dir, ".")) {
-    const path = new URL(relative, dir);
-    index.set(prefix + relative.slice(1), {
-      path,
-      etag: await etagOf(path),
-      contentType: contentTypeFor(relative),
-    });
+    const file = await indexFile(
+      new URL(relative, dir),
+      contentTypeFor(relative),
+      options.compressed,
+    );
+    index.set(prefix + relative.slice(1), file);
   }
 
   return {
@@ -94,16 +165,24 @@ export async function createStaticFiles(
       const file = index.get(pathname);
       if (!file) return null;
       const headers = new Headers({
-        "content-type": file.contentType,
-        "etag": file.etag,
         "cache-control": cacheControl,
         "x-content-type-options": "nosniff",
       });
-      if (req.headers.get("if-none-match") === file.etag) {
+      if (file.encodings.length > 0) headers.set("vary", "Accept-Encoding");
+      const coding = negotiateEncoding(req.headers.get("accept-encoding"), file.encodings);
+      if (coding === null) {
+        headers.set("content-type", "text/plain; charset=utf-8");
+        return new Response("no acceptable content coding", { status: 406, headers });
+      }
+      const etag = etagOf(file, coding);
+      headers.set("etag", etag);
+      if (matchesIfNoneMatch(req.headers.get("if-none-match"), etag)) {
         return new Response(null, { status: 304, headers });
       }
+      headers.set("content-type", file.contentType);
+      if (coding !== "identity") headers.set("content-encoding", coding);
       if (req.method === "HEAD") return new Response(null, { headers });
-      return new Response(await Deno.readFile(file.path), { headers });
+      return new Response(await Deno.readFile(file.paths[coding]!), { headers });
     },
   };
 }

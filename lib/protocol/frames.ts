@@ -11,16 +11,11 @@
 import "./schema_config.ts";
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
+import { ROOM_NAME_HELP, ROOM_NAME_PATTERN } from "./names.ts";
 import { StatusResponse } from "./status.ts";
 
 /** Room names: 1–64 characters of `a-z 0-9 - _`. */
-export const RoomName = z.string().regex(
-  /^[a-z0-9_-]{1,64}$/,
-  "room names are 1-64 characters of a-z 0-9 - _",
-);
-
-/** The room every user is in: it always exists, and the chat opens it when no other is asked for. */
-export const DEFAULT_ROOM = "general";
+export const RoomName = z.string().regex(ROOM_NAME_PATTERN, ROOM_NAME_HELP);
 
 /** A client-chosen id for a send, so that retries are idempotent. */
 export const ClientId = z.string().min(1).max(128);

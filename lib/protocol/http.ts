@@ -11,12 +11,10 @@ import "./schema_config.ts";
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
 import { PublicUser, RoomName } from "./frames.ts";
+import { USER_NAME_HELP, USER_NAME_PATTERN } from "./names.ts";
 
 /** Display names: 1–32 characters, letters, digits, `-`, `_` and `.`. */
-export const UserName = z.string().regex(
-  /^[\p{L}\p{N}_.-]{1,32}$/u,
-  "names are 1-32 letters, digits, '-', '_' or '.'",
-);
+export const UserName = z.string().regex(USER_NAME_PATTERN, USER_NAME_HELP);
 
 /** `POST /api/login` */
 export const LoginBody = z.object({

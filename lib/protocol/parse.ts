@@ -10,7 +10,7 @@
  * ```
  */
 import type { z } from "zod";
-import { ClientFrame, ServerFrame } from "./frames.ts";
+import { ClientFrame } from "./frames.ts";
 
 /** Why a frame was refused: which field (a dotted path, `""` for the whole frame) and what. */
 export interface FrameError {
@@ -75,9 +75,4 @@ function parseWith<S extends z.ZodType>(
 /** Parses one client frame (server side). */
 export function parseClientFrame(text: string): ParseResult<ClientFrame> {
   return parseWith(ClientFrame, text);
-}
-
-/** Parses one server frame (client side). */
-export function parseServerFrame(text: string): ParseResult<ServerFrame> {
-  return parseWith(ServerFrame, text);
 }

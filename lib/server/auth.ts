@@ -7,6 +7,9 @@
  * `Path=/api/token`) and `sb_logout` (its SHA-256 handle, `Path=/api/logout`),
  * which can revoke the token but never mint an access token. So no other
  * request, not even other `/api` calls, carries a credential that mints tokens.
+ * A third cookie, `sb_session` (`./session_hint.ts`), grants nothing: it only
+ * tells pages that this browser has signed in, and is set and cleared with
+ * the other two.
  *
  * @example
  * ```ts
@@ -43,6 +46,7 @@ import {
   readJsonBody,
 } from "./http.ts";
 import { createClientAddress } from "./client_address.ts";
+import { sessionHintCookie } from "./session_hint.ts";
 
 /** Cookie names and the paths they are scoped to. */
 export const REFRESH_COOKIE = { name: "sb_refresh", path: "/api/token" } as const;
@@ -139,6 +143,7 @@ export function createAuth(
     const headers = new Headers();
     headers.append("set-cookie", cookie(REFRESH_COOKIE, refresh.id, ttl, secure));
     headers.append("set-cookie", cookie(LOGOUT_COOKIE, refresh.handle, ttl, secure));
+    headers.append("set-cookie", sessionHintCookie({ maxAgeS: ttl, secure }));
     return await tokenResponse(identity, role, refresh.loginId, headers);
   };
 
@@ -239,7 +244,10 @@ export function createAuth(
       const record = id ? await refreshTokens.use(id) : null;
       const role = record && await currentRole(record);
       if (!record || !role) {
-        return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again");
+        // Pages stop thinking this browser is signed in.
+        return errorResponse(401, "unauthorized", "no valid refresh cookie; log in again", {
+          "set-cookie": sessionHintCookie({ maxAgeS: 0, secure: isHttps(req) }),
+        });
       }
       return tokenResponse(record, role, record.loginId);
     }),
@@ -257,6 +265,7 @@ export function createAuth(
       const headers = new Headers({ "cache-control": "no-store" });
       headers.append("set-cookie", cookie(REFRESH_COOKIE, "", 0, secure));
       headers.append("set-cookie", cookie(LOGOUT_COOKIE, "", 0, secure));
+      headers.append("set-cookie", sessionHintCookie({ maxAgeS: 0, secure }));
       return Response.json({ ok: true }, { headers });
     }),
   };

@@ -6,6 +6,12 @@
  * else could write any address into the header, so for them the peer's own
  * address counts and the header is ignored.
  *
+ * Addresses are read with `node:net`'s `isIP` and matched against the trusted
+ * addresses and CIDR blocks with its `BlockList` (which also matches an
+ * IPv4-mapped IPv6 address, `::ffff:10.0.0.1`, against IPv4 blocks); the walk
+ * along the header is this module's own, since no library knows which
+ * proxies this deployment trusts.
+ *
  * @example
  * ```ts
  * const clientAddress = createClientAddress(["loopback"]);
@@ -13,6 +19,7 @@
  * clientAddress(req, info); // "203.0.113.7"
  * ```
  */
+import { BlockList, isIP } from "node:net";
 import { addressOf } from "./http.ts";
 
 /** The address of a request's client, by `X-Forwarded-For` from trusted proxies only. */
@@ -22,16 +29,41 @@ export type ClientAddress = (req: Request, info: Deno.ServeHandlerInfo) => strin
 export const TRUST_PROXY_HELP =
   "must be loopback, IP addresses or CIDR blocks like 10.0.0.0/8 or fd00::/8";
 
-interface Block {
-  bytes: Uint8Array;
-  prefix: number;
+const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+
+type Family = "ipv4" | "ipv6";
+
+/** An address as a proxy wrote it, without brackets or a zone, and its family. */
+function readAddress(text: string): { address: string; family: Family } | null {
+  const address = text.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "").toLowerCase();
+  const version = isIP(address);
+  if (version === 0) return null;
+  // The IPv4 address an IPv4-mapped IPv6 one carries is the client's name, for limits and logs.
+  const mapped = address.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
+  if (mapped) return { address: mapped[1], family: "ipv4" };
+  return { address, family: version === 4 ? "ipv4" : "ipv6" };
 }
 
-const LOOPBACK = ["127.0.0.0/8", "::1/128"];
+/** Adds an address or a CIDR block to `list`; false, adding nothing, when `item` is neither. */
+function addTrusted(list: BlockList, item: string): boolean {
+  const [addressText, prefixText, extra] = item.split("/");
+  const parsed = readAddress(addressText);
+  if (!parsed || extra !== undefined) return false;
+  if (prefixText === undefined) {
+    list.addAddress(parsed.address, parsed.family);
+    return true;
+  }
+  const prefix = Number(prefixText);
+  if (!/^\d{1,3}$/.test(prefixText) || prefix > (parsed.family === "ipv4" ? 32 : 128)) {
+    return false;
+  }
+  list.addSubnet(parsed.address, prefix, parsed.family);
+  return true;
+}
 
 /** Whether `item` is a valid `TRUST_PROXY` entry. */
 export function isTrustProxyItem(item: string): boolean {
-  return item === "loopback" || parseBlock(item) !== null;
+  return item === "loopback" || addTrusted(new BlockList(), item);
 }
 
 /**
@@ -39,116 +71,32 @@ export function isTrustProxyItem(item: string): boolean {
  * Throws a `TypeError` on an item {@linkcode isTrustProxyItem} refuses.
  */
 export function createClientAddress(trustProxy: string[]): ClientAddress {
-  const blocks = trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item])
-    .map((item) => {
-      const block = parseBlock(item);
-      if (!block) throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
-      return block;
-    });
-  const isTrusted = (bytes: Uint8Array) => blocks.some((block) => contains(block, bytes));
+  const trusted = new BlockList();
+  const items = trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item]);
+  for (const item of items) {
+    if (!addTrusted(trusted, item)) {
+      throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
+    }
+  }
+  const isTrusted = ({ address, family }: { address: string; family: Family }) =>
+    trusted.check(address, family);
 
   return (req, info) => {
     const peer = addressOf(info);
-    if (blocks.length === 0) return peer;
-    let client = parseAddress(peer);
-    if (!client || !isTrusted(client.bytes)) return peer;
-    let address = client.text;
+    if (items.length === 0) return peer;
+    let client = readAddress(peer);
+    if (!client || !isTrusted(client)) return peer;
+    let address = client.address;
     const hops = (req.headers.get("x-forwarded-for") ?? "").split(",")
       .map((hop) => hop.trim())
       .filter(Boolean);
     for (let index = hops.length - 1; index >= 0; index--) {
-      client = parseAddress(hops[index]);
+      client = readAddress(hops[index]);
       // A hop that is not an address is no client; keep the last proxy that spoke for it.
       if (!client) break;
-      address = client.text;
-      if (!isTrusted(client.bytes)) break;
+      address = client.address;
+      if (!isTrusted(client)) break;
     }
     return address;
   };
-}
-
-function contains(block: Block, bytes: Uint8Array): boolean {
-  if (block.bytes.length !== bytes.length) return false;
-  const whole = Math.floor(block.prefix / 8);
-  for (let index = 0; index < whole; index++) {
-    if (block.bytes[index] !== bytes[index]) return false;
-  }
-  const rest = block.prefix % 8;
-  if (rest === 0) return true;
-  const mask = (0xff << (8 - rest)) & 0xff;
-  return (block.bytes[whole] & mask) === (bytes[whole] & mask);
-}
-
-function parseBlock(text: string): Block | null {
-  const [addressText, prefixText, extra] = text.split("/");
-  if (extra !== undefined) return null;
-  const address = parseAddress(addressText);
-  if (!address) return null;
-  const bits = address.bytes.length * 8;
-  if (prefixText === undefined) return { bytes: address.bytes, prefix: bits };
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) return null;
-  return { bytes: address.bytes, prefix: Number(prefixText) };
-}
-
-/**
- * Parses an IPv4 or IPv6 address (brackets and a zone allowed) into its
- * bytes; an IPv4-mapped IPv6 address becomes the IPv4 address it carries.
- */
-function parseAddress(text: string): { bytes: Uint8Array; text: string } | null {
-  const bare = text.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "");
-  const v4 = parseIpv4(bare);
-  if (v4) return { bytes: v4, text: bare };
-  const v6 = parseIpv6(bare);
-  if (!v6) return null;
-  const mapped = v6.slice(0, 10).every((byte) => byte === 0) && v6[10] === 0xff &&
-    v6[11] === 0xff;
-  if (mapped) {
-    const bytes = v6.slice(12);
-    return { bytes, text: bytes.join(".") };
-  }
-  return { bytes: v6, text: bare.toLowerCase() };
-}
-
-function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  if (!parts.every((part) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255)) {
-    return null;
-  }
-  return new Uint8Array(parts.map(Number));
-}
-
-function parseIpv6(text: string): Uint8Array | null {
-  if (!text.includes(":")) return null;
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const groupsOf = (half: string): number[] | null => {
-    if (half === "") return [];
-    const groups: number[] = [];
-    const parts = half.split(":");
-    for (const [index, part] of parts.entries()) {
-      if (index === parts.length - 1 && part.includes(".")) {
-        const v4 = parseIpv4(part);
-        if (!v4) return null;
-        groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else if (/^[0-9a-f]{1,4}$/i.test(part)) {
-        groups.push(parseInt(part, 16));
-      } else {
-        return null;
-      }
-    }
-    return groups;
-  };
-  const head = groupsOf(halves[0]);
-  const tail = halves.length === 2 ? groupsOf(halves[1]) : [];
-  if (!head || !tail) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const groups = [...head, ...Array(missing).fill(0), ...tail];
-  const bytes = new Uint8Array(16);
-  groups.forEach((group, index) => {
-    bytes[index * 2] = group >> 8;
-    bytes[index * 2 + 1] = group & 0xff;
-  });
-  return bytes;
 }

@@ -6,10 +6,13 @@
  * WebCrypto, and Deno runs every WebCrypto HMAC on its crypto thread pool: each
  * verify paid a dispatch and a wait, which made token verification the largest
  * per-connection cost of a connect storm. Here everything runs on the calling
- * thread: the MAC with `./hmac_sha256.ts`, the parts decoded with the built-in
- * `Uint8Array.fromBase64`, and a header under which a token verified is not
- * decoded again (the server's own tokens share one header per secret). Signing
- * stays with jose.
+ * thread: the MAC with `@noble/hashes` (audited, no dependencies; keyed once per
+ * secret, it costs what a hand-written RFC 2104 did and less than
+ * `node:crypto`'s `createHmac`, whose Node stream per call Deno builds: see
+ * bench/README.md), the comparison with `node:crypto`'s `timingSafeEqual`, the
+ * parts decoded with the built-in `Uint8Array.fromBase64`, and a header under
+ * which a token verified is not decoded again (the server's own tokens share
+ * one header per secret). Signing stays with jose.
  *
  * Only the signature and the header are checked here; the JWT claims are the
  * caller's (see `./tokens.ts`).
@@ -22,7 +25,9 @@
  * else console.log(result.reason); // e.g. "token signature is invalid"
  * ```
  */
-import { createHmacSha256, type HmacSha256 } from "./hmac_sha256.ts";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { timingSafeEqual } from "node:crypto";
 
 /** Longer tokens are refused unread: ours are a few hundred characters. */
 export const MAX_TOKEN_LENGTH = 4096;
@@ -49,6 +54,9 @@ export type JwsResult =
 /** Verifies a compact JWS synchronously. */
 export type Hs256Verifier = (token: string) => JwsResult;
 
+/** The MAC of a string's UTF-8 bytes under one secret, as unpadded base64url. */
+type Mac = (input: string) => string;
+
 // Three base64url parts. The signature may be empty so that an `alg: "none"`
 // token is refused for its algorithm, as jose refused it, not for its shape.
 const COMPACT_JWS = /^([\w-]+)\.([\w-]+)\.([\w-]*)$/;
@@ -58,6 +66,14 @@ const encoder = new TextEncoder();
 
 function fail(reason: JwsFailure): JwsResult {
   return { ok: false, reason };
+}
+
+/** HMAC-SHA-256 keyed with `secret`'s UTF-8 bytes; the key's pads are computed once. */
+function createMac(secret: string): Mac {
+  const keyed = hmac.create(sha256, encoder.encode(secret));
+  return (input) =>
+    keyed.clone().update(encoder.encode(input)).digest()
+      .toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 /** The JSON object a base64url part encodes, or undefined if it encodes anything else. */
@@ -84,14 +100,12 @@ function decodeJsonObject(part: string): Record<string, unknown> | undefined {
  * ```
  */
 export function createHs256Verifier(secretsByKid: ReadonlyMap<string, string>): Hs256Verifier {
-  const macsByKid = new Map<string, HmacSha256>();
-  for (const [kid, secret] of secretsByKid) {
-    macsByKid.set(kid, createHmacSha256(encoder.encode(secret)));
-  }
-  const macsByHeader = new Map<string, HmacSha256>();
+  const macsByKid = new Map<string, Mac>();
+  for (const [kid, secret] of secretsByKid) macsByKid.set(kid, createMac(secret));
+  const macsByHeader = new Map<string, Mac>();
 
   /** The MAC a valid header names, or why the header is refused. */
-  const macOf = (encodedHeader: string): HmacSha256 | JwsFailure => {
+  const macOf = (encodedHeader: string): Mac | JwsFailure => {
     const remembered = macsByHeader.get(encodedHeader);
     if (remembered) return remembered;
     const header = decodeJsonObject(encodedHeader);
@@ -121,12 +135,8 @@ export function createHs256Verifier(secretsByKid: ReadonlyMap<string, string>): 
   };
 }
 
-/** Whether two strings are equal, in a time that depends on their length only. */
+/** Whether two ASCII strings are equal, in a time that depends on their length only. */
 function equalInConstantTime(given: string, expected: string): boolean {
   if (given.length !== expected.length) return false;
-  let difference = 0;
-  for (let index = 0; index < given.length; index++) {
-    difference |= given.charCodeAt(index) ^ expected.charCodeAt(index);
-  }
-  return difference === 0;
+  return timingSafeEqual(encoder.encode(given), encoder.encode(expected));
 }

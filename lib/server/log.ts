@@ -4,6 +4,10 @@
  * before (time aside) is held back and counted, then reported once as
  * "repeated N times", so a flood of one error cannot flood the log.
  *
+ * Written here, not taken from a library: JSON lines are one `JSON.stringify`
+ * each, and the folding of repeats, the part that matters, is in no common
+ * logger (pino, winston, `@std/log`, which is on JSR anyway).
+ *
  * @example
  * ```ts
  * const lines: string[] = [];

@@ -11,7 +11,6 @@
  * ```
  */
 import { timingSafeEqual } from "node:crypto";
-import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** The iteration count used for new hashes. */
 export const PBKDF2_ITERATIONS = 600_000;
@@ -49,14 +48,14 @@ export async function hashPassword(password: string): Promise<PasswordHash> {
   return {
     algorithm: "PBKDF2-SHA-256",
     iterations: PBKDF2_ITERATIONS,
-    salt: encodeBase64(salt),
-    hash: encodeBase64(hash),
+    salt: salt.toBase64(),
+    hash: hash.toBase64(),
   };
 }
 
 /** Checks a password against a stored hash, comparing in constant time. */
 export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
-  const expected = decodeBase64(stored.hash);
-  const actual = await derive(password, decodeBase64(stored.salt), stored.iterations);
+  const expected = Uint8Array.fromBase64(stored.hash);
+  const actual = await derive(password, Uint8Array.fromBase64(stored.salt), stored.iterations);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -18,7 +18,7 @@
  * ```
  */
 import type { Clock } from "../time/clock.ts";
-import { encodeBase64, sha256Hex } from "./base64.ts";
+import { sha256Hex } from "./sha256.ts";
 import { retryWhenLocked } from "./kv_retry.ts";
 
 /** Who a refresh token belongs to. */
@@ -84,8 +84,8 @@ export function createRefreshTokens(
 
   return {
     async create(identity) {
-      const id = encodeBase64(crypto.getRandomValues(new Uint8Array(32)))
-        .replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+      const id = crypto.getRandomValues(new Uint8Array(32))
+        .toBase64({ alphabet: "base64url", omitPadding: true });
       const handle = await sha256Hex(id);
       const now = clock.now();
       const loginId = crypto.randomUUID();

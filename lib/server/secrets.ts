@@ -9,7 +9,6 @@
  * ```
  */
 import type { Logger } from "./log.ts";
-import { encodeBase64 } from "./base64.ts";
 import { keyIdOf } from "./tokens.ts";
 import { retryWhenLocked } from "./kv_retry.ts";
 
@@ -38,7 +37,7 @@ export async function resolveJwtSecrets(
   const stored = await kv.get<string>(SECRET_KEY);
   if (stored.value) return [stored.value];
 
-  const generated = encodeBase64(crypto.getRandomValues(new Uint8Array(32)));
+  const generated = crypto.getRandomValues(new Uint8Array(32)).toBase64();
   const created = await retryWhenLocked(() =>
     kv.atomic().check({ key: SECRET_KEY, versionstamp: null }).set(SECRET_KEY, generated).commit()
   );

@@ -15,7 +15,7 @@
 import { SignJWT } from "jose";
 import type { Clock } from "../time/clock.ts";
 import { SessionUser } from "../protocol/frames.ts";
-import { sha256Hex } from "./base64.ts";
+import { sha256Hex } from "./sha256.ts";
 import { createHs256Verifier } from "./jws_hs256.ts";
 
 /** Most revoked sign-ins remembered at once; each is needed only for one token lifetime. */

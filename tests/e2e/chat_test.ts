@@ -71,6 +71,12 @@ browserTest(
     for (const text of texts) await sendMessage(ada.page, text);
     await ada.page.locator(".msg[data-status=pending]", { hasText: texts[1] }).waitFor();
     equal(await bob.page.locator(".msg", { hasText: texts[0] }).count(), 0);
+    const kept = await ada.page.evaluate(async () => ({
+      databases: (await indexedDB.databases()).map((database) => database.name),
+      localStorage: localStorage.getItem("switchboard.outbox"),
+    }));
+    ok(kept.databases.includes("switchboard-outbox"), "the outbox is kept in IndexedDB");
+    equal(kept.localStorage, null);
 
     await ada.page.reload();
     await waitForSent(ada.page, texts);

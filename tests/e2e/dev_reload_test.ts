@@ -98,8 +98,7 @@ Deno.test({
       const island = `${dir}/islands/ConnectionBadge.tsx`;
       const source = await Deno.readTextFile(island);
       const oldBundle = await page.evaluate(() =>
-        document.querySelector("script[type=module]")?.textContent?.match(/ConnectionBadge-\w+/)
-          ?.[0]
+        document.getElementById("__sb_islands")?.textContent?.match(/ConnectionBadge-\w+/)?.[0]
       );
       // The reloaded page fetches the rebuilt island under its new content hash.
       const newBundle = page.waitForRequest(

@@ -1,6 +1,6 @@
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { browserTest, watchProblems } from "../_helpers/browser.ts";
-import { openChat } from "../_helpers/chat_page.ts";
+import { openChat, TEST_PASSWORD } from "../_helpers/chat_page.ts";
 
 browserTest(
   "browser: / hydrates; the header badge shows the page client's real state",
@@ -31,19 +31,37 @@ browserTest(
   },
 );
 
-browserTest("browser: / without a session goes to /login", async ({ server, browser }) => {
-  const page = await browser.newPage();
-  await page.goto(server.origin + "/");
-  await page.waitForURL(`${server.origin}/login`);
-  await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
-});
+browserTest(
+  "browser: / without a session is sent to /login by the server: no chat, no API call, no error",
+  async ({ server, browser }) => {
+    const page = await browser.newPage();
+    const problems = watchProblems(page, { warnings: true });
+    const requests: string[] = [];
+    page.on("request", (request) => requests.push(new URL(request.url()).pathname));
+    const response = await page.goto(server.origin + "/");
+    equal(new URL(page.url()).pathname + new URL(page.url()).search, "/login?next=/");
+    const redirect = response!.request().redirectedFrom()!;
+    equal((await redirect.response())!.status(), 303, "the server redirects; no chat is rendered");
+    await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
+    await page.waitForLoadState("networkidle");
+    deepEqual(requests.filter((path) => path.startsWith("/api/")), []);
+    equal(await page.locator(".chat-app").count(), 0);
+    deepEqual(problems, []);
+  },
+);
 
 browserTest(
   "browser: / is readable with JavaScript disabled: the shell and a connecting state",
   async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
+    // The plain form signs in and comes back to the room asked for.
     await page.goto(server.origin + "/?room=design");
+    equal(new URL(page.url()).searchParams.get("next"), "/?room=design");
+    await page.getByLabel("Name").fill("ada");
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${server.origin}/?room=design`);
     match(await page.locator("h1").innerText(), /#\s*design/);
     equal(await page.locator("button.badge").getAttribute("data-state"), "idle");
     match(await page.getByRole("status").first().innerText(), /Connecting…/);

@@ -47,8 +47,9 @@ Deno.test("login sets HttpOnly SameSite=Strict cookies scoped to /api/token and 
     password: "correct horse",
   });
   await response.body?.cancel();
+  // The third is the signed-in hint (tests/integration/session_hint_test.ts).
   const cookies = response.headers.getSetCookie();
-  equal(cookies.length, 2);
+  equal(cookies.length, 3);
   match(
     cookies[0],
     /^sb_refresh=[\w-]+; Path=\/api\/token; Max-Age=\d+; HttpOnly; SameSite=Strict$/,

@@ -1,6 +1,6 @@
 /**
  * A test client for the fallback transport: reads `GET /api/events` with
- * streaming `fetch` through the browser client's own event-stream parser, and
+ * streaming `fetch` through the parser the browser client uses, and
  * posts frames to `POST /api/send?session=`.
  *
  * @example
@@ -12,7 +12,7 @@
  * ```
  */
 import { equal } from "node:assert/strict";
-import { createEventStreamParser } from "../../lib/client/event_stream.ts";
+import { createParser } from "eventsource-parser";
 import type { ServerFrame, ServerFrameOf } from "../../lib/protocol/frames.ts";
 import { createFrameQueue } from "../_helpers/frame_queue.ts";
 
@@ -54,11 +54,13 @@ export async function openEventStream(origin: string, token: string): Promise<Te
   equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
 
   const frames = createFrameQueue();
-  const parser = createEventStreamParser((data) => frames.push(JSON.parse(data) as ServerFrame));
+  const parser = createParser({
+    onEvent: ({ data }) => frames.push(JSON.parse(data) as ServerFrame),
+  });
   const ended = (async () => {
     try {
       for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) {
-        parser.push(chunk);
+        parser.feed(chunk);
       }
     } catch (error) {
       if (!abort.signal.aborted) throw error;

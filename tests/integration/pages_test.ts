@@ -4,7 +4,7 @@ import { startTestServer } from "../_helpers/server.ts";
 Deno.test("the real app serves pages, health and static files", async () => {
   await using server = await startTestServer();
 
-  const home = await fetch(`${server.origin}/`);
+  const home = await fetch(`${server.origin}/`, { headers: { cookie: "sb_session=1" } });
   equal(home.status, 200);
   equal(home.headers.get("content-type"), "text/html; charset=utf-8");
   const html = await home.text();

@@ -67,3 +67,16 @@ Deno.test("TRUST_PROXY accepts loopback, addresses and CIDR blocks, and refuses 
   });
   throws(() => createClientAddress(["proxy.internal"]), TypeError);
 });
+
+Deno.test("hops in brackets, with zones or IPv4-mapped are read as the address they name", () => {
+  const clientAddress = createClientAddress(["loopback", "10.0.0.0/8"]);
+  equal(clientAddress(request("[2001:DB8::7]"), from("127.0.0.1")), "2001:db8::7");
+  equal(clientAddress(request("fe80::7%eth0"), from("127.0.0.1")), "fe80::7");
+  equal(clientAddress(request("::ffff:198.51.100.9"), from("127.0.0.1")), "198.51.100.9");
+  // A mapped address is trusted by the IPv4 block that holds it, in either spelling.
+  equal(
+    clientAddress(request("198.51.100.9, ::ffff:10.1.2.3"), from("::ffff:a00:5")),
+    "198.51.100.9",
+  );
+  equal(isTrustProxyItem("010.0.0.1"), false, "a leading zero is ambiguous (octal?)");
+});

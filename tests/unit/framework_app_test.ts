@@ -14,9 +14,10 @@ async function makeRoot(): Promise<URL> {
   await Deno.mkdir(`${dir}/static/css`, { recursive: true });
   await Deno.writeTextFile(`${dir}/static/css/site.css`, "body{}");
   await Deno.writeTextFile(`${dir}/secret.txt`, "top secret");
-  await Deno.mkdir(`${dir}/_build`);
-  await Deno.writeTextFile(`${dir}/_build/runtime-abc.js`, "export function boot(){}");
-  await Deno.writeTextFile(`${dir}/_build/Counter-def.js`, "export default 1");
+  await Deno.mkdir(`${dir}/_build/bundles`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/_build/bundles/runtime-abc.js`, 'import "./chunk-p.js";');
+  await Deno.writeTextFile(`${dir}/_build/bundles/chunk-p.js`, "export const p = 1;");
+  await Deno.writeTextFile(`${dir}/_build/bundles/Counter-def.js`, "export default 1");
   await Deno.writeTextFile(
     `${dir}/_build/manifest.json`,
     JSON.stringify({
@@ -24,6 +25,7 @@ async function makeRoot(): Promise<URL> {
       source_hash: "s",
       runtime: "runtime-abc.js",
       islands: { Counter: "Counter-def.js" },
+      imports: { "runtime-abc.js": ["chunk-p.js"], "Counter-def.js": ["chunk-p.js"] },
     }),
   );
   return new URL(`file://${dir}/`);
@@ -166,7 +168,14 @@ Deno.test("a page with an island gets its props and only its own bundle", async 
     html,
     /<script type="application\/json" id="__sb_islands">{"Counter":"\/_build\/Counter-def.js"}<\/script>/,
   );
-  match(html, /<link rel="modulepreload" href="\/_build\/Counter-def.js">/);
+  const preloads = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) =>
+    m[1]
+  );
+  deepEqual(preloads.sort(), [
+    "/_build/Counter-def.js",
+    "/_build/chunk-p.js",
+    "/_build/runtime-abc.js",
+  ]);
   match(html, /<script type="module" src="\/_build\/runtime-abc.js"><\/script>/);
   ok(html.indexOf("<script") > html.indexOf("</main>"), "scripts come after the content");
   // Every script is data or a file of this site: nothing inline runs, so script-src 'self' holds.
@@ -248,7 +257,7 @@ Deno.test("build files are immutable; the build manifest is not served", async (
   equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");
   await bundle.body?.cancel();
   const manifest = await fetchPath("/_build/manifest.json");
-  equal(manifest.status, 404);
+  equal(manifest.status, 404, "the build manifest is not served");
   await manifest.body?.cancel();
 });
 

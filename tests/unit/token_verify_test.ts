@@ -1,8 +1,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { errors, jwtVerify, SignJWT, UnsecuredJWT } from "jose";
+import { createHs256Verifier } from "../../lib/server/jws_hs256.ts";
 import { createTokenIssuer, keyIdOf, type VerifyResult } from "../../lib/server/tokens.ts";
 import { SessionUser } from "../../lib/protocol/frames.ts";
-import { encodeBase64 } from "../../lib/server/base64.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
 const SECRET = "unit-test-secret-that-is-long-enough";
@@ -26,7 +26,7 @@ const EXPIRES_AT = CLAIMS.exp * 1000;
 const encoder = new TextEncoder();
 
 function base64url(bytes: Uint8Array): string {
-  return encodeBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
 
 function encodeJson(value: unknown): string {
@@ -114,6 +114,18 @@ Deno.test("verify: the promise is already settled, with no wait on a crypto thre
   await null;
   ok(settled);
   await verifying;
+});
+
+Deno.test("the MAC matches WebCrypto's for secrets shorter than, as long as and longer than a block", async () => {
+  // SHA-256 works on 64-byte blocks: shorter keys are padded, longer ones hashed first.
+  const secrets = [1, 16, 63, 64, 65, 200].map((bytes) => "k".repeat(bytes));
+  for (const secret of [...secrets, "ünïcödé ☃ sécrêt"]) {
+    const verifyJws = createHs256Verifier(new Map([["kid-1", secret]]));
+    for (const claims of [{}, CLAIMS, { text: "ünïcödé ☃ ".repeat(100) }]) {
+      const token = await handMade({ ...HEADER, kid: "kid-1" }, claims, secret);
+      deepEqual(verifyJws(token), { ok: true, payload: claims }, secret);
+    }
+  }
 });
 
 Deno.test("verify: a wrong secret or any tampered part fails the signature", async () => {

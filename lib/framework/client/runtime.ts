@@ -1,16 +1,17 @@
 /**
- * The browser side of islands: the one script a page with islands loads. It
- * reads which bundles the page needs (a JSON element the server wrote, so no
- * script is inline and `script-src 'self'` holds), imports them, then finds
- * every `<sb-island>` the server rendered and hydrates it with its component
- * and deserialized props.
+ * The browser side of islands: finds every `<sb-island>` the server rendered
+ * and hydrates it with its component and deserialized props. The page names
+ * the bundle of each island it uses in `<script type="application/json"
+ * id="__sb_islands">` and loads this runtime with a plain
+ * `<script type="module" src>`: no inline script, so a Content-Security-Policy
+ * of `script-src 'self'` allows it. The bundles are fetched in parallel through
+ * the page's `<link rel="modulepreload">`s, before the runtime asks for them.
  *
  * @example
  * ```ts
- * // the server writes, for a page that uses ConnectionBadge:
- * // <script type="application/json" id="__sb_islands">{"ConnectionBadge":"/_build/ConnectionBadge-5e6f.js"}</script>
- * // <script type="module" src="/_build/runtime-1a2b.js"></script>
- * boot({ ConnectionBadge }); // what the runtime then does with the imported bundles
+ * // the build's runtime entry:
+ * import { hydrateIslands } from "./runtime.ts";
+ * await hydrateIslands();
  * ```
  */
 import { type ComponentType, h, hydrate } from "preact";
@@ -21,12 +22,16 @@ import { BUNDLES_ELEMENT_ID, PROPS_ELEMENT_ID } from "./elements.ts";
 /** Island bundles are served from here; the runtime imports nothing else. */
 const BUNDLE_PREFIX = "/_build/";
 
-type Islands = Record<string, ComponentType<Record<string, unknown>>>;
+type Island = ComponentType<Record<string, unknown>>;
 
-/** Hydrates every island on the page. */
-export function boot(islands: Islands): void {
-  const propsElement = document.getElementById(PROPS_ELEMENT_ID);
-  const allProps: string[] = JSON.parse(propsElement?.textContent ?? "[]");
+function readJson<T>(id: string, fallback: T): T {
+  const text = document.getElementById(id)?.textContent;
+  return text ? JSON.parse(text) : fallback;
+}
+
+/** Hydrates every island on the page with the components given by name. */
+export function boot(islands: Record<string, Island>): void {
+  const allProps = readJson<string[]>(PROPS_ELEMENT_ID, []);
   for (const element of document.querySelectorAll<HTMLElement>("sb-island")) {
     const name = element.dataset.island ?? "";
     const component = islands[name];
@@ -39,19 +44,16 @@ export function boot(islands: Islands): void {
   }
 }
 
-/** Imports the bundles the page lists, then hydrates its islands. */
-export async function start(): Promise<void> {
-  const listed = document.getElementById(BUNDLES_ELEMENT_ID);
-  const bundles: Record<string, string> = JSON.parse(listed?.textContent ?? "{}");
-  const islands: Islands = {};
-  await Promise.all(
+/** Imports the bundles the page names, then hydrates its islands. */
+export async function hydrateIslands(): Promise<void> {
+  const bundles = readJson<Record<string, string>>(BUNDLES_ELEMENT_ID, {});
+  const islands = await Promise.all(
     Object.entries(bundles)
       .filter(([, url]) => url.startsWith(BUNDLE_PREFIX))
       .map(async ([name, url]) => {
-        islands[name] = (await import(url)).default;
+        const module: { default: Island } = await import(url);
+        return [name, module.default] as const;
       }),
   );
-  boot(islands);
+  boot(Object.fromEntries(islands));
 }
-
-if (typeof document !== "undefined") start();

@@ -6,6 +6,11 @@
  * rows and totals; one that expired without draining is remembered for a
  * while as missing, which makes the status degraded.
  *
+ * Written here, not taken from a library: metrics libraries (prom-client, the
+ * OpenTelemetry SDK) aggregate one process's instruments, while this merges
+ * whole snapshots that other isolates publish over the bus, with expiry by
+ * the receiver's clock, which none of them does.
+ *
  * @example
  * ```ts
  * const view = createClusterView({ clock });

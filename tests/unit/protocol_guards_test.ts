@@ -1,0 +1,234 @@
+/**
+ * The browser's checks (`lib/protocol/guards.ts`) against the zod schemas
+ * they mirror: on valid values of every kind, and on each of them with every
+ * field in turn deleted, retyped, pushed past its bounds or joined by an extra
+ * key, both must accept and refuse the same values.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import type { z } from "zod";
+import { type Message, ServerFrame } from "../../lib/protocol/frames.ts";
+import {
+  checkServerFrame,
+  checkStatusResponse,
+  isErrorBody,
+  isRoomListResponse,
+  isTokenResponse,
+  readServerFrame,
+} from "../../lib/protocol/guards.ts";
+import type { Check } from "../../lib/protocol/check.ts";
+import { ErrorBody, RoomListResponse, TokenResponse } from "../../lib/protocol/http.ts";
+import { StatusResponse } from "../../lib/protocol/status.ts";
+import { statusDetail, statusHistory, statusSummary } from "./ui_status_fixture.ts";
+
+const USER = { id: "user:ada", name: "ada" };
+const MESSAGE: Message = {
+  room: "general",
+  seq: 7,
+  id: "m7",
+  cid: "c7",
+  user: USER,
+  text: "hello",
+  ts: 1_700_000_000_000,
+};
+const SUMMARY = statusSummary({ history: statusHistory(2), reasons: ["kv slow"] });
+const DETAIL = statusDetail({
+  history: statusHistory(2),
+  missing_isolates: [{ id: "c3", host: "host-c3", last_seen: 1_699_999_990_000 }],
+  recent_errors: [{ ts: 1_699_999_999_000, isolate: "a1", code: "internal", message: "boom" }],
+});
+
+/** One valid frame of every server frame type, some with their optional fields. */
+const SERVER_FRAMES: ServerFrame[] = [
+  {
+    type: "hello",
+    v: 1,
+    session: "s1",
+    user: { ...USER, role: "user" },
+    server_time: 1_700_000_000_000,
+    heartbeat_ms: 25_000,
+    token_expires_at: 1_700_000_900_000,
+    limits: { max_frame_bytes: 65_536, max_text_chars: 4_000, rate: { burst: 20, per_second: 5 } },
+    features: ["resume", "status"],
+    instance: "i1",
+  },
+  {
+    type: "joined",
+    room: "general",
+    head: 7,
+    recovered: true,
+    messages: [MESSAGE],
+    presence: [USER],
+    ref: "r1",
+  },
+  { type: "left", room: "random", ref: "r2" },
+  { type: "ack", cid: "c7", room: "general", seq: 7, ts: 1_700_000_000_000, ref: "r3" },
+  { type: "history", room: "general", messages: [MESSAGE], more: false, ref: "r4" },
+  { type: "message", ...MESSAGE },
+  { type: "presence", room: "general", joins: [USER], leaves: [] },
+  { type: "typing", room: "general", user: USER },
+  { type: "ping", t: 5 },
+  { type: "pong", t: 5, ref: "r5" },
+  {
+    type: "error",
+    code: "rate_limited",
+    message: "slow down",
+    recoverable: true,
+    retry_after_ms: 1_000,
+    ref: "r6",
+  },
+  { type: "auth_ok", token_expires_at: 1_700_000_900_000, ref: "r7" },
+  { type: "token_expiring", token_expires_at: 1_700_000_900_000 },
+  { type: "reconnect", after_ms: 1_500, reason: "restarting" },
+  { type: "status", summary: SUMMARY, delta: true, ref: "r8" },
+  { type: "status", summary: DETAIL },
+];
+
+/** Values put in place of each field in turn: wrong types, bounds, patterns. */
+const PROBES: unknown[] = [
+  undefined,
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  2 ** 60,
+  "",
+  "x",
+  "Not A Room",
+  "r".repeat(129),
+  [],
+  ["x"],
+  [0],
+  {},
+  { id: "x" },
+];
+
+type Path = (string | number)[];
+type Node = Record<string | number, unknown>;
+
+function valueAt(root: unknown, path: Path): unknown {
+  return path.reduce<unknown>((node, key) => (node as Node)[key], root);
+}
+
+function setAt(root: unknown, path: Path, value: unknown): unknown {
+  const copy = structuredClone(root);
+  const parent = valueAt(copy, path.slice(0, -1)) as Node;
+  const last = path[path.length - 1];
+  if (value === undefined && !Array.isArray(parent)) delete parent[last];
+  else parent[last] = value;
+  return copy;
+}
+
+/** Every path to a field or item inside `value`. */
+function paths(value: unknown, prefix: Path = []): Path[] {
+  if (typeof value !== "object" || value === null) return [];
+  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
+  return keys.flatMap((key) => {
+    const path = [...prefix, key];
+    return [path, ...paths((value as Node)[key], path)];
+  });
+}
+
+/** The valid value, and every variant of it made by one change. */
+function corpus(valid: unknown): unknown[] {
+  const variants: unknown[] = [valid, null, [], "text", 1, {}, { type: "nope" }, { view: "nope" }];
+  for (const path of paths(valid)) {
+    for (const probe of PROBES) variants.push(setAt(valid, path, probe));
+  }
+  for (const path of [[], ...paths(valid)]) {
+    const node = valueAt(valid, path);
+    if (Array.isArray(node)) {
+      // One item fewer, one more, and more than any bounded list holds.
+      for (const items of [node.slice(1), [...node, node[0]], Array(25).fill(node[0])]) {
+        variants.push(setAt(valid, path, items));
+      }
+    } else if (typeof node === "object" && node !== null) {
+      const widened = { ...node, extra: 1 };
+      variants.push(path.length === 0 ? widened : setAt(valid, path, widened));
+    }
+  }
+  return variants;
+}
+
+/** Runs the corpus of each valid value through both and returns where they disagree. */
+function disagreements(
+  schema: z.ZodType,
+  check: Check,
+  valids: unknown[],
+): { accepted: number; refused: number; differ: string[] } {
+  let accepted = 0;
+  let refused = 0;
+  const differ: string[] = [];
+  for (const valid of valids) {
+    ok(schema.safeParse(valid).success, `fixture is valid: ${JSON.stringify(valid)}`);
+    for (const value of corpus(valid)) {
+      const byZod = schema.safeParse(value).success;
+      const byCheck = check(value) === null;
+      if (byZod) accepted++;
+      else refused++;
+      if (byZod !== byCheck) {
+        differ.push(`zod ${byZod ? "accepts" : "refuses"}: ${JSON.stringify(value)}`);
+      }
+    }
+  }
+  return { accepted, refused, differ };
+}
+
+Deno.test("the corpus has a valid frame of every server frame type", () => {
+  const types = new Set(ServerFrame.options.map((frame) => frame.shape.type.value));
+  deepEqual(new Set(SERVER_FRAMES.map((frame) => frame.type)), types);
+});
+
+Deno.test("server frames: the check and zod agree on every valid and altered frame", () => {
+  const { accepted, refused, differ } = disagreements(ServerFrame, checkServerFrame, SERVER_FRAMES);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+  ok(accepted > 100, `${accepted} accepted`);
+  ok(refused > 2_000, `${refused} refused`);
+});
+
+Deno.test("the status: the check and zod agree on both views and their alterations", () => {
+  const { refused, differ } = disagreements(StatusResponse, checkStatusResponse, [SUMMARY, DETAIL]);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+  ok(refused > 1_000, `${refused} refused`);
+});
+
+Deno.test("token replies and error bodies: the checks and zod agree", () => {
+  const token = { token: "a.b.c", expires_at: 1_700_000_900_000, user: USER };
+  const error = { error: { code: "unauthorized", message: "log in again" } };
+  const isToken: Check = (value) => isTokenResponse(value) ? null : "";
+  const isError: Check = (value) => isErrorBody(value) ? null : "";
+  deepEqual(disagreements(TokenResponse, isToken, [token]).differ, []);
+  deepEqual(disagreements(ErrorBody, isError, [error]).differ, []);
+});
+
+Deno.test("room list pages: the check and zod agree, with and without a next page", () => {
+  const rooms = [{ name: "general", members: 3 }, { name: "random", members: 0 }];
+  const isRoomList: Check = (value) => isRoomListResponse(value) ? null : "";
+  const { refused, differ } = disagreements(RoomListResponse, isRoomList, [
+    { rooms, next: "random" },
+    { rooms, next: null },
+    { rooms: [], next: null },
+  ]);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+  ok(refused > 100, `${refused} refused`);
+});
+
+Deno.test("readServerFrame returns the frame, or where and why it was refused", () => {
+  deepEqual(readServerFrame('{"type":"ping","t":1}'), { ok: true, frame: { type: "ping", t: 1 } });
+  deepEqual(readServerFrame("{oops"), {
+    ok: false,
+    error: { field: "", message: "frame is not valid JSON" },
+  });
+  deepEqual(readServerFrame("[1]"), {
+    ok: false,
+    error: { field: "", message: "frame must be a JSON object" },
+  });
+  const bad = readServerFrame(JSON.stringify({ ...SERVER_FRAMES[3], seq: -1 }));
+  equal(bad.ok, false);
+  if (!bad.ok) equal(bad.error.field, "seq");
+  const nested = readServerFrame(
+    JSON.stringify({ ...SERVER_FRAMES[1], messages: [{ ...MESSAGE, user: {} }] }),
+  );
+  if (!nested.ok) equal(nested.error.field, "messages.0.user.id");
+  else ok(false, "a message without a user id is refused");
+});
