@@ -8,7 +8,6 @@
  * ClientFrame.parse({ type: "ping", t: 1 }); // { type: "ping", t: 1 }
  * ```
  */
-import "./schema_config.ts";
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
 import { ROOM_NAME_HELP, ROOM_NAME_PATTERN } from "./names.ts";

@@ -7,7 +7,6 @@
  * LoginBody.safeParse({ name: "ada", password: "correct horse" }).success; // true
  * ```
  */
-import "./schema_config.ts";
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
 import { PublicUser, RoomName } from "./frames.ts";

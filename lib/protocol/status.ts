@@ -10,7 +10,6 @@
  * if (body.view === "admin") console.table(body.isolates);
  * ```
  */
-import "./schema_config.ts";
 import { z } from "zod";
 
 const Count = z.number().int().nonnegative();
