@@ -3,6 +3,11 @@
  * `app.ws`: the framework refuses non-upgrade requests, lets `upgrade` inspect
  * the request (and refuse it with a plain HTTP response), then wires events.
  *
+ * No event handler can throw past itself: an exception (or a rejected promise)
+ * would otherwise reach the runtime as uncaught and end the whole process, every
+ * other socket with it. The framework closes that one socket with 1011 and hands
+ * the error to the route's `failed` hook, so the app logs it its own way.
+ *
  * @example
  * ```ts
  * app.ws<{ user: string }>("/echo", {
@@ -33,7 +38,15 @@ export interface WsHandlers<State, Data> {
   message?(socket: WebSocket, event: MessageEvent, data: Data): void;
   close?(socket: WebSocket, event: CloseEvent, data: Data): void;
   error?(socket: WebSocket, event: Event, data: Data): void;
+  /**
+   * An event handler threw, or its promise rejected; the socket is being closed
+   * with 1011. Without this hook the error goes to `console.error`.
+   */
+  failed?(socket: WebSocket, error: unknown, data: Data): void;
 }
+
+/** The close code for a socket whose handler failed: the server's own error. */
+const SERVER_ERROR = 1011;
 
 const SOCKET_EVENTS = ["open", "message", "close", "error"] as const;
 
@@ -53,6 +66,15 @@ class SocketEvents<State, Data> implements EventListenerObject {
   }
 
   handleEvent(event: Event): void {
+    try {
+      const outcome: unknown = this.#dispatch(event);
+      if (outcome instanceof Promise) outcome.catch((error) => this.#fail(error));
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #dispatch(event: Event): void {
     switch (event.type) {
       case "open":
         return this.#handlers.open?.(this.#socket, this.#data);
@@ -62,6 +84,20 @@ class SocketEvents<State, Data> implements EventListenerObject {
         return this.#handlers.close?.(this.#socket, event as CloseEvent, this.#data);
       case "error":
         return this.#handlers.error?.(this.#socket, event, this.#data);
+    }
+  }
+
+  #fail(error: unknown): void {
+    try {
+      if (this.#handlers.failed) this.#handlers.failed(this.#socket, error, this.#data);
+      else console.error("websocket handler failed:", error);
+    } catch (reportError) {
+      console.error("websocket handler failed, and so did its failed hook:", error, reportError);
+    }
+    try {
+      this.#socket.close(SERVER_ERROR, "server error");
+    } catch {
+      // Still connecting or already closed: nothing more to end.
     }
   }
 }

@@ -156,5 +156,13 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
       if (data.connection) hub.detach(data.connection, event.code);
       data.span?.end({ code: event.code, session: data.connection?.session });
     },
+    failed(_socket, error, data) {
+      log.error("ws.event_failed", {
+        session: data.connection?.session,
+        user: data.connection?.user.id,
+        code: CloseCode.SERVER_ERROR,
+        error: String(error instanceof Error ? error.stack ?? error.message : error),
+      });
+    },
   };
 }
