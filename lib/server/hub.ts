@@ -312,8 +312,7 @@ export function createHub(options: HubOptions): Hub {
     return false;
   };
 
-  const receive = (connection: Connection, data: unknown) => {
-    if (connection.state !== "open") return;
+  const receiveFrame = (connection: Connection, data: unknown) => {
     const receivedAt = clock.now();
     connection.lastSeenAt = receivedAt;
 
@@ -359,6 +358,22 @@ export function createHub(options: HubOptions): Hub {
       return;
     }
     enqueue(connection, frame, receivedAt);
+  };
+
+  /** One bad frame must cost its connection at most: a failure here closes that socket only. */
+  const receive = (connection: Connection, data: unknown) => {
+    if (connection.state !== "open") return;
+    try {
+      receiveFrame(connection, data);
+    } catch (error) {
+      log.error("ws.receive_failed", {
+        ...fields(connection),
+        code: "internal",
+        error: String(error),
+      });
+      metrics.errors.record("internal", `a received frame failed: ${String(error)}`);
+      closeWith(connection, CloseCode.SERVER_ERROR, "server error");
+    }
   };
 
   const refuse = (reason: RefusalReason, code: number, status: number, message: string) => {

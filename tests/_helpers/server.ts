@@ -9,6 +9,7 @@
  */
 import { createSwitchboard, type Switchboard } from "../../server.ts";
 import type { Services } from "../../lib/server/services.ts";
+import type { Logger } from "../../lib/server/log.ts";
 import type { Clock } from "../../lib/time/clock.ts";
 
 /** A secret tests can use to mint their own tokens. */
@@ -22,6 +23,8 @@ export interface TestServerOptions {
   kvPath?: string;
   /** Share one KV database between instances (the Deploy topology in miniature). */
   kv?: Deno.Kv;
+  /** Where the server logs; by default JSON lines on standard output at `LOG_LEVEL=error`. */
+  log?: Logger;
 }
 
 /** A running test server. */
@@ -45,7 +48,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: "error",
     ...options.env,
   };
-  const switchboard = await createSwitchboard({ env, clock: options.clock, kv: options.kv });
+  const switchboard = await createSwitchboard({
+    env,
+    clock: options.clock,
+    kv: options.kv,
+    log: options.log,
+  });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
     switchboard.handler,
