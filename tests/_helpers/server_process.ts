@@ -20,6 +20,8 @@ export interface ServerProcess extends AsyncDisposable {
   kvPath: string;
   /** The running process's id (for /proc/<pid>/status); changes on restart. */
   readonly pid: number;
+  /** False once the process exited: killed, or crashed on its own. */
+  readonly running: boolean;
   /** Kills the process with SIGKILL and waits for it to exit. */
   kill(): Promise<void>;
   /** Starts it again (after `kill`) on the same port and KV file. */
@@ -32,6 +34,8 @@ interface Running {
   child: Deno.ChildProcess;
   /** Resolves when stdout is drained and the process has exited. */
   exited: Promise<unknown>;
+  /** Set once the process has exited. */
+  ended: { value: boolean };
 }
 
 async function spawn(
@@ -53,12 +57,14 @@ async function spawn(
     output += value;
     listening = Number(/listening (\d+)/.exec(output)?.[1] ?? 0);
   }
+  const ended = { value: false };
+  child.status.then(() => ended.value = true);
   // Keep draining stdout so the child never blocks on a full pipe.
   const exited = (async () => {
     while (!(await lines.read()).done);
     await child.status;
   })();
-  return { child, exited, port: listening };
+  return { child, exited, ended, port: listening };
 }
 
 /** Starts the server process on a free port with KV in a temp dir. */
@@ -95,6 +101,9 @@ export async function startServerProcess(
     get pid() {
       if (!running) throw new Error("the server process is not running");
       return running.child.pid;
+    },
+    get running() {
+      return running !== null && !running.ended.value;
     },
     kill,
     async restart() {

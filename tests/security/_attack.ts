@@ -1,7 +1,8 @@
 /**
  * Tools the attack tests share: a raw HTTP/1.1 client that streams a huge
  * request body the way an attacker would (declared or chunked, stopping once
- * the server answered), and a sampler of a server process's peak memory.
+ * the server answered), a sampler of a server process's peak memory, tokens
+ * a server process accepts, and a proof that it still serves everyone else.
  *
  * @example
  * ```ts
@@ -11,7 +12,13 @@
  * const growth = (await peak.stop()) - before;
  * ```
  */
+import { equal, ok } from "node:assert/strict";
 import { readRssBytes } from "../../bench/process_stats.ts";
+import { createTokenIssuer } from "../../lib/server/tokens.ts";
+import { createSystemClock } from "../../lib/time/clock.ts";
+import { TEST_SECRET } from "../_helpers/server.ts";
+import type { ServerProcess } from "../_helpers/server_process.ts";
+import { openSocket, type TestSocket } from "../_helpers/socket.ts";
 
 /** What the server answered a raw request: its status line and headers. */
 export interface RawAnswer {
@@ -131,4 +138,47 @@ export function watchPeakRss(pid: number): { stop(): Promise<number> } {
 /** Bytes as MiB with one decimal, for messages. */
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+const issuer = await createTokenIssuer({
+  secrets: [TEST_SECRET],
+  ttlS: 3600,
+  clock: createSystemClock(),
+});
+
+/** An access token the test servers accept, for the user `name`. */
+export async function tokenFor(name: string): Promise<string> {
+  return (await issuer.sign({ id: `user:${name}`, name, role: "user" })).token;
+}
+
+/** A socket of `name` that got its `hello` and joined `room`. */
+export async function joinedSocket(
+  wsUrl: string,
+  name: string,
+  room: string,
+): Promise<TestSocket> {
+  const socket = await openSocket(wsUrl, { token: await tokenFor(name) });
+  await socket.nextOf("hello");
+  socket.send({ type: "join", room, ref: "join" });
+  await socket.nextOf("joined");
+  return socket;
+}
+
+/**
+ * Asserts the process is alive and serving: it answers `/healthz`, and a new
+ * client can join a room, send, and get its message back.
+ */
+export async function assertStillServing(server: ServerProcess): Promise<void> {
+  ok(server.running, "the server process is still running");
+  const health = await fetch(`${server.origin}/healthz`);
+  await health.body?.cancel();
+  equal(health.status, 200);
+  await using probe = await joinedSocket(
+    `ws://127.0.0.1:${server.port}/api/ws`,
+    "probe",
+    "probe-room",
+  );
+  probe.send({ type: "send", room: "probe-room", text: "still here?", cid: crypto.randomUUID() });
+  equal((await probe.nextOf("ack")).room, "probe-room");
+  equal((await probe.nextOf("message")).text, "still here?");
 }
