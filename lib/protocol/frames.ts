@@ -63,12 +63,21 @@ export const SendFrame = z.object({
   cid: ClientId,
   ref: Ref,
 });
+/**
+ * `before`: the newest messages before that seq (default: the newest of all).
+ * Extension `after`: the oldest messages after that seq, to page forward
+ * through a catch-up; the two cannot be combined.
+ */
 export const HistoryFrame = z.object({
   type: z.literal("history"),
   room: RoomName,
   before: Seq.optional(),
+  after: Seq.optional(),
   limit: z.number().int().min(1).max(200).optional(),
   ref: Ref,
+}).refine((frame) => frame.before === undefined || frame.after === undefined, {
+  message: "cannot be combined with before",
+  path: ["after"],
 });
 export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName, ref: Ref });
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
@@ -127,6 +136,11 @@ export const HelloFrame = z.object({
   features: z.array(z.string()),
   instance: z.string(),
 });
+/**
+ * Extension `more`: true when a `since` catch-up was cut to a page (the oldest
+ * messages after `since`); the client continues with `history` `after`.
+ * Absent otherwise.
+ */
 export const JoinedFrame = z.object({
   type: z.literal("joined"),
   room: RoomName,
@@ -134,6 +148,7 @@ export const JoinedFrame = z.object({
   recovered: z.boolean(),
   messages: z.array(Message),
   presence: z.array(PublicUser),
+  more: z.boolean().optional(),
   ref: Ref,
 });
 export const LeftFrame = z.object({ type: z.literal("left"), room: RoomName, ref: Ref });

@@ -170,6 +170,7 @@ const ServerFrameCheck = byKey("type", {
     recovered: boolean(),
     messages: array(Message),
     presence: array(PublicUser),
+    more: optional(boolean()),
     ref: Ref,
   }),
   left: object({ type: literal("left"), room: RoomName, ref: Ref }),

@@ -22,4 +22,6 @@ export const FEATURES = [
   "typing",
   "idempotent_send",
   "token_refresh",
+  // Extension: `history` takes `after`, and a long `joined` catch-up is paged with `more`.
+  "history_after",
 ] as const;

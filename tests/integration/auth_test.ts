@@ -225,6 +225,7 @@ Deno.test("GET /api/config reports the effective settings", async () => {
       "typing",
       "idempotent_send",
       "token_refresh",
+      "history_after",
     ],
   });
 });

@@ -108,6 +108,7 @@ Deno.test("hello carries the session, user, limits and token expiry", async () =
       "typing",
       "idempotent_send",
       "token_refresh",
+      "history_after",
     ],
     instance: server.services.instance,
   });

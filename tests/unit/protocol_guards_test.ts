@@ -58,6 +58,7 @@ const SERVER_FRAMES: ServerFrame[] = [
     recovered: true,
     messages: [MESSAGE],
     presence: [USER],
+    more: true,
     ref: "r1",
   },
   { type: "left", room: "random", ref: "r2" },
