@@ -290,8 +290,13 @@ Deno.test("latest is one list of the newest page: the head comes with it", async
     equal(shorter.head, 8);
     deepEqual(seqs(shorter.messages), [7, 8]);
 
-    deepEqual(await store.latest("empty"), { head: 0, recovered: true, messages: [] });
-    deepEqual(await store.latest("never-used"), { head: 0, recovered: true, messages: [] });
+    deepEqual(await store.latest("empty"), { head: 0, recovered: true, messages: [], more: false });
+    deepEqual(await store.latest("never-used"), {
+      head: 0,
+      recovered: true,
+      messages: [],
+      more: false,
+    });
     equal(await store.head("general"), 8, "the head key agrees");
   });
 });
@@ -343,5 +348,57 @@ Deno.test("rooms: paging by name visits every room once, in order, each page bou
     }
     deepEqual(seen, expected);
     ok(pages <= 120 / 17 * 2 + 2, `${pages} pages`);
+  });
+});
+
+Deno.test("since with a limit is a page of the oldest messages after the seq, saying whether more follow", async () => {
+  await withKv(async (kv) => {
+    const store = storeOf(kv);
+    for (let index = 1; index <= 12; index++) await send(store, index);
+
+    const first = await store.since("general", 2, 4);
+    deepEqual({ ...first, messages: seqs(first.messages) }, {
+      head: 12,
+      recovered: true,
+      messages: [3, 4, 5, 6],
+      more: true,
+    });
+    const last = await store.since("general", 8, 4);
+    deepEqual({ ...last, messages: seqs(last.messages) }, {
+      head: 12,
+      recovered: true,
+      messages: [9, 10, 11, 12],
+      more: false,
+    });
+    const upToDate = await store.since("general", 12, 4);
+    deepEqual({ ...upToDate, messages: seqs(upToDate.messages) }, {
+      head: 12,
+      recovered: true,
+      messages: [],
+      more: false,
+    });
+  });
+});
+
+Deno.test("history after pages forward, oldest first, each message once; from the oldest kept when pruned", async () => {
+  await withKv(async (kv) => {
+    const store = storeOf(kv, 10);
+    for (let index = 1; index <= 25; index++) await send(store, index);
+
+    const pages: number[][] = [];
+    let after = 15;
+    for (let more = true; more;) {
+      const page = await store.history("general", { after, limit: 4 });
+      pages.push(seqs(page.messages));
+      more = page.more;
+      after = page.messages.at(-1)?.seq ?? after;
+    }
+    deepEqual(pages, [[16, 17, 18, 19], [20, 21, 22, 23], [24, 25]]);
+    deepEqual(await store.history("general", { after: 25, limit: 4 }), {
+      messages: [],
+      more: false,
+    });
+    // Seqs 1 to 15 are no longer kept: the page starts at the oldest kept one.
+    deepEqual(seqs((await store.history("general", { after: 3, limit: 2 })).messages), [16, 17]);
   });
 });

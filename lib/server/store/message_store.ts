@@ -63,27 +63,45 @@ export type CommitResult =
 /** One page of a room's history, oldest first. */
 export interface HistoryPage {
   messages: Message[];
-  /** Whether older messages are still kept. */
+  /** Whether more messages are kept beyond the page: older ones, or newer ones for `after`. */
   more: boolean;
+}
+
+/** Which page {@linkcode MessageStore.history} reads. */
+export interface HistoryQuery {
+  /** The newest messages before this seq (default: the newest of all)... */
+  before?: number;
+  /** ...or the oldest messages after this one (never both). */
+  after?: number;
+  limit: number;
 }
 
 /** The answer to "what came after the seq I hold". */
 export interface Replay {
   /** The room's newest seq when the log was read. */
   head: number;
-  /** True: `messages` are every message after the seq. False: some are gone; the newest page. */
+  /** True: `messages` are the messages right after the seq. False: some are gone; the newest page. */
   recovered: boolean;
   messages: Message[];
+  /** Recovered, but cut at the limit: more messages follow the last one. */
+  more: boolean;
 }
 
 /** The room log. */
 export interface MessageStore {
   /** Commits a message, or returns the original receipt if the user's cid was seen in 24 h. */
   commit(input: CommitInput): Promise<CommitResult>;
-  /** Messages before `before` (default: all), oldest first, at most `limit`. */
-  history(room: string, options: { before?: number; limit: number }): Promise<HistoryPage>;
-  /** Every kept message after `seq`; the newest page if some of them are no longer kept. */
-  since(room: string, seq: number): Promise<Replay>;
+  /**
+   * At most `limit` messages, oldest first: the newest before `before` (or of
+   * all), or the oldest after `after`; one before the retention floor reads
+   * from the oldest kept.
+   */
+  history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * The kept messages after `seq`, oldest first, at most `limit` (default all);
+   * the newest page if some of them are no longer kept.
+   */
+  since(room: string, seq: number, limit?: number): Promise<Replay>;
   /** The newest page, for a reader who holds nothing yet (so `recovered` is true). */
   latest(room: string): Promise<Replay>;
   /** Kept messages with `after < seq <= through`, oldest first. */
@@ -173,28 +191,40 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   const readHead = async (room: string): Promise<number> =>
     (await kv.get<number>(roomHeadKey(room))).value ?? 0;
 
-  /** Kept messages with `after < seq < before`: newest `limit` of them if `limit` is given. */
+  /**
+   * Kept messages with `after < seq < before`, oldest first: all of them, or
+   * at most `limit` from the `newest` (or oldest) end.
+   */
   const readRange = async (
     room: string,
     after: number,
     before: number,
-    limit?: number,
+    limit?: { count: number; from: "newest" | "oldest" },
   ): Promise<Message[]> => {
     if (before <= after + 1) return [];
+    const reverse = limit?.from === "newest";
     const entries = kv.list<Message>(
       { start: roomMessageKey(room, after + 1), end: roomMessageKey(room, before) },
-      limit === undefined ? {} : { limit, reverse: true },
+      limit === undefined ? {} : { limit: limit.count, reverse },
     );
     const messages: Message[] = [];
     for await (const entry of entries) messages.push(entry.value);
-    return limit === undefined ? messages : messages.reverse();
+    return reverse ? messages.reverse() : messages;
   };
 
   /** The seq below which nothing is served, even if an older key is still stored. */
   const retentionFloor = (head: number) => Math.max(0, head - historyMax);
 
   const readNewest = (room: string, head: number) =>
-    readRange(room, retentionFloor(head), head + 1, pageSize);
+    readRange(room, retentionFloor(head), head + 1, { count: pageSize, from: "newest" });
+
+  /** At most `limit` kept messages after `after`, oldest first, and whether more follow. */
+  const readAfter = async (room: string, after: number, head: number, limit: number) => {
+    const from = Math.max(after, retentionFloor(head));
+    const page = await readRange(room, from, head + 1, { count: limit + 1, from: "oldest" });
+    const more = page.length > limit;
+    return { messages: more ? page.slice(0, limit) : page, more };
+  };
 
   const isFresh = (receipt: Receipt | null): receipt is Receipt =>
     receipt !== null && clock.now() - receipt.ts < CID_TTL_MS;
@@ -338,21 +368,27 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       });
     },
 
-    async history(room, { before, limit }) {
+    async history(room, { before, after, limit }) {
       const head = await readHead(room);
-      const floor = retentionFloor(head);
+      if (after !== undefined) return await readAfter(room, after, head, limit);
       const end = Math.min(before ?? head + 1, head + 1);
-      const page = await readRange(room, floor, end, limit + 1);
+      const page = await readRange(room, retentionFloor(head), end, {
+        count: limit + 1,
+        from: "newest",
+      });
       const more = page.length > limit;
       return { messages: more ? page.slice(1) : page, more };
     },
 
-    async since(room, seq) {
+    async since(room, seq, limit) {
       const head = await readHead(room);
       if (seq > head || seq < retentionFloor(head)) {
-        return { head, recovered: false, messages: await readNewest(room, head) };
+        return { head, recovered: false, messages: await readNewest(room, head), more: false };
       }
-      return { head, recovered: true, messages: await readRange(room, seq, head + 1) };
+      if (limit !== undefined) {
+        return { head, recovered: true, ...await readAfter(room, seq, head, limit) };
+      }
+      return { head, recovered: true, messages: await readRange(room, seq, head + 1), more: false };
     },
 
     async latest(room) {
@@ -367,7 +403,8 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       for await (const entry of newestFirst) page.push(entry.value);
       const head = page[0]?.seq ?? 0;
       const floor = retentionFloor(head);
-      return { head, recovered: true, messages: page.filter(({ seq }) => seq > floor).reverse() };
+      const messages = page.filter(({ seq }) => seq > floor).reverse();
+      return { head, recovered: true, messages, more: false };
     },
 
     async range(room, after, through) {
