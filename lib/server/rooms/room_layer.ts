@@ -29,6 +29,10 @@ export interface RoomLayerOptions {
     watchKv?: boolean;
     /** How long a room without messages stays listed (default 24 h). */
     emptyRoomTtlS?: number;
+    /** Default 500. */
+    joinPageMax?: number;
+    /** Default 512 KiB. */
+    maxReplyBytes?: number;
   };
   /** Isolates with the same namespace share fan-out and presence. Default `"switchboard"`. */
   namespace?: string;
@@ -72,7 +76,11 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     bus,
     presence,
     clock,
-    config: { maxTextChars: config.maxTextChars },
+    config: {
+      maxTextChars: config.maxTextChars,
+      joinPageMax: config.joinPageMax,
+      maxReplyBytes: config.maxReplyBytes,
+    },
     onError,
     metrics: options.metrics,
     closures,

@@ -38,6 +38,7 @@ import {
   PublicUser,
   RoomName,
   type ServerFrame,
+  type ServerFrameOf,
 } from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
 import type { Bus } from "../bus/mod.ts";
@@ -48,6 +49,7 @@ import {
 } from "../metrics/mod.ts";
 import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
+import { boundPage, spliceMessages, utf8Length } from "./bounded_page.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 
@@ -67,6 +69,10 @@ export interface RoomServiceConfig {
   typingIntervalMs?: number;
   /** Presence changes in a room within this of the last frame are merged into one. Default 50 ms. */
   presenceTickMs?: number;
+  /** Most messages a `joined` catch-up carries before it says `more` (`JOIN_PAGE_MAX`). Default 500. */
+  joinPageMax?: number;
+  /** Largest `joined` or `history` reply, in bytes (`MAX_REPLY_BYTES`). Default 512 KiB. */
+  maxReplyBytes?: number;
 }
 
 /** The metrics the room service reports to. */
@@ -169,6 +175,15 @@ interface LocalRoom {
 
 const TypingEvent = z.object({ room: RoomName, user: PublicUser });
 
+/** A `joined` or `history` reply before its messages are added. */
+type PageFrame =
+  | Omit<ServerFrameOf<"joined">, "messages">
+  | Omit<ServerFrameOf<"history">, "messages">;
+
+function omitMore<T extends { more?: boolean }>({ more: _more, ...rest }: T): Omit<T, "more"> {
+  return rest;
+}
+
 /** Creates a {@linkcode RoomService}. */
 export function createRoomService(deps: RoomServiceDeps): RoomService {
   const { store, bus, presence, clock, config, closures } = deps;
@@ -181,6 +196,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const pageSize = config.pageSize ?? 50;
   const typingIntervalMs = config.typingIntervalMs ?? 1_000;
   const presenceTickMs = config.presenceTickMs ?? 50;
+  const joinPageMax = config.joinPageMax ?? 500;
+  const maxReplyBytes = config.maxReplyBytes ?? 512 * 1024;
   const rooms = new Map<string, LocalRoom>();
   /** Set by close: leaving rooms then writes nothing, as the store is about to close. */
   let closing = false;
@@ -196,6 +213,29 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     onError(error);
     metrics.kvUp.set(0);
     metrics.errors.record("internal", String(error));
+  };
+
+  /**
+   * Sends a `joined` or `history` with as many of `messages` as fit in the
+   * reply bound, cut from the end opposite `keep`.
+   */
+  const replyPage = (
+    member: RoomMember,
+    frame: PageFrame,
+    messages: readonly Message[],
+    keep: "oldest" | "newest",
+  ) => {
+    // Budgeted with `more: true` and an empty list, whatever the frame ends up saying.
+    const shell = utf8Length(JSON.stringify({ ...frame, more: true, messages: [] }));
+    const page = boundPage(messages, maxReplyBytes - shell, keep);
+    // A cut page has more where its reader pages on: `history` either way, a
+    // `joined` catch-up forward only (older history is never what `more` speaks of).
+    const cutAhead = page.trimmed && (frame.type === "history" || keep === "oldest");
+    const more = frame.more === true || cutAhead;
+    // `joined` carries `more` only when more follow (an extension of the contract).
+    const complete = frame.type === "joined" && !more ? omitMore(frame) : { ...frame, more };
+    metrics.framesSent.labels(frame.type).inc();
+    member.sendText(spliceMessages(complete, page.texts));
   };
 
   const replyError = (member: RoomMember, code: ErrorCode, message: string, ref?: string) =>
@@ -362,7 +402,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       await bus.idle(name);
       replay = frame.since === undefined
         ? await store.latest(name)
-        : await store.since(name, frame.since);
+        : await store.since(name, frame.since, joinPageMax);
     } catch (error) {
       storeFailed(error);
       removeMembership(name, member);
@@ -380,15 +420,23 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       membership.counted = true;
       presence.connect(name, publicUser(member));
     }
-    reply(member, {
-      type: "joined",
-      room: name,
-      head,
-      recovered: replay.recovered,
-      messages: replay.messages,
-      presence: presence.list(name),
-      ref: frame.ref,
-    });
+    // A catch-up keeps its oldest messages, to be continued with `history` `after`;
+    // the newest page (first join, or history lost) keeps its newest.
+    const catchingUp = frame.since !== undefined && replay.recovered;
+    replyPage(
+      member,
+      {
+        type: "joined",
+        room: name,
+        head,
+        recovered: replay.recovered,
+        presence: presence.list(name),
+        more: replay.more,
+        ref: frame.ref,
+      },
+      replay.messages,
+      catchingUp ? "oldest" : "newest",
+    );
     membership.lastSeq = head;
     const heldBack = membership.heldBack ?? [];
     membership.heldBack = null;
@@ -449,14 +497,15 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   };
 
   const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
-    const { room, before, limit, ref } = frame;
+    const { room, before, after, limit, ref } = frame;
     try {
       // A closed room is read by nobody, joined or not, here or on another instance.
       if (await closures?.isClosed(room)) {
         return replyError(member, "forbidden", `${room} is closed`, ref);
       }
-      const page = await store.history(room, { before, limit: limit ?? pageSize });
-      reply(member, { type: "history", room, ...page, ref });
+      const page = await store.history(room, { before, after, limit: limit ?? pageSize });
+      const frame = { type: "history" as const, room, more: page.more, ref };
+      replyPage(member, frame, page.messages, after === undefined ? "newest" : "oldest");
     } catch (error) {
       storeFailed(error);
       replyError(member, "internal", "history could not be read; try again", ref);
