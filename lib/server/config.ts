@@ -78,6 +78,8 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: integer(50, 1),
   SLOW_CONSUMER_BYTES: integer(1024 * 1024, 1024),
   SLOW_CONSUMER_MS: integer(5000, 0),
+  JOIN_PAGE_MAX: integer(500, 1),
+  MAX_REPLY_BYTES: integer(512 * 1024, 16 * 1024),
   DRAIN_SPREAD_MS: integer(3000, 0),
   DRAIN_TIMEOUT_MS: integer(4000, 0),
   LOGIN_ATTEMPTS_PER_NAME: integer(5, 1),
@@ -142,6 +144,10 @@ export interface Config {
   slowConsumerBytes: number;
   /** ...for this long before it is closed with 1008. */
   slowConsumerMs: number;
+  /** Most messages a `joined` catch-up (`join` with `since`) carries before it says `more`. */
+  joinPageMax: number;
+  /** Largest `joined` or `history` reply in bytes; at most half of `slowConsumerBytes`. */
+  maxReplyBytes: number;
   /** `reconnect.after_ms` is spread over this window when draining. */
   drainSpreadMs: number;
   /** How long draining waits for sockets to close. */
@@ -203,6 +209,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         "Deploy (DENO_DEPLOYMENT_ID); without it /metrics would be public",
     );
   }
+  // A reader who keeps up may hold one reply while the next is queued; cutting
+  // it off for that would turn every big catch-up into a reconnect.
+  if (e.SLOW_CONSUMER_BYTES < 2 * e.MAX_REPLY_BYTES) {
+    throw new ConfigError(
+      `Invalid configuration: SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least ` +
+        `twice MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is ` +
+        `not closed as a slow consumer when the next is queued`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -229,6 +244,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     slowConsumerBytes: e.SLOW_CONSUMER_BYTES,
     slowConsumerMs: e.SLOW_CONSUMER_MS,
+    joinPageMax: e.JOIN_PAGE_MAX,
+    maxReplyBytes: e.MAX_REPLY_BYTES,
     drainSpreadMs: e.DRAIN_SPREAD_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     loginAttemptsPerName: e.LOGIN_ATTEMPTS_PER_NAME,

@@ -19,6 +19,8 @@ Deno.test("loadConfig: defaults follow the contract", () => {
   deepEqual(config.adminUsers, []);
   equal(config.metricsToken, undefined);
   equal(config.slowConsumerBytes, 1024 * 1024);
+  equal(config.joinPageMax, 500);
+  equal(config.maxReplyBytes, 512 * 1024);
 });
 
 Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => {
@@ -63,6 +65,8 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /ALLOWED_ORIGINS=.* must be origins/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of debug, info, warn, error/],
     [{ KV_WATCH: "yes" }, /KV_WATCH="yes" must be auto, on or off/],
+    [{ JOIN_PAGE_MAX: "0" }, /JOIN_PAGE_MAX="0" must be at least 1/],
+    [{ MAX_REPLY_BYTES: "1000" }, /MAX_REPLY_BYTES="1000" must be at least 16384/],
   ];
   for (const [env, message] of cases) {
     throws(() => loadConfig(env), (error: Error) => {
@@ -74,4 +78,18 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     () => loadConfig({ RATE_BURST: "x", MAX_CONNECTIONS_PER_USER: "0" }),
     /RATE_BURST=.*; MAX_CONNECTIONS_PER_USER="0" must be at least 1/,
   );
+});
+
+Deno.test("loadConfig: the slow-consumer bound must hold two of the biggest replies", () => {
+  throws(
+    () => loadConfig({ SLOW_CONSUMER_BYTES: "600000" }),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /SLOW_CONSUMER_BYTES=600000 must be at least twice MAX_REPLY_BYTES=524288/.test(
+        error.message,
+      ),
+  );
+  throws(() => loadConfig({ MAX_REPLY_BYTES: "1048576" }), /at least twice MAX_REPLY_BYTES/);
+  const config = loadConfig({ SLOW_CONSUMER_BYTES: "65536", MAX_REPLY_BYTES: "32768" });
+  equal(config.maxReplyBytes, 32_768);
 });
