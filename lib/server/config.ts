@@ -77,7 +77,6 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_USER: integer(5, 1),
   MAX_CONNECTIONS_PER_ADDRESS: integer(50, 1),
   SLOW_CONSUMER_BYTES: integer(1024 * 1024, 1024),
-  SLOW_CONSUMER_MS: integer(5000, 0),
   JOIN_PAGE_MAX: integer(500, 1),
   MAX_REPLY_BYTES: integer(512 * 1024, 16 * 1024),
   DRAIN_SPREAD_MS: integer(3000, 0),
@@ -140,10 +139,11 @@ export interface Config {
   rateAbuseWindowMs: number;
   maxConnectionsPerUser: number;
   maxConnectionsPerAddress: number;
-  /** Outbound bytes a socket may hold unsent... */
+  /**
+   * Outbound bytes a socket may hold unsent: a frame for a socket already over
+   * this is not queued, and the socket is closed with 1008 at once.
+   */
   slowConsumerBytes: number;
-  /** ...for this long before it is closed with 1008. */
-  slowConsumerMs: number;
   /** Most messages a `joined` catch-up (`join` with `since`) carries before it says `more`. */
   joinPageMax: number;
   /** Largest `joined` or `history` reply in bytes; at most half of `slowConsumerBytes`. */
@@ -243,7 +243,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     slowConsumerBytes: e.SLOW_CONSUMER_BYTES,
-    slowConsumerMs: e.SLOW_CONSUMER_MS,
     joinPageMax: e.JOIN_PAGE_MAX,
     maxReplyBytes: e.MAX_REPLY_BYTES,
     drainSpreadMs: e.DRAIN_SPREAD_MS,

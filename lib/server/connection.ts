@@ -9,6 +9,11 @@
  * over either. Frames sent through {@linkcode Connection.send} are counted by
  * type; callers of `sendText` (one text for many connections) count their own.
  *
+ * A client that stops reading must not make the server hold ever more for it:
+ * a frame for a socket whose unsent backlog is already over `maxBacklogBytes`
+ * is not queued, and the socket is closed with 1008 at once. The client
+ * recovers by seq when it reconnects.
+ *
  * @example
  * ```ts
  * connection.send({ type: "left", room: "general" });
@@ -16,9 +21,10 @@
  * for (const member of members) member.sendText(text); // ...send to many
  * ```
  */
-import type { ErrorCode } from "../protocol/codes.ts";
+import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
 import type { ServerFrame, SessionUser } from "../protocol/frames.ts";
 import type { FrameRateLimit } from "./frame_rate_limit.ts";
+import type { Logger } from "./log.ts";
 import type { SwitchboardMetrics, Transport } from "./metrics/mod.ts";
 
 /**
@@ -35,7 +41,10 @@ export interface ConnectionSocket {
 }
 
 /** The metrics a connection reports to. */
-export type ConnectionMetrics = Pick<SwitchboardMetrics, "framesSent" | "errorsSent">;
+export type ConnectionMetrics = Pick<
+  SwitchboardMetrics,
+  "framesSent" | "errorsSent" | "slowConsumerCloses"
+>;
 
 /** `open` until a close is asked for or happens; `closing` until the close event; then `closed`. */
 export type ConnectionState = "open" | "closing" | "closed";
@@ -61,6 +70,10 @@ export interface ConnectionInit {
   rateLimit: FrameRateLimit;
   now: number;
   metrics: ConnectionMetrics;
+  /** Unsent bytes beyond which the client counts as not reading (`SLOW_CONSUMER_BYTES`). */
+  maxBacklogBytes: number;
+  /** Where a slow consumer's close is told (its close event may come much later, or never). */
+  log: Pick<Logger, "warn">;
 }
 
 /** Where every connection's frame chain starts; a settled promise can be shared. */
@@ -82,14 +95,14 @@ export class Connection {
   loginId: string | undefined;
   /** Whether `token_expiring` was sent for the current token. */
   tokenWarned = false;
-  /** Since when the outbound backlog has been over the bound, if it is. */
-  backloggedSince: number | undefined;
   /** Frames are handled in order; this settles when every frame so far has been handled. */
   inbox: Promise<void> = SETTLED;
   /** Settles when the next `send` may start: the sends before it started, anything else finished. */
   sendGate: Promise<void> = SETTLED;
   #socket: ConnectionSocket;
   #metrics: ConnectionMetrics;
+  #maxBacklogBytes: number;
+  #log: Pick<Logger, "warn">;
   #state: ConnectionState = "open";
   /** Made when someone first waits for the close: most connections are never waited for. */
   #closed: PromiseWithResolvers<void> | undefined;
@@ -97,6 +110,8 @@ export class Connection {
   constructor(init: ConnectionInit) {
     this.#socket = init.socket;
     this.#metrics = init.metrics;
+    this.#maxBacklogBytes = init.maxBacklogBytes;
+    this.#log = init.log;
     this.transport = init.transport;
     this.session = init.session;
     this.user = init.user;
@@ -132,9 +147,25 @@ export class Connection {
     this.sendText(JSON.stringify(frame));
   }
 
-  /** Sends an already serialized frame (to serialize once for many connections). */
+  /**
+   * Sends an already serialized frame (to serialize once for many connections),
+   * unless the client stopped reading: then the socket is closed instead.
+   */
   sendText(text: string): void {
     if (this.#state !== "open") return;
+    const backlog = this.#socket.bufferedAmount;
+    if (backlog > this.#maxBacklogBytes) {
+      this.#metrics.slowConsumerCloses.inc();
+      this.#log.warn("ws.slow_consumer", {
+        session: this.session,
+        user: this.user.id,
+        transport: this.transport,
+        code: CloseCode.POLICY,
+        backlog,
+      });
+      this.close(CloseCode.POLICY, "slow consumer: outbound buffer over limit");
+      return;
+    }
     try {
       this.#socket.send(text);
     } catch {

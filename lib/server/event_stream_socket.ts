@@ -5,7 +5,9 @@
  * raw line breaks, so one `data:` line always holds it).
  *
  * The stream counts queued bytes, not chunks, so `bufferedAmount` tells the
- * hub's slow-consumer check how far behind the client's reading is.
+ * slow-consumer check how far behind the client's reading is. Closing for that
+ * reason (1008) drops what is queued and aborts the response: the client is
+ * not reading it, and holding it is what the close is for.
  *
  * @example
  * ```ts
@@ -70,8 +72,9 @@ export function createEventStreamSocket(): EventStreamSocket {
     },
     close(code) {
       if (ended) return;
-      // What is queued (a `reconnect`, an `error`) is still delivered before the end.
-      controller.close();
+      if (code === CloseCode.POLICY) controller.error(new Error("slow consumer"));
+      // Otherwise what is queued (a `reconnect`, an `error`) is still delivered before the end.
+      else controller.close();
       end(code);
     },
   };

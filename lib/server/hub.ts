@@ -1,7 +1,8 @@
 /**
  * The hub: every live connection of this isolate, the socket loop that turns
  * raw inbound data into handled frames, and the one timer that sweeps all
- * connections for heartbeats, token expiry and slow consumers.
+ * connections for heartbeats and token expiry. (A slow consumer is closed by
+ * its connection, at the first frame that would queue over the bound.)
  *
  * Inbound, in order: any data counts as a sign of life; a frame over
  * `max_frame_bytes` closes the socket (1009); a binary or malformed frame gets
@@ -176,15 +177,6 @@ export function createHub(options: HubOptions): Hub {
       ) {
         connection.tokenWarned = true;
         connection.send({ type: "token_expiring", token_expires_at: connection.tokenExpiresAt });
-      }
-      if (connection.bufferedAmount <= config.slowConsumerBytes) {
-        connection.backloggedSince = undefined;
-      } else {
-        connection.backloggedSince ??= now;
-        if (now - connection.backloggedSince >= config.slowConsumerMs) {
-          metrics.slowConsumerCloses.inc();
-          closeWith(connection, CloseCode.POLICY, "slow consumer: outbound buffer over limit");
-        }
       }
     }
     if (now >= nextPingAt) {
@@ -428,6 +420,8 @@ export function createHub(options: HubOptions): Hub {
       address,
       tokenExpiresAt: admission.tokenExpiresAt,
       loginId: admission.loginId,
+      maxBacklogBytes: config.slowConsumerBytes,
+      log,
       rateLimit: createFrameRateLimit({
         burst: config.rateBurst,
         perSecond: config.ratePerSecond,

@@ -1,4 +1,4 @@
-import { equal, throws } from "node:assert/strict";
+import { equal, ok, rejects, throws } from "node:assert/strict";
 import { createEventStreamSocket } from "../../lib/server/event_stream_socket.ts";
 
 function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
@@ -25,4 +25,13 @@ Deno.test("event stream socket: a client that stops reading closes it with 1001"
   stream.send("{}");
   await stream.body.cancel();
   equal(await stream.closed, 1001);
+});
+
+Deno.test("event stream socket: a slow consumer's close (1008) drops what was queued", async () => {
+  const stream = createEventStreamSocket();
+  for (let frame = 0; frame < 100; frame++) stream.send(JSON.stringify({ n: "x".repeat(1000) }));
+  ok(stream.bufferedAmount > 100_000);
+  stream.close(1008, "slow consumer");
+  equal(await stream.closed, 1008);
+  await rejects(readAll(stream.body));
 });
