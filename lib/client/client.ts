@@ -132,10 +132,13 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   });
   const resendTimers = new Map<string, TimerId>();
   const pending = createPendingRequests();
+  /** Whether the server pages forward with `history` `after` (it said `history_after`). */
+  let pageForward = false;
   // The hooks run only once connect() was called, when everything below exists.
   const connection = createConnection(settings, {
     ready: outbox.ready,
-    onReady() {
+    onReady(features) {
+      pageForward = features.includes("history_after");
       for (const room of outbox.pendingRooms()) roomViews.add(room);
       for (const room of roomViews.names.peek()) sendJoin(room);
       statusSubscription.resubscribe();
@@ -173,16 +176,17 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     sendFrame(since === null ? { type: "join", room } : { type: "join", room, since });
   }
 
-  /** Asks `history` for the room's first gap, unless that very request is pending. */
+  /**
+   * Asks `history` for the room's first gap (forward with `after` when the
+   * server pages that way), unless a gap request of the room is pending: its
+   * reply moves the gap, and the next one is asked then.
+   */
   function requestGap(room: string) {
-    const gap = roomViews.state(room)?.nextGap();
+    if (pending.has((request) => request.kind === "gap" && request.room === room)) return;
+    const gap = roomViews.state(room)?.nextGap(pageForward);
     if (!gap) return;
-    const asked = pending.has((request) =>
-      request.kind === "gap" && request.room === room && request.before === gap.before
-    );
-    if (asked) return;
     pending.add(
-      { kind: "gap", room, before: gap.before },
+      { kind: "gap", room, gap },
       (ref) => sendFrame({ type: "history", room, ...gap, ref }),
     );
   }
@@ -210,7 +214,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return acknowledge(frame, room);
       case "history": {
         const request = pending.take(frame.ref);
-        room?.applyHistory(frame, request?.kind === "older");
+        if (request?.kind === "gap") room?.applyGapFill(frame, request.gap);
+        else room?.applyHistory(frame, request?.kind === "older");
         return requestGap(frame.room);
       }
       case "presence":
@@ -224,6 +229,19 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       case "status":
         return statusSubscription.receive(frame);
     }
+  }
+
+  /** A gap request was refused (say, rate limited): ask again when the server says. */
+  function retryGap(room: string, frame: ServerFrameOf<"error">) {
+    const key = `gap:${room}`;
+    if (resendTimers.has(key)) return;
+    resendTimers.set(
+      key,
+      clock.setTimeout(() => {
+        resendTimers.delete(key);
+        requestGap(room);
+      }, frame.retry_after_ms ?? 1_000),
+    );
   }
 
   function acknowledge(frame: ServerFrameOf<"ack">, room: RoomState | undefined) {
@@ -246,7 +264,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   function handleError(frame: ServerFrameOf<"error">) {
     const entry = frame.ref ? outbox.get(frame.ref) : undefined;
     if (!entry) {
-      pending.take(frame.ref);
+      const request = pending.take(frame.ref);
+      if (request?.kind === "gap" && frame.recoverable) retryGap(request.room, frame);
       connection.showError(`${frame.code}: ${frame.message}`);
       return;
     }

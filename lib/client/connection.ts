@@ -64,8 +64,8 @@ export type ChatFrame = Exclude<
 export interface ConnectionHooks {
   /** Awaited, with the token, before a transport opens (the outbox's stored entries). */
   ready: Promise<void>;
-  /** `hello` arrived: the connection carries frames now. */
-  onReady(): void;
+  /** `hello` arrived: the connection carries frames now; `features` are the server's. */
+  onReady(features: readonly string[]): void;
   /** A frame other than the connection's own arrived on the ready connection. */
   onFrame(frame: ChatFrame): void;
   /** The connection ended: forget whatever was tied to it. */
@@ -314,7 +314,7 @@ export function createConnection(settings: ClientSettings, hooks: ConnectionHook
     });
     attemptLog.ready();
     watchdog.start(hello.heartbeat_ms);
-    hooks.onReady();
+    hooks.onReady(hello.features);
     if (link.kind !== "http") return;
     fallback.startProbing({
       stillInFallback: () => current === link && link.ready,

@@ -17,13 +17,14 @@
  * ```
  */
 import { signal } from "@preact/signals";
+import type { Gap } from "./room_state.ts";
 
 /** What a pending request asked for. */
 export type PendingRequest =
   /** The page of messages before the oldest held (`loadOlder`). */
   | { kind: "older"; room: string }
-  /** The messages missing below seq `before` (a gap seen while connected). */
-  | { kind: "gap"; room: string; before: number };
+  /** Messages found missing while connected: a gap, or the rest of a paged `joined`. */
+  | { kind: "gap"; room: string; gap: Gap };
 
 /** The requests waiting for a reply. */
 export interface PendingRequests {

@@ -5,14 +5,18 @@
  *
  * Seqs rise by exactly one per message in a room, so a message whose seq is
  * more than one past the last contiguous one shows that something was missed;
- * {@linkcode RoomState.nextGap} names the `history` request that fills it.
+ * so does a head beyond it, once a paged `joined` (`more: true`) carried only
+ * the first part of a catch-up. {@linkcode RoomState.nextGap} names the
+ * `history` request that fills the next missing range: `after` the last
+ * contiguous seq when the server pages forward, else `before` the range's end.
  *
  * @example
  * ```ts
  * const room = createRoomState("general", { clock });
  * room.applyJoined(joined);          // head 41
  * room.applyMessages([message43]);   // 42 is missing
- * room.nextGap();                    // { before: 43, limit: 1 }
+ * room.nextGap(false);               // { before: 43, limit: 1 }
+ * room.nextGap(true);                // { after: 41, limit: 1 }
  * ```
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
@@ -22,11 +26,8 @@ import type { Clock, TimerId } from "../time/clock.ts";
 /** The largest `limit` a `history` request may carry. */
 export const HISTORY_LIMIT_MAX = 200;
 
-/** A `history` request that fills a gap. */
-export interface Gap {
-  before: number;
-  limit: number;
-}
+/** A `history` request that fills a gap: forward from `after`, or back from `before`. */
+export type Gap = { after: number; limit: number } | { before: number; limit: number };
 
 /** The client's view of one room. */
 export interface RoomState {
@@ -44,10 +45,15 @@ export interface RoomState {
   applyMessages(messages: readonly Message[]): void;
   /** Merges a `history` reply; `more` only speaks for older history when `older` is set. */
   applyHistory(frame: ServerFrameOf<"history">, older: boolean): void;
+  /** Merges the reply to the request {@linkcode RoomState.nextGap} named. */
+  applyGapFill(frame: ServerFrameOf<"history">, gap: Gap): void;
   applyPresence(frame: ServerFrameOf<"presence">): void;
   applyTyping(user: PublicUser): void;
-  /** The first missing range above the last contiguous seq, or null. */
-  nextGap(): Gap | null;
+  /**
+   * The request for the first missing range above the last contiguous seq, or
+   * null: `after` it when `pageForward` (the server speaks `history_after`).
+   */
+  nextGap(pageForward: boolean): Gap | null;
   /** Stops the typing timers. */
   dispose(): void;
 }
@@ -71,6 +77,8 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   const hasOlder = signal(false);
   const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
   let contiguous: number | null = null;
+  /** The highest seq known to exist: a `joined` head, or any message seen. */
+  let knownHead = 0;
 
   const publishTyping = () => {
     typing.value = [...typingTimers.values()].map(({ user }) => user);
@@ -87,7 +95,10 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   const oldestSeq = () => messages.peek()[0]?.seq ?? null;
 
   const merge = (incoming: readonly Message[]) => {
-    for (const message of incoming) bySeq.set(message.seq, message);
+    for (const message of incoming) {
+      bySeq.set(message.seq, message);
+      knownHead = Math.max(knownHead, message.seq);
+    }
     if (contiguous !== null) {
       while (bySeq.has(contiguous + 1)) contiguous++;
     }
@@ -112,7 +123,10 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       // Not recovered: the messages are the newest page, and keeping what came
       // before would show a hole as if nothing had been said in between.
       if (firstJoin || !frame.recovered) bySeq.clear();
-      contiguous = frame.head;
+      // A paged catch-up holds the messages right after what we held: it continues from there.
+      if (!frame.more || contiguous === null) contiguous = frame.head;
+      if (firstJoin || !frame.recovered) knownHead = 0;
+      knownHead = Math.max(knownHead, frame.head);
       merge(frame.messages);
       if (firstJoin || !frame.recovered) hasOlder.value = (oldestSeq() ?? 1) > 1;
       presence.value = frame.presence;
@@ -124,6 +138,16 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     applyHistory(frame, older) {
       merge(frame.messages);
       if (older) hasOlder.value = frame.more;
+    },
+    applyGapFill(frame, gap) {
+      if ("after" in gap && contiguous === gap.after) {
+        const first = frame.messages[0]?.seq;
+        // Nothing after it: the server's head is ours, whatever we thought.
+        if (first === undefined && !frame.more) knownHead = contiguous;
+        // The messages right after it are no longer kept: the page starts at the oldest kept.
+        else if (first !== undefined && first > gap.after + 1) contiguous = first - 1;
+      }
+      merge(frame.messages);
     },
     applyPresence(frame) {
       const users = new Map(presence.peek().map((user) => [user.id, user]));
@@ -141,12 +165,14 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       typingTimers.set(user.id, { user, timer });
       if (!existing) publishTyping();
     },
-    nextGap() {
+    nextGap(pageForward) {
       if (contiguous === null) return null;
       const after = contiguous;
       const next = messages.peek().find((message) => message.seq > after);
-      if (!next) return null;
-      return { before: next.seq, limit: Math.min(HISTORY_LIMIT_MAX, next.seq - after - 1) };
+      const lastMissing = next ? next.seq - 1 : knownHead;
+      if (lastMissing <= after) return null;
+      const limit = Math.min(HISTORY_LIMIT_MAX, lastMissing - after);
+      return pageForward ? { after, limit } : { before: lastMissing + 1, limit };
     },
     dispose() {
       for (const { timer } of typingTimers.values()) clock.clearTimeout(timer);

@@ -11,6 +11,8 @@ import { createManualPageEvents } from "../../lib/client/page_events.ts";
 import type { WebSocketLike } from "../../lib/client/websocket_transport.ts";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
+import { createMessageStore } from "../../lib/server/store/mod.ts";
+import { createVirtualClock } from "../../lib/time/clock.ts";
 
 /** Resolves when `condition` holds, re-checked whenever a signal it reads changes. */
 function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -160,4 +162,30 @@ Deno.test("a refused token (4401) is refreshed through POST /api/token and the c
   assert.equal(ada.client.attempts.value[0].cause, "auth");
   assert.equal(ada.client.attempts.value[0].code, 4401);
   assert.equal(ada.client.user.value?.name, "ada");
+});
+
+Deno.test("a client far behind catches up through a paged joined and history after", async () => {
+  await using server = await startTestServer({
+    env: { JOIN_PAGE_MAX: "25", RATE_BURST: "100", RATE_PER_SECOND: "100" },
+  });
+  await using ada = await startClient(server, "ada");
+  ada.client.join("general");
+  ada.client.connect();
+  await until(() => ada.client.room("general")!.synced.value, "joined");
+  ada.client.disconnect();
+
+  const store = createMessageStore(server.services.kv, {
+    historyMax: 10_000,
+    clock: createVirtualClock(1_000),
+  });
+  const author = { id: "user:bob", name: "bob" };
+  for (let index = 1; index <= 300; index++) {
+    await store.commit({ room: "general", user: author, text: `#${index}`, cid: `c${index}` });
+  }
+
+  ada.client.connect();
+  await until(() => ada.client.room("general")!.messages.value.length === 300, "300 messages");
+  const seqs = ada.client.room("general")!.messages.value.map((m) => m.seq);
+  assert.deepEqual(seqs, Array.from({ length: 300 }, (_, index) => index + 1));
+  assert.ok((ada.client.framesIn.value.history ?? 0) >= 2, "the rest came by history pages");
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createMemoryOutboxStore, type OutboxStore } from "../../lib/client/outbox_store.ts";
 import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
-import type { Message } from "../../lib/protocol/mod.ts";
+import type { Message, ServerFrameOf } from "../../lib/protocol/mod.ts";
 
 const ada = { id: "u-ada", name: "ada" };
 const bob = { id: "u-bob", name: "bob" };
@@ -32,10 +32,14 @@ function refuse(socket: FakeSocket, ref: unknown, code: "internal" | "rate_limit
 }
 
 /** The server restarts: the socket closes, and the client's next one opens after its wait. */
-async function restart(h: ReturnType<typeof createClientHarness>, socket: FakeSocket) {
+async function restart(
+  h: ReturnType<typeof createClientHarness>,
+  socket: FakeSocket,
+  hello?: Partial<ServerFrameOf<"hello">>,
+) {
   socket.serverClose(1012, "restart");
   h.clock.advance(h.client.nextRetryAt.value! - h.clock.now());
-  return await h.openSocket();
+  return await h.openSocket(hello);
 }
 
 const view = (h: ReturnType<typeof createClientHarness>) =>
@@ -307,5 +311,81 @@ Deno.test("bad input throws a clear error and changes nothing", () => {
   h.client.leave("general");
   assert.deepEqual(h.client.rooms.value, []);
   assert.equal(h.client.room("general"), undefined);
+  h.client.dispose();
+});
+
+const PAGING_SERVER = {
+  features: [
+    "rooms",
+    "history",
+    "resume",
+    "presence",
+    "typing",
+    "idempotent_send",
+    "history_after",
+  ],
+};
+
+Deno.test("a paged rejoin (more: true) is filled with history after, page by page, then stops", async () => {
+  const h = createClientHarness({ backoff: "immediate" });
+  h.client.join("general");
+  h.client.connect();
+  const first = await h.openSocket(PAGING_SERVER);
+  joined(first, 2, [message(1), message(2)]);
+  const second = await restart(h, first, PAGING_SERVER);
+  assert.deepEqual(second.sentOfType("join"), [{ type: "join", room: "general", since: 2 }]);
+  second.receive({
+    type: "joined",
+    room: "general",
+    head: 250,
+    recovered: true,
+    messages: [3, 4, 5].map((seq) => message(seq)),
+    presence: [ada],
+    more: true,
+  });
+  /** Answers the last history request with the messages `from` to `through`. */
+  const answer = (from: number, through: number, more: boolean) =>
+    second.receive({
+      type: "history",
+      room: "general",
+      messages: Array.from({ length: through - from + 1 }, (_, i) => message(from + i)),
+      more,
+      ref: String(second.sentOfType("history").at(-1)?.ref),
+    });
+  const asked = () => second.sentOfType("history").map(({ ref: _ref, ...frame }) => frame);
+  assert.deepEqual(asked(), [{ type: "history", room: "general", after: 5, limit: 200 }]);
+  answer(6, 205, true);
+  assert.deepEqual(asked().at(-1), { type: "history", room: "general", after: 205, limit: 45 });
+  answer(206, 250, false);
+  assert.equal(asked().length, 2, "caught up: nothing more asked");
+  const seqs = h.client.room("general")!.messages.value.map((m) => m.seq);
+  assert.deepEqual(seqs, Array.from({ length: 250 }, (_, i) => i + 1));
+  h.client.dispose();
+});
+
+Deno.test("a refused gap request is asked again after retry_after_ms, even with nothing new", async () => {
+  const h = createClientHarness();
+  h.client.join("general");
+  h.client.connect();
+  const socket = await h.openSocket(PAGING_SERVER);
+  joined(socket, 3, [message(1), message(2), message(3)]);
+  socket.receive({ type: "message", ...message(6) });
+  const [request] = socket.sentOfType("history");
+  socket.receive({
+    type: "error",
+    code: "rate_limited",
+    message: "too many frames; slow down",
+    recoverable: true,
+    retry_after_ms: 400,
+    ref: String(request.ref),
+  });
+  h.clock.advance(399);
+  assert.equal(socket.sentOfType("history").length, 1);
+  h.clock.advance(1);
+  const asked = socket.sentOfType("history").map(({ ref: _ref, ...frame }) => frame);
+  assert.deepEqual(asked, [
+    { type: "history", room: "general", after: 3, limit: 2 },
+    { type: "history", room: "general", after: 3, limit: 2 },
+  ]);
   h.client.dispose();
 });

@@ -12,10 +12,10 @@ Deno.test("pending requests: a fresh ref each, taken once by its reply", () => {
   const refs: string[] = [];
   const send = (ref: string) => (refs.push(ref), true);
   equal(pending.add({ kind: "older", room: "general" }, send), true);
-  equal(pending.add({ kind: "gap", room: "general", before: 6 }, send), true);
+  equal(pending.add({ kind: "gap", room: "general", gap: { before: 6, limit: 2 } }, send), true);
   notEqual(refs[0], refs[1]);
 
-  deepEqual(pending.take(refs[1]), { kind: "gap", room: "general", before: 6 });
+  deepEqual(pending.take(refs[1]), { kind: "gap", room: "general", gap: { before: 6, limit: 2 } });
   equal(pending.take(refs[1]), undefined, "a second reply with the same ref finds nothing");
   equal(pending.take("someone-else's-ref"), undefined);
   equal(pending.take(undefined), undefined);

@@ -33,7 +33,7 @@ Deno.test("messages merge by seq, out of order and duplicated", () => {
   room.applyMessages([message(5), message(4), message(5)]);
   assert.deepEqual(seqsOf(room), [1, 2, 3, 4, 5]);
   assert.equal(room.lastContiguousSeq(), 5);
-  assert.equal(room.nextGap(), null);
+  assert.equal(room.nextGap(false), null);
 });
 
 Deno.test("a skipped seq is a gap, and history fills it", () => {
@@ -41,7 +41,7 @@ Deno.test("a skipped seq is a gap, and history fills it", () => {
   room.applyJoined(joined(10, [9, 10]));
   room.applyMessages([message(14)]);
   assert.equal(room.lastContiguousSeq(), 10);
-  assert.deepEqual(room.nextGap(), { before: 14, limit: 3 });
+  assert.deepEqual(room.nextGap(false), { before: 14, limit: 3 });
   room.applyHistory(
     {
       type: "history",
@@ -52,7 +52,7 @@ Deno.test("a skipped seq is a gap, and history fills it", () => {
     false,
   );
   assert.equal(room.lastContiguousSeq(), 14);
-  assert.equal(room.nextGap(), null);
+  assert.equal(room.nextGap(false), null);
   assert.equal(room.hasOlder.value, true, "a gap reply says nothing about older history");
 });
 
@@ -60,14 +60,14 @@ Deno.test("a gap wider than one history page is filled page by page", () => {
   const room = createRoomState("general", { clock: createVirtualClock() });
   room.applyJoined(joined(0, []));
   room.applyMessages([message(500)]);
-  assert.deepEqual(room.nextGap(), { before: 500, limit: 200 });
+  assert.deepEqual(room.nextGap(false), { before: 500, limit: 200 });
   room.applyHistory({
     type: "history",
     room: "general",
     messages: Array.from({ length: 200 }, (_, i) => message(300 + i)),
     more: true,
   }, false);
-  assert.deepEqual(room.nextGap(), { before: 300, limit: 200 });
+  assert.deepEqual(room.nextGap(false), { before: 300, limit: 200 });
 });
 
 Deno.test("a recovered rejoin continues; an unrecovered one replaces the hole-y past", () => {
@@ -131,4 +131,47 @@ Deno.test("typing expires, renews, and stops when the typist's message arrives",
   room.applyTyping(bob);
   room.dispose();
   assert.equal(clock.pending(), 0);
+});
+
+Deno.test("a paged catch-up (more: true) is continued after the last held seq, page by page", () => {
+  const room = createRoomState("general", { clock: createVirtualClock() });
+  room.applyJoined(joined(5, [1, 2, 3, 4, 5]));
+  room.applyJoined({ ...joined(900, [6, 7, 8], true), more: true });
+  assert.equal(room.lastContiguousSeq(), 8, "what the page carried, not the head");
+  assert.deepEqual(room.nextGap(true), { after: 8, limit: 200 });
+  assert.deepEqual(room.nextGap(false), { before: 901, limit: 200 });
+
+  let gap = room.nextGap(true)!;
+  for (let from = 9; gap; from += 200) {
+    const through = Math.min(from + 199, 900);
+    const seqs = Array.from({ length: through - from + 1 }, (_, index) => from + index);
+    room.applyGapFill(
+      {
+        type: "history",
+        room: "general",
+        messages: seqs.map((seq) => message(seq)),
+        more: through < 900,
+      },
+      gap,
+    );
+    gap = room.nextGap(true)!;
+  }
+  assert.equal(room.lastContiguousSeq(), 900);
+  assert.equal(room.nextGap(true), null);
+});
+
+Deno.test("an after page that starts past the gap skips what is no longer kept; an empty one ends it", () => {
+  const room = createRoomState("general", { clock: createVirtualClock() });
+  room.applyJoined(joined(10, [10]));
+  room.applyJoined({ ...joined(50, [11, 12], true), more: true });
+  const gap = room.nextGap(true)!;
+  assert.deepEqual(gap, { after: 12, limit: 38 });
+  room.applyGapFill(
+    { type: "history", room: "general", messages: [message(40), message(41)], more: true },
+    gap,
+  );
+  assert.equal(room.lastContiguousSeq(), 41, "13 to 39 were pruned: they will never come");
+  const next = room.nextGap(true)!;
+  room.applyGapFill({ type: "history", room: "general", messages: [], more: false }, next);
+  assert.equal(room.nextGap(true), null, "the server has nothing more: no request loop");
 });
