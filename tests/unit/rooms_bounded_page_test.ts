@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { boundPage, spliceMessages, utf8Length } from "../../lib/server/rooms/bounded_page.ts";
+import { boundPage, spliceMessages } from "../../lib/server/rooms/bounded_page.ts";
+import { utf8Length } from "../../lib/server/utf8_length.ts";
 import type { Message } from "../../lib/protocol/mod.ts";
 
 function message(seq: number, text = `message ${seq}`): Message {

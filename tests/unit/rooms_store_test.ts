@@ -356,21 +356,21 @@ Deno.test("since with a limit is a page of the oldest messages after the seq, sa
     const store = storeOf(kv);
     for (let index = 1; index <= 12; index++) await send(store, index);
 
-    const first = await store.since("general", 2, 4);
+    const first = await store.since("general", 2, { limit: 4 });
     deepEqual({ ...first, messages: seqs(first.messages) }, {
       head: 12,
       recovered: true,
       messages: [3, 4, 5, 6],
       more: true,
     });
-    const last = await store.since("general", 8, 4);
+    const last = await store.since("general", 8, { limit: 4 });
     deepEqual({ ...last, messages: seqs(last.messages) }, {
       head: 12,
       recovered: true,
       messages: [9, 10, 11, 12],
       more: false,
     });
-    const upToDate = await store.since("general", 12, 4);
+    const upToDate = await store.since("general", 12, { limit: 4 });
     deepEqual({ ...upToDate, messages: seqs(upToDate.messages) }, {
       head: 12,
       recovered: true,
@@ -400,5 +400,24 @@ Deno.test("history after pages forward, oldest first, each message once; from th
     });
     // Seqs 1 to 15 are no longer kept: the page starts at the oldest kept one.
     deepEqual(seqs((await store.history("general", { after: 3, limit: 2 })).messages), [16, 17]);
+  });
+});
+
+Deno.test("a page stops reading once its texts pass maxBytes, that message included", async () => {
+  await withKv(async (kv) => {
+    const store = storeOf(kv);
+    for (let index = 1; index <= 10; index++) {
+      await store.commit({ room: "big", user: ada, text: "€".repeat(100), cid: `b${index}` });
+    }
+    // 300 bytes each: the page passes 700 bytes with its third message.
+    const after = await store.history("big", { after: 0, limit: 50, maxBytes: 700 });
+    deepEqual({ seqs: seqs(after.messages), more: after.more }, { seqs: [1, 2, 3], more: true });
+    const before = await store.history("big", { limit: 50, maxBytes: 700 });
+    deepEqual({ seqs: seqs(before.messages), more: before.more }, { seqs: [8, 9, 10], more: true });
+    const replay = await store.since("big", 6, { limit: 50, maxBytes: 700 });
+    deepEqual(seqs(replay.messages), [7, 8, 9]);
+    ok(replay.more);
+    const rest = await store.since("big", 7, { limit: 50, maxBytes: 100_000 });
+    deepEqual({ seqs: seqs(rest.messages), more: rest.more }, { seqs: [8, 9, 10], more: false });
   });
 });

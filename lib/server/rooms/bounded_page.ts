@@ -12,30 +12,18 @@
  * @example
  * ```ts
  * const frame = { type: "history", room: "general", more: true, messages: [] };
+ * // utf8Length from ../utf8_length.ts
  * const page = boundPage(messages, 524_288 - utf8Length(JSON.stringify(frame)), "newest");
  * const json = spliceMessages({ ...frame, more: page.trimmed || stored.more }, page.texts);
  * ```
  */
 import type { Message } from "../../protocol/mod.ts";
+import { utf8Length } from "../utf8_length.ts";
 
 /** Messages of a page as JSON texts, oldest first, and whether some were left out. */
 export interface BoundedPage {
   texts: string[];
   trimmed: boolean;
-}
-
-/** The length of `text` in UTF-8 bytes, without encoding it. */
-export function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    // Each half of a surrogate pair counts 2: together the 4 bytes of one code point.
-    else if (unit >= 0xd800 && unit <= 0xdfff) bytes += 2;
-    else bytes += 3;
-  }
-  return bytes;
 }
 
 /**

@@ -49,7 +49,8 @@ import {
 } from "../metrics/mod.ts";
 import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
-import { boundPage, spliceMessages, utf8Length } from "./bounded_page.ts";
+import { utf8Length } from "../utf8_length.ts";
+import { boundPage, spliceMessages } from "./bounded_page.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 
@@ -402,7 +403,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       await bus.idle(name);
       replay = frame.since === undefined
         ? await store.latest(name)
-        : await store.since(name, frame.since, joinPageMax);
+        : await store.since(name, frame.since, { limit: joinPageMax, maxBytes: maxReplyBytes });
     } catch (error) {
       storeFailed(error);
       removeMembership(name, member);
@@ -503,7 +504,12 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       if (await closures?.isClosed(room)) {
         return replyError(member, "forbidden", `${room} is closed`, ref);
       }
-      const page = await store.history(room, { before, after, limit: limit ?? pageSize });
+      const page = await store.history(room, {
+        before,
+        after,
+        limit: limit ?? pageSize,
+        maxBytes: maxReplyBytes,
+      });
       const frame = { type: "history" as const, room, more: page.more, ref };
       replyPage(member, frame, page.messages, after === undefined ? "newest" : "oldest");
     } catch (error) {

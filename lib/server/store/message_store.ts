@@ -35,6 +35,7 @@ import {
   sendCidKey,
 } from "./keys.ts";
 import { contentionPause, isLockedError, retryWhenLocked } from "../kv_retry.ts";
+import { utf8Length } from "../utf8_length.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -67,13 +68,23 @@ export interface HistoryPage {
   more: boolean;
 }
 
+/** How much a page may hold: `limit` messages, and texts of about `maxBytes` (default: any). */
+export interface PageSize {
+  limit: number;
+  /**
+   * Reading stops at the first message that takes the page's texts past this
+   * many UTF-8 bytes (that one included): a reply is cut to its exact size
+   * later, and this keeps what is read for it near that size.
+   */
+  maxBytes?: number;
+}
+
 /** Which page {@linkcode MessageStore.history} reads. */
-export interface HistoryQuery {
+export interface HistoryQuery extends PageSize {
   /** The newest messages before this seq (default: the newest of all)... */
   before?: number;
   /** ...or the oldest messages after this one (never both). */
   after?: number;
-  limit: number;
 }
 
 /** The answer to "what came after the seq I hold". */
@@ -83,7 +94,7 @@ export interface Replay {
   /** True: `messages` are the messages right after the seq. False: some are gone; the newest page. */
   recovered: boolean;
   messages: Message[];
-  /** Recovered, but cut at the limit: more messages follow the last one. */
+  /** Recovered, but cut at the page's size: more messages follow the last one. */
   more: boolean;
 }
 
@@ -92,16 +103,16 @@ export interface MessageStore {
   /** Commits a message, or returns the original receipt if the user's cid was seen in 24 h. */
   commit(input: CommitInput): Promise<CommitResult>;
   /**
-   * At most `limit` messages, oldest first: the newest before `before` (or of
-   * all), or the oldest after `after`; one before the retention floor reads
-   * from the oldest kept.
+   * A page of the query's size, oldest first: the newest messages before
+   * `before` (or of all), or the oldest after `after`; an `after` below the
+   * retention floor reads from the oldest kept.
    */
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
   /**
-   * The kept messages after `seq`, oldest first, at most `limit` (default all);
-   * the newest page if some of them are no longer kept.
+   * The kept messages after `seq`, oldest first: a page of `size`, or all of
+   * them; the newest page if some of them are no longer kept.
    */
-  since(room: string, seq: number, limit?: number): Promise<Replay>;
+  since(room: string, seq: number, size?: PageSize): Promise<Replay>;
   /** The newest page, for a reader who holds nothing yet (so `recovered` is true). */
   latest(room: string): Promise<Replay>;
   /** Kept messages with `after < seq <= through`, oldest first. */
@@ -191,40 +202,63 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   const readHead = async (room: string): Promise<number> =>
     (await kv.get<number>(roomHeadKey(room))).value ?? 0;
 
+  const rangeSelector = (room: string, after: number, before: number) => ({
+    start: roomMessageKey(room, after + 1),
+    end: roomMessageKey(room, before),
+  });
+
+  /** Every kept message with `after < seq < before`, oldest first. */
+  const readRange = async (room: string, after: number, before: number): Promise<Message[]> => {
+    if (before <= after + 1) return [];
+    const messages: Message[] = [];
+    for await (const entry of kv.list<Message>(rangeSelector(room, after, before))) {
+      messages.push(entry.value);
+    }
+    return messages;
+  };
+
   /**
-   * Kept messages with `after < seq < before`, oldest first: all of them, or
-   * at most `limit` from the `newest` (or oldest) end.
+   * A page of kept messages with `after < seq < before` read from its `from`
+   * end, oldest first, and whether messages were left unread there.
    */
-  const readRange = async (
+  const readPage = async (
     room: string,
     after: number,
     before: number,
-    limit?: { count: number; from: "newest" | "oldest" },
-  ): Promise<Message[]> => {
-    if (before <= after + 1) return [];
-    const reverse = limit?.from === "newest";
-    const entries = kv.list<Message>(
-      { start: roomMessageKey(room, after + 1), end: roomMessageKey(room, before) },
-      limit === undefined ? {} : { limit: limit.count, reverse },
-    );
+    size: PageSize & { from: "newest" | "oldest" },
+  ): Promise<HistoryPage> => {
+    if (before <= after + 1) return { messages: [], more: false };
+    const reverse = size.from === "newest";
+    // One more than the page holds, to know whether more are kept.
+    const entries = kv.list<Message>(rangeSelector(room, after, before), {
+      limit: size.limit + 1,
+      reverse,
+    });
     const messages: Message[] = [];
-    for await (const entry of entries) messages.push(entry.value);
-    return reverse ? messages.reverse() : messages;
+    let bytes = 0;
+    let more = false;
+    for await (const { value } of entries) {
+      if (messages.length === size.limit || bytes > (size.maxBytes ?? Infinity)) {
+        more = true;
+        break;
+      }
+      messages.push(value);
+      bytes += utf8Length(value.text);
+    }
+    if (reverse) messages.reverse();
+    return { messages, more };
   };
 
   /** The seq below which nothing is served, even if an older key is still stored. */
   const retentionFloor = (head: number) => Math.max(0, head - historyMax);
 
-  const readNewest = (room: string, head: number) =>
-    readRange(room, retentionFloor(head), head + 1, { count: pageSize, from: "newest" });
+  const readNewest = async (room: string, head: number) =>
+    (await readPage(room, retentionFloor(head), head + 1, { limit: pageSize, from: "newest" }))
+      .messages;
 
-  /** At most `limit` kept messages after `after`, oldest first, and whether more follow. */
-  const readAfter = async (room: string, after: number, head: number, limit: number) => {
-    const from = Math.max(after, retentionFloor(head));
-    const page = await readRange(room, from, head + 1, { count: limit + 1, from: "oldest" });
-    const more = page.length > limit;
-    return { messages: more ? page.slice(0, limit) : page, more };
-  };
+  /** A page of the kept messages after `after`, oldest first, and whether more follow. */
+  const readAfter = (room: string, after: number, head: number, size: PageSize) =>
+    readPage(room, Math.max(after, retentionFloor(head)), head + 1, { ...size, from: "oldest" });
 
   const isFresh = (receipt: Receipt | null): receipt is Receipt =>
     receipt !== null && clock.now() - receipt.ts < CID_TTL_MS;
@@ -368,25 +402,20 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       });
     },
 
-    async history(room, { before, after, limit }) {
+    async history(room, { before, after, ...size }) {
       const head = await readHead(room);
-      if (after !== undefined) return await readAfter(room, after, head, limit);
+      if (after !== undefined) return await readAfter(room, after, head, size);
       const end = Math.min(before ?? head + 1, head + 1);
-      const page = await readRange(room, retentionFloor(head), end, {
-        count: limit + 1,
-        from: "newest",
-      });
-      const more = page.length > limit;
-      return { messages: more ? page.slice(1) : page, more };
+      return await readPage(room, retentionFloor(head), end, { ...size, from: "newest" });
     },
 
-    async since(room, seq, limit) {
+    async since(room, seq, size) {
       const head = await readHead(room);
       if (seq > head || seq < retentionFloor(head)) {
         return { head, recovered: false, messages: await readNewest(room, head), more: false };
       }
-      if (limit !== undefined) {
-        return { head, recovered: true, ...await readAfter(room, seq, head, limit) };
+      if (size !== undefined) {
+        return { head, recovered: true, ...await readAfter(room, seq, head, size) };
       }
       return { head, recovered: true, messages: await readRange(room, seq, head + 1), more: false };
     },
