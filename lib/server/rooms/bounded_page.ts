@@ -1,8 +1,9 @@
 /**
  * Replies that carry a page of messages (`joined`, `history`) stay under a
  * byte bound, so that one small request cannot make the server queue
- * megabytes to one socket. Each message is serialized once, counted in UTF-8
- * bytes, and spliced into the frame's JSON as it is.
+ * megabytes to one socket. Each message's size in the reply is counted without
+ * serializing it (the reply is serialized once, when sent): under load, every
+ * extra copy of a big reply is memory the garbage collector has to catch up on.
  *
  * A page read oldest first is cut from one end: a catch-up keeps its `oldest`
  * messages (the client continues right after them), a page of older history
@@ -12,18 +13,24 @@
  * @example
  * ```ts
  * const frame = { type: "history", room: "general", more: true, messages: [] };
- * // utf8Length from ../utf8_length.ts
  * const page = boundPage(messages, 524_288 - utf8Length(JSON.stringify(frame)), "newest");
- * const json = spliceMessages({ ...frame, more: page.trimmed || stored.more }, page.texts);
+ * send(JSON.stringify({ ...frame, messages: page.messages, more: page.trimmed || stored.more }));
  * ```
  */
 import type { Message } from "../../protocol/mod.ts";
-import { utf8Length } from "../utf8_length.ts";
+import { jsonStringLength, utf8Length } from "../utf8_length.ts";
 
-/** Messages of a page as JSON texts, oldest first, and whether some were left out. */
+/** The messages of a page that fit, oldest first, and whether some were left out. */
 export interface BoundedPage {
-  texts: string[];
+  messages: Message[];
   trimmed: boolean;
+}
+
+/** The UTF-8 bytes `JSON.stringify(message)` takes, its text measured in place. */
+export function messageJsonLength(message: Message): number {
+  // The text is all but a few dozen bytes: the rest is small enough to serialize.
+  const rest = utf8Length(JSON.stringify({ ...message, text: "" }));
+  return rest - 2 + jsonStringLength(message.text);
 }
 
 /**
@@ -36,21 +43,14 @@ export function boundPage(
   keep: "oldest" | "newest",
 ): BoundedPage {
   const order = keep === "oldest" ? messages : messages.toReversed();
-  const texts: string[] = [];
+  const kept: Message[] = [];
   let used = 0;
   for (const message of order) {
-    const text = JSON.stringify(message);
     // One comma between items.
-    used += utf8Length(text) + (texts.length > 0 ? 1 : 0);
-    if (texts.length > 0 && used > budget) break;
-    texts.push(text);
+    used += messageJsonLength(message) + (kept.length > 0 ? 1 : 0);
+    if (kept.length > 0 && used > budget) break;
+    kept.push(message);
   }
-  if (keep === "newest") texts.reverse();
-  return { texts, trimmed: texts.length < messages.length };
-}
-
-/** `frame` as JSON with a `messages` array made of already serialized `texts`. */
-export function spliceMessages(frame: object, texts: readonly string[]): string {
-  const json = JSON.stringify(frame);
-  return `${json.slice(0, -1)},"messages":[${texts.join(",")}]}`;
+  if (keep === "newest") kept.reverse();
+  return { messages: kept, trimmed: kept.length < messages.length };
 }

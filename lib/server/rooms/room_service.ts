@@ -50,7 +50,7 @@ import {
 import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { utf8Length } from "../utf8_length.ts";
-import { boundPage, spliceMessages } from "./bounded_page.ts";
+import { boundPage } from "./bounded_page.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 
@@ -235,8 +235,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     const more = frame.more === true || cutAhead;
     // `joined` carries `more` only when more follow (an extension of the contract).
     const complete = frame.type === "joined" && !more ? omitMore(frame) : { ...frame, more };
-    metrics.framesSent.labels(frame.type).inc();
-    member.sendText(spliceMessages(complete, page.texts));
+    reply(member, { ...complete, messages: page.messages });
   };
 
   const replyError = (member: RoomMember, code: ErrorCode, message: string, ref?: string) =>
