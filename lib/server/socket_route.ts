@@ -69,8 +69,12 @@ function bearerToken(req: Request, offered: string[]): string | undefined {
 /** Creates the WebSocket route. */
 export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unknown, SocketData> {
   const { config, hub, tokens, log, metrics, wsBlock } = options;
-  // Deno pings at the protocol level after this many idle seconds and drops peers that do not answer.
-  const idleTimeout = Math.ceil((2 * config.heartbeatMs) / 1000);
+  // Deno pings at the protocol level after half this many silent seconds and drops a peer that has
+  // not answered when they are up. That must come before the hub's own heartbeat timeout (two
+  // intervals): a peer stuck in the middle of a huge frame cannot answer, and Deno frees the frame
+  // it buffered when it drops the peer, but not once the hub closed the socket first (Deno has no
+  // timeout for a close handshake, so the frame would stay buffered until the peer goes).
+  const idleTimeout = Math.max(1, Math.floor((1.5 * config.heartbeatMs) / 1000));
   const clientAddress = createClientAddress(config.trustProxy);
 
   const verify = async (
