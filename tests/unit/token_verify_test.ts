@@ -1,7 +1,11 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { errors, jwtVerify, SignJWT, UnsecuredJWT } from "jose";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { createHs256Verifier } from "../../lib/server/jws_hs256.ts";
 import { createTokenIssuer, keyIdOf, type VerifyResult } from "../../lib/server/tokens.ts";
+import { MAX_TOKEN_LENGTH } from "../../lib/server/jws_hs256.ts";
+import { createSeededRandom } from "../../lib/time/random.ts";
 import { SessionUser } from "../../lib/protocol/frames.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
@@ -125,6 +129,65 @@ Deno.test("the MAC matches WebCrypto's for secrets shorter than, as long as and 
       const token = await handMade({ ...HEADER, kid: "kid-1" }, claims, secret);
       deepEqual(verifyJws(token), { ok: true, payload: claims }, secret);
     }
+  }
+});
+
+/**
+ * RFC 4231's HMAC-SHA-256 test cases, on the primitive the verifier keys once
+ * per secret (`@noble/hashes`' `hmac` over `sha256`). Case 5 checks the first
+ * 128 bits only, as the RFC does.
+ */
+const RFC_4231: { name: string; key: Uint8Array; data: Uint8Array; mac: string }[] = [
+  {
+    name: "case 1",
+    key: new Uint8Array(20).fill(0x0b),
+    data: encoder.encode("Hi There"),
+    mac: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+  },
+  {
+    name: "case 2: a key shorter than the output",
+    key: encoder.encode("Jefe"),
+    data: encoder.encode("what do ya want for nothing?"),
+    mac: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+  },
+  {
+    name: "case 3: 50 bytes of data",
+    key: new Uint8Array(20).fill(0xaa),
+    data: new Uint8Array(50).fill(0xdd),
+    mac: "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+  },
+  {
+    name: "case 4: a 25-byte key",
+    key: Uint8Array.from({ length: 25 }, (_, index) => index + 1),
+    data: new Uint8Array(50).fill(0xcd),
+    mac: "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+  },
+  {
+    name: "case 5: truncated to 128 bits",
+    key: new Uint8Array(20).fill(0x0c),
+    data: encoder.encode("Test With Truncation"),
+    mac: "a3b6167473100ee06e0c796c2955552b",
+  },
+  {
+    name: "case 6: a key larger than a block",
+    key: new Uint8Array(131).fill(0xaa),
+    data: encoder.encode("Test Using Larger Than Block-Size Key - Hash Key First"),
+    mac: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+  },
+  {
+    name: "case 7: a key and data larger than a block",
+    key: new Uint8Array(131).fill(0xaa),
+    data: encoder.encode(
+      "This is a test using a larger than block-size key and a larger than block-size data." +
+        " The key needs to be hashed before being used by the HMAC algorithm.",
+    ),
+    mac: "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+  },
+];
+
+Deno.test("the MAC's primitive gives RFC 4231's values for every test case", () => {
+  for (const { name, key, data, mac } of RFC_4231) {
+    equal(hmac(sha256, key, data).toHex().slice(0, mac.length), mac, name);
   }
 });
 
@@ -290,21 +353,24 @@ Deno.test("verify: anything but three base64url parts of JSON objects is malform
   equal(await reasonOf(await signed(`${header}.${notAnObject}`)), "token is malformed");
 });
 
+/** The verifying keys of both secrets, by kid, for jose. */
+const JOSE_KEYS = new Map<string, CryptoKey>();
+for (const secret of [SECRET, ROTATED_SECRET]) {
+  JOSE_KEYS.set(
+    await keyIdOf(secret),
+    await crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    ),
+  );
+}
+
 // The jose-based verification the new verifier replaced, kept as its reference.
 async function joseVerify(token: string, now: number): Promise<VerifyResult> {
-  const keys = new Map<string, CryptoKey>();
-  for (const secret of [SECRET, ROTATED_SECRET]) {
-    keys.set(
-      await keyIdOf(secret),
-      await crypto.subtle.importKey(
-        "raw",
-        encoder.encode(secret),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        ["verify"],
-      ),
-    );
-  }
+  const keys = JOSE_KEYS;
   try {
     const { payload } = await jwtVerify(token, (header) => {
       const key = header.kid === undefined ? undefined : keys.get(header.kid);
@@ -381,4 +447,190 @@ Deno.test("verify agrees with jose's jwtVerify under the options it replaced", a
     if (renamed.has(label)) deepEqual(ours, { ok: false, reason: "token is malformed" }, label);
     else deepEqual(ours, theirs, label);
   }
+});
+
+// ---- differential fuzzing against jose ---------------------------------------
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** Characters an attacker might slip in: the alphabet and everything next to it. */
+const INSERTABLE = `${BASE64URL}.=+/ %\n\u00e9`;
+
+/** A seeded source of choices, so that a failure names a case that can be run again. */
+function chooser(seed: number) {
+  const random = createSeededRandom(seed);
+  const int = (below: number) => Math.floor(random() * below);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+  return { int, pick, chance: (p: number) => random() < p };
+}
+type Chooser = ReturnType<typeof chooser>;
+
+/** Values a claim may be given, edge cases of time, type and shape included. */
+const CLAIM_VALUES: Record<string, unknown[]> = {
+  exp: [NOW_S - 1, NOW_S, NOW_S + 1, NOW_S + 0.5, NOW_S - 0.5, 1e20, -1, 0, "9999999999", null],
+  nbf: [NOW_S - 1, NOW_S, NOW_S + 1, NOW_S + 0.5, NOW_S - 0.5, "0", null, true],
+  iat: [NOW_S, NOW_S + 3600, 0, "0", null, [NOW_S]],
+  iss: ["switchboard", "Switchboard", "switchboard ", "", ["switchboard"], 1, null],
+  aud: ["switchboard", ["switchboard"], ["x", "switchboard"], ["x"], "x", [], {}, null, ""],
+  sub: [USER.id, "", 1, null, ["user:ada"]],
+  name: [USER.name, "", 7, null, "a".repeat(300)],
+  role: ["user", "admin", "guest", "owner", "", null],
+  sid: ["login-1", 3, null],
+};
+
+/** Header fields worth varying: algorithm, key id, type, critical extensions. */
+const HEADER_VALUES: Record<string, unknown[]> = {
+  alg: ["HS256", "none", "None", "HS384", "HS512", "RS256", "ES256", "hs256", "HS256 ", "", null],
+  kid: [KID, "0123456789abcdef", KID.toUpperCase(), `${KID} `, "", 16, null],
+  typ: ["JWT", "jwt", "at+jwt", "JOSE", "", null],
+  crit: [["exp"], [], ["b64"], "exp"],
+  b64: [false, true],
+  cty: ["JWT", "text/plain"],
+};
+
+/** The standard claims with one to three random edits (undefined drops a claim). */
+function mutatedClaims(choose: Chooser): Record<string, unknown> {
+  const claims: Record<string, unknown> = { ...CLAIMS };
+  for (let edits = 1 + choose.int(3); edits > 0; edits--) {
+    const claim = choose.pick(Object.keys(CLAIM_VALUES));
+    claims[claim] = choose.chance(0.15) ? undefined : choose.pick(CLAIM_VALUES[claim]);
+  }
+  return claims;
+}
+
+/** The standard header with one or two random edits. */
+function mutatedHeader(choose: Chooser): Record<string, unknown> {
+  const header: Record<string, unknown> = { ...HEADER };
+  for (let edits = 1 + choose.int(2); edits > 0; edits--) {
+    const field = choose.pick(Object.keys(HEADER_VALUES));
+    header[field] = choose.chance(0.15) ? undefined : choose.pick(HEADER_VALUES[field]);
+  }
+  return header;
+}
+
+/** `token` with one part changed at the text level: a character replaced, added or removed. */
+function mutatedText(token: string, choose: Chooser): string {
+  const at = choose.int(token.length + 1);
+  switch (choose.int(4)) {
+    case 0: {
+      const replacement = choose.pick([...BASE64URL].filter((char) => char !== token[at]));
+      return token.slice(0, at) + replacement + token.slice(at + 1);
+    }
+    case 1:
+      return token.slice(0, at) + choose.pick([...INSERTABLE]) + token.slice(at);
+    case 2:
+      return token.slice(0, at) + token.slice(at + 1);
+    default:
+      return token.slice(0, at);
+  }
+}
+
+/** `token` with one bit of one decoded part flipped, re-encoded canonically, not re-signed. */
+function flippedBit(token: string, choose: Chooser): string {
+  const parts = token.split(".");
+  const index = choose.int(3);
+  const bytes = Uint8Array.fromBase64(parts[index], { alphabet: "base64url" });
+  if (bytes.length === 0) return token;
+  bytes[choose.int(bytes.length)] ^= 1 << choose.int(8);
+  parts[index] = bytes.toBase64({ alphabet: "base64url", omitPadding: true });
+  return parts.join(".");
+}
+
+/** One random hostile token: mutated text or bits, or a validly signed odd header or claims. */
+async function hostileToken(choose: Chooser, valid: readonly string[]): Promise<string> {
+  const secret = choose.chance(0.9) ? SECRET : "a-different-secret-of-enough-length";
+  switch (choose.int(6)) {
+    case 0:
+      return mutatedText(choose.pick(valid), choose);
+    case 1:
+      return flippedBit(choose.pick(valid), choose);
+    case 2:
+      return await handMade(HEADER, mutatedClaims(choose), secret);
+    case 3:
+      return await handMade(mutatedHeader(choose), CLAIMS, secret);
+    case 4:
+      return await handMade(mutatedHeader(choose), mutatedClaims(choose), secret);
+    default: {
+      // Parts of different tokens put together, or one dropped or doubled.
+      const [a, b] = [choose.pick(valid).split("."), choose.pick(valid).split(".")];
+      return choose.pick([
+        `${a[0]}.${b[1]}.${a[2]}`,
+        `${a[0]}.${a[1]}.${b[2]}`,
+        `${a[0]}.${a[1]}`,
+        `${a[0]}.${a[1]}.${a[2]}.${a[2]}`,
+        `${a[1]}.${a[0]}.${a[2]}`,
+        `${a[0]}..${a[2]}`,
+      ]);
+    }
+  }
+}
+
+function decodedHeader(token: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(new TextDecoder().decode(
+      Uint8Array.fromBase64(token.split(".")[0], { alphabet: "base64url" }),
+    ));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why our verifier may refuse a token jose accepts: the checks it makes on
+ * purpose beyond jose's options. Undefined when there is no such reason.
+ */
+function strictnessOf(token: string): string | undefined {
+  if (token.length > MAX_TOKEN_LENGTH) return "over the length bound";
+  const header = decodedHeader(token);
+  if (header?.typ !== undefined && header.typ !== "JWT") return "a foreign typ";
+  // jose understands the b64 extension (RFC 7797); this verifier understands none.
+  if (header?.crit !== undefined) return "a crit header";
+  const signature = token.split(".")[2] ?? "";
+  try {
+    const canonical = Uint8Array.fromBase64(signature, { alphabet: "base64url" })
+      .toBase64({ alphabet: "base64url", omitPadding: true });
+    if (canonical !== signature) return "a non-canonical signature";
+  } catch {
+    // Not base64url at all: no spelling of it is canonical, and jose refuses it too.
+  }
+  return undefined;
+}
+
+Deno.test("verify agrees with jose on 4 000 seeded hostile tokens, stricter only where meant", async () => {
+  const { clock, tokens } = await issuer();
+  const valid = [
+    (await tokens.sign(USER)).token,
+    (await tokens.sign(USER, { loginId: "login-1" })).token,
+    await handMade(HEADER, CLAIMS),
+    await handMade({ ...HEADER, kid: await keyIdOf(ROTATED_SECRET) }, CLAIMS, ROTATED_SECRET),
+    await withHeader({ typ: undefined, cty: "JWT" }),
+  ];
+  const choose = chooser(20261206);
+  const tally = { accepted: 0, refused: 0, stricter: 0 };
+  for (let round = 0; round < 4_000; round++) {
+    const token = await hostileToken(choose, valid);
+    const label = `round ${round}: ${token}`;
+    const ours = await tokens.verify(token);
+    const theirs = await joseVerify(token, clock.now());
+    if (ours.ok) {
+      ok(theirs.ok, `${label}: only we accepted it`);
+      const { loginId: _loginId, ...user } = ours;
+      deepEqual(user, theirs, label);
+      tally.accepted++;
+    } else if (theirs.ok) {
+      ok(strictnessOf(token), `${label}: only jose accepted it (${ours.reason})`);
+      tally.stricter++;
+    } else {
+      // Both refuse, for the same reason unless ours is one of its own checks: a shape error
+      // (jose's catch-all) or a strictness of ours that comes before jose's checks.
+      const ownCheck = ours.reason === "token is malformed" || strictnessOf(token) !== undefined;
+      if (!ownCheck && theirs.reason !== "token is invalid") {
+        equal(ours.reason, theirs.reason, label);
+      }
+      tally.refused++;
+    }
+  }
+  // The mutations reach every outcome, not just the easy refusals.
+  ok(tally.accepted >= 100, JSON.stringify(tally));
+  ok(tally.refused >= 2_000, JSON.stringify(tally));
+  ok(tally.stricter >= 10, JSON.stringify(tally));
 });
