@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createMemoryOutboxStore, type OutboxStore } from "../../lib/client/outbox_store.ts";
 import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
-import type { Message, ServerFrameOf } from "../../lib/protocol/mod.ts";
+import { FEATURES, type Message, type ServerFrameOf } from "../../lib/protocol/mod.ts";
 
 const ada = { id: "u-ada", name: "ada" };
 const bob = { id: "u-bob", name: "bob" };
@@ -314,17 +314,8 @@ Deno.test("bad input throws a clear error and changes nothing", () => {
   h.client.dispose();
 });
 
-const PAGING_SERVER = {
-  features: [
-    "rooms",
-    "history",
-    "resume",
-    "presence",
-    "typing",
-    "idempotent_send",
-    "history_after",
-  ],
-};
+/** A server that pages catch-ups forward: it lists `history_after`, as this one does. */
+const PAGING_SERVER = { features: [...FEATURES] };
 
 Deno.test("a paged rejoin (more: true) is filled with history after, page by page, then stops", async () => {
   const h = createClientHarness({ backoff: "immediate" });

@@ -356,27 +356,21 @@ Deno.test("since with a limit is a page of the oldest messages after the seq, sa
     const store = storeOf(kv);
     for (let index = 1; index <= 12; index++) await send(store, index);
 
-    const first = await store.since("general", 2, { limit: 4 });
-    deepEqual({ ...first, messages: seqs(first.messages) }, {
-      head: 12,
-      recovered: true,
-      messages: [3, 4, 5, 6],
-      more: true,
-    });
-    const last = await store.since("general", 8, { limit: 4 });
-    deepEqual({ ...last, messages: seqs(last.messages) }, {
-      head: 12,
-      recovered: true,
-      messages: [9, 10, 11, 12],
-      more: false,
-    });
-    const upToDate = await store.since("general", 12, { limit: 4 });
-    deepEqual({ ...upToDate, messages: seqs(upToDate.messages) }, {
-      head: 12,
-      recovered: true,
-      messages: [],
-      more: false,
-    });
+    // since → the page after it, and whether more follow; head and recovered as without a limit.
+    const pages: [number, number[], boolean][] = [
+      [2, [3, 4, 5, 6], true],
+      [8, [9, 10, 11, 12], false],
+      [12, [], false],
+    ];
+    for (const [since, messages, more] of pages) {
+      const replay = await store.since("general", since, { limit: 4 });
+      deepEqual({ ...replay, messages: seqs(replay.messages) }, {
+        head: 12,
+        recovered: true,
+        messages,
+        more,
+      }, `since ${since}`);
+    }
   });
 });
 

@@ -487,25 +487,23 @@ const HEADER_VALUES: Record<string, unknown[]> = {
   cty: ["JWT", "text/plain"],
 };
 
-/** The standard claims with one to three random edits (undefined drops a claim). */
-function mutatedClaims(choose: Chooser): Record<string, unknown> {
-  const claims: Record<string, unknown> = { ...CLAIMS };
-  for (let edits = 1 + choose.int(3); edits > 0; edits--) {
-    const claim = choose.pick(Object.keys(CLAIM_VALUES));
-    claims[claim] = choose.chance(0.15) ? undefined : choose.pick(CLAIM_VALUES[claim]);
+/** `base` with one to `maxEdits` fields set to one of their `values` (undefined drops one). */
+function withEdits(
+  base: Record<string, unknown>,
+  values: Record<string, unknown[]>,
+  maxEdits: number,
+  choose: Chooser,
+): Record<string, unknown> {
+  const edited = { ...base };
+  for (let edits = 1 + choose.int(maxEdits); edits > 0; edits--) {
+    const field = choose.pick(Object.keys(values));
+    edited[field] = choose.chance(0.15) ? undefined : choose.pick(values[field]);
   }
-  return claims;
+  return edited;
 }
 
-/** The standard header with one or two random edits. */
-function mutatedHeader(choose: Chooser): Record<string, unknown> {
-  const header: Record<string, unknown> = { ...HEADER };
-  for (let edits = 1 + choose.int(2); edits > 0; edits--) {
-    const field = choose.pick(Object.keys(HEADER_VALUES));
-    header[field] = choose.chance(0.15) ? undefined : choose.pick(HEADER_VALUES[field]);
-  }
-  return header;
-}
+const mutatedClaims = (choose: Chooser) => withEdits(CLAIMS, CLAIM_VALUES, 3, choose);
+const mutatedHeader = (choose: Chooser) => withEdits(HEADER, HEADER_VALUES, 2, choose);
 
 /** `token` with one part changed at the text level: a character replaced, added or removed. */
 function mutatedText(token: string, choose: Chooser): string {
