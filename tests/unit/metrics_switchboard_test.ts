@@ -83,7 +83,7 @@ Deno.test("a snapshot reports gauges, cumulative values and the window since the
   equal(first.kv_ok, true);
   equal(first.window.duration_ms, 5_000);
   equal(first.window.counters[METRIC_NAMES.messagesCommitted], 10);
-  deepEqual(first.busy_rooms, [{ room: "general", messages: 1 }]);
+  deepEqual(first.busy_rooms, [{ room: "general", messages: 1, members: 0, errors: 0 }]);
   deepEqual(first.recent_errors, [
     { ts: 1_700_000_000_000, code: "internal", message: "commit failed" },
   ]);
@@ -106,12 +106,34 @@ Deno.test("a snapshot reports gauges, cumulative values and the window since the
 Deno.test("room activity counts per window and forgets silent rooms", () => {
   const activity = createRoomActivity({ maxRooms: 2 });
   for (const room of ["a", "b", "b", "c"]) activity.record(room);
-  deepEqual(activity.take(5), [{ room: "b", messages: 2 }, { room: "a", messages: 1 }]);
+  deepEqual(activity.take(5), [
+    { room: "b", messages: 2, members: 0, errors: 0 },
+    { room: "a", messages: 1, members: 0, errors: 0 },
+  ]);
   activity.record("a");
-  deepEqual(activity.take(1), [{ room: "a", messages: 1 }]);
+  deepEqual(activity.take(1), [{ room: "a", messages: 1, members: 0, errors: 0 }]);
   deepEqual(activity.take(5), []);
   activity.record("c");
-  deepEqual(activity.take(5), [{ room: "c", messages: 1 }]);
+  deepEqual(activity.take(5), [{ room: "c", messages: 1, members: 0, errors: 0 }]);
+});
+
+Deno.test("room activity keeps rooms with members, their errors and delivery latencies", () => {
+  const activity = createRoomActivity();
+  activity.setMembers("quiet", 3);
+  activity.record("busy");
+  activity.recordDelivery("busy", 4);
+  activity.recordDelivery("busy", 40);
+  activity.recordError("busy");
+  const [busy, quiet] = activity.take(5);
+  equal(busy.room, "busy");
+  equal(busy.errors, 1);
+  // 4 ms lands in the 5 ms bucket (slot 2), 40 ms in the 50 ms bucket (slot 5).
+  deepEqual(busy.deliveries, [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  deepEqual(quiet, { room: "quiet", messages: 0, members: 3, errors: 0 });
+  // A silent room with members stays; the busy one, silent and without members, goes.
+  deepEqual(activity.take(5), [{ room: "quiet", messages: 0, members: 3, errors: 0 }]);
+  activity.setMembers("quiet", 0);
+  deepEqual(activity.take(5), []);
 });
 
 Deno.test("recent errors keep only the newest, newest first", () => {

@@ -189,7 +189,9 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
       mergeInto(totals.recent_histograms, snapshot.window.histograms);
       const seconds = snapshot.window.duration_ms / 1000;
       for (const { room, messages } of snapshot.busy_rooms) {
-        if (seconds > 0) roomRates.set(room, (roomRates.get(room) ?? 0) + messages / seconds);
+        if (seconds > 0 && messages > 0) {
+          roomRates.set(room, (roomRates.get(room) ?? 0) + messages / seconds);
+        }
       }
       for (const error of snapshot.recent_errors) {
         totals.recent_errors.push({ ...error, isolate: snapshot.isolate.id });

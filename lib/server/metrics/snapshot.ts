@@ -66,7 +66,14 @@ export const IsolateSnapshot = z.object({
   memory: z.object({ rss_bytes: Count, heap_used_bytes: Count }),
   metrics: RegistrySnapshotSchema,
   window: MetricsWindow,
-  busy_rooms: z.array(z.object({ room: z.string(), messages: Count })),
+  /** Rooms by what they did in the window; members, errors and deliveries are absent from older versions. */
+  busy_rooms: z.array(z.object({
+    room: z.string(),
+    messages: Count,
+    members: Count.optional(),
+    errors: Count.optional(),
+    deliveries: z.array(Count).optional(),
+  })),
   recent_errors: z.array(z.object({ ts: z.number(), code: z.string(), message: z.string() })),
 });
 export type IsolateSnapshot = z.infer<typeof IsolateSnapshot>;

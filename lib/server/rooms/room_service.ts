@@ -238,8 +238,17 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     reply(member, { ...complete, messages: page.messages });
   };
 
-  const replyError = (member: RoomMember, code: ErrorCode, message: string, ref?: string) =>
+  /** An error about a frame for `room`, counted in the room's activity. */
+  const replyError = (
+    member: RoomMember,
+    room: string,
+    code: ErrorCode,
+    message: string,
+    ref?: string,
+  ) => {
+    metrics.rooms.recordError(room);
     reply(member, { type: "error", code, message, recoverable: true, ref });
+  };
 
   const publicUser = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
 
@@ -262,6 +271,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     if (receivedAt !== undefined) {
       room.receivedAt.delete(message.seq);
       metrics.deliveryLatency.observe(now - receivedAt);
+      metrics.rooms.recordDelivery(message.room, now - receivedAt);
     }
   };
 
@@ -342,6 +352,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     member.rooms.delete(name);
     if (!room || !membership) return;
     room.memberships.delete(member.session);
+    metrics.rooms.setMembers(name, room.memberships.size);
     if (membership.counted) presence.disconnect(name, publicUser(member));
     if (room.memberships.size === 0) {
       rooms.delete(name);
@@ -370,7 +381,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const stopClosures = closures?.onClosed((name) => {
     for (const { member } of [...rooms.get(name)?.memberships.values() ?? []]) {
       removeMembership(name, member);
-      replyError(member, "forbidden", `${name} was closed by an administrator`);
+      replyError(member, name, "forbidden", `${name} was closed by an administrator`);
       reply(member, { type: "left", room: name });
     }
   });
@@ -384,6 +395,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     else {
       membership = { member, lastSeq: 0, heldBack: [], counted: false, lastTypingAt: -Infinity };
       room.memberships.set(member.session, membership);
+      metrics.rooms.setMembers(name, room.memberships.size);
     }
 
     let replay;
@@ -392,7 +404,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
         // Unless the connection closed meanwhile and took its membership with it.
         if (room.memberships.get(member.session) === membership) {
           removeMembership(name, member);
-          replyError(member, "forbidden", `${name} is closed`, frame.ref);
+          replyError(member, name, "forbidden", `${name} is closed`, frame.ref);
         }
         return;
       }
@@ -406,7 +418,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     } catch (error) {
       storeFailed(error);
       removeMembership(name, member);
-      replyError(member, "internal", `could not join ${name}; try again`, frame.ref);
+      replyError(member, name, "internal", `could not join ${name}; try again`, frame.ref);
       return;
     }
     // The connection closed while the log was read.
@@ -464,15 +476,16 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   ) => {
     const { room, text, cid, ref } = frame;
     if (closures?.isKnownClosed(room)) {
-      return replyError(member, "forbidden", `${room} is closed`, ref);
+      return replyError(member, room, "forbidden", `${room} is closed`, ref);
     }
     if (!isJoined(member, room)) {
-      return replyError(member, "not_joined", `join ${room} before sending to it`, ref);
+      return replyError(member, room, "not_joined", `join ${room} before sending to it`, ref);
     }
     const length = [...text].length;
     if (length > config.maxTextChars) {
       return replyError(
         member,
+        room,
         "too_large",
         `text is ${length} characters; at most ${config.maxTextChars} are allowed`,
         ref,
@@ -483,7 +496,13 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       result = await store.commit({ room, user: publicUser(member), text, cid });
     } catch (error) {
       storeFailed(error);
-      return replyError(member, "internal", "the message was not stored; send it again", ref);
+      return replyError(
+        member,
+        room,
+        "internal",
+        "the message was not stored; send it again",
+        ref,
+      );
     }
     metrics.kvUp.set(1);
     if (result.created) {
@@ -501,7 +520,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     try {
       // A closed room is read by nobody, joined or not, here or on another instance.
       if (await closures?.isClosed(room)) {
-        return replyError(member, "forbidden", `${room} is closed`, ref);
+        return replyError(member, room, "forbidden", `${room} is closed`, ref);
       }
       const page = await store.history(room, {
         before,
@@ -513,14 +532,20 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       replyPage(member, frame, page.messages, after === undefined ? "newest" : "oldest");
     } catch (error) {
       storeFailed(error);
-      replyError(member, "internal", "history could not be read; try again", ref);
+      replyError(member, room, "internal", "history could not be read; try again", ref);
     }
   };
 
   const typing = (member: RoomMember, frame: ClientFrameOf<"typing">) => {
     const membership = rooms.get(frame.room)?.memberships.get(member.session);
     if (!membership || !isJoined(member, frame.room)) {
-      replyError(member, "not_joined", `join ${frame.room} before typing in it`, frame.ref);
+      replyError(
+        member,
+        frame.room,
+        "not_joined",
+        `join ${frame.room} before typing in it`,
+        frame.ref,
+      );
       return Promise.resolve();
     }
     const now = clock.now();
@@ -554,7 +579,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
         }
       } catch (error) {
         onError(error);
-        replyError(member, "internal", `${frame.type} failed`, frame.ref);
+        replyError(member, frame.room, "internal", `${frame.type} failed`, frame.ref);
       }
     },
 
