@@ -5,23 +5,24 @@ import * as $route0 from "./routes/_404.tsx";
 import * as $route1 from "./routes/_app.tsx";
 import * as $route2 from "./routes/api/admin/cleanup.ts";
 import * as $route3 from "./routes/api/admin/close-room.ts";
-import * as $route4 from "./routes/api/admin/kick.ts";
-import * as $route5 from "./routes/api/config.ts";
-import * as $route6 from "./routes/api/events.ts";
-import * as $route7 from "./routes/api/guest.ts";
-import * as $route8 from "./routes/api/login.ts";
-import * as $route9 from "./routes/api/logout.ts";
-import * as $route10 from "./routes/api/rooms.ts";
-import * as $route11 from "./routes/api/send.ts";
-import * as $route12 from "./routes/api/status.ts";
-import * as $route13 from "./routes/api/test/ws-block.ts";
-import * as $route14 from "./routes/api/token.ts";
-import * as $route15 from "./routes/healthz.ts";
-import * as $route16 from "./routes/index.tsx";
-import * as $route17 from "./routes/login.tsx";
-import * as $route18 from "./routes/metrics.ts";
-import * as $route19 from "./routes/readyz.ts";
-import * as $route20 from "./routes/status.tsx";
+import * as $route4 from "./routes/api/admin/incident-note.ts";
+import * as $route5 from "./routes/api/admin/kick.ts";
+import * as $route6 from "./routes/api/config.ts";
+import * as $route7 from "./routes/api/events.ts";
+import * as $route8 from "./routes/api/guest.ts";
+import * as $route9 from "./routes/api/login.ts";
+import * as $route10 from "./routes/api/logout.ts";
+import * as $route11 from "./routes/api/rooms.ts";
+import * as $route12 from "./routes/api/send.ts";
+import * as $route13 from "./routes/api/status.ts";
+import * as $route14 from "./routes/api/test/ws-block.ts";
+import * as $route15 from "./routes/api/token.ts";
+import * as $route16 from "./routes/healthz.ts";
+import * as $route17 from "./routes/index.tsx";
+import * as $route18 from "./routes/login.tsx";
+import * as $route19 from "./routes/metrics.ts";
+import * as $route20 from "./routes/readyz.ts";
+import * as $route21 from "./routes/status.tsx";
 import * as $island0 from "./islands/Chat.tsx";
 import * as $island1 from "./islands/ConnectionBadge.tsx";
 import * as $island2 from "./islands/LoginForm.tsx";
@@ -35,23 +36,24 @@ const manifest: FsManifest = {
     "./routes/_app.tsx": $route1,
     "./routes/api/admin/cleanup.ts": $route2,
     "./routes/api/admin/close-room.ts": $route3,
-    "./routes/api/admin/kick.ts": $route4,
-    "./routes/api/config.ts": $route5,
-    "./routes/api/events.ts": $route6,
-    "./routes/api/guest.ts": $route7,
-    "./routes/api/login.ts": $route8,
-    "./routes/api/logout.ts": $route9,
-    "./routes/api/rooms.ts": $route10,
-    "./routes/api/send.ts": $route11,
-    "./routes/api/status.ts": $route12,
-    "./routes/api/test/ws-block.ts": $route13,
-    "./routes/api/token.ts": $route14,
-    "./routes/healthz.ts": $route15,
-    "./routes/index.tsx": $route16,
-    "./routes/login.tsx": $route17,
-    "./routes/metrics.ts": $route18,
-    "./routes/readyz.ts": $route19,
-    "./routes/status.tsx": $route20,
+    "./routes/api/admin/incident-note.ts": $route4,
+    "./routes/api/admin/kick.ts": $route5,
+    "./routes/api/config.ts": $route6,
+    "./routes/api/events.ts": $route7,
+    "./routes/api/guest.ts": $route8,
+    "./routes/api/login.ts": $route9,
+    "./routes/api/logout.ts": $route10,
+    "./routes/api/rooms.ts": $route11,
+    "./routes/api/send.ts": $route12,
+    "./routes/api/status.ts": $route13,
+    "./routes/api/test/ws-block.ts": $route14,
+    "./routes/api/token.ts": $route15,
+    "./routes/healthz.ts": $route16,
+    "./routes/index.tsx": $route17,
+    "./routes/login.tsx": $route18,
+    "./routes/metrics.ts": $route19,
+    "./routes/readyz.ts": $route20,
+    "./routes/status.tsx": $route21,
   },
   islands: {
     "./islands/Chat.tsx": $island0,

@@ -18,4 +18,5 @@ export * from "./parse.ts";
 export * from "./status.ts";
 export * from "./next_path.ts";
 export * from "./status_history.ts";
+export * from "./status_range.ts";
 export * from "./text.ts";

@@ -8,15 +8,17 @@
  * | `POST /api/admin/kick` `{ "user_id" }` | closes every connection of the user, on every isolate, with 4403 `kicked` (after `error` `forbidden`) |
  * | `POST /api/admin/close-room` `{ "room" }` | closes the room for good: members get `error` `forbidden` and `left`; joins and sends are refused (the flag is kept in KV) |
  * | `POST /api/admin/cleanup` | drops expired presence shares and idempotency records now, and says how many |
+ * | `POST /api/admin/incident-note` `{ "incident", "text" }` | adds a note (1-500 characters) to an incident of the status history; at most 20 per incident, and 10 a minute per admin (429 beyond, with `Retry-After`) |
  *
  * @example
  * ```ts
- * const admin = createAdmin({ tokens, hub, link: bus, closures, presence, kv, clock, log });
+ * const admin = createAdmin({ tokens, hub, link: bus, closures, presence, kv, clock, log, incidents });
  * app.post("/api/admin/kick", (ctx) => admin.kick(ctx.req));
  * ```
  */
 import { z } from "zod";
 import { RoomName } from "../protocol/mod.ts";
+import { INCIDENT_NOTE_CHARS } from "../protocol/status_range.ts";
 import type { SessionUser } from "../protocol/frames.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Hub } from "./hub.ts";
@@ -27,6 +29,8 @@ import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "./store/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http.ts";
+import type { StatusHistoryStore } from "./status_history/mod.ts";
+import { createKeyedLimiter } from "./token_bucket.ts";
 
 /** The bus topic that carries kicks to every isolate. */
 export const KICK_TOPIC = "admin_kick";
@@ -34,6 +38,21 @@ export const KICK_TOPIC = "admin_kick";
 const KickBody = z.object({ user_id: z.string().min(1).max(256) });
 const CloseRoomBody = z.object({ room: RoomName });
 const KickEvent = z.object({ user_id: z.string() });
+const IncidentNoteBody = z.object({
+  incident: z.number().int().nonnegative(),
+  text: z.string().trim().min(1).max(INCIDENT_NOTE_CHARS)
+    // Line breaks and tabs are text; other control characters are not.
+    // deno-lint-ignore no-control-regex
+    .refine((text) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text), {
+      message: "a note has no control characters",
+    }),
+});
+
+/** The largest incident note body: its text at 4 bytes a character, and room for the rest. */
+const NOTE_BODY_BYTES = 4 * INCIDENT_NOTE_CHARS + 256;
+/** Notes an admin may add in a burst, and how many a minute after it. */
+const NOTES_BURST = 10;
+const NOTES_PER_MINUTE = 10;
 
 // Deno KV takes at most 1000 mutations per atomic operation; stay well below.
 const DELETE_BATCH = 100;
@@ -49,6 +68,8 @@ export interface AdminOptions {
   kv: Deno.Kv;
   clock: Clock;
   log: Logger;
+  /** Where incident notes go. */
+  incidents: Pick<StatusHistoryStore, "addIncidentNote">;
 }
 
 /** The admin endpoints. */
@@ -59,6 +80,8 @@ export interface Admin {
   closeRoom(req: Request): Promise<Response>;
   /** `POST /api/admin/cleanup` */
   cleanup(req: Request): Promise<Response>;
+  /** `POST /api/admin/incident-note` */
+  incidentNote(req: Request): Promise<Response>;
   /** Stops listening to kicks from other isolates. */
   stop(): void;
 }
@@ -85,7 +108,13 @@ async function pruneExpiredReceipts(kv: Deno.Kv, now: number): Promise<number> {
 
 /** Creates the {@linkcode Admin} endpoints and starts listening to kicks. */
 export function createAdmin(options: AdminOptions): Admin {
-  const { tokens, hub, link, closures, presence, kv, clock, log } = options;
+  const { tokens, hub, link, closures, presence, kv, clock, log, incidents } = options;
+  const notesPerAdmin = createKeyedLimiter({
+    burst: NOTES_BURST,
+    perSecond: NOTES_PER_MINUTE / 60,
+    clock,
+    maxKeys: 1_000,
+  });
 
   const stopKicks = link.on(KICK_TOPIC, (data) => {
     const parsed = KickEvent.safeParse(data);
@@ -145,6 +174,37 @@ export function createAdmin(options: AdminOptions): Admin {
         presence_shares_removed: presenceShares,
         idempotency_records_removed: idempotencyRecords,
       });
+    },
+
+    async incidentNote(req) {
+      const caller = await authorize(req);
+      if (!caller.ok) return caller.response;
+      const waitMs = notesPerAdmin.take(caller.admin.id);
+      if (waitMs > 0) {
+        await req.body?.cancel().catch(() => {});
+        return errorResponse(429, "rate_limited", "too many notes; try again later", {
+          "retry-after": String(Math.ceil(waitMs / 1_000)),
+        });
+      }
+      const parsed = await readJsonBody(req, IncidentNoteBody, NOTE_BODY_BYTES);
+      if (!parsed.ok) return parsed.response;
+      const { incident, text } = parsed.body;
+      const note = { at: clock.now(), by: caller.admin.name, text };
+      let result;
+      try {
+        result = await incidents.addIncidentNote(incident, note);
+      } catch (error) {
+        log.error("admin.incident_note_failed", { user: caller.admin.id, error: String(error) });
+        return errorResponse(503, "internal", "the note was not stored; try again");
+      }
+      if (result === "not_found") {
+        return errorResponse(404, "bad_request", `no incident ${incident} in the history`);
+      }
+      if (result === "full") {
+        return errorResponse(409, "bad_request", `incident ${incident} has its most notes already`);
+      }
+      log.info("admin.incident_note", { user: caller.admin.id, incident });
+      return Response.json({ incident, note });
     },
 
     stop: stopKicks,

@@ -5,16 +5,20 @@
  *   format; with `METRICS_TOKEN` set, only for `Authorization: Bearer <it>`.
  * - `GET /api/status`: the public summary, or the admin detail for a role
  *   `admin` token (`lib/protocol/status.ts`). A missing or invalid token gets
- *   the public summary: the page is public.
+ *   the public summary: the page is public. With `?range=` (one of
+ *   `lib/protocol/status_range.ts`), the same with the stored history of the
+ *   range: 400 for a range it does not know, 503 when the store fails.
  * - `GET /readyz`: 200 while the store answers a read and the isolate is not
  *   draining; otherwise 503 saying which.
  *
  * @example
  * ```ts
- * const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view });
+ * const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view, activity, ranges });
  * app.get("/metrics", (ctx) => ops.metrics(ctx.req));
  * ```
  */
+import type { StatusRangeData, StatusResponse, StatusView } from "../protocol/status.ts";
+import { parseStatusRange, STATUS_RANGE_HELP, type StatusRange } from "../protocol/status_range.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Config } from "./config.ts";
 import type { Hub } from "./hub.ts";
@@ -25,8 +29,10 @@ import {
   hasMetricsAccess,
   PROMETHEUS_CONTENT_TYPE,
   renderClusterMetrics,
+  type StatusActivity,
   type SwitchboardMetrics,
 } from "./metrics/mod.ts";
+import type { RangeReports } from "./status_history/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { errorResponse } from "./http.ts";
@@ -45,6 +51,10 @@ export interface OpsEndpointsOptions {
   tokens: TokenIssuer;
   metrics: SwitchboardMetrics;
   view: ClusterView;
+  /** The last five minutes and the newest values (the status history's recorder). */
+  activity: StatusActivity;
+  /** The stored ranges. */
+  ranges: RangeReports;
   /** How long `/readyz` waits for the store. Default 2 000 ms. */
   readyTimeoutMs?: number;
 }
@@ -57,13 +67,19 @@ export interface OpsEndpoints {
   status(req: Request): Promise<Response>;
   /** `GET /readyz` */
   readyz(): Promise<Response>;
+  /** The live status in `view`, as `GET /api/status` without a range answers it. */
+  liveStatus(view: StatusView): StatusResponse;
+  /** A range's stored history in `view`; rejects when the store fails. */
+  rangeStatus(range: StatusRange, view: StatusView): Promise<StatusRangeData>;
 }
 
 /** Creates the {@linkcode OpsEndpoints}. */
 export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
-  const { config, kv, clock, hub, tokens, metrics, view } = options;
+  const { config, kv, clock, hub, tokens, metrics, view, ranges } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
-  const report = { clock, identity: metrics.identity };
+  const report = { clock, identity: metrics.identity, activity: options.activity };
+  const liveStatus = (statusView: StatusView): StatusResponse =>
+    statusView === "admin" ? buildStatusDetail(view, report) : buildStatusSummary(view, report);
 
   /** Resolves when the store answers a read; rejects when it fails or takes too long. */
   const probeStore = async () => {
@@ -90,12 +106,29 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
     },
 
     async status(req) {
+      const asked = new URL(req.url).searchParams.get("range");
+      const range = parseStatusRange(asked);
+      if (range === null) return errorResponse(400, "bad_request", STATUS_RANGE_HELP, NO_STORE);
       const caller = await authenticateRequest(req, tokens);
-      const body = caller.ok && caller.user.role === "admin"
-        ? buildStatusDetail(view, report)
-        : buildStatusSummary(view, report);
-      return Response.json(body, { headers: NO_STORE });
+      const statusView: StatusView = caller.ok && caller.user.role === "admin" ? "admin" : "public";
+      const live = liveStatus(statusView);
+      if (asked === null) return Response.json(live, { headers: NO_STORE });
+      let stored;
+      try {
+        stored = await ranges.read(range, statusView);
+      } catch (error) {
+        return errorResponse(
+          503,
+          "internal",
+          `the status history is not answering: ${error}`,
+          NO_STORE,
+        );
+      }
+      return Response.json({ ...live, ...stored }, { headers: NO_STORE });
     },
+
+    liveStatus,
+    rangeStatus: (range, statusView) => ranges.read(range, statusView),
 
     async readyz() {
       if (!hub.accepting) return errorResponse(503, "internal", "draining", NO_STORE);

@@ -2,8 +2,9 @@
  * Everything the server runs on, built once at start from the config: the
  * logger, JWT signing, the account endpoints, the hub, the WebSocket route
  * and the fallback transport, the metrics (shared with the other isolates
- * over the bus every few seconds), the status, metrics and readiness
- * endpoints, and the admin tools. `server.ts` puts the result in every
+ * over the bus every few seconds), the status history (recorded by one
+ * instance at a time), the status, metrics and readiness endpoints, and the
+ * admin tools. `server.ts` puts the result in every
  * request's state.
  *
  * @example
@@ -36,6 +37,15 @@ import { createWsBlock, type WsBlock } from "./ws_block.ts";
 import { createStatusFeed } from "./status_feed.ts";
 import { createOpsEndpoints, type OpsEndpoints } from "./ops_endpoints.ts";
 import { type Admin, createAdmin } from "./admin.ts";
+import { createKvLease } from "./lease/mod.ts";
+import {
+  createKvStatusHistoryStore,
+  createRangeReports,
+  createStatusRecorder,
+  type RangeReports,
+  type StatusHistoryStore,
+  type StatusRecorder,
+} from "./status_history/mod.ts";
 import {
   buildStatusDetail,
   buildStatusSummary,
@@ -56,6 +66,18 @@ export const METRICS_INTERVAL_MS = 5_000;
 
 /** The bus topic metrics snapshots travel on. */
 export const METRICS_TOPIC = "metrics";
+
+/** The lease that elects the instance writing the status history. */
+export const STATUS_HISTORY_LEASE = "status_history";
+
+/** The status history's parts. */
+export interface StatusHistoryServices {
+  store: StatusHistoryStore;
+  /** Samples at each snapshot tick; writes while it holds the lease. */
+  recorder: StatusRecorder;
+  /** The ranges `/status` and `GET /api/status?range=` read. */
+  reports: RangeReports;
+}
 
 /** The running server's parts. */
 export interface Services {
@@ -81,6 +103,7 @@ export interface Services {
   view: ClusterView;
   /** Shares this isolate's snapshot over the bus every {@linkcode METRICS_INTERVAL_MS}. */
   publisher: SnapshotPublisher;
+  statusHistory: StatusHistoryServices;
   /** `GET /metrics`, `GET /api/status`, `GET /readyz`. */
   ops: OpsEndpoints;
   /** `POST /api/admin/*`. */
@@ -160,12 +183,26 @@ export async function createServices(
   const { bus } = roomLayer;
   const rooms = roomLayer.service;
 
+  const historyStore = createKvStatusHistoryStore({ kv });
+  const recorder = createStatusRecorder({
+    clock,
+    view,
+    store: historyStore,
+    lease: createKvLease({ kv, clock, name: STATUS_HISTORY_LEASE, holder: instance }),
+    intervalMs: METRICS_INTERVAL_MS,
+    onError: (error) => log.error("status_history.failed", { error: String(error) }),
+  });
+  await recorder.start();
+  const statusHistory: StatusHistoryServices = {
+    store: historyStore,
+    recorder,
+    reports: createRangeReports({ store: historyStore, clock, liveHistory: view.history }),
+  };
+  const report = { clock, identity, activity: recorder };
   const statusFeed = createStatusFeed({
     metrics,
     summarize: (statusView) =>
-      statusView === "admin"
-        ? buildStatusDetail(view, { clock, identity })
-        : buildStatusSummary(view, { clock, identity }),
+      statusView === "admin" ? buildStatusDetail(view, report) : buildStatusSummary(view, report),
   });
   const publisher = createSnapshotPublisher({
     clock,
@@ -174,7 +211,10 @@ export async function createServices(
     view,
     publish: (snapshot) => bus.emit(METRICS_TOPIC, snapshot),
     onPublishError: (error) => log.error("metrics.publish_failed", { error: String(error) }),
-    onSample: () => statusFeed.sampleTaken(),
+    onSample: () => {
+      recorder.sample();
+      statusFeed.sampleTaken();
+    },
   });
   const stopReceivingSnapshots = bus.on(METRICS_TOPIC, (data) => publisher.receive(data));
 
@@ -211,7 +251,17 @@ export async function createServices(
     bus,
     clock,
   });
-  const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view });
+  const ops = createOpsEndpoints({
+    config,
+    kv,
+    clock,
+    hub,
+    tokens,
+    metrics,
+    view,
+    activity: recorder,
+    ranges: statusHistory.reports,
+  });
   const admin = createAdmin({
     tokens,
     hub,
@@ -221,6 +271,7 @@ export async function createServices(
     kv,
     clock,
     log,
+    incidents: historyStore,
   });
   publisher.start();
 
@@ -240,6 +291,7 @@ export async function createServices(
     metrics,
     view,
     publisher,
+    statusHistory,
     ops,
     admin,
     wsBlock,
@@ -263,6 +315,7 @@ export async function createServices(
     },
     async close() {
       publisher.stop();
+      await recorder.close();
       stopReceivingSnapshots();
       statusFeed.close();
       fallback.close();

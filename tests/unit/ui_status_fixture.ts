@@ -8,7 +8,13 @@
  * const detail = statusDetail({ refusals: { origin: 2 } });
  * ```
  */
-import { StatusDetail, type StatusHistory, StatusSummary } from "../../lib/protocol/status.ts";
+import {
+  StatusDetail,
+  type StatusHistory,
+  StatusRangeData,
+  StatusSummary,
+} from "../../lib/protocol/status.ts";
+import { STATUS_RANGE_SPECS, type StatusRange } from "../../lib/protocol/status_range.ts";
 
 /** A history of `samples` points, five seconds apart, ending at `end`. */
 export function statusHistory(samples: number, end = 1_700_000_000_000): StatusHistory {
@@ -42,6 +48,56 @@ export function statusSummary(overrides: Partial<StatusSummary> = {}): StatusSum
     version: "1.0.0",
     build_id: "abc123",
     history,
+    recent: { window_s: 300, messages: 37, deliveries: 35, delivery_ms: { p50: 3, p99: 41 } },
+    last_message_at: (history.t.at(-1) ?? 1_700_000_000_000) - 4_000,
+    last_delivery: { at: (history.t.at(-1) ?? 1_700_000_000_000) - 4_000, p50: 3, p99: 41 },
+    ...overrides,
+  });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A range's stored data ending at `end`: one point per bucket for the last
+ * `points` buckets, 90 uptime days (the last 30 all ok, one degraded minute
+ * yesterday), and one closed incident with a note.
+ */
+export function statusRangeData(
+  range: StatusRange = "24h",
+  { end = 1_700_000_000_000, points = 12, overrides = {} as Partial<StatusRangeData> } = {},
+): StatusRangeData {
+  const spec = STATUS_RANGE_SPECS[range];
+  const bucketMs = spec.source === "live" ? 5_000 : spec.bucketMs;
+  const history = statusHistory(points, end);
+  const today = Math.floor(end / DAY_MS) * DAY_MS;
+  const uptime = Array.from({ length: 90 }, (_, index) => {
+    const day = today - (89 - index) * DAY_MS;
+    const recorded = index >= 60;
+    const degraded = index === 88 ? 1 : 0;
+    return {
+      day,
+      ok: recorded ? 1_440 - degraded : 0,
+      degraded,
+      down: 0,
+      no_data: recorded ? 0 : 1_440,
+    };
+  });
+  return StatusRangeData.parse({
+    range: { name: range, from: end - spec.spanMs, to: end, bucket_ms: bucketMs },
+    history: {
+      ...history,
+      interval_ms: bucketMs,
+      t: history.t.map((_, index) => end - (points - 1 - index) * bucketMs),
+    },
+    uptime,
+    incidents: [{
+      id: end - DAY_MS,
+      start: end - DAY_MS,
+      end: end - DAY_MS + 12 * 60_000,
+      status: "degraded",
+      reasons: ["delivery p99 is 740 ms (limit 500 ms)"],
+      notes: [{ at: end - DAY_MS + 5 * 60_000, by: "root", text: "A noisy neighbour; moved." }],
+    }],
     ...overrides,
   });
 }

@@ -13,7 +13,9 @@
  */
 import type {
   IsolateRow,
+  LastDelivery,
   LatencyPercentiles,
+  RecentActivity,
   StatusDetail,
   StatusSummary,
 } from "../../protocol/status.ts";
@@ -30,7 +32,28 @@ export interface StatusReportOptions {
   /** The answering isolate: its version and build id are reported. */
   identity: IsolateIdentity;
   thresholds?: HealthThresholds;
+  /**
+   * The last five minutes and the newest values seen (the status history's
+   * recorder). Without it the summary says nothing was recorded.
+   */
+  activity?: StatusActivity;
 }
+
+/** What the big numbers show beyond the current window. */
+export interface StatusActivity {
+  recent(): RecentActivity;
+  lastKnown(): { message_at: number | null; delivery: LastDelivery | null };
+}
+
+const NOTHING_RECORDED: StatusActivity = {
+  recent: () => ({
+    window_s: 300,
+    messages: 0,
+    deliveries: 0,
+    delivery_ms: { p50: null, p99: null },
+  }),
+  lastKnown: () => ({ message_at: null, delivery: null }),
+};
 
 function percentiles(histogram: HistogramData | undefined): LatencyPercentiles {
   if (!histogram) return { p50: null, p99: null };
@@ -46,6 +69,8 @@ function summarize(
   const health = assessHealth(view, options.thresholds ?? DEFAULT_HEALTH_THRESHOLDS, totals);
   const starts = view.isolates().map((report) => report.snapshot.isolate.started_at);
   const oldest = starts.length > 0 ? Math.min(...starts) : now;
+  const activity = options.activity ?? NOTHING_RECORDED;
+  const known = activity.lastKnown();
   return {
     status: health.status,
     reasons: health.reasons,
@@ -60,6 +85,9 @@ function summarize(
     version: options.identity.version,
     build_id: options.identity.build_id,
     history: view.history(),
+    recent: activity.recent(),
+    last_message_at: known.message_at,
+    last_delivery: known.delivery,
   };
 }
 
