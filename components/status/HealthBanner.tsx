@@ -9,7 +9,9 @@ const ICONS = {
 
 /**
  * The overall state, said three ways at once: color, an icon whose shape
- * differs per state, and words (the state, a headline and every reason).
+ * differs per state, and words (the state, a headline and every reason);
+ * beside it the isolates reporting, the rooms with someone in them and how
+ * long the oldest isolate has been running, each labelled with what it counts.
  *
  * @example
  * ```tsx
@@ -41,15 +43,15 @@ export function HealthBanner({ status }: { status: StatusResponse }) {
       </div>
       <dl class="health-facts">
         <div>
-          <dt>Isolates up</dt>
+          <dt>Isolates reporting now</dt>
           <dd data-fact="isolates">{status.isolates_up}</dd>
         </div>
         <div>
-          <dt>Rooms</dt>
+          <dt>Rooms in use now</dt>
           <dd data-fact="rooms">{status.rooms}</dd>
         </div>
         <div>
-          <dt>Uptime</dt>
+          <dt>Running for</dt>
           <dd data-fact="uptime">{formatDuration(status.uptime_s)}</dd>
         </div>
         <div>

@@ -1,6 +1,9 @@
 import type { StatusHistory } from "../../lib/protocol/status.ts";
 import {
+  breakGaps,
   chartFrame,
+  type Domain,
+  dotsPath,
   linePath,
   plotPoints,
   scale,
@@ -16,6 +19,10 @@ export interface LatencyChartProps {
   history: StatusHistory;
   /** How far back to draw. */
   spanMs: number;
+  /** The time axis; default the samples' own extent (at most `spanMs`). */
+  domain?: Domain;
+  /** The window in words ("last 24 h"). */
+  window: string;
   /** The status's `server_time`: "ago" is measured from it, so server and browser agree. */
   now: number;
 }
@@ -35,35 +42,44 @@ function describe(name: string, values: readonly (number | null)[]): string {
 /**
  * Delivery latency over time: p99 and p50 lines on one axis, the axis labels
  * in HTML (so they stay legible at any width), and every sample as a table
- * for anyone who cannot see the lines.
+ * for anyone who cannot see the lines. Where nothing was delivered the lines
+ * break; a window without any delivery says so in words, over the plot.
  *
  * @example
  * ```tsx
- * <LatencyChart history={status.history} spanMs={900_000} now={status.server_time} />
+ * <LatencyChart history={status.history} spanMs={900_000} window="last 15 min"
+ *   now={status.server_time} />
  * ```
  */
-export function LatencyChart({ history, spanMs, now }: LatencyChartProps) {
-  const times = history.t;
+export function LatencyChart({ history, spanMs, domain, window, now }: LatencyChartProps) {
+  const p99 = breakGaps(history.t, history.delivery_p99_ms, history.interval_ms);
+  const p50 = breakGaps(history.t, history.delivery_p50_ms, history.interval_ms);
   const frame = chartFrame({ width: WIDTH, height: HEIGHT, inset: INSET }, {
-    x: timeDomain(times, spanMs),
-    y: valueDomain([history.delivery_p99_ms, history.delivery_p50_ms]),
+    x: domain ?? timeDomain(history.t, spanMs),
+    y: valueDomain([p99.values, p50.values]),
   });
   const grid = ticks(frame.y, 3).map((value) => ({
     value,
     y: scale(value, frame.y, HEIGHT - INSET.bottom, INSET.top),
   }));
   const covered = frame.x.max - frame.x.min;
-  const summary = `Delivery latency over the last ${formatDuration(covered / 1_000)}: ${
-    describe("p99", history.delivery_p99_ms)
-  }; ${describe("p50", history.delivery_p50_ms)}.`;
-  const rows = times.map((t, index) => ({
+  const measured = seriesRange(history.delivery_p99_ms) !== null;
+  const gaps = measured && history.delivery_p99_ms.some((value) => value === null);
+  const summary = measured
+    ? `Delivery latency, ${window}: ${describe("p99", history.delivery_p99_ms)}; ${
+      describe("p50", history.delivery_p50_ms)
+    }.`
+    : `Delivery latency, ${window}: no deliveries, so nothing to measure.`;
+  const p99Points = plotPoints(p99.times, p99.values, frame);
+  const p50Points = plotPoints(p50.times, p50.values, frame);
+  const rows = history.t.map((t, index) => ({
     t,
     p50: history.delivery_p50_ms[index],
     p99: history.delivery_p99_ms[index],
   })).reverse();
 
   return (
-    <figure class="latency-chart">
+    <figure class="latency-chart" data-measured={measured}>
       <div class="latency-plot">
         <div class="latency-y-axis" aria-hidden="true">
           {grid.map(({ value, y }) => (
@@ -92,15 +108,30 @@ export function LatencyChart({ history, spanMs, now }: LatencyChartProps) {
           ))}
           <path
             class="latency-line latency-p99"
-            d={linePath(plotPoints(times, history.delivery_p99_ms, frame))}
+            d={linePath(p99Points)}
             vector-effect="non-scaling-stroke"
           />
           <path
             class="latency-line latency-p50"
-            d={linePath(plotPoints(times, history.delivery_p50_ms, frame))}
+            d={linePath(p50Points)}
+            vector-effect="non-scaling-stroke"
+          />
+          <path
+            class="latency-dots latency-p99"
+            d={dotsPath(p99Points)}
+            vector-effect="non-scaling-stroke"
+          />
+          <path
+            class="latency-dots latency-p50"
+            d={dotsPath(p50Points)}
             vector-effect="non-scaling-stroke"
           />
         </svg>
+        {!measured && (
+          <p class="chart-empty">
+            No deliveries in the {window}: nobody sent a message, so there is no latency to show.
+          </p>
+        )}
       </div>
       <div class="latency-x-axis" aria-hidden="true">
         <span>{covered > 0 ? `${formatDuration(covered / 1_000)} ago` : ""}</span>
@@ -109,6 +140,7 @@ export function LatencyChart({ history, spanMs, now }: LatencyChartProps) {
       <figcaption class="chart-legend">
         <span class="legend-key legend-p99">p99</span>
         <span class="legend-key legend-p50">p50 (median)</span>
+        {gaps && <span class="legend-gaps">gaps: no deliveries then</span>}
       </figcaption>
       <details class="chart-samples">
         <summary>Samples as a table</summary>
@@ -126,8 +158,8 @@ export function LatencyChart({ history, spanMs, now }: LatencyChartProps) {
               {rows.map((row) => (
                 <tr key={row.t}>
                   <td>{formatAgo(row.t, now)}</td>
-                  <td class="num">{formatMillis(row.p50)}</td>
-                  <td class="num">{formatMillis(row.p99)}</td>
+                  <td class="num">{row.p50 === null ? "no deliveries" : formatMillis(row.p50)}</td>
+                  <td class="num">{row.p99 === null ? "no deliveries" : formatMillis(row.p99)}</td>
                 </tr>
               ))}
             </tbody>

@@ -148,6 +148,56 @@ export function linePath(points: readonly (Point | null)[]): string {
   }).join("");
 }
 
+/** Up to this many measured points, every point is drawn as a dot too. */
+export const SPARSE_POINTS = 40;
+
+/**
+ * Dots for the points a line alone would hardly show: every point of a
+ * sparse series (at most {@linkcode SPARSE_POINTS} measured), and else each
+ * point with a gap on both sides. Each dot is a zero-length segment, which a
+ * thick round line cap draws as a visible circle at any scale.
+ *
+ * @example
+ * ```ts
+ * dotsPath([{ x: 0, y: 10 }, null, { x: 9, y: 4 }]); // "M0 10h0M9 4h0"
+ * ```
+ */
+export function dotsPath(points: readonly (Point | null)[]): string {
+  const measured = points.filter((point): point is Point => point !== null);
+  const shown = measured.length <= SPARSE_POINTS
+    ? measured
+    : runs(points).filter((run) => run.length === 1).flat();
+  return shown.map((point) => `M${point.x} ${point.y}h0`).join("");
+}
+
+/**
+ * The samples with a `null` put wherever two neighbours are further apart
+ * than one and a half intervals, so the line breaks where nothing was
+ * recorded instead of bridging the silence.
+ *
+ * @example
+ * ```ts
+ * breakGaps([0, 60, 300], [1, 2, 3], 60); // { times: [0, 60, 61, 300], values: [1, 2, null, 3] }
+ * ```
+ */
+export function breakGaps(
+  times: readonly number[],
+  values: readonly (number | null)[],
+  intervalMs: number,
+): { times: number[]; values: (number | null)[] } {
+  const gapped = { times: [] as number[], values: [] as (number | null)[] };
+  times.forEach((t, index) => {
+    const before = times[index - 1];
+    if (index > 0 && t - before > 1.5 * intervalMs) {
+      gapped.times.push(before + 1);
+      gapped.values.push(null);
+    }
+    gapped.times.push(t);
+    gapped.values.push(values[index] ?? null);
+  });
+  return gapped;
+}
+
 /**
  * The closed area between each run of points and the horizontal line at
  * `baseline` (the bottom of the plot), for a sparkline's soft fill.

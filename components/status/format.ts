@@ -145,3 +145,60 @@ const REFUSAL_LABELS: Readonly<Record<string, string>> = {
   address_limit: "Too many connections from an address",
   draining: "Server draining",
 };
+
+const percent = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 });
+
+/**
+ * A share (0 to 1) as a percentage with at most one decimal; a share just
+ * below 1 never rounds up to "100%", nor one just above 0 down to "0%", so
+ * a day with one bad minute reads neither as perfect nor as spotless.
+ *
+ * @example
+ * ```ts
+ * formatPercent(0.9993); // "99.9%"
+ * formatPercent(1); // "100%"
+ * ```
+ */
+export function formatPercent(share: number): string {
+  const shown = share >= 1 || share <= 0 ? share : Math.min(Math.max(share, 0.001), 0.999);
+  return percent.format(shown);
+}
+
+const day = new Intl.DateTimeFormat("en-GB", {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  timeZone: "UTC",
+});
+const dateTime = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZone: "UTC",
+});
+
+/**
+ * A UTC day.
+ *
+ * @example
+ * ```ts
+ * formatDay(Date.UTC(2027, 2, 1)); // "Mon, 1 Mar 2027"
+ * ```
+ */
+export function formatDay(ms: number): string {
+  return day.format(ms);
+}
+
+/**
+ * A moment in UTC, to the minute.
+ *
+ * @example
+ * ```ts
+ * formatDateTime(Date.UTC(2027, 2, 1, 14, 3)); // "1 Mar, 14:03 UTC"
+ * ```
+ */
+export function formatDateTime(ms: number): string {
+  return `${dateTime.format(ms)} UTC`;
+}

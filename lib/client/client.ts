@@ -102,6 +102,12 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
    * admin detail for role `admin`, else the public summary).
    */
   subscribeStatus(onStatus: StatusListener): () => void;
+  /**
+   * A valid access token of the signed-in user, for the few HTTP reads that
+   * answer by role (`GET /api/status?range=` gives admins the drill-down).
+   * Rejects when nobody is signed in.
+   */
+  accessToken(): Promise<string>;
   /** Disconnects and stops listening to page events and timers. */
   dispose(): void;
 }
@@ -329,6 +335,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       }
     },
     subscribeStatus: statusSubscription.subscribe,
+    accessToken: () => settings.getToken(),
     dispose() {
       connection.dispose();
       roomViews.dispose();

@@ -1,6 +1,7 @@
 /**
  * What the browser checks of what it receives, without zod: every server
- * frame, the token reply, an HTTP error body, the room list and the status. Each check here
+ * frame, the token reply, an HTTP error body, the room list, the status and
+ * a status range's stored history. Each check here
  * mirrors the zod schema of the same name (`./frames.ts`, `./http.ts`,
  * `./status.ts`), which stays the contract and what the server parses with;
  * `tests/unit/protocol_guards_test.ts` feeds both a corpus of valid frames and
@@ -34,8 +35,15 @@ import type { ServerFrame } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse } from "./http.ts";
 import { ROOM_NAME_PATTERN } from "./names.ts";
 import type { FrameError, ParseResult } from "./parse.ts";
-import type { StatusResponse } from "./status.ts";
+import type { StatusRangeData, StatusResponse } from "./status.ts";
 import { HISTORY_COLUMNS } from "./status_history.ts";
+import {
+  INCIDENT_NOTE_CHARS,
+  INCIDENT_NOTES_MAX,
+  INCIDENTS_SHOWN,
+  STATUS_RANGES,
+  UPTIME_DAYS,
+} from "./status_range.ts";
 
 // ---- shared pieces (frames.ts) ---------------------------------------------
 
@@ -78,6 +86,73 @@ const StatusHistory = refine(
     ),
 );
 
+const RecentActivity = object({
+  window_s: number({ int: true, positive: true }),
+  messages: Count,
+  deliveries: Count,
+  delivery_ms: LatencyPercentiles,
+});
+
+const RangeInfo = object({
+  name: oneOf(STATUS_RANGES),
+  from: number(),
+  to: number(),
+  bucket_ms: number({ int: true, positive: true }),
+});
+
+const UptimeDay = object({
+  day: number(),
+  ok: Count,
+  degraded: Count,
+  down: Count,
+  no_data: Count,
+});
+
+const Incident = object({
+  id: number(),
+  start: number(),
+  end: nullable(number()),
+  status: oneOf(["degraded", "down"]),
+  reasons: array(string({ max: 200 }), { max: 10 }),
+  notes: array(
+    object({
+      at: number(),
+      by: string({ max: 64 }),
+      text: string({ min: 1, max: INCIDENT_NOTE_CHARS }),
+    }),
+    { max: INCIDENT_NOTES_MAX },
+  ),
+});
+
+const DrilldownRow = object({
+  key: string(),
+  label: string(),
+  connections: Count,
+  messages_per_second: Rate,
+  delivery_p99_ms: nullable(Millis),
+  errors: Count,
+  series: array(nullable(Rate)),
+});
+
+const Drilldown = object({
+  t: array(number()),
+  interval_ms: number({ int: true, positive: true }),
+  instances: array(DrilldownRow, { max: 16 }),
+  rooms: array(DrilldownRow, { max: 10 }),
+});
+
+const rangeShape = {
+  range: RangeInfo,
+  uptime: array(UptimeDay, { max: UPTIME_DAYS }),
+  incidents: array(Incident, { max: INCIDENTS_SHOWN }),
+};
+
+const StatusRangeDataCheck = object({
+  ...rangeShape,
+  history: StatusHistory,
+  drilldown: optional(Drilldown),
+});
+
 const summaryShape = {
   status: oneOf(["ok", "degraded", "down"]),
   reasons: array(string()),
@@ -92,6 +167,12 @@ const summaryShape = {
   version: string(),
   build_id: string(),
   history: StatusHistory,
+  recent: RecentActivity,
+  last_message_at: nullable(number()),
+  last_delivery: nullable(object({ at: number(), p50: Millis, p99: Millis })),
+  range: optional(rangeShape.range),
+  uptime: optional(rangeShape.uptime),
+  incidents: optional(rangeShape.incidents),
 };
 
 const IsolateRow = object({
@@ -132,6 +213,7 @@ const StatusResponseCheck = byKey("view", {
       delivery: LatencyPercentiles,
       heartbeat_rtt: LatencyPercentiles,
     }),
+    drilldown: optional(Drilldown),
   }),
 });
 
@@ -239,6 +321,9 @@ export const checkServerFrame: Check = ServerFrameCheck;
 /** Where a value fails {@linkcode StatusResponse}'s schema; `null` when it does not. */
 export const checkStatusResponse: Check = StatusResponseCheck;
 
+/** Where a value fails {@linkcode StatusRangeData}'s schema; `null` when it does not. */
+export const checkStatusRangeData: Check = StatusRangeDataCheck;
+
 /**
  * Whether `value` is a {@linkcode TokenResponse} (`POST /api/login`, `/api/guest`, `/api/token`).
  *
@@ -285,6 +370,23 @@ export function isRoomListResponse(value: unknown): value is RoomListResponse {
  */
 export function isStatusResponse(value: unknown): value is StatusResponse {
   return StatusResponseCheck(value) === null;
+}
+
+/**
+ * The range part of a `GET /api/status?range=` answer (its `range`,
+ * `history`, `uptime`, `incidents` and, for admins, `drilldown`), or null
+ * when any of it breaks {@linkcode StatusRangeData}'s schema.
+ *
+ * @example
+ * ```ts
+ * const data = readStatusRangeData(await response.json());
+ * if (data) show(data.uptime);
+ * ```
+ */
+export function readStatusRangeData(value: unknown): StatusRangeData | null {
+  if (StatusRangeDataCheck(value) !== null) return null;
+  const { range, history, uptime, incidents, drilldown } = value as StatusRangeData;
+  return { range, history, uptime, incidents, ...(drilldown ? { drilldown } : {}) };
 }
 
 function refused(field: string, message: string): { ok: false; error: FrameError } {

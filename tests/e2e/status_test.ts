@@ -2,13 +2,16 @@
  * `/status` in Chromium: complete without JavaScript, then live. A signed-out
  * visitor's board follows by polling `GET /api/status`; a signed-in one's by
  * `status` frames on the page's own connection. Either way the numbers change
- * when a test client connects and sends, without a reload.
+ * when a test client connects and sends, without a reload. The range picker
+ * reads a stored range without a reload (and Back returns); without
+ * JavaScript each range is a page of its own.
  */
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
-import { browserTest, watchProblems } from "../_helpers/browser.ts";
-import type { TestServer } from "../_helpers/server.ts";
+import { seedStatusHistory } from "../../scripts/seed_status_history.ts";
+import { browserReady, browserTest, launchBrowser, watchProblems } from "../_helpers/browser.ts";
+import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
 /** Long enough for a few snapshot intervals of the test server. */
@@ -70,8 +73,8 @@ browserTest(
       client.send({ type: "send", room: "general", text: `hello ${index}`, cid: `c${index}` });
       await client.nextOf("ack");
     }
-    const rate = await textChanges(page, metric("messages"), "0");
-    ok(Number(rate) > 0, `messages per second shown: ${rate}`);
+    const count = await textChanges(page, metric("messages"), "0");
+    ok(Number(count) > 0, `messages in the last 5 minutes shown: ${count}`);
     notEqual(await page.textContent(metric("latency")), "—", "a delivery latency was measured");
 
     deepEqual(connections, [], "a visitor who never signed in asks for no token");
@@ -144,8 +147,108 @@ browserTest(
     match(await page.innerText(".panel:has(#isolates-title)"), /1 isolate is reporting/);
     match(
       (await page.getAttribute(".latency-chart svg", "aria-label")) ?? "",
-      /^Delivery latency over the last/,
+      /^Delivery latency, (last|history starts)/,
     );
     await context.close();
   },
 );
+
+/** A test server whose KV already holds a day of status history. */
+async function seededServer() {
+  const dir = await Deno.makeTempDir({ prefix: "sb-status-e2e-" });
+  const kvPath = `${dir}/switchboard.kv`;
+  const kv = await Deno.openKv(kvPath);
+  await seedStatusHistory(kv, Date.now(), 1);
+  kv.close();
+  const server = await startTestServer({ kvPath });
+  return Object.assign(server, {
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  });
+}
+
+/** The range the board shows and whether its data arrived. */
+function boardRange(page: Page) {
+  return page.evaluate(() => {
+    const board = document.querySelector<HTMLElement>(".status-board");
+    return {
+      range: board?.dataset.range,
+      state: document.querySelector<HTMLElement>("[data-range-state]")?.dataset.rangeState,
+      current: document.querySelector('.range-picker [aria-current="page"]')?.textContent?.trim(),
+    };
+  });
+}
+
+Deno.test({
+  name:
+    "browser: the range picker reads a range without a reload, puts it in the URL, and Back returns",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await seededServer();
+    await using browser = await launchBrowser();
+    const page = await browser.newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${server.origin}/status`);
+    await page.waitForSelector('[data-feed-mode]:not([data-feed-mode="idle"])');
+    deepEqual(await boardRange(page), { range: "15m", state: "ready", current: "Last 15 min" });
+    // A page that reloaded would lose this.
+    await page.evaluate(() => Object.assign(globalThis, { unreloaded: true }));
+
+    await page.getByRole("link", { name: "Last 24 h" }).click();
+    await page.waitForURL(`${server.origin}/status?range=24h`);
+    await page.waitForSelector('.status-board[data-range="24h"] [data-range-state="ready"]', {
+      state: "attached",
+    });
+    deepEqual(await boardRange(page), { range: "24h", state: "ready", current: "Last 24 h" });
+    ok(await page.evaluate(() => "unreloaded" in globalThis), "no reload");
+    const label = await page.getAttribute('[data-metric="connections"] svg', "aria-label");
+    match(label ?? "", /^Connections, peak per 5 min, last 24 h: lowest \d+, highest \d+/);
+    match(await page.innerText(".uptime .panel-sub"), /of recorded minutes ok/);
+    const points = await page.locator('[data-metric="messages"] .sparkline-line').getAttribute("d");
+    ok((points?.match(/L/g)?.length ?? 0) > 100, "a day of points is drawn");
+
+    await page.getByRole("link", { name: "Last 7 d" }).click();
+    await page.waitForURL(`${server.origin}/status?range=7d`);
+    await page.waitForSelector('.status-board[data-range="7d"] [data-range-state="ready"]', {
+      state: "attached",
+    });
+
+    await page.goBack();
+    await page.waitForURL(`${server.origin}/status?range=24h`);
+    await page.waitForSelector('.status-board[data-range="24h"] [data-range-state="ready"]', {
+      state: "attached",
+    });
+    await page.goBack();
+    await page.waitForSelector('.status-board[data-range="15m"]');
+    ok(await page.evaluate(() => "unreloaded" in globalThis), "still no reload");
+    ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
+  },
+});
+
+Deno.test({
+  name: "browser: without JavaScript the range links load each range as its own page",
+  ignore: !browserReady(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await using server = await seededServer();
+    await using browser = await launchBrowser();
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/status?range=1h`);
+    deepEqual(await boardRange(page), { range: "1h", state: "ready", current: "Last 1 h" });
+    await page.getByRole("link", { name: "Last 90 d" }).click();
+    await page.waitForURL(`${server.origin}/status?range=90d`);
+    deepEqual(await boardRange(page), { range: "90d", state: "ready", current: "Last 90 d" });
+    match(
+      (await page.getAttribute(".latency-chart svg", "aria-label")) ?? "",
+      /^Delivery latency, last 90 d: p99 from/,
+    );
+    equal(await page.locator(".uptime-day").count(), 90);
+    await context.close();
+  },
+});

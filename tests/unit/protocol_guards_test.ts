@@ -9,16 +9,23 @@ import type { z } from "zod";
 import { type Message, ServerFrame } from "../../lib/protocol/frames.ts";
 import {
   checkServerFrame,
+  checkStatusRangeData,
   checkStatusResponse,
   isErrorBody,
   isRoomListResponse,
   isTokenResponse,
   readServerFrame,
+  readStatusRangeData,
 } from "../../lib/protocol/guards.ts";
 import type { Check } from "../../lib/protocol/check.ts";
 import { ErrorBody, RoomListResponse, TokenResponse } from "../../lib/protocol/http.ts";
-import { StatusResponse } from "../../lib/protocol/status.ts";
-import { statusDetail, statusHistory, statusSummary } from "./ui_status_fixture.ts";
+import { StatusRangeData, StatusResponse } from "../../lib/protocol/status.ts";
+import {
+  statusDetail,
+  statusHistory,
+  statusRangeData,
+  statusSummary,
+} from "./ui_status_fixture.ts";
 
 const USER = { id: "user:ada", name: "ada" };
 const MESSAGE: Message = {
@@ -191,6 +198,47 @@ Deno.test("the status: the check and zod agree on both views and their alteratio
   const { refused, differ } = disagreements(StatusResponse, checkStatusResponse, [SUMMARY, DETAIL]);
   deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
   ok(refused > 1_000, `${refused} refused`);
+});
+
+const ROW = {
+  key: "a1",
+  label: "host-a1",
+  connections: 3,
+  messages_per_second: 0.5,
+  delivery_p99_ms: null,
+  errors: 0,
+  series: [0.5, null],
+};
+/** A range's stored history small enough for the corpus: two days, one incident, one row each. */
+const RANGE: StatusRangeData = (() => {
+  const data = statusRangeData("24h", { points: 2 });
+  const drilldown = { t: [1, 2], interval_ms: 300_000, instances: [ROW], rooms: [ROW] };
+  return { ...data, uptime: data.uptime.slice(-2), drilldown };
+})();
+const { drilldown: _, ...PUBLIC_RANGE } = RANGE;
+
+Deno.test("a range's stored history: the check and zod agree, with and without a drill-down", () => {
+  const { refused, differ } = disagreements(StatusRangeData, checkStatusRangeData, [
+    RANGE,
+    PUBLIC_RANGE,
+  ]);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+  ok(refused > 500, `${refused} refused`);
+});
+
+Deno.test("the status with a range: the check and zod agree on both views", () => {
+  const { differ } = disagreements(StatusResponse, checkStatusResponse, [
+    { ...SUMMARY, ...PUBLIC_RANGE },
+    { ...DETAIL, ...RANGE },
+  ]);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+});
+
+Deno.test("readStatusRangeData keeps the range's part of a whole answer, or gives null", () => {
+  deepEqual(readStatusRangeData({ ...SUMMARY, ...PUBLIC_RANGE }), PUBLIC_RANGE);
+  deepEqual(readStatusRangeData({ ...DETAIL, ...RANGE }), RANGE);
+  equal(readStatusRangeData({ ...RANGE, range: { ...RANGE.range, name: "1y" } }), null);
+  equal(readStatusRangeData(SUMMARY), null, "no range in a live answer");
 });
 
 Deno.test("token replies and error bodies: the checks and zod agree", () => {

@@ -1,7 +1,9 @@
 import { deepEqual, equal } from "node:assert/strict";
 import {
   areaPath,
+  breakGaps,
   chartFrame,
+  dotsPath,
   linePath,
   niceCeiling,
   plotPoints,
@@ -117,4 +119,23 @@ Deno.test("ticks are evenly spaced and include both ends", () => {
   deepEqual(ticks({ min: 0, max: 50 }, 3), [0, 25, 50]);
   deepEqual(ticks({ min: 0, max: 1 }, 5), [0, 0.25, 0.5, 0.75, 1]);
   deepEqual(ticks({ min: 0, max: 1 }, 1), [1]);
+});
+
+Deno.test("sparse points are drawn as dots; in a dense series only the lone ones", () => {
+  const point = (x: number) => ({ x, y: 1 });
+  equal(dotsPath([point(0), null, point(9)]), "M0 1h0M9 1h0");
+  equal(dotsPath([point(0), point(1)]), "M0 1h0M1 1h0", "few points: every one");
+  const dense = Array.from({ length: 50 }, (_, index) => point(index));
+  equal(dotsPath(dense), "", "a dense line needs no dots");
+  dense[20] = null as unknown as ReturnType<typeof point>;
+  dense[22] = null as unknown as ReturnType<typeof point>;
+  equal(dotsPath(dense), "M21 1h0", "the lone point between two gaps");
+});
+
+Deno.test("a line breaks where samples are further apart than an interval and a half", () => {
+  deepEqual(breakGaps([0, 60, 300, 360], [1, 2, 3, null], 60), {
+    times: [0, 60, 61, 300, 360],
+    values: [1, 2, null, 3, null],
+  });
+  deepEqual(breakGaps([0, 80], [1, 2], 60), { times: [0, 80], values: [1, 2] });
 });

@@ -6,32 +6,49 @@
 import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { h } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { StatusDashboard } from "../../components/status/StatusDashboard.tsx";
-import { statusDetail, statusHistory, statusSummary } from "./ui_status_fixture.ts";
+import {
+  StatusDashboard,
+  type StatusDashboardProps,
+} from "../../components/status/StatusDashboard.tsx";
+import type { StatusResponse } from "../../lib/protocol/status.ts";
+import {
+  statusDetail,
+  statusHistory,
+  statusRangeData,
+  statusSummary,
+} from "./ui_status_fixture.ts";
 
 const text = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 
+/** The board for `status` at the live range, with stored data ending at its time. */
+function board(
+  status: StatusResponse,
+  mode: StatusDashboardProps["mode"],
+  more: Partial<StatusDashboardProps> = {},
+): string {
+  const stored = statusRangeData("15m", { end: status.server_time });
+  return renderToString(h(StatusDashboard, { status, mode, range: "15m", stored, ...more }));
+}
+
 Deno.test("the public board has every summary number and the state in words", () => {
-  const html = renderToString(
-    h(StatusDashboard, {
-      status: statusSummary({
-        connections: 1_234,
-        users_online: 56,
-        messages_per_second: 7.25,
-        delivery_latency_ms: { p50: 3, p99: 41 },
-        rooms: 9,
-        isolates_up: 2,
-      }),
-      mode: "idle",
+  const html = board(
+    statusSummary({
+      connections: 1_234,
+      users_online: 56,
+      recent: { window_s: 300, messages: 75, deliveries: 70, delivery_ms: { p50: 3, p99: 41 } },
+      rooms: 9,
+      isolates_up: 2,
     }),
+    "idle",
   );
   const words = text(html);
-  match(words, /Connections 1,234/);
-  match(words, /Users online 56/);
-  match(words, /Messages \/ s 7\.3/);
-  match(words, /Delivery p99 41 ms median 3 ms/);
+  match(words, /Connections open now 1,234/);
+  match(words, /Users online now 56/);
+  match(words, /Messages in the last 5 min 75 0\.3 per second on average/);
+  match(words, /Delivery p99, last 5 min 41 ms median 3 ms over 70 deliveries/);
   match(words, /Status: OK All systems operational/);
-  match(words, /Rooms 9/);
+  match(words, /Rooms in use now 9/);
+  match(words, /Isolates reporting now 2/);
   match(words, /2 isolates are reporting/);
   match(words, /Refusals by reason are shown to admins/);
   doesNotMatch(html, /<table class="data-table isolates"/, "no isolate detail in public");
@@ -39,13 +56,10 @@ Deno.test("the public board has every summary number and the state in words", ()
 });
 
 Deno.test("a degraded state lists its reasons next to the word", () => {
-  const words = text(renderToString(h(StatusDashboard, {
-    status: statusSummary({
-      status: "degraded",
-      reasons: ["delivery p99 is 740 ms (limit 500 ms)"],
-    }),
-    mode: "live",
-  })));
+  const words = text(board(
+    statusSummary({ status: "degraded", reasons: ["delivery p99 is 740 ms (limit 500 ms)"] }),
+    "live",
+  ));
   match(words, /Status: Degraded Degraded performance delivery p99 is 740 ms \(limit 500 ms\)/);
 });
 
@@ -54,7 +68,7 @@ Deno.test("the admin board has the isolates table with headers, refusals and bus
   const status = statusDetail({
     missing_isolates: [{ id: "c3", host: "host-c3", last_seen: server_time - 95_000 }],
   });
-  const html = renderToString(h(StatusDashboard, { status, mode: "live" }));
+  const html = board(status, "live");
   for (const header of ["Isolate", "Region / host", "Uptime", "Connections", "Memory (RSS)"]) {
     const escaped = header.replace(/[()/]/g, "\\$&");
     match(html, new RegExp(`<th scope="col"[^>]*>${escaped}</th>`));
@@ -69,13 +83,11 @@ Deno.test("the admin board has the isolates table with headers, refusals and bus
 
 Deno.test("charts carry their numbers in words", () => {
   const history = statusHistory(4);
-  const html = renderToString(
-    h(StatusDashboard, { status: statusSummary({ history }), mode: "live" }),
-  );
+  const html = board(statusSummary({ history }), "live");
   match(html, /aria-label="Connections, last 20 s: lowest 10, highest 13, latest 13"/);
   match(
     html,
-    /aria-label="Delivery latency over the last 15 s: p99 from 12 ms to 24 ms, latest 24 ms/,
+    /aria-label="Delivery latency, last 20 s: p99 from 12 ms to 24 ms, latest 24 ms/,
   );
   equal(html.match(/<tr><td>[^<]+ ago|<tr><td>just now/g)?.length, 4, "one table row per sample");
 });
@@ -83,7 +95,7 @@ Deno.test("charts carry their numbers in words", () => {
 /** Elements that never close, so they open no level in {@linkcode outline}. */
 const VOID_ELEMENTS = /^(area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)$/;
 /** The containers the panels sit in; which panel is in which one is the layout. */
-const LAYOUT_CLASSES = /^(status-board|status-titlebar|status-columns|side-stack)$/;
+const LAYOUT_CLASSES = /^(status-board|status-titlebar|range-bar|status-columns|side-stack)$/;
 
 /**
  * The board's layout as indented lines: its layout containers and labelled
@@ -119,6 +131,7 @@ function outline(html: string): string {
 
 const SHARED_TOP = `div.status-board
   div.status-titlebar
+  div.range-bar
   section#health-headline
   section "Key numbers"
   div.status-columns
@@ -127,14 +140,21 @@ const SHARED_TOP = `div.status-board
       section#refusals-title`;
 
 Deno.test("the public board keeps the isolates note beside the chart and has no room list", () => {
-  const html = renderToString(h(StatusDashboard, { status: statusSummary(), mode: "idle" }));
-  equal(outline(html), `${SHARED_TOP}\n      section#isolates-title`);
+  const html = board(statusSummary(), "idle");
+  equal(
+    outline(html),
+    `${SHARED_TOP}\n      section#isolates-title\n  section#uptime-title\n  section#incidents-title`,
+  );
   doesNotMatch(html, /Busiest rooms/);
 });
 
 Deno.test("the admin board puts busy rooms beside the chart and the isolates full width", () => {
-  const html = renderToString(h(StatusDashboard, { status: statusDetail(), mode: "idle" }));
-  equal(outline(html), `${SHARED_TOP}\n      section#rooms-title\n  section#isolates-title`);
+  const html = board(statusDetail(), "idle");
+  equal(
+    outline(html),
+    `${SHARED_TOP}\n      section#rooms-title\n  section#uptime-title\n  section#incidents-title` +
+      "\n  section#isolates-title",
+  );
 });
 
 Deno.test("both views render the parts they share to the letter", () => {
@@ -142,10 +162,10 @@ Deno.test("both views render the parts they share to the letter", () => {
   const sharedPart = (html: string) =>
     html.slice(0, html.indexOf('<div class="side-stack">')).replace(/ data-view="\w+"/, "");
   for (const mode of ["idle", "live", "polling", "unreachable"] as const) {
-    const publicHtml = renderToString(h(StatusDashboard, { status: statusSummary(), mode }));
-    const adminHtml = renderToString(h(StatusDashboard, { status: statusDetail(), mode }));
-    match(publicHtml, /^<div class="status-board" data-view="public">/);
-    match(adminHtml, /^<div class="status-board" data-view="admin">/);
+    const publicHtml = board(statusSummary(), mode);
+    const adminHtml = board(statusDetail(), mode);
+    match(publicHtml, /^<div class="status-board" data-view="public"/);
+    match(adminHtml, /^<div class="status-board" data-view="admin"/);
     match(sharedPart(publicHtml), /Delivery latency<\/h2>.*<\/figure><\/section>$/s);
     equal(sharedPart(adminHtml), sharedPart(publicHtml), `mode ${mode}`);
   }
@@ -153,11 +173,121 @@ Deno.test("both views render the parts they share to the letter", () => {
 
 Deno.test("in both views every label reference points at exactly one element", () => {
   for (const status of [statusSummary(), statusDetail()]) {
-    const html = renderToString(h(StatusDashboard, { status, mode: "live" }));
+    const html = board(status, "live", {
+      stored: statusRangeData("24h", {
+        end: status.server_time,
+        overrides: status.view === "admin"
+          ? { drilldown: { t: [], interval_ms: 300_000, instances: [], rooms: [] } }
+          : {},
+      }),
+      range: "24h",
+    });
     const references = [...html.matchAll(/ aria-labelledby="([^"]+)"/g)].map(([, id]) => id);
     ok(references.length >= 8, `${status.view}: sections and cards are labelled`);
     for (const id of references) {
       equal(html.split(` id="${id}"`).length - 1, 1, `${status.view}: one element #${id}`);
     }
   }
+});
+
+Deno.test("at low traffic the big numbers show the last known values and when", () => {
+  const now = statusSummary().server_time;
+  const quiet = {
+    window_s: 300,
+    messages: 0,
+    deliveries: 0,
+    delivery_ms: { p50: null, p99: null },
+  };
+  const remembered = text(board(
+    statusSummary({
+      recent: quiet,
+      last_message_at: now - 2 * 3_600_000,
+      last_delivery: { at: now - 2 * 3_600_000, p50: 4, p99: 38 },
+    }),
+    "idle",
+  ));
+  match(remembered, /Messages in the last 5 min 0 last one 2 h ago/);
+  match(remembered, /Delivery p99, last 5 min 38 ms measured 2 h ago; no deliveries since/);
+
+  const never = text(board(
+    statusSummary({ recent: quiet, last_message_at: null, last_delivery: null }),
+    "idle",
+  ));
+  match(never, /Messages in the last 5 min 0 none recorded yet/);
+  match(never, /Delivery p99, last 5 min — no deliveries recorded yet/);
+});
+
+Deno.test("a stored range labels its charts with what a point sums up, and says when nothing was delivered", () => {
+  const status = statusSummary();
+  const silent = statusRangeData("24h", { end: status.server_time, points: 3 });
+  silent.history.delivery_p50_ms = [null, null, null];
+  silent.history.delivery_p99_ms = [null, null, null];
+  const html = board(status, "idle", { range: "24h", stored: silent });
+  match(html, /aria-label="Connections, peak per 5 min, last 24 h: lowest/);
+  match(html, /aria-label="Messages per second, average per 5 min, last 24 h:/);
+  match(text(html), /No deliveries in the last 24 h: nobody sent a message/);
+  match(html, /aria-label="Delivery latency, last 24 h: no deliveries, so nothing to measure\."/);
+  match(text(html), /Connections open now 16 peak 12 in the last 24 h/);
+  // Three points are sparse: each is drawn as a dot as well as a line.
+  match(html, /<path class="sparkline-dots" d="(M[\d.]+ [\d.]+h0){3}"/);
+});
+
+Deno.test("the range links work without JavaScript and mark the chosen one", () => {
+  const status = statusSummary();
+  const html = board(status, "idle", {
+    range: "7d",
+    stored: statusRangeData("7d", { end: status.server_time }),
+  });
+  for (const range of ["15m", "1h", "24h", "7d", "90d"]) {
+    match(html, new RegExp(`<a href="/status\\?range=${range}" data-range="${range}"`));
+  }
+  match(html, /<a href="\/status\?range=7d" data-range="7d" aria-current="page">/);
+  equal(html.match(/aria-current="page"/g)?.length, 1);
+});
+
+Deno.test("the uptime bar labels each day with its shares, and the incidents list their notes", () => {
+  const status = statusSummary();
+  const html = board(status, "idle");
+  equal(html.match(/<li class="uptime-day/g)?.length, 90);
+  const words = text(html);
+  match(words, /Uptime, last 90 days 99\.9% of recorded minutes ok · 60 days without data/);
+  match(words, /: 99\.9% ok, 0\.1% degraded, 0% down, 0% no data/);
+  match(words, /: 0% ok, 0% degraded, 0% down, 100% no data/);
+  match(words, /Degraded .* UTC to .* UTC · lasted 12 min delivery p99 is 740 ms/);
+  match(words, /root A noisy neighbour; moved\./);
+  doesNotMatch(html, /<form class="note-form"/, "no note form for the public");
+});
+
+Deno.test("admins get the range by isolate and by room, and a note form", () => {
+  const status = statusDetail();
+  const row = (key: string, label: string) => ({
+    key,
+    label,
+    connections: 4,
+    messages_per_second: 0.5,
+    delivery_p99_ms: null,
+    errors: 2,
+    series: [0.5, null],
+  });
+  const stored = statusRangeData("24h", {
+    end: status.server_time,
+    overrides: {
+      drilldown: {
+        t: [status.server_time - 300_000, status.server_time],
+        interval_ms: 300_000,
+        instances: [row("a1", "host-a1")],
+        rooms: [row("general", "general")],
+      },
+    },
+  });
+  const html = board(status, "live", {
+    range: "24h",
+    stored,
+    onAddNote: () => Promise.resolve(null),
+  });
+  const words = text(html);
+  match(words, /By isolate and by room last 24 h/);
+  match(words, /a1 host-a1 4 0\.5 no deliveries 2/);
+  match(words, /general 4 0\.5 no deliveries 2/);
+  match(html, /<form class="note-form"/);
 });
