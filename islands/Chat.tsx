@@ -43,6 +43,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   );
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
   const [drawerOpen, setDrawerOpen] = useState(false);
+  // On narrower screens the presence list is a drawer too, opened from the room header.
+  const [presenceOpen, setPresenceOpen] = useState(false);
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(wsDebug);
 
   useEffect(() => {
@@ -68,6 +70,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         setDiagnosticsOpen((open) => !open);
       } else if (event.key === "Escape") {
         setDrawerOpen(false);
+        setPresenceOpen(false);
       }
     };
     addEventListener("keydown", onKey);
@@ -146,7 +149,10 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             class="icon-button rooms-toggle"
             aria-controls="rooms-sidebar"
             aria-expanded={drawerOpen}
-            onClick={() => setDrawerOpen(!drawerOpen)}
+            onClick={() => {
+              setPresenceOpen(false);
+              setDrawerOpen(!drawerOpen);
+            }}
           >
             <svg viewBox="0 0 20 20" aria-hidden="true">
               <path d="M3 5h14M3 10h14M3 15h14" />
@@ -160,6 +166,23 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           </h1>
           {view?.synced.value && <span class="room-sub">{presence.length} online</span>}
           <div class="room-actions">
+            <button
+              type="button"
+              class="button button-quiet presence-toggle"
+              aria-controls="presence-panel"
+              aria-expanded={presenceOpen}
+              onClick={() => {
+                setDrawerOpen(false);
+                setPresenceOpen(!presenceOpen);
+              }}
+            >
+              <svg viewBox="0 0 20 20" aria-hidden="true">
+                <circle cx="8" cy="7" r="3" />
+                <path d="M2.5 17c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5M13 4.5a3 3 0 010 5.5M15 12.8c1.4.6 2.3 2 2.6 4.2" />
+              </svg>
+              {view?.synced.value ? `${presence.length} online` : "People"}
+              <span class="sr-only">: show who is in #{active}</span>
+            </button>
             {active !== DEFAULT_ROOM && (
               <button type="button" class="button button-quiet" onClick={leaveRoom}>
                 Leave
@@ -200,7 +223,13 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           onTyping={() => client?.typing(active)}
         />
       </section>
-      <PresenceList users={presence} meId={me?.id ?? null} loaded={view?.synced.value ?? false} />
+      <PresenceList
+        users={presence}
+        meId={me?.id ?? null}
+        loaded={view?.synced.value ?? false}
+        open={presenceOpen}
+        onClose={() => setPresenceOpen(false)}
+      />
       {diagnosticsOpen && client && (
         <DiagnosticsPanel
           client={client}

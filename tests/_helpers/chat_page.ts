@@ -9,7 +9,7 @@
  * await waitForSent(ada.page, ["hello"]);
  * ```
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 
 /** A signed-in chat page in its own browser context (its own cookies and storage). */
 export interface ChatPage extends AsyncDisposable {
@@ -24,7 +24,8 @@ export const TEST_PASSWORD = "correct horse battery";
 
 /**
  * Registers `name` through the API (setting the refresh cookie in a new
- * context), opens `/` with `query`, and waits until the client is in `state`.
+ * context, made with `contextOptions`: a phone's viewport, say), opens `/`
+ * with `query`, and waits until the client is in `state`.
  */
 export async function openChat(
   browser: Browser,
@@ -32,8 +33,9 @@ export async function openChat(
   name: string,
   query = "",
   state = "open",
+  contextOptions: BrowserContextOptions = {},
 ): Promise<ChatPage> {
-  const context = await browser.newContext();
+  const context = await browser.newContext(contextOptions);
   const response = await context.request.post(`${origin}/api/login`, {
     data: { name, password: TEST_PASSWORD },
   });
