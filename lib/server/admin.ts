@@ -179,15 +179,15 @@ export function createAdmin(options: AdminOptions): Admin {
     async incidentNote(req) {
       const caller = await authorize(req);
       if (!caller.ok) return caller.response;
+      // A refused body (413, 400) costs nothing but its few bytes; only notes to store count.
+      const parsed = await readJsonBody(req, IncidentNoteBody, NOTE_BODY_BYTES);
+      if (!parsed.ok) return parsed.response;
       const waitMs = notesPerAdmin.take(caller.admin.id);
       if (waitMs > 0) {
-        await req.body?.cancel().catch(() => {});
         return errorResponse(429, "rate_limited", "too many notes; try again later", {
           "retry-after": String(Math.ceil(waitMs / 1_000)),
         });
       }
-      const parsed = await readJsonBody(req, IncidentNoteBody, NOTE_BODY_BYTES);
-      if (!parsed.ok) return parsed.response;
       const { incident, text } = parsed.body;
       const note = { at: clock.now(), by: caller.admin.name, text };
       let result;

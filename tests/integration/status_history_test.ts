@@ -28,10 +28,16 @@ async function getJson(url: string, token?: string) {
   return { status: response.status, body: await response.json() };
 }
 
-/** Moves virtual time on by `ms` and waits until every server wrote what it had to. */
+/**
+ * Moves virtual time on by `ms`, a tick at a time, waiting after each until
+ * every server wrote what it had to (as real time would let it: a lease is
+ * renewed between ticks, not after a jump past its expiry).
+ */
 async function advance(clock: VirtualClock, ms: number, ...servers: TestServer[]) {
-  clock.advance(ms);
-  for (const server of servers) await server.services.statusHistory.recorder.settled();
+  for (let elapsed = 0; elapsed < ms; elapsed += TICK_MS) {
+    clock.advance(Math.min(TICK_MS, ms - elapsed));
+    for (const server of servers) await server.services.statusHistory.recorder.settled();
+  }
 }
 
 /** A user who says `count` things in general. */
@@ -210,8 +216,10 @@ Deno.test("POST /api/admin/incident-note: admins only, bounded, rate-limited, an
   equal(added.status, 200);
   deepEqual(added.body.note, { at: clock.now(), by: "root", text: note.text });
 
-  // Ten in a burst, then ten a minute: eight were spent above, on refusals and the note.
-  for (let index = 0; index < 2; index++) await answer(await post(note, admin));
+  // Ten in a burst, then ten a minute; refused bodies cost nothing, the 404 and the note did.
+  for (let index = 0; index < 8; index++) {
+    equal((await answer(await post(note, admin))).status, 200);
+  }
   const limited = await post(note, admin);
   equal(limited.status, 429);
   ok(Number(limited.headers.get("retry-after")) >= 1);
@@ -221,7 +229,8 @@ Deno.test("POST /api/admin/incident-note: admins only, bounded, rate-limited, an
   clock.advance(31_000);
   const { body } = await getJson(`${server.origin}/api/status?range=24h`);
   const shown = StatusSummary.parse(body).incidents?.find((i) => i.id === incident.id);
-  deepEqual(shown?.notes.map((n) => n.text), [note.text, note.text, note.text]);
+  equal(shown?.notes.length, 9);
+  deepEqual(new Set(shown?.notes.map((n) => n.text)), new Set([note.text]));
   equal(shown?.status, "down");
   deepEqual(shown?.reasons, ["the store is not answering"]);
 });

@@ -59,6 +59,8 @@ Deno.test("huge bodies: every POST endpoint answers 413 without reading them; me
         Promise.resolve({ path: "/api/admin/close-room", headers: bearer(admin.token) }),
       "/api/admin/cleanup": () =>
         Promise.resolve({ path: "/api/admin/cleanup", headers: bearer(admin.token) }),
+      "/api/admin/incident-note": () =>
+        Promise.resolve({ path: "/api/admin/incident-note", headers: bearer(admin.token) }),
       "/api/test/ws-block": () => Promise.resolve({ path: "/api/test/ws-block" }),
       "/api/send": async () => {
         const user = await tokens.sign({
