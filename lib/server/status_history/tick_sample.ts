@@ -79,7 +79,8 @@ export function createTickSampler(options: TickSamplerOptions): TickSampler {
     take(view, now) {
       const totals = view.totals();
       const health = assessHealth(view, thresholds, totals);
-      const start = Math.max(lastTickAt ?? now, now - intervalMs);
+      // A clock set back (never by more than a tick, we hope) makes a sample of no time.
+      const start = Math.min(now, Math.max(lastTickAt ?? now, now - intervalMs));
       lastTickAt = now;
       const bucket = emptyBucket(start, intervalMs);
       bucket.covered_ms = now - start;
