@@ -27,6 +27,9 @@ export interface LatencyChartProps {
   now: number;
 }
 
+/** Each series is drawn as a line, then as dots where the line alone would hardly show. */
+const MARKS = [{ kind: "line", draw: linePath }, { kind: "dots", draw: dotsPath }] as const;
+
 const WIDTH = 600;
 const HEIGHT = 180;
 const INSET = { top: 6, bottom: 2 };
@@ -70,8 +73,11 @@ export function LatencyChart({ history, spanMs, domain, window, now }: LatencyCh
       describe("p50", history.delivery_p50_ms)
     }.`
     : `Delivery latency, ${window}: no deliveries, so nothing to measure.`;
-  const p99Points = plotPoints(p99.times, p99.values, frame);
-  const p50Points = plotPoints(p50.times, p50.values, frame);
+  // Lines first, then the dots over them; p99 under p50 in each.
+  const lines = [
+    { name: "p99", points: plotPoints(p99.times, p99.values, frame) },
+    { name: "p50", points: plotPoints(p50.times, p50.values, frame) },
+  ];
   const rows = history.t.map((t, index) => ({
     t,
     p50: history.delivery_p50_ms[index],
@@ -106,26 +112,16 @@ export function LatencyChart({ history, spanMs, domain, window, now }: LatencyCh
               vector-effect="non-scaling-stroke"
             />
           ))}
-          <path
-            class="latency-line latency-p99"
-            d={linePath(p99Points)}
-            vector-effect="non-scaling-stroke"
-          />
-          <path
-            class="latency-line latency-p50"
-            d={linePath(p50Points)}
-            vector-effect="non-scaling-stroke"
-          />
-          <path
-            class="latency-dots latency-p99"
-            d={dotsPath(p99Points)}
-            vector-effect="non-scaling-stroke"
-          />
-          <path
-            class="latency-dots latency-p50"
-            d={dotsPath(p50Points)}
-            vector-effect="non-scaling-stroke"
-          />
+          {MARKS.map(({ kind, draw }) =>
+            lines.map(({ name, points }) => (
+              <path
+                key={`${kind}-${name}`}
+                class={`latency-${kind} latency-${name}`}
+                d={draw(points)}
+                vector-effect="non-scaling-stroke"
+              />
+            ))
+          )}
         </svg>
         {!measured && (
           <p class="chart-empty">

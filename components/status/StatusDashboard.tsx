@@ -114,8 +114,11 @@ export function StatusDashboard(props: StatusDashboardProps) {
       ? charts.window
       : `peak ${formatCount(highest)} in the ${charts.window}`;
   };
+  const perSecond = recent.messages / recent.window_s;
   const messagesNote = recent.messages > 0
-    ? `${formatRate(recent.messages / recent.window_s)} per second on average`
+    ? perSecond >= 1
+      ? `${formatRate(perSecond)} per second on average`
+      : `${formatRate(perSecond * 60)} per minute on average`
     : status.last_message_at !== null
     ? `last one ${formatAgo(status.last_message_at, now)}`
     : "none recorded yet";

@@ -34,16 +34,23 @@ export function formatCount(count: number): string {
   return count < 10_000 ? whole.format(count) : compact.format(count);
 }
 
+const twoDecimals = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+
 /**
- * A rate per second: one decimal below 100, whole above, compact from 10 000.
+ * A rate per second: one decimal below 100, whole above, compact from 10 000;
+ * below 0.1 two decimals, and "<0.01" for a rate too small for them, so a
+ * quiet room's rate does not read as none.
  *
  * @example
  * ```ts
  * formatRate(0.25); // "0.3"
+ * formatRate(0.04); // "0.04"
  * ```
  */
 export function formatRate(perSecond: number): string {
   if (perSecond >= 10_000) return compact.format(perSecond);
+  if (perSecond > 0 && perSecond < 0.005) return "<0.01";
+  if (perSecond < 0.1) return twoDecimals.format(perSecond);
   return (perSecond < 100 ? oneDecimal : whole).format(perSecond);
 }
 

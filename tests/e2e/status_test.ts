@@ -7,7 +7,7 @@
  * JavaScript each range is a page of its own.
  */
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
 import { seedStatusHistory } from "../../scripts/seed_status_history.ts";
 import { browserReady, browserTest, launchBrowser, watchProblems } from "../_helpers/browser.ts";
@@ -153,18 +153,32 @@ browserTest(
   },
 );
 
-/** A test server whose KV already holds a day of status history. */
-async function seededServer() {
-  const dir = await Deno.makeTempDir({ prefix: "sb-status-e2e-" });
-  const kvPath = `${dir}/switchboard.kv`;
-  const kv = await Deno.openKv(kvPath);
-  await seedStatusHistory(kv, Date.now(), 1);
-  kv.close();
-  const server = await startTestServer({ kvPath });
-  return Object.assign(server, {
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await Deno.remove(dir, { recursive: true });
+/**
+ * A browser test whose server's KV already holds a day of status history
+ * (written before the server starts, as a running server holds the lease).
+ */
+function seededBrowserTest(
+  name: string,
+  fn: (context: { server: TestServer; browser: Browser }) => Promise<void>,
+) {
+  Deno.test({
+    name,
+    ignore: !browserReady(),
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "sb-status-e2e-" });
+      try {
+        const kvPath = `${dir}/switchboard.kv`;
+        const kv = await Deno.openKv(kvPath);
+        await seedStatusHistory(kv, Date.now(), 1);
+        kv.close();
+        await using server = await startTestServer({ kvPath });
+        await using browser = await launchBrowser();
+        await fn({ server, browser });
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     },
   });
 }
@@ -181,15 +195,9 @@ function boardRange(page: Page) {
   });
 }
 
-Deno.test({
-  name:
-    "browser: the range picker reads a range without a reload, puts it in the URL, and Back returns",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await seededServer();
-    await using browser = await launchBrowser();
+seededBrowserTest(
+  "browser: the range picker reads a range without a reload, puts it in the URL, and Back returns",
+  async ({ server, browser }) => {
     const page = await browser.newPage();
     const problems = watchProblems(page);
     await page.goto(`${server.origin}/status`);
@@ -227,16 +235,11 @@ Deno.test({
     ok(await page.evaluate(() => "unreloaded" in globalThis), "still no reload");
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
   },
-});
+);
 
-Deno.test({
-  name: "browser: without JavaScript the range links load each range as its own page",
-  ignore: !browserReady(),
-  sanitizeResources: false,
-  sanitizeOps: false,
-  async fn() {
-    await using server = await seededServer();
-    await using browser = await launchBrowser();
+seededBrowserTest(
+  "browser: without JavaScript the range links load each range as its own page",
+  async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.origin}/status?range=1h`);
@@ -251,4 +254,4 @@ Deno.test({
     equal(await page.locator(".uptime-day").count(), 90);
     await context.close();
   },
-});
+);

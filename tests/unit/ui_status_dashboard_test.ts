@@ -44,7 +44,7 @@ Deno.test("the public board has every summary number and the state in words", ()
   const words = text(html);
   match(words, /Connections open now 1,234/);
   match(words, /Users online now 56/);
-  match(words, /Messages in the last 5 min 75 0\.3 per second on average/);
+  match(words, /Messages in the last 5 min 75 15 per minute on average/);
   match(words, /Delivery p99, last 5 min 41 ms median 3 ms over 70 deliveries/);
   match(words, /Status: OK All systems operational/);
   match(words, /Rooms in use now 9/);

@@ -21,7 +21,8 @@ Deno.test("counts are exact up to 9,999, compact above", () => {
   ]);
 });
 
-Deno.test("rates keep one decimal below 100", () => {
+Deno.test("rates keep one decimal below 100, two below 0.1, and never round a trickle to 0", () => {
+  deepEqual([0.001, 0.04, 0.068].map(formatRate), ["<0.01", "0.04", "0.07"]);
   deepEqual([0, 0.25, 4.5, 99.94, 100.4, 1_234.5, 45_000].map(formatRate), [
     "0",
     "0.3",
