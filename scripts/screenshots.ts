@@ -1,9 +1,9 @@
 /**
  * `deno task screenshots`: starts a seeded Switchboard (temporary KV, a few
- * users, rooms and messages over two days), drives Chromium through the login
- * page and the chat, and writes the README's pictures to `docs/`:
- * `login.png`, `chat.png`, `chat-dark.png`, `chat-mobile.png`, and
- * `status.png` when the project has a status page.
+ * users, rooms and messages over two days, and two weeks of status history),
+ * drives Chromium through the login page, the chat and the status page, and
+ * writes the README's pictures to `docs/`: `login.png`, `chat.png`,
+ * `chat-dark.png`, `chat-mobile.png`, `status.png` and `status-dark.png`.
  *
  * @example
  * ```sh
@@ -16,6 +16,7 @@ import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../lib/protocol/version.ts";
 import type { ServerFrame } from "../lib/protocol/mod.ts";
 import { type Clock, createSystemClock } from "../lib/time/clock.ts";
 import { launchBrowser } from "../tests/_helpers/browser.ts";
+import { seedStatusHistory } from "./seed_status_history.ts";
 
 const DOCS = new URL("../docs/", import.meta.url);
 const DAY_MS = 24 * 60 * 60_000;
@@ -118,35 +119,32 @@ async function signIn(page: Page, origin: string, name: string) {
 async function shoot(
   browser: Browser,
   name: string,
-  options: BrowserContextOptions,
+  options: BrowserContextOptions & { fullPage?: boolean },
   drive: (page: Page) => Promise<void>,
 ) {
-  const context = await browser.newContext({ deviceScaleFactor: 2, ...options });
+  const { fullPage = false, ...contextOptions } = options;
+  const context = await browser.newContext({ deviceScaleFactor: 2, ...contextOptions });
   try {
     const page = await context.newPage();
     await drive(page);
-    await page.screenshot({ path: new URL(name, DOCS).pathname });
+    await page.screenshot({ path: new URL(name, DOCS).pathname, fullPage });
     console.log(`wrote docs/${name}`);
   } finally {
     await context.close();
   }
 }
 
-async function exists(path: URL): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function main() {
   const dir = await Deno.makeTempDir({ prefix: "sb-screenshots-" });
+  const kvPath = `${dir}/switchboard.kv`;
+  // Two weeks of status history, so that the 24 h and 7 d views have something to show.
+  const kv = await Deno.openKv(kvPath);
+  await seedStatusHistory(kv, Date.now());
+  kv.close();
   const clock = createShiftedClock();
   const switchboard = await createSwitchboard({
     env: {
-      KV_PATH: `${dir}/switchboard.kv`,
+      KV_PATH: kvPath,
       JWT_SECRETS: crypto.randomUUID(),
       LOG_LEVEL: "error",
     },
@@ -209,13 +207,19 @@ async function main() {
         await page.locator(".msg", { hasText: "Dark mode looks good" }).waitFor();
       },
     );
-    if (await exists(new URL("../routes/status.tsx", import.meta.url))) {
-      await shoot(browser, "status.png", desktop, async (page) => {
-        await signIn(page, origin, "ada");
-        await page.goto(`${origin}/status`);
-        await page.locator("[data-feed-mode=live], [data-feed-mode=polling]").waitFor();
-      });
-    }
+    const status = async (page: Page) => {
+      await signIn(page, origin, "ada");
+      await page.goto(`${origin}/status?range=24h`);
+      await page.locator("[data-feed-mode=live], [data-feed-mode=polling]").waitFor();
+      await page.locator('[data-range-state="ready"]').waitFor({ state: "attached" });
+    };
+    await shoot(browser, "status.png", { ...desktop, fullPage: true }, status);
+    await shoot(
+      browser,
+      "status-dark.png",
+      { ...desktop, colorScheme: "dark", fullPage: true },
+      status,
+    );
     await grace.close();
     await linus.close();
   } finally {
