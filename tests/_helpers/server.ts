@@ -25,6 +25,8 @@ export interface TestServerOptions {
   kv?: Deno.Kv;
   /** Where the server logs; by default JSON lines on standard output at `LOG_LEVEL=error`. */
   log?: Logger;
+  /** Writes into the KV file before the server opens it (data a running server would guard). */
+  seed?: (kvPath: string) => Promise<void>;
 }
 
 /** A running test server. */
@@ -42,6 +44,7 @@ export interface TestServer extends AsyncDisposable {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = options.kvPath ? null : await Deno.makeTempDir({ prefix: "sb-test-" });
   const kvPath = options.kvPath ?? `${dir}/switchboard.kv`;
+  await options.seed?.(kvPath);
   const env = {
     KV_PATH: kvPath,
     JWT_SECRETS: TEST_SECRET,

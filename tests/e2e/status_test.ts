@@ -7,11 +7,11 @@
  * JavaScript each range is a page of its own.
  */
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { TokenResponse } from "../../lib/protocol/mod.ts";
 import { seedStatusHistory } from "../../scripts/seed_status_history.ts";
-import { browserReady, browserTest, launchBrowser, watchProblems } from "../_helpers/browser.ts";
-import { startTestServer, type TestServer } from "../_helpers/server.ts";
+import { browserTest, watchProblems } from "../_helpers/browser.ts";
+import type { TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
 /** Long enough for a few snapshot intervals of the test server. */
@@ -153,35 +153,16 @@ browserTest(
   },
 );
 
-/**
- * A browser test whose server's KV already holds a day of status history
- * (written before the server starts, as a running server holds the lease).
- */
-function seededBrowserTest(
-  name: string,
-  fn: (context: { server: TestServer; browser: Browser }) => Promise<void>,
-) {
-  Deno.test({
-    name,
-    ignore: !browserReady(),
-    sanitizeResources: false,
-    sanitizeOps: false,
-    async fn() {
-      const dir = await Deno.makeTempDir({ prefix: "sb-status-e2e-" });
-      try {
-        const kvPath = `${dir}/switchboard.kv`;
-        const kv = await Deno.openKv(kvPath);
-        await seedStatusHistory(kv, Date.now(), 1);
-        kv.close();
-        await using server = await startTestServer({ kvPath });
-        await using browser = await launchBrowser();
-        await fn({ server, browser });
-      } finally {
-        await Deno.remove(dir, { recursive: true });
-      }
+/** A server whose KV already holds a day of status history (written before it starts). */
+const SEEDED = {
+  server: {
+    async seed(kvPath: string) {
+      const kv = await Deno.openKv(kvPath);
+      await seedStatusHistory(kv, Date.now(), 1);
+      kv.close();
     },
-  });
-}
+  },
+};
 
 /** The range the board shows and whether its data arrived. */
 function boardRange(page: Page) {
@@ -195,7 +176,7 @@ function boardRange(page: Page) {
   });
 }
 
-seededBrowserTest(
+browserTest(
   "browser: the range picker reads a range without a reload, puts it in the URL, and Back returns",
   async ({ server, browser }) => {
     const page = await browser.newPage();
@@ -235,9 +216,10 @@ seededBrowserTest(
     ok(await page.evaluate(() => "unreloaded" in globalThis), "still no reload");
     ok(problems.length === 0, `console problems: ${problems.join("; ")}`);
   },
+  SEEDED,
 );
 
-seededBrowserTest(
+browserTest(
   "browser: without JavaScript the range links load each range as its own page",
   async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
@@ -254,4 +236,5 @@ seededBrowserTest(
     equal(await page.locator(".uptime-day").count(), 90);
     await context.close();
   },
+  SEEDED,
 );
