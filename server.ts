@@ -10,6 +10,7 @@
  * ```
  */
 import { App } from "./lib/framework/app.ts";
+import type { ServeInfo } from "./lib/framework/socket_handover.ts";
 import { readBuildManifest } from "./lib/framework/build_output.ts";
 import type { Logger } from "./lib/server/log.ts";
 import { nameRequestSpans } from "./lib/server/telemetry.ts";
@@ -44,7 +45,7 @@ export interface SwitchboardOptions {
 export interface Switchboard {
   app: App<State>;
   services: Services;
-  handler: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+  handler: (req: Request, info: ServeInfo) => Promise<Response>;
   /** Stops timers and sockets, and closes the KV database it opened. */
   close(): Promise<void>;
 }
