@@ -39,12 +39,7 @@ export function isTrustProxyItem(item: string): boolean {
  * Throws a `TypeError` on an item {@linkcode isTrustProxyItem} refuses.
  */
 export function createClientAddress(trustProxy: string[]): ClientAddress {
-  const blocks = trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item])
-    .map((item) => {
-      const block = parseBlock(item);
-      if (!block) throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
-      return block;
-    });
+  const blocks = trustedBlocks(trustProxy);
   const isTrusted = (bytes: Uint8Array) => blocks.some((block) => contains(block, bytes));
 
   return (req, info) => {
@@ -65,6 +60,27 @@ export function createClientAddress(trustProxy: string[]): ClientAddress {
     }
     return address;
   };
+}
+
+/**
+ * Whether a peer address is one of the `trustProxy` proxies, e.g. to exempt
+ * them from per-address connection caps (they carry many clients).
+ * Throws like {@linkcode createClientAddress}.
+ */
+export function createIsTrustedProxy(trustProxy: string[]): (address: string) => boolean {
+  const blocks = trustedBlocks(trustProxy);
+  return (address) => {
+    const parsed = blocks.length === 0 ? null : parseAddress(address);
+    return parsed !== null && blocks.some((block) => contains(block, parsed.bytes));
+  };
+}
+
+function trustedBlocks(trustProxy: string[]): Block[] {
+  return trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item]).map((item) => {
+    const block = parseBlock(item);
+    if (!block) throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
+    return block;
+  });
 }
 
 function contains(block: Block, bytes: Uint8Array): boolean {
