@@ -110,3 +110,22 @@ Deno.test("an upgrade is answered raw when refused, and holds its slot until the
   await closedOnServer.promise;
   equal(server.openConnections, 0, "and gives it back when it closes");
 });
+
+Deno.test("upgrades leave nothing behind: the heap stays flat over 3 000 WebSockets opened and closed", async () => {
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      new URL("./_upgrade_cycles.ts", import.meta.url).pathname,
+      "500",
+      "3000",
+    ],
+    stderr: "inherit",
+  }).output();
+  ok(success);
+  const { bytesPerUpgrade, openConnections } = JSON.parse(new TextDecoder().decode(stdout));
+  equal(openConnections, 0, "every slot given back");
+  // With the emptied node:net handle left open it was 1 650-1 750 B per upgrade; closed, 50-130.
+  ok(bytesPerUpgrade < 400, `${bytesPerUpgrade} B of heap kept per upgrade`);
+});
