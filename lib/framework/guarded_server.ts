@@ -203,6 +203,12 @@ export async function serveGuarded(
   });
 
   server.on("upgrade", (incoming: http.IncomingMessage, socket: Socket, head: Uint8Array) => {
+    // Read nothing more: what came behind the head is in `head` (a client must wait for the 101
+    // before it sends), and bytes node:net read now would be lost when the WebSocket takes the
+    // stream. And a client that resets meanwhile must not raise an "error" no one listens to:
+    // node:net would throw it, and end the process.
+    (socket as unknown as SocketWithHandle)._handle?.readStop();
+    socket.on("error", () => socket.destroy());
     const connection = admitted.get(socket);
     const request = toRequest(incoming, { fallbackHost });
     const handover = handOver(socket, head, connection?.release ?? (() => {}));
@@ -276,9 +282,9 @@ function handOver(
   return handover;
 }
 
-/** The `node:net` internals that {@linkcode followWebSocket} closes. */
+/** The native handle of a `node:net` socket, which the upgrade path stops and closes. */
 interface SocketWithHandle {
-  _handle: { close(): void } | null;
+  _handle: { readStop(): number; close(): void } | null;
 }
 
 /**

@@ -149,8 +149,10 @@ export async function writeResponse(
 
 /**
  * Writes `response` on a raw socket whose request was an upgrade that the
- * handler refused (a 403, 503…), then closes the socket. The body is small
- * by nature (an error), so it is read whole.
+ * handler refused (a 403, 503…), then closes the socket once the response is
+ * flushed: nothing is read from it any more, so waiting for the client's own
+ * close would let it hold the connection for good. The body is small by
+ * nature (an error), so it is read whole.
  */
 export async function writeRawResponse(socket: Socket, response: Response): Promise<void> {
   const body = new Uint8Array(await response.arrayBuffer());
@@ -162,7 +164,7 @@ export async function writeRawResponse(socket: Socket, response: Response): Prom
   }
   head += `content-length: ${body.byteLength}\r\nconnection: close\r\n\r\n`;
   socket.write(head);
-  socket.end(body);
+  socket.end(body, () => socket.destroy());
 }
 
 /** An address as `Deno.serve` would name it: IPv4-mapped IPv6 (`::ffff:1.2.3.4`) as plain IPv4. */

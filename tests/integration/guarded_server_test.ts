@@ -129,3 +129,95 @@ Deno.test("upgrades leave nothing behind: the heap stays flat over 3 000 WebSock
   // With the emptied node:net handle left open it was 1 650-1 750 B per upgrade; closed, 50-130.
   ok(bytesPerUpgrade < 400, `${bytesPerUpgrade} B of heap kept per upgrade`);
 });
+
+const UPGRADE_REQUEST = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+  "Sec-WebSocket-Version: 13\r\n\r\n";
+
+Deno.test("a client gone before its refused upgrade is answered cannot take the server down", async () => {
+  // Each refusal waits until its client has closed, then answers with more than one write can
+  // take: the writes meet a closed peer (EPIPE), which node:net raises as an "error" event.
+  type Arrival = { answered: Promise<void> };
+  let attempt: { arrived: PromiseWithResolvers<Arrival>; gone: Promise<void> } | undefined;
+  using server = await serve(async (req, info) => {
+    if (!req.headers.has("upgrade") || !attempt) return new Response("ok");
+    attempt.arrived.resolve({ answered: info.completed });
+    await attempt.gone;
+    return new Response("x".repeat(256 * 1024), { status: 503 });
+  });
+  for (let index = 0; index < 10; index++) {
+    const gone = Promise.withResolvers<void>();
+    attempt = { arrived: Promise.withResolvers(), gone: gone.promise };
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    await conn.write(new TextEncoder().encode(UPGRADE_REQUEST));
+    const { answered } = await attempt.arrived.promise;
+    conn.close();
+    gone.resolve();
+    await answered;
+  }
+  attempt = undefined;
+  // Still serving (an uncaught "error" would have failed this test).
+  const answer = await rawRequest(
+    server.addr.port,
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+  );
+  equal(statusLine(answer), "HTTP/1.1 200 OK");
+});
+
+Deno.test("a frame sent right behind the upgrade request reaches the WebSocket", async () => {
+  using server = await serve((req, info) => {
+    const { socket, response } = upgradeToWebSocket(req, info, {});
+    socket.onmessage = (event) => socket.send(`echo ${event.data}`);
+    return response;
+  });
+  // A masked text frame "hi" (zero mask): once in the request's own segment, once just after it.
+  const frame = new Uint8Array([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]);
+  const request = new TextEncoder().encode(UPGRADE_REQUEST);
+  for (const together of [true, false]) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+    if (together) {
+      await conn.write(new Uint8Array([...request, ...frame]));
+    } else {
+      await conn.write(request);
+      await conn.write(frame);
+    }
+    const buffer = new Uint8Array(4096);
+    let received = "";
+    while (!received.includes("echo hi")) {
+      const read = await conn.read(buffer);
+      if (read === null) break;
+      received += new TextDecoder("latin1").decode(buffer.subarray(0, read));
+    }
+    ok(received.includes("echo hi"), JSON.stringify({ together, received }));
+    conn.close();
+  }
+});
+
+Deno.test("a refused upgrade's connection is closed by the server, so it holds no slot", async () => {
+  const server = await serveGuarded(() => new Response("no", { status: 403 }), {
+    hostname: "127.0.0.1",
+    port: 0,
+    headersTimeoutMs: 5_000,
+    requestTimeoutMs: 5_000,
+    maxConnections: 100,
+    maxConnectionsPerAddress: 2,
+  });
+  try {
+    // Each client reads the refusal to its end and never closes its side: the server must.
+    const held: Deno.TcpConn[] = [];
+    for (let index = 0; index < 5; index++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      held.push(conn);
+      await conn.write(new TextEncoder().encode(UPGRADE_REQUEST));
+      const buffer = new Uint8Array(4096);
+      let received = "";
+      for (let read = await conn.read(buffer); read !== null; read = await conn.read(buffer)) {
+        received += new TextDecoder().decode(buffer.subarray(0, read));
+      }
+      equal(statusLine(received), "HTTP/1.1 403 Forbidden", `attempt ${index}`);
+    }
+    for (const conn of held) conn.close();
+  } finally {
+    server.close();
+  }
+});
