@@ -33,6 +33,8 @@ export interface HeldConnection {
 /** Many held connections. */
 export interface HeldConnections {
   all: HeldConnection[];
+  /** How many ended so far, and how many of those were refused. */
+  counts(): { ended: number; refused: number };
   /** Resolves once the server has refused (closed unanswered) at least `count` of them. */
   refusedAtLeast(count: number): Promise<void>;
   /** Resolves with every connection's end. */
@@ -87,6 +89,7 @@ export async function openHalfHeads(port: number, count: number): Promise<HeldCo
   }
   return {
     all,
+    counts: () => ({ ended: all.filter((held) => held.isEnded()).length, refused }),
     refusedAtLeast(target) {
       if (refused >= target) return Promise.resolve();
       const waiter = Promise.withResolvers<void>();
@@ -114,13 +117,21 @@ export function getRequest(path: string): string {
 }
 
 /**
- * `promise`, or a failure naming `what` if it has not settled after `ms`:
- * without the protection, the server would never close these connections.
+ * `promise`, or a failure naming `what` (evaluated then, if a function) if it
+ * has not settled after `ms`: without the protection, the server would never
+ * close these connections.
  */
-export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+export async function within<T>(
+  ms: number,
+  what: string | (() => string),
+  promise: Promise<T>,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const name = typeof what === "string" ? what : what();
+      reject(new Error(`${name}: not within ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([promise, late]);
