@@ -16,7 +16,7 @@
 import { equal, ok } from "node:assert/strict";
 import { readRssBytes } from "../../bench/process_stats.ts";
 import { connectionBudget, readOpenFilesLimit } from "../../lib/server/connection_budget.ts";
-import { startParallelServer } from "../_helpers/parallel_server.ts";
+import { type ParallelServerOptions, startParallelServer } from "../_helpers/parallel_server.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
 import {
   closeAll,
@@ -36,6 +36,19 @@ const RSS_GROWTH_BOUND = 64 * 1024 * 1024;
  */
 function serverOpenFiles(): number {
   return Math.min(1024, (readOpenFilesLimit() ?? 1024) - 100);
+}
+
+/** Starts the server with KV in a temp dir; `stop` ends it (SIGTERM) and removes the dir. */
+async function startServer(options: ParallelServerOptions) {
+  const dir = await Deno.makeTempDir({ prefix: "sb-attack-" });
+  const server = await startParallelServer(`${dir}/kv`, options);
+  const stop = async () => {
+    server.child.kill("SIGTERM");
+    await server.child.status;
+    await server.collected;
+    await Deno.remove(dir, { recursive: true });
+  };
+  return { server, stop };
 }
 
 async function guestClient(port: number, name: string): Promise<TestSocket> {
@@ -78,8 +91,7 @@ async function exhaustionAttack(entry: "start.ts" | "serve.ts", workers: number)
   const openFiles = serverOpenFiles();
   const budget = connectionBudget({ workers, openFilesLimit: openFiles }).total;
   const attackers = budget + 100;
-  const dir = await Deno.makeTempDir({ prefix: "sb-idle-" });
-  const server = await startParallelServer(`${dir}/kv`, {
+  const { server, stop } = await startServer({
     entry,
     openFiles,
     env: {
@@ -131,10 +143,7 @@ async function exhaustionAttack(entry: "start.ts" | "serve.ts", workers: number)
     return { newcomer };
   } finally {
     chatter.socket.close();
-    server.child.kill("SIGTERM");
-    await server.child.status;
-    await server.collected;
-    await Deno.remove(dir, { recursive: true });
+    await stop();
   }
 }
 
@@ -150,8 +159,7 @@ Deno.test("fd exhaustion under serve.ts with one isolate: a newcomer is refused 
 });
 
 Deno.test("request heads and bodies that do not arrive in time are closed with 408; WebSockets are not", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sb-timeout-" });
-  const server = await startParallelServer(`${dir}/kv`, {
+  const { server, stop } = await startServer({
     env: { WORKERS: "1", HEADERS_TIMEOUT_MS: "1000", REQUEST_TIMEOUT_MS: "1500" },
   });
   const chatter = await guestClient(server.port, "chatter");
@@ -185,17 +193,13 @@ Deno.test("request heads and bodies that do not arrive in time are closed with 4
     equal(chatter.socket.readyState, WebSocket.OPEN);
   } finally {
     chatter.socket.close();
-    server.child.kill("SIGTERM");
-    await server.child.status;
-    await server.collected;
-    await Deno.remove(dir, { recursive: true });
+    await stop();
   }
 });
 
 /** A server capping each address at 20 TCP connections, and 30 half heads held against it. */
 async function addressCapAttack(env: Record<string, string>) {
-  const dir = await Deno.makeTempDir({ prefix: "sb-address-" });
-  const server = await startParallelServer(`${dir}/kv`, {
+  const { server, stop } = await startServer({
     env: {
       WORKERS: "1",
       MAX_CONNECTIONS_PER_ADDRESS: "10",
@@ -203,12 +207,6 @@ async function addressCapAttack(env: Record<string, string>) {
       ...env,
     },
   });
-  const stop = async () => {
-    server.child.kill("SIGTERM");
-    await server.child.status;
-    await server.collected;
-    await Deno.remove(dir, { recursive: true });
-  };
   return { server, heads: await openHalfHeads(server.port, 30), stop };
 }
 
