@@ -1,22 +1,63 @@
 /**
- * Serves Switchboard with `Deno.serve`, for where `deno serve` does not fit:
- * the single binary (`deno task compile`), and rolling restarts on one
- * machine. With `REUSE_PORT=1` the port is bound with SO_REUSEPORT (which
- * needs `--unstable-net`), so a new process listens beside the old one while
- * the old one drains; `main.ts` drains on SIGINT/SIGTERM as under `deno serve`.
- * Listens on `HOST`:`PORT` and prints `listening on http://HOST:PORT/`.
+ * Serves Switchboard on `HOST`:`PORT` behind the guarded server
+ * (`lib/framework/guarded_server.ts`): request heads that do not arrive in
+ * `HEADERS_TIMEOUT_MS` are closed, and connections over the process's budget
+ * (below its open-files limit) or over `MAX_TCP_CONNECTIONS_PER_ADDRESS` are
+ * refused at accept, so neither idle connections nor descriptor exhaustion
+ * can take the process down. This is what `deno task start` runs (with
+ * `WORKERS` = the number of cores) and what the single binary runs.
+ *
+ * With `WORKERS` > 1 each isolate is a web worker of this process, as under
+ * `deno serve --parallel`: they share BroadcastChannel fan-out, and each binds
+ * the port with SO_REUSEPORT, so the kernel spreads new connections over
+ * them. The first one binds (port 0 picks a free port), the others join its
+ * port. Every isolate drains on SIGINT/SIGTERM (`main.ts`); the process ends
+ * when the last one has. With `REUSE_PORT=1` the port is shared with another
+ * process too, so a new process listens beside the old one while the old one
+ * drains (rolling restarts).
+ *
+ * Prints `listening on http://HOST:PORT/` once every isolate listens.
  *
  * @example
  * ```sh
- * PORT=8000 REUSE_PORT=1 deno run -A --unstable-net serve.ts
+ * PORT=8000 WORKERS=2 deno run -A serve.ts
  * ```
  */
-import main, { switchboard } from "./main.ts";
+import { ConfigError, loadConfig } from "./lib/server/config.ts";
+import type { IsolateListen, IsolateMessage } from "./serve_isolate.ts";
 
-const { host, port, reusePort } = switchboard.services.config;
-Deno.serve({
-  hostname: host,
-  port,
-  reusePort,
-  onListen: ({ hostname, port }) => console.log(`listening on http://${hostname}:${port}/`),
-}, main.fetch);
+let workers: number;
+let host: string;
+let port: number;
+let reusePort: boolean;
+try {
+  ({ workers, host, port, reusePort } = loadConfig(Deno.env.toObject()));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`switchboard: ${error.message}`);
+  Deno.exit(1);
+}
+
+/** Starts one worker isolate listening on `listen`; resolves with the port it listens on. */
+function startWorker(index: number, listen: IsolateListen): Promise<number> {
+  const worker = new Worker(new URL("./serve_isolate.ts", import.meta.url), {
+    type: "module",
+    name: `switchboard-${index}`,
+  });
+  const listening = Promise.withResolvers<number>();
+  worker.onmessage = ({ data }: MessageEvent<IsolateMessage>) => {
+    if (data.kind === "ready") worker.postMessage(listen);
+    else listening.resolve(data.port);
+  };
+  return listening.promise;
+}
+
+if (workers === 1) {
+  const { serveIsolate } = await import("./serve_isolate.ts");
+  port = (await serveIsolate({ port, reusePort })).addr.port;
+} else {
+  port = await startWorker(0, { port, reusePort: true });
+  const others = Array.from({ length: workers - 1 }, (_, index) => index + 1);
+  await Promise.all(others.map((index) => startWorker(index, { port, reusePort: true })));
+}
+console.log(`listening on http://${host}:${port}/`);

@@ -10,6 +10,7 @@
  * ```
  */
 import { App } from "./lib/framework/app.ts";
+import type { ServeInfo } from "./lib/framework/socket_handover.ts";
 import { readBuildManifest } from "./lib/framework/build_output.ts";
 import { compressResponses } from "./lib/framework/compress_responses.ts";
 import { errorResponse } from "./lib/server/http.ts";
@@ -47,7 +48,7 @@ export interface SwitchboardOptions {
 export interface Switchboard {
   app: App<State>;
   services: Services;
-  handler: (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>;
+  handler: (req: Request, info: ServeInfo) => Promise<Response>;
   /** Stops timers and sockets, and closes the KV database it opened. */
   close(): Promise<void>;
 }

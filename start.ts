@@ -1,7 +1,11 @@
 /**
  * `deno task start`: checks the configuration (a bad value stops here with a
- * clear message), builds if the build is missing or stale, then serves
- * `main.ts` on `PORT` (default 8000) with one isolate per core.
+ * clear message), builds if the build is missing or stale, then runs
+ * `serve.ts` on `PORT` (default 8000) with one isolate per core (`WORKERS`,
+ * unless set). `serve.ts` rather than `deno serve --parallel main.ts`: its
+ * guarded server times out request heads and refuses connections past the
+ * open-files limit, where `deno serve`'s accept loop exits the process (see
+ * `lib/framework/guarded_server.ts`).
  *
  * @example
  * ```sh
@@ -13,9 +17,8 @@ import { ConfigError, loadConfig } from "./lib/server/config.ts";
 
 const root = new URL("./", import.meta.url);
 
-let port: number;
 try {
-  port = loadConfig(Deno.env.toObject()).port;
+  loadConfig(Deno.env.toObject());
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`switchboard: ${error.message}`);
@@ -28,8 +31,9 @@ if (await isBuildStale(root)) {
 }
 
 const server = new Deno.Command(Deno.execPath(), {
-  args: ["serve", "--parallel", "-A", "--port", String(port), new URL("main.ts", root).pathname],
+  args: ["run", "-A", new URL("serve.ts", root).pathname],
   cwd: root.pathname,
+  env: { WORKERS: Deno.env.get("WORKERS") || String(navigator.hardwareConcurrency) },
   stdin: "null",
 }).spawn();
 

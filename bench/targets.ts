@@ -120,20 +120,17 @@ function switchboard(parallel: boolean): Target {
       const problem = await runs(Deno.execPath(), ["run", "-A", BUILD_CLI, "--if-stale"]);
       if (problem) throw new Error(problem);
     },
+    // What `deno task start` runs: serve.ts, one isolate per core for the parallel target.
     launch: (context) => ({
       command: Deno.execPath(),
-      args: [
-        "serve",
-        "-A",
-        ...(parallel ? ["--parallel"] : []),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(context.port),
-        "main.ts",
-      ],
+      args: ["run", "-A", "serve.ts"],
       cwd: REPO_ROOT,
-      env: { PORT: String(context.port), ...benchSwitchboardEnv(context.dataDir, context.secret) },
+      env: {
+        HOST: "127.0.0.1",
+        PORT: String(context.port),
+        WORKERS: parallel ? String(navigator.hardwareConcurrency) : "1",
+        ...benchSwitchboardEnv(context.dataDir, context.secret),
+      },
     }),
   };
 }

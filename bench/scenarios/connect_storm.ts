@@ -42,7 +42,7 @@ export interface ConnectStormRun extends LatencySummary {
   all_ready_ms: number;
   /**
    * Accept-queue overflows on the machine during the run. `deno serve` listens
-   * with a backlog of 511, and a client whose SYN found the queue full retries
+   * with a backlog of 511 (Switchboard's guarded server with 4 096), and a client whose SYN found the queue full retries
    * after a second: such a run measures the kernel's retry timer, not the server.
    */
   listen_overflows: number;

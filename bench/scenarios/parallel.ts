@@ -1,6 +1,6 @@
 /**
- * Parallel: the fan-out scenario against `deno serve --parallel` (one isolate
- * per core) and against one isolate, for Switchboard and, as the reference, the
+ * Parallel: the fan-out scenario with one isolate per core (`deno serve
+ * --parallel` for the hub, `serve.ts` with `WORKERS` for Switchboard) and with one isolate, for Switchboard and, as the reference, the
  * bare Deno hub relaying between its isolates over a BroadcastChannel.
  *
  * Run alone: `deno run -A bench/scenarios/parallel.ts [--smoke] [--targets=a,b]`.

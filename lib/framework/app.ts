@@ -48,6 +48,7 @@ import {
 } from "./router.ts";
 import { createStaticFiles, isUnsafePath, type StaticFiles } from "./static_files.ts";
 import { upgradeWebSocket, type WsHandlers } from "./ws.ts";
+import type { ServeInfo } from "./socket_handover.ts";
 import { type FsManifest, loadFsRoutes } from "./fs_routes.ts";
 
 /** A request the framework answers itself; the app words the answer. */
@@ -173,8 +174,8 @@ export class App<State> {
     return this;
   }
 
-  /** The request handler for `Deno.serve`, `deno serve` and Deno Deploy. */
-  handler(): (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response> {
+  /** The request handler for `Deno.serve`, `deno serve`, Deno Deploy and the guarded server. */
+  handler(): (req: Request, info: ServeInfo) => Promise<Response> {
     return (req, info) => this.#handle(req, info);
   }
 
@@ -210,7 +211,7 @@ export class App<State> {
     return (this.#options.errorResponse ?? plainErrorResponse)({ status, message });
   }
 
-  async #handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+  async #handle(req: Request, info: ServeInfo): Promise<Response> {
     const url = new URL(req.url);
     if (isUnsafePath(url.pathname)) return this.#error(400, "path not allowed");
     const loaded = await this.#load();

@@ -9,6 +9,7 @@
  * ```
  */
 import type { ComponentChildren } from "preact";
+import type { ServeInfo } from "./socket_handover.ts";
 
 /** What a handler returns to have the route's page rendered with `data`. */
 export interface PageResult<Data = unknown> {
@@ -27,7 +28,8 @@ export interface Context<State> {
   readonly req: Request;
   readonly url: URL;
   readonly params: Record<string, string>;
-  readonly info: Deno.ServeHandlerInfo;
+  /** The connection's info; under the guarded server, also the socket to upgrade over. */
+  readonly info: ServeInfo;
   /** Per-request state that middleware fills in for the handlers after it. */
   state: State;
   /** Runs the rest of the middleware chain and the route. */

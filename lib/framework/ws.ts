@@ -17,6 +17,7 @@
  * ```
  */
 import type { Context } from "./context.ts";
+import { upgradeToWebSocket } from "./socket_handover.ts";
 
 /** How to accept an upgrade. */
 export interface WsAccept<Data> {
@@ -117,7 +118,7 @@ export async function upgradeWebSocket<State, Data>(
   }
   const decision = await handlers.upgrade(ctx);
   if (decision instanceof Response) return decision;
-  const { socket, response } = Deno.upgradeWebSocket(ctx.req, {
+  const { socket, response } = upgradeToWebSocket(ctx.req, ctx.info, {
     protocol: decision.protocol,
     idleTimeout: decision.idleTimeout,
   });

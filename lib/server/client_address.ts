@@ -71,19 +71,11 @@ export function isTrustProxyItem(item: string): boolean {
  * Throws a `TypeError` on an item {@linkcode isTrustProxyItem} refuses.
  */
 export function createClientAddress(trustProxy: string[]): ClientAddress {
-  const trusted = new BlockList();
-  const items = trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item]);
-  for (const item of items) {
-    if (!addTrusted(trusted, item)) {
-      throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
-    }
-  }
-  const isTrusted = ({ address, family }: { address: string; family: Family }) =>
-    trusted.check(address, family);
+  const isTrusted = trustedList(trustProxy);
 
   return (req, info) => {
     const peer = addressOf(info);
-    if (items.length === 0) return peer;
+    if (!isTrusted) return peer;
     let client = readAddress(peer);
     if (!client || !isTrusted(client)) return peer;
     let address = client.address;
@@ -99,4 +91,45 @@ export function createClientAddress(trustProxy: string[]): ClientAddress {
     }
     return address;
   };
+}
+
+/**
+ * Whether a peer address is one of the `trustProxy` proxies, e.g. to exempt
+ * them from per-address connection caps (they carry many clients).
+ * Throws like {@linkcode createClientAddress}.
+ *
+ * @example
+ * ```ts
+ * const isTrustedProxy = createIsTrustedProxy(["10.0.0.0/8"]);
+ * isTrustedProxy("10.1.2.3"); // true
+ * isTrustedProxy("::ffff:10.1.2.3"); // true
+ * isTrustedProxy("203.0.113.7"); // false
+ * ```
+ */
+export function createIsTrustedProxy(trustProxy: string[]): (address: string) => boolean {
+  const isTrusted = trustedList(trustProxy);
+  return (address) => {
+    if (!isTrusted) return false;
+    const parsed = readAddress(address);
+    return parsed !== null && isTrusted(parsed);
+  };
+}
+
+/**
+ * The check of `trustProxy`'s addresses and blocks, or null when it names
+ * none (nobody is trusted). Throws a `TypeError` on an item
+ * {@linkcode isTrustProxyItem} refuses.
+ */
+function trustedList(
+  trustProxy: string[],
+): ((peer: { address: string; family: Family }) => boolean) | null {
+  const trusted = new BlockList();
+  const items = trustProxy.flatMap((item) => item === "loopback" ? LOOPBACK : [item]);
+  for (const item of items) {
+    if (!addTrusted(trusted, item)) {
+      throw new TypeError(`TRUST_PROXY: ${JSON.stringify(item)} ${TRUST_PROXY_HELP}`);
+    }
+  }
+  if (items.length === 0) return null;
+  return ({ address, family }) => trusted.check(address, family);
 }

@@ -31,6 +31,14 @@ function integer(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
     );
 }
 
+/** A whole number with no default: unset stays `undefined` (the caller derives a value). */
+function optionalInteger(min: number) {
+  return z.string().regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(Number.MAX_SAFE_INTEGER))
+    .optional();
+}
+
 function decimal(fallback: number, min: number) {
   return z.string().default(String(fallback))
     .pipe(z.string().regex(/^\d+(\.\d+)?$/, "must be a number"))
@@ -58,6 +66,11 @@ const EnvSchema = z.object({
   REUSE_PORT: z.enum(["0", "1"], { error: "must be 0 or 1" }).default("0")
     .transform((value) => value === "1"),
   TRUST_PROXY: list(z.string().refine(isTrustProxyItem, TRUST_PROXY_HELP)),
+  WORKERS: integer(1, 1, 256),
+  HEADERS_TIMEOUT_MS: integer(10_000, 100),
+  REQUEST_TIMEOUT_MS: integer(30_000, 100),
+  MAX_TCP_CONNECTIONS: optionalInteger(1),
+  MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
   KV_PATH: z.string().default("./data/switchboard.kv"),
   KV_WATCH: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
   JWT_SECRETS: list(z.string()),
@@ -108,6 +121,28 @@ export interface Config {
    * Empty: the header is ignored and the peer's address is the client's.
    */
   trustProxy: string[];
+  /**
+   * Isolates (threads of one process) that `serve.ts` runs, each serving the
+   * port through the kernel's SO_REUSEPORT balancing. `deno task start` sets
+   * it to the number of cores when unset.
+   */
+  workers: number;
+  /** A request head must arrive in full within this long of its first byte (or of the connect). */
+  headersTimeoutMs: number;
+  /** A whole request, head and body, must arrive within this long. */
+  requestTimeoutMs: number;
+  /**
+   * TCP connections the process holds at once (split evenly over its
+   * isolates); more are closed at accept. Unset: derived from the process's
+   * open-files limit (see `lib/server/connection_budget.ts`).
+   */
+  maxTcpConnections?: number;
+  /**
+   * TCP connections one address holds at once on one isolate, before any
+   * request is read (trusted proxies are exempt). Twice
+   * `MAX_CONNECTIONS_PER_ADDRESS` unless set.
+   */
+  maxTcpConnectionsPerAddress: number;
   kvPath: string;
   /**
    * Whether each room's head is watched in KV, to hear messages committed by
@@ -201,28 +236,41 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const e = result.data;
-  // Behind a shared database or on Deno Deploy the server is reachable by anyone, and so would be
-  // every isolate's metrics (rooms, refusals, errors): such a server must not start with them open.
-  if (!e.METRICS_TOKEN && (env.DATABASE_URL?.trim() || env.DENO_DEPLOYMENT_ID)) {
-    throw new ConfigError(
-      "Invalid configuration: METRICS_TOKEN must be set when DATABASE_URL is set or on Deno " +
-        "Deploy (DENO_DEPLOYMENT_ID); without it /metrics would be public",
-    );
-  }
-  // A reader who keeps up may hold one reply while the next is queued; cutting
-  // it off for that would turn every big catch-up into a reconnect.
-  if (e.SLOW_CONSUMER_BYTES < 2 * e.MAX_REPLY_BYTES) {
-    throw new ConfigError(
-      `Invalid configuration: SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least ` +
-        `twice MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is ` +
-        `not closed as a slow consumer when the next is queued`,
-    );
+  const maxTcpConnectionsPerAddress = e.MAX_TCP_CONNECTIONS_PER_ADDRESS ??
+    2 * e.MAX_CONNECTIONS_PER_ADDRESS;
+  const crossProblems = [
+    // Behind a shared database or on Deno Deploy the server is reachable by anyone, and so would
+    // be every isolate's metrics (rooms, refusals, errors): such a server must not start with them
+    // open.
+    !e.METRICS_TOKEN && (env.DATABASE_URL?.trim() || env.DENO_DEPLOYMENT_ID) &&
+    "METRICS_TOKEN must be set when DATABASE_URL is set or on Deno Deploy (DENO_DEPLOYMENT_ID); " +
+      "without it /metrics would be public",
+    // A reader who keeps up may hold one reply while the next is queued; cutting
+    // it off for that would turn every big catch-up into a reconnect.
+    e.SLOW_CONSUMER_BYTES < 2 * e.MAX_REPLY_BYTES &&
+    `SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least twice ` +
+      `MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is not closed ` +
+      `as a slow consumer when the next is queued`,
+    e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS &&
+    `HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
+    // Below it, the WebSocket limit (close 4429) could never be reached: TCP would refuse first.
+    maxTcpConnectionsPerAddress < e.MAX_CONNECTIONS_PER_ADDRESS &&
+    `MAX_TCP_CONNECTIONS_PER_ADDRESS=${maxTcpConnectionsPerAddress} must be at least ` +
+      `MAX_CONNECTIONS_PER_ADDRESS=${e.MAX_CONNECTIONS_PER_ADDRESS}`,
+  ].filter(Boolean);
+  if (crossProblems.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${crossProblems.join("; ")}`);
   }
   return {
     port: e.PORT,
     host: e.HOST,
     reusePort: e.REUSE_PORT,
     trustProxy: e.TRUST_PROXY,
+    workers: e.WORKERS,
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxTcpConnections: e.MAX_TCP_CONNECTIONS,
+    maxTcpConnectionsPerAddress,
     kvPath: e.KV_PATH,
     watchKv: e.KV_WATCH === "auto"
       ? Boolean(env.DENO_DEPLOYMENT_ID) || /^https?:\/\//.test(e.KV_PATH)

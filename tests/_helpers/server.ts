@@ -1,5 +1,9 @@
 /**
- * Starts a real Switchboard on 127.0.0.1 port 0 with KV in a temp dir.
+ * Starts a real Switchboard on 127.0.0.1 port 0 with KV in a temp dir,
+ * behind the guarded server that `serve.ts` and `deno task start` listen
+ * with (`lib/framework/guarded_server.ts`), so every test goes through the
+ * same HTTP and upgrade path as production. Its connection cap is not the
+ * open-files budget of a real process but a fixed 10 000.
  *
  * @example
  * ```ts
@@ -8,6 +12,7 @@
  * ```
  */
 import { createSwitchboard, type Switchboard } from "../../server.ts";
+import { serveGuarded } from "../../lib/framework/guarded_server.ts";
 import type { Services } from "../../lib/server/services.ts";
 import type { Logger } from "../../lib/server/log.ts";
 import type { Clock } from "../../lib/time/clock.ts";
@@ -57,17 +62,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     kv: options.kv,
     log: options.log,
   });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-    switchboard.handler,
-  );
+  const { config } = switchboard.services;
+  const server = await serveGuarded(switchboard.handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxConnections: 10_000,
+    maxConnectionsPerAddress: config.maxTcpConnectionsPerAddress,
+  });
   const origin = `http://127.0.0.1:${server.addr.port}`;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await switchboard.close();
-    await server.shutdown();
+    server.close();
     if (dir) await Deno.remove(dir, { recursive: true });
   };
   return {

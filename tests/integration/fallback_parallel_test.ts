@@ -1,6 +1,6 @@
 /**
- * The fallback transport under `deno serve --parallel` (what `deno task start`
- * runs): each isolate serves its own TCP connections, so a client's POSTs land
+ * The fallback transport under `deno task start` (`serve.ts` with one isolate
+ * per core, here two): each isolate serves its own TCP connections, so a client's POSTs land
  * on whichever isolate their connection reached. Two event streams are held
  * on different isolates, and each round posts to both over one fresh
  * connection, so every round sends one POST to the isolate that does not hold
@@ -40,7 +40,7 @@ async function nextReply(stream: TestEventStream): Promise<ServerFrame> {
   }
 }
 
-Deno.test("fallback under `deno serve --parallel`: POSTs on any isolate reach the session; every send is acked once", async () => {
+Deno.test("fallback under `deno task start` (2 workers): POSTs on any isolate reach the session; every send is acked once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sb-parallel-fallback-" });
   const server = await startParallelServer(`${dir}/kv`);
   const origin = `http://127.0.0.1:${server.port}`;

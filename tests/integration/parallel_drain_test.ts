@@ -2,7 +2,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
 import { startParallelServer } from "../_helpers/parallel_server.ts";
 
-Deno.test("SIGINT drains every isolate of `deno serve --parallel` and exits within 5 s", async () => {
+Deno.test("SIGINT drains every isolate of `deno task start` (serve.ts, 2 workers) and exits within 5 s", async () => {
   const dir = await Deno.makeTempDir({ prefix: "sb-parallel-" });
   const server = await startParallelServer(`${dir}/kv`);
   const clients: TestSocket[] = [];
@@ -31,8 +31,8 @@ Deno.test("SIGINT drains every isolate of `deno serve --parallel` and exits with
     equal(status.code, 0);
     ok(elapsed < 5000, `exited after ${elapsed} ms`);
     for (const client of clients) {
-      // The contract's restart codes: 1012 from the drain, or 1001 when `deno serve`
-      // itself aborts the connections on the same signal.
+      // The contract's restart codes: 1012 from the drain, or 1001 when the runtime
+      // itself aborts the connections on the same signal (as `deno serve` does).
       ok([1001, 1012].includes((await client.closed).code));
     }
   } finally {

@@ -1,5 +1,9 @@
 import { equal, throws } from "node:assert/strict";
-import { createClientAddress, isTrustProxyItem } from "../../lib/server/client_address.ts";
+import {
+  createClientAddress,
+  createIsTrustedProxy,
+  isTrustProxyItem,
+} from "../../lib/server/client_address.ts";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
 
 function request(forwardedFor?: string): Request {
@@ -79,4 +83,14 @@ Deno.test("hops in brackets, with zones or IPv4-mapped are read as the address t
     "198.51.100.9",
   );
   equal(isTrustProxyItem("010.0.0.1"), false, "a leading zero is ambiguous (octal?)");
+});
+
+Deno.test("createIsTrustedProxy: a peer in TRUST_PROXY's blocks, IPv4-mapped included; none by default", () => {
+  const isTrusted = createIsTrustedProxy(["loopback", "10.0.0.0/8"]);
+  equal(isTrusted("127.0.0.1"), true);
+  equal(isTrusted("::1"), true);
+  equal(isTrusted("::ffff:10.1.2.3"), true);
+  equal(isTrusted("203.0.113.7"), false);
+  equal(isTrusted("not an address"), false);
+  equal(createIsTrustedProxy([])("127.0.0.1"), false);
 });

@@ -93,3 +93,44 @@ Deno.test("loadConfig: the slow-consumer bound must hold two of the biggest repl
   const config = loadConfig({ SLOW_CONSUMER_BYTES: "65536", MAX_REPLY_BYTES: "32768" });
   equal(config.maxReplyBytes, 32_768);
 });
+
+Deno.test("loadConfig: connection guards default to 10 s heads, 30 s requests, 2 × the WebSocket cap", () => {
+  const config = loadConfig({});
+  equal(config.workers, 1);
+  equal(config.headersTimeoutMs, 10_000);
+  equal(config.requestTimeoutMs, 30_000);
+  equal(config.maxTcpConnections, undefined, "derived from the open-files limit");
+  equal(config.maxTcpConnectionsPerAddress, 100);
+  equal(loadConfig({ MAX_CONNECTIONS_PER_ADDRESS: "80" }).maxTcpConnectionsPerAddress, 160);
+  const set = loadConfig({ MAX_TCP_CONNECTIONS: "5000", MAX_TCP_CONNECTIONS_PER_ADDRESS: "60" });
+  equal(set.maxTcpConnections, 5000);
+  equal(set.maxTcpConnectionsPerAddress, 60);
+});
+
+Deno.test("loadConfig: connection guards that contradict each other are refused", () => {
+  throws(
+    () => loadConfig({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }),
+    /HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000/,
+  );
+  throws(
+    () => loadConfig({ MAX_TCP_CONNECTIONS_PER_ADDRESS: "40" }),
+    /MAX_TCP_CONNECTIONS_PER_ADDRESS=40 must be at least MAX_CONNECTIONS_PER_ADDRESS=50/,
+  );
+  throws(
+    () => loadConfig({ MAX_TCP_CONNECTIONS: "0" }),
+    /MAX_TCP_CONNECTIONS="0" must be at least 1/,
+  );
+  throws(() => loadConfig({ WORKERS: "0" }), /WORKERS="0" must be at least 1/);
+  throws(
+    () =>
+      loadConfig({
+        HEADERS_TIMEOUT_MS: "20000",
+        REQUEST_TIMEOUT_MS: "10000",
+        SLOW_CONSUMER_BYTES: "600000",
+      }),
+    (error: Error) =>
+      error instanceof ConfigError && error.message.includes("HEADERS_TIMEOUT_MS=20000") &&
+      error.message.includes("SLOW_CONSUMER_BYTES=600000"),
+    "every contradiction is named at once",
+  );
+});

@@ -44,6 +44,10 @@ export const REFUSAL_REASONS = [
 ] as const;
 export type RefusalReason = typeof REFUSAL_REASONS[number];
 
+/** Why a TCP connection was closed before it was served: over a cap at accept, or too slow a request. */
+export const TCP_DROP_REASONS = ["capacity", "address_limit", "timeout"] as const;
+export type TcpDropReason = typeof TCP_DROP_REASONS[number];
+
 /** How a `join` with `since` went: every missed message replayed, or only the newest page. */
 export const RECONNECT_OUTCOMES = ["resumed", "reset"] as const;
 export type ReconnectOutcome = typeof RECONNECT_OUTCOMES[number];
@@ -71,6 +75,7 @@ export const METRIC_NAMES = {
   connectionsOpened: "switchboard_connections_opened_total",
   connectionsClosed: "switchboard_connections_closed_total",
   handshakesRefused: "switchboard_handshakes_refused_total",
+  tcpConnectionsDropped: "switchboard_tcp_connections_dropped_total",
   framesReceived: "switchboard_frames_received_total",
   framesSent: "switchboard_frames_sent_total",
   messagesCommitted: "switchboard_messages_committed_total",
@@ -115,6 +120,8 @@ export interface SwitchboardMetrics {
   readonly connectionsOpened: Labeled<Counter, Transport>;
   readonly connectionsClosed: Labeled<Counter, number>;
   readonly handshakesRefused: Labeled<Counter, RefusalReason>;
+  /** TCP connections closed before they were served (the guarded server only). */
+  readonly tcpConnectionsDropped: Labeled<Counter, TcpDropReason>;
   readonly framesReceived: Labeled<Counter, ClientFrameType>;
   readonly framesSent: Labeled<Counter, ServerFrameType>;
   readonly messagesCommitted: Counter;
@@ -175,6 +182,13 @@ export function createSwitchboardMetrics(options: SwitchboardMetricsOptions): Sw
     help: "Connection attempts refused before a session started, by reason.",
     label: "reason",
     values: REFUSAL_REASONS,
+  });
+  const tcpConnectionsDropped = registry.counter({
+    name: METRIC_NAMES.tcpConnectionsDropped,
+    help: "TCP connections closed before they were served, by reason: capacity and " +
+      "address_limit at accept, timeout for a request head or body that came too slowly.",
+    label: "reason",
+    values: TCP_DROP_REASONS,
   });
   const framesReceived = registry.counter({
     name: METRIC_NAMES.framesReceived,
@@ -289,6 +303,7 @@ export function createSwitchboardMetrics(options: SwitchboardMetricsOptions): Sw
     connectionsOpened,
     connectionsClosed,
     handshakesRefused,
+    tcpConnectionsDropped,
     framesReceived,
     framesSent,
     messagesCommitted,
