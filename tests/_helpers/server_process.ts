@@ -1,7 +1,9 @@
 /**
  * A real Switchboard in a child process, so a test can kill it with SIGKILL
  * (no drain, no goodbye: sockets just die) and start it again on the same
- * port and KV file, the way a crashed server comes back.
+ * port and KV file, the way a crashed server comes back. The process is
+ * `serve.ts` with one isolate on 127.0.0.1: the guarded server that
+ * `deno task start` runs, so an attack meets every guard production has.
  *
  * @example
  * ```ts
@@ -43,8 +45,8 @@ async function spawn(
   port: number,
 ): Promise<Running & { port: number }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./_serve_process.ts", import.meta.url).pathname],
-    env: { ...env, PORT: String(port) },
+    args: ["run", "-A", new URL("../../serve.ts", import.meta.url).pathname],
+    env: { HOST: "127.0.0.1", WORKERS: "1", ...env, PORT: String(port) },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -55,7 +57,7 @@ async function spawn(
     const { done, value } = await lines.read();
     if (done) throw new Error(`the server exited before listening: ${output}`);
     output += value;
-    listening = Number(/listening (\d+)/.exec(output)?.[1] ?? 0);
+    listening = Number(/listening on http:\/\/[^\s]+:(\d+)\//.exec(output)?.[1] ?? 0);
   }
   const ended = { value: false };
   child.status.then(() => ended.value = true);

@@ -2,11 +2,17 @@
  * Spans under Deno's built-in OpenTelemetry (`lib/server/telemetry.ts`, through
  * `@opentelemetry/api`): a server process exports OTLP/JSON to a collector in
  * this test, which checks the request spans' names and the session spans.
+ * The process is `deno serve main.ts`, as on Deno Deploy: `Deno.serve` makes
+ * the request's span active in the handler; the guarded `node:http` server of
+ * `serve.ts` does not (docs/security.connections.md, "Limits").
  */
 import { equal, ok } from "node:assert/strict";
 import { signInAsGuest } from "../_helpers/guest.ts";
-import { startServerProcess } from "../_helpers/server_process.ts";
+import { TEST_SECRET } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
+import { spawnServer } from "./deploy_process.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 interface ExportedSpan {
   name: string;
@@ -69,15 +75,24 @@ function startCollector() {
 
 Deno.test("with OpenTelemetry on, requests are named by route and sessions get spans", async () => {
   const collector = startCollector();
+  const dir = await Deno.makeTempDir({ prefix: "sb-telemetry-" });
   try {
-    await using server = await startServerProcess({
-      env: {
-        OTEL_DENO: "true",
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
+    await using server = await spawnServer(
+      Deno.execPath(),
+      ["serve", "-A", "--host", "127.0.0.1", "--port", "0", "main.ts"],
+      {
+        cwd: ROOT,
+        env: {
+          KV_PATH: `${dir}/switchboard.kv`,
+          JWT_SECRETS: TEST_SECRET,
+          LOG_LEVEL: "error",
+          OTEL_DENO: "true",
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_BSP_SCHEDULE_DELAY: "100",
+        },
       },
-    });
+    );
     await (await fetch(`${server.origin}/api/status`)).body?.cancel();
     await (await fetch(`${server.origin}/no-such-page`)).body?.cancel();
     const { token } = await signInAsGuest(server.origin, "traced");
@@ -98,5 +113,6 @@ Deno.test("with OpenTelemetry on, requests are named by route and sessions get s
     ok(String(session.attributes["switchboard.session"]).length > 0);
   } finally {
     await collector.shutdown();
+    await Deno.remove(dir, { recursive: true });
   }
 });

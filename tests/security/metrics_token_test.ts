@@ -29,7 +29,7 @@ Deno.test("metrics token: a server with DATABASE_URL and no METRICS_TOKEN does n
   const dir = await Deno.makeTempDir({ prefix: "sb-metrics-" });
   try {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("../_helpers/_serve_process.ts", import.meta.url).pathname],
+      args: ["run", "-A", new URL("../../serve.ts", import.meta.url).pathname],
       env: {
         KV_PATH: `${dir}/switchboard.kv`,
         JWT_SECRETS: TEST_SECRET,
