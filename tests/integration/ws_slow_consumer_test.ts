@@ -16,15 +16,19 @@ async function tokenFor(server: TestServer, name: string) {
   return (await server.services.tokens.sign({ id: `user:${name}`, name, role: "user" })).token;
 }
 
-/** A sender in `general` that sends big messages until `stop` says enough. */
-async function flood(server: TestServer, stop: () => boolean) {
+/**
+ * A sender in `general` that sends big messages until `stop` says enough, or
+ * until it sent `maxBatches` × 20 of them (so that a bound that never holds
+ * fails the test instead of hanging it).
+ */
+async function flood(server: TestServer, stop: () => boolean, maxBatches = Infinity) {
   await using sender = await openSocket(server.wsUrl, { token: await tokenFor(server, "ada") });
   await sender.nextOf("hello");
   sender.send({ type: "join", room: "general" });
   await sender.nextOf("joined");
   const text = "x".repeat(15_000);
   // Sent 20 at a time, so that the kernel's buffers fill in a few round trips.
-  for (let batch = 0; !stop(); batch++) {
+  for (let batch = 0; !stop() && batch < maxBatches; batch++) {
     for (let i = 0; i < 20; i++) {
       sender.send({ type: "send", room: "general", text, cid: `c${batch}-${i}` });
     }
@@ -60,6 +64,92 @@ Deno.test("a socket over the backlog bound is closed with 1008 at the next frame
     ok(backlog > 1024 * 1024, `closed at a backlog of ${backlog} bytes, over the bound`);
     ok(backlog < 1024 * 1024 + 16_000, "at the first frame past it: one message at most");
     equal(await readCloseCode(raw), 1008);
+  } finally {
+    raw.close();
+  }
+  equal(server.services.metrics.slowConsumerCloses.value, 1);
+});
+
+/** Reads from `connection` until `text` has arrived; returns everything read. */
+async function readUntil(connection: Deno.Conn, text: string): Promise<string> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(16 * 1024);
+  let received = "";
+  while (!received.includes(text)) {
+    const read = await connection.read(buffer);
+    if (read === null) throw new Error(`the connection ended before ${text}: ${received}`);
+    received += decoder.decode(buffer.subarray(0, read), { stream: true });
+  }
+  return received;
+}
+
+/** Reads `connection` to its end and says whether the last bytes ended a chunked body. */
+async function endsWithLastChunk(connection: Deno.Conn): Promise<boolean> {
+  const buffer = new Uint8Array(64 * 1024);
+  let tail = "";
+  for (;;) {
+    const read = await connection.read(buffer).catch(() => null);
+    if (read === null) return tail.endsWith("\r\n0\r\n\r\n");
+    tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-16);
+  }
+}
+
+Deno.test("an event stream not read is cut at the backlog bound, through the guarded server and compression", async () => {
+  const warnings: LogFields[] = [];
+  const log = createLogger({ level: "warn", sink: (line) => warnings.push(JSON.parse(line)) });
+  await using server = await startTestServer({
+    clock: createVirtualClock(1_800_000_000_000),
+    env: ENV,
+    log,
+  });
+  const { hub } = server.services;
+  const token = await tokenFor(server, "slow");
+  const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+  try {
+    const request = [
+      "GET /api/events HTTP/1.1",
+      `Host: 127.0.0.1:${server.port}`,
+      "Accept: text/event-stream",
+      // The compression middleware must leave the stream alone: it would hold it whole.
+      "Accept-Encoding: br, gzip",
+      `Authorization: Bearer ${token}`,
+      "\r\n",
+    ].join("\r\n");
+    await writeAll(raw, new TextEncoder().encode(request));
+    const opening = await readUntil(raw, "\n\n");
+    const head = opening.slice(0, opening.indexOf("\r\n\r\n")).toLowerCase();
+    ok(head.startsWith("http/1.1 200"), head);
+    ok(head.includes("content-type: text/event-stream"), head);
+    ok(!head.includes("content-encoding"), `the event stream is not compressed: ${head}`);
+    ok(opening.includes(`"type":"hello"`), "hello streams before the response ends");
+    const session = /"session":"([^"]+)"/.exec(opening)![1];
+
+    const joined = await fetch(`${server.origin}/api/send?session=${session}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ type: "join", room: "general" }),
+    });
+    equal(joined.status, 202);
+    await joined.body?.cancel();
+    while (![...hub.connections].some((connection) => connection.rooms.has("general"))) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const slow = [...hub.connections].find((connection) => connection.user.id === "user:slow")!;
+    equal(slow.transport, "sse");
+
+    // The raw client reads no more. The guarded server takes a chunk of the stream only once
+    // the socket took the one before, so the stream's queue, its bufferedAmount, grows; a
+    // server that buffered the body itself would keep it at zero and never close (at most
+    // 60 MB are sent, then the test fails).
+    await flood(server, () => slow.state !== "open", 200);
+    equal(slow.state === "open", false, "the slow reader was closed");
+    const [closed] = warnings.filter(({ event }) => event === "ws.slow_consumer");
+    equal(closed.user, "user:slow");
+    equal(closed.code, 1008);
+    const backlog = closed.backlog as number;
+    ok(backlog > 1024 * 1024, `closed at a backlog of ${backlog} bytes, over the bound`);
+    ok(backlog < 1024 * 1024 + 16_000, "at the first frame past it: one message at most");
+    equal(await endsWithLastChunk(raw), false, "a cut stream does not end like a whole one");
   } finally {
     raw.close();
   }
