@@ -1,6 +1,7 @@
 /**
- * The entry point for `deno serve` (what `deno task start` runs, one isolate
- * per core with `--parallel`) and Deno Deploy: it exports `{ fetch }`.
+ * The entry point for `deno serve` and Deno Deploy: it exports `{ fetch }`.
+ * Each isolate of `serve.ts` (what `deno task start` runs, one isolate per
+ * core) imports it too and serves it with the guarded server.
  *
  * On SIGINT/SIGTERM every isolate drains: clients are told to reconnect
  * elsewhere, spread over a few seconds, within Deno Deploy's 5 s window.
@@ -8,7 +9,7 @@
 import { createSwitchboard } from "./server.ts";
 import { exitOnSignals } from "./lib/server/shutdown.ts";
 
-/** The running instance; `serve.ts` serves it with `Deno.serve` where `deno serve` cannot. */
+/** The running instance; `serve_isolate.ts` serves it behind the guarded server. */
 export const switchboard = await createSwitchboard({
   dev: Deno.env.get("SWITCHBOARD_DEV") === "1",
 });
