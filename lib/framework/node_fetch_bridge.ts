@@ -4,7 +4,9 @@
  * `Response` is written back, its body streamed with backpressure (a body
  * chunk is read only once the socket took the previous one, so an event
  * stream's queue, and with it `bufferedAmount`, grows when a client stops
- * reading, as under `Deno.serve`), and cancelled when the client goes away.
+ * reading, as under `Deno.serve`), and cancelled when the client goes away;
+ * a body the handler had whole goes out with a `Content-Length`, as under
+ * `Deno.serve`, which compressed pages and files are weighed by.
  *
  * The URL is built as `Deno.serve` builds it, `http://` + `Host` + target,
  * from origin-form targets only (`/path?query`, what browsers and proxies
@@ -136,15 +138,40 @@ export async function writeResponse(
   const gone = new Promise<void>((resolve) => outgoing.once("close", resolve));
   gone.then(() => reader.cancel()).catch(() => {});
   try {
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      if (outgoing.write(chunk.value)) continue;
+    const first = await reader.read();
+    const second = reader.read();
+    if (first.done || (await readNow(second))?.done) {
+      // The handler had the body whole (bytes, text, JSON): ended with it, node:http sends a
+      // Content-Length, as Deno.serve does, rather than chunks.
+      outgoing.end(first.value);
+      return;
+    }
+    // Each chunk is read once the socket took the one before (the second was asked for early).
+    const write = async (chunk: Uint8Array) => {
+      if (outgoing.write(chunk)) return;
       await Promise.race([new Promise((resolve) => outgoing.once("drain", resolve)), gone]);
+    };
+    await write(first.value);
+    for (let chunk = await second; !chunk.done; chunk = await reader.read()) {
+      await write(chunk.value);
     }
     outgoing.end();
   } catch {
     // The body failed mid-way: the client must not take a cut response for a whole one.
     outgoing.destroy();
   }
+}
+
+/**
+ * `read`'s result if it has settled already, else undefined, without waiting.
+ * A read from a stream that has closed settles at once (the Streams standard
+ * resolves it within the `read()` call), and a settled promise wins a race
+ * against another settled one listed after it: so a body that ended with its
+ * first chunk is known to have ended, while a stream still being written (an
+ * event stream) is not waited for.
+ */
+function readNow<T>(read: Promise<T>): Promise<T | undefined> {
+  return Promise.race([read, Promise.resolve(undefined)]);
 }
 
 /**

@@ -63,6 +63,45 @@ Deno.test("responses keep every Set-Cookie, HEAD gets no body, a throwing handle
   equal((await failed.json()).error.code, "internal");
 });
 
+Deno.test("a body the handler had whole gets a Content-Length, a stream is chunked as it comes", async () => {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  using server = await serve((req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/bytes") return new Response(new Uint8Array(3000).fill(0x61));
+    if (path === "/json") return Response.json({ ok: true });
+    if (path === "/empty") return new Response("");
+    const encoder = new TextEncoder();
+    return new Response(
+      new ReadableStream({
+        async start(controller) {
+          controller.enqueue(encoder.encode("first;"));
+          await released;
+          controller.enqueue(encoder.encode("second"));
+          controller.close();
+        },
+      }),
+    );
+  });
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  for (const [path, length] of [["/bytes", "3000"], ["/json", "11"], ["/empty", "0"]]) {
+    const response = await fetch(origin + path);
+    equal(response.headers.get("content-length"), length, path);
+    equal(response.headers.get("transfer-encoding"), null, path);
+    equal((await response.bytes()).length, Number(length), path);
+  }
+  // The first chunk of a stream still being written is sent at once, not held for the second.
+  const streamed = await fetch(`${origin}/stream`);
+  equal(streamed.headers.get("transfer-encoding"), "chunked");
+  const reader = streamed.body!.pipeThrough(new TextDecoderStream()).getReader();
+  equal((await reader.read()).value, "first;");
+  release();
+  let rest = "";
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    rest += chunk.value;
+  }
+  equal(rest, "second");
+});
+
 Deno.test("a handler that stops reading a body answers, and the connection closes after", async () => {
   using server = await serve(async (req) => {
     const reader = req.body!.getReader();
