@@ -36,15 +36,28 @@ async function flood(server: TestServer, stop: () => boolean, maxBatches = Infin
   }
 }
 
+/**
+ * A test server whose warnings land in `warnings`, on virtual time that never
+ * moves: a slow consumer's close must not wait for any timer.
+ */
+function startWatchedServer(warnings: LogFields[]): Promise<TestServer> {
+  const log = createLogger({ level: "warn", sink: (line) => warnings.push(JSON.parse(line)) });
+  return startTestServer({ clock: createVirtualClock(1_800_000_000_000), env: ENV, log });
+}
+
+/** `slow` was closed with 1008 at the first message that took its backlog past 1 MiB. */
+function assertClosedAtBound(warnings: LogFields[]): void {
+  const [closed] = warnings.filter(({ event }) => event === "ws.slow_consumer");
+  equal(closed.user, "user:slow");
+  equal(closed.code, 1008);
+  const backlog = closed.backlog as number;
+  ok(backlog > 1024 * 1024, `closed at a backlog of ${backlog} bytes, over the bound`);
+  ok(backlog < 1024 * 1024 + 16_000, "at the first frame past it: one message at most");
+}
+
 Deno.test("a socket over the backlog bound is closed with 1008 at the next frame, not later", async () => {
   const warnings: LogFields[] = [];
-  const log = createLogger({ level: "warn", sink: (line) => warnings.push(JSON.parse(line)) });
-  // Virtual time that never moves: the close must not wait for any timer.
-  await using server = await startTestServer({
-    clock: createVirtualClock(1_800_000_000_000),
-    env: ENV,
-    log,
-  });
+  await using server = await startWatchedServer(warnings);
   const { hub } = server.services;
   const raw = await openRawSocket(server.port, await tokenFor(server, "slow"));
   try {
@@ -57,12 +70,7 @@ Deno.test("a socket over the backlog bound is closed with 1008 at the next frame
     // The raw client never reads: once the kernel's buffers are full, the server's backlog
     // grows, and the first message that would queue onto a backlog over the bound closes it.
     await flood(server, () => slow.state !== "open");
-    const [closed] = warnings.filter(({ event }) => event === "ws.slow_consumer");
-    equal(closed.user, "user:slow");
-    equal(closed.code, 1008);
-    const backlog = closed.backlog as number;
-    ok(backlog > 1024 * 1024, `closed at a backlog of ${backlog} bytes, over the bound`);
-    ok(backlog < 1024 * 1024 + 16_000, "at the first frame past it: one message at most");
+    assertClosedAtBound(warnings);
     equal(await readCloseCode(raw), 1008);
   } finally {
     raw.close();
@@ -96,12 +104,7 @@ async function endsWithLastChunk(connection: Deno.Conn): Promise<boolean> {
 
 Deno.test("an event stream not read is cut at the backlog bound, through the guarded server and compression", async () => {
   const warnings: LogFields[] = [];
-  const log = createLogger({ level: "warn", sink: (line) => warnings.push(JSON.parse(line)) });
-  await using server = await startTestServer({
-    clock: createVirtualClock(1_800_000_000_000),
-    env: ENV,
-    log,
-  });
+  await using server = await startWatchedServer(warnings);
   const { hub } = server.services;
   const token = await tokenFor(server, "slow");
   const raw = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
@@ -143,12 +146,7 @@ Deno.test("an event stream not read is cut at the backlog bound, through the gua
     // 60 MB are sent, then the test fails).
     await flood(server, () => slow.state !== "open", 200);
     equal(slow.state === "open", false, "the slow reader was closed");
-    const [closed] = warnings.filter(({ event }) => event === "ws.slow_consumer");
-    equal(closed.user, "user:slow");
-    equal(closed.code, 1008);
-    const backlog = closed.backlog as number;
-    ok(backlog > 1024 * 1024, `closed at a backlog of ${backlog} bytes, over the bound`);
-    ok(backlog < 1024 * 1024 + 16_000, "at the first frame past it: one message at most");
+    assertClosedAtBound(warnings);
     equal(await endsWithLastChunk(raw), false, "a cut stream does not end like a whole one");
   } finally {
     raw.close();
