@@ -1,15 +1,40 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { App } from "../../lib/framework/app.ts";
+import { serveGuarded } from "../../lib/framework/guarded_server.ts";
 import type { WsHandlers } from "../../lib/framework/ws.ts";
 
+/**
+ * The servers a route's sockets may come from: `Deno.serve` (`deno serve`,
+ * Deno Deploy), and the guarded server of `serve.ts`, which hands the
+ * upgrade's TCP socket over to the WebSocket.
+ */
+const SERVERS = ["Deno.serve", "the guarded server"] as const;
+
 /** Serves one WebSocket route on 127.0.0.1 port 0. */
-function serve(handlers: WsHandlers<unknown, { name: string }>) {
+async function serve(
+  handlers: WsHandlers<unknown, { name: string }>,
+  under: typeof SERVERS[number] = "Deno.serve",
+) {
   const root = new URL("./", import.meta.url);
-  const app = new App<unknown>({ root }).ws("/ws", handlers);
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler());
+  const handler = new App<unknown>({ root }).ws("/ws", handlers).handler();
+  if (under === "Deno.serve") {
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, handler);
+    return {
+      url: `ws://127.0.0.1:${server.addr.port}/ws`,
+      [Symbol.asyncDispose]: () => server.shutdown(),
+    };
+  }
+  const server = await serveGuarded(handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headersTimeoutMs: 5_000,
+    requestTimeoutMs: 5_000,
+    maxConnections: 100,
+    maxConnectionsPerAddress: 100,
+  });
   return {
     url: `ws://127.0.0.1:${server.addr.port}/ws`,
-    [Symbol.asyncDispose]: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => Promise.resolve(server.close()),
   };
 }
 
@@ -36,38 +61,42 @@ async function connect(url: string) {
   };
 }
 
-Deno.test("a handler that throws or rejects closes its own socket with 1011; others are served", async () => {
-  const failures: { error: string; name: string }[] = [];
-  await using server = serve({
-    upgrade: (ctx) => ({ data: { name: ctx.url.searchParams.get("name") ?? "" } }),
-    message(socket, event) {
-      if (event.data === "throw") throw new Error("thrown in message");
-      if (event.data === "reject") return Promise.reject(new Error("rejected")) as unknown as void;
-      socket.send(`echo ${event.data}`);
-    },
-    failed(_socket, error, data) {
-      failures.push({ error: (error as Error).message, name: data.name });
-    },
+for (const under of SERVERS) {
+  Deno.test(`a handler that throws or rejects closes its own socket with 1011; others are served (${under})`, async () => {
+    const failures: { error: string; name: string }[] = [];
+    await using server = await serve({
+      upgrade: (ctx) => ({ data: { name: ctx.url.searchParams.get("name") ?? "" } }),
+      message(socket, event) {
+        if (event.data === "throw") throw new Error("thrown in message");
+        if (event.data === "reject") {
+          return Promise.reject(new Error("rejected")) as unknown as void;
+        }
+        socket.send(`echo ${event.data}`);
+      },
+      failed(_socket, error, data) {
+        failures.push({ error: (error as Error).message, name: data.name });
+      },
+    }, under);
+    const bystander = await connect(`${server.url}?name=bystander`);
+    for (const [trigger, message] of [["throw", "thrown in message"], ["reject", "rejected"]]) {
+      const victim = await connect(`${server.url}?name=${trigger}`);
+      victim.socket.send(trigger);
+      const closed = await victim.closed;
+      equal(closed.code, 1011);
+      deepEqual(failures.at(-1), { error: message, name: trigger });
+      equal(await bystander.reply("still there?"), "echo still there?");
+    }
+    bystander.socket.close();
+    await bystander.closed;
   });
-  const bystander = await connect(`${server.url}?name=bystander`);
-  for (const [trigger, message] of [["throw", "thrown in message"], ["reject", "rejected"]]) {
-    const victim = await connect(`${server.url}?name=${trigger}`);
-    victim.socket.send(trigger);
-    const closed = await victim.closed;
-    equal(closed.code, 1011);
-    deepEqual(failures.at(-1), { error: message, name: trigger });
-    equal(await bystander.reply("still there?"), "echo still there?");
-  }
-  bystander.socket.close();
-  await bystander.closed;
-});
+}
 
 Deno.test("without a failed hook the error goes to console.error, and the socket still closes", async () => {
   const logged: unknown[][] = [];
   const original = console.error;
   console.error = (...args: unknown[]) => void logged.push(args);
   try {
-    await using server = serve({
+    await using server = await serve({
       upgrade: () => ({ data: { name: "" } }),
       open() {
         throw new Error("thrown in open");
