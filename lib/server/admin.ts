@@ -30,7 +30,7 @@ import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http.ts";
 import type { StatusHistoryStore } from "./status_history/mod.ts";
-import { createKeyedLimiter } from "./token_bucket.ts";
+import { createKeyedLimiter } from "./limits/token_bucket.ts";
 
 /** The bus topic that carries kicks to every isolate. */
 export const KICK_TOPIC = "admin_kick";

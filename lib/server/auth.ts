@@ -33,7 +33,7 @@ import {
   type NameRefusal,
   roleOf,
 } from "./accounts/mod.ts";
-import { verifyPassword } from "./passwords.ts";
+import { verifyPassword } from "./accounts/passwords.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
 import { createAuthLimits } from "./auth_limits.ts";
 import {

@@ -24,7 +24,7 @@
  */
 import type { Clock } from "../time/clock.ts";
 import type { Config } from "./config.ts";
-import { createKeyedLimiter } from "./token_bucket.ts";
+import { createKeyedLimiter } from "./limits/token_bucket.ts";
 
 /** The limits; each call charges one attempt and answers 0 (go on) or the ms to wait. */
 export interface AuthLimits {

@@ -16,7 +16,7 @@
  * ```
  */
 import type { Clock } from "../time/clock.ts";
-import { createTokenBucket, type TokenBucket } from "./token_bucket.ts";
+import { createTokenBucket, type TokenBucket } from "./limits/token_bucket.ts";
 
 /** The verdict on one frame. */
 export type RateVerdict =

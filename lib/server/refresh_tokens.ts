@@ -19,7 +19,7 @@
  */
 import type { Clock } from "../time/clock.ts";
 import { sha256Hex } from "./sha256.ts";
-import { retryWhenLocked } from "./kv_retry.ts";
+import { retryWhenLocked } from "./store/kv_retry.ts";
 
 /** Who a refresh token belongs to. */
 export interface RefreshIdentity {

@@ -10,7 +10,7 @@
  */
 import type { Logger } from "./log.ts";
 import { keyIdOf } from "./tokens.ts";
-import { retryWhenLocked } from "./kv_retry.ts";
+import { retryWhenLocked } from "./store/kv_retry.ts";
 
 const SECRET_KEY: Deno.KvKey = ["auth", "jwt_secret"];
 

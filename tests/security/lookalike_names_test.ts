@@ -9,7 +9,7 @@
 import { equal, ok } from "node:assert/strict";
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import type { Account } from "../../lib/server/accounts/mod.ts";
-import { hashPassword } from "../../lib/server/passwords.ts";
+import { hashPassword } from "../../lib/server/accounts/passwords.ts";
 
 const OWNER_PASSWORD = "the real owner's password";
 const ATTACKER_PASSWORD = "mallory's own password";

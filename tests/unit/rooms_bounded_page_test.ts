@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { boundPage, messageJsonLength } from "../../lib/server/rooms/bounded_page.ts";
-import { jsonStringLength, utf8Length } from "../../lib/server/utf8_length.ts";
+import { jsonStringLength, utf8Length } from "../../lib/server/limits/utf8_length.ts";
 import type { Message } from "../../lib/protocol/mod.ts";
 
 function message(seq: number, text = `message ${seq}`): Message {

@@ -1,5 +1,5 @@
 import { equal, rejects } from "node:assert/strict";
-import { isLockedError, retryWhenLocked } from "../../lib/server/kv_retry.ts";
+import { isLockedError, retryWhenLocked } from "../../lib/server/store/kv_retry.ts";
 
 Deno.test("a locked write is retried until it goes through", async () => {
   let calls = 0;

@@ -1,5 +1,9 @@
 import { equal, notEqual } from "node:assert/strict";
-import { hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "../../lib/server/passwords.ts";
+import {
+  hashPassword,
+  PBKDF2_ITERATIONS,
+  verifyPassword,
+} from "../../lib/server/accounts/passwords.ts";
 
 Deno.test("passwords: PBKDF2-SHA-256, 600k iterations, 16-byte salt, verified in constant time", async () => {
   const stored = await hashPassword("correct horse");

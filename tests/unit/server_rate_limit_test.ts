@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { createKeyedLimiter, createTokenBucket } from "../../lib/server/token_bucket.ts";
+import { createKeyedLimiter, createTokenBucket } from "../../lib/server/limits/token_bucket.ts";
 import { createFrameRateLimit } from "../../lib/server/frame_rate_limit.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 

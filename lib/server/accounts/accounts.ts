@@ -19,8 +19,8 @@
  * await accounts.register("аda", "correct horse"); // { ok: false, reason: "mixed_scripts", … }
  * ```
  */
-import { hashPassword, type PasswordHash } from "../passwords.ts";
-import { retryWhenLocked } from "../kv_retry.ts";
+import { hashPassword, type PasswordHash } from "./passwords.ts";
+import { retryWhenLocked } from "../store/kv_retry.ts";
 import { checkName, nameKey, type RefusedName } from "./names.ts";
 import { SKELETON_VERSION, skeletonOf } from "./confusables.ts";
 

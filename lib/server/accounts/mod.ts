@@ -1,5 +1,9 @@
 /**
- * Accounts: who may hold a name and who is an administrator, in one place.
+ * Accounts: who may hold a name (names, look-alikes, password hashes), who is
+ * an administrator, and the addresses each account signed in from. Signing
+ * in with them is `../auth`'s.
+ *
+ * Imports `../store` only (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts
@@ -11,4 +15,5 @@ export * from "./admin_command.ts";
 export * from "./admin_users.ts";
 export * from "./known_addresses.ts";
 export * from "./names.ts";
+export * from "./passwords.ts";
 export { SKELETON_VERSION, skeletonOf } from "./confusables.ts";

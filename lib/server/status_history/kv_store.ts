@@ -17,7 +17,7 @@
  */
 import type { Incident } from "../../protocol/status.ts";
 import { INCIDENT_NOTES_MAX } from "../../protocol/status_range.ts";
-import { retryWhenLocked } from "../kv_retry.ts";
+import { retryWhenLocked } from "../store/kv_retry.ts";
 import { leaseCheck, leaseKey } from "../lease/kv_lease.ts";
 import type { LeaseHold } from "../lease/lease.ts";
 import {

@@ -15,7 +15,7 @@
  * bucket.take(); // false; bucket.retryAfterMs() === 1000
  * ```
  */
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../../time/clock.ts";
 
 /** Sizes of a bucket. */
 export interface BucketOptions {
