@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM) behind the guarded server (`lib/framework/guarded_server.ts`:
  * request-head and request timeouts, connection caps at accept, in all and
  * per address). The isolate's cap is its share of the process's connection
- * budget (`lib/server/connection_budget.ts`), since all isolates of the process
+ * budget (`lib/server/http/tcp_connection_budget.ts`), since all isolates of the process
  * share its open-files limit.
  *
  * `serve.ts` runs it in its own thread when there is one isolate, and as
@@ -19,8 +19,11 @@
  */
 import main, { switchboard } from "./main.ts";
 import { type GuardedServer, serveGuarded } from "./lib/framework/guarded_server.ts";
-import { createIsTrustedProxy } from "./lib/server/client_address.ts";
-import { connectionBudget, readOpenFilesLimit } from "./lib/server/connection_budget.ts";
+import { createIsTrustedProxy } from "./lib/server/http/client_address.ts";
+import {
+  readOpenFilesLimit,
+  tcpConnectionBudget,
+} from "./lib/server/http/tcp_connection_budget.ts";
 
 /** Where an isolate listens. */
 export interface IsolateListen {
@@ -39,7 +42,7 @@ export type IsolateMessage = { kind: "ready" } | { kind: "listening"; port: numb
 /** Serves this isolate's Switchboard; resolves once it listens. */
 export async function serveIsolate(listen: IsolateListen): Promise<GuardedServer> {
   const { config, log, metrics } = switchboard.services;
-  const budget = connectionBudget({
+  const budget = tcpConnectionBudget({
     workers: config.workers,
     openFilesLimit: readOpenFilesLimit(),
     configured: config.maxTcpConnections,

@@ -2,7 +2,7 @@ import { page } from "../lib/framework/context.ts";
 import { ErrorBody, safeNextPath } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
 import LoginForm from "../islands/LoginForm.tsx";
-import { readFormBody } from "../lib/server/http.ts";
+import { readFormBody } from "../lib/server/http/mod.ts";
 import { define } from "../utils.ts";
 
 interface LoginData {

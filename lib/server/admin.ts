@@ -28,7 +28,7 @@ import type { RoomClosures } from "./rooms/mod.ts";
 import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "./store/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http.ts";
+import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http/mod.ts";
 import type { StatusHistoryStore } from "./status_history/mod.ts";
 import { createKeyedLimiter } from "./limits/token_bucket.ts";
 

@@ -44,8 +44,8 @@ import {
   readBoundedBody,
   readCookie,
   readJsonBody,
-} from "./http.ts";
-import { createClientAddress } from "./client_address.ts";
+} from "./http/mod.ts";
+import { createClientAddress } from "./http/client_address.ts";
 import { sessionHintCookie } from "./session_hint.ts";
 
 /** Cookie names and the paths they are scoped to. */

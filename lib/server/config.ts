@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from "zod";
-import { isTrustProxyItem, TRUST_PROXY_HELP } from "./client_address.ts";
+import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/client_address.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {
@@ -134,7 +134,7 @@ export interface Config {
   /**
    * TCP connections the process holds at once (split evenly over its
    * isolates); more are closed at accept. Unset: derived from the process's
-   * open-files limit (see `lib/server/connection_budget.ts`).
+   * open-files limit (see `lib/server/http/tcp_connection_budget.ts`).
    */
   maxTcpConnections?: number;
   /**

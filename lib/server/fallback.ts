@@ -29,7 +29,7 @@
 import { CloseCode } from "../protocol/codes.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Bus } from "./bus/mod.ts";
-import type { ClientAddress } from "./client_address.ts";
+import type { ClientAddress } from "./http/client_address.ts";
 import type { Config } from "./config.ts";
 import type { Connection } from "./connection.ts";
 import { createEventStreamSocket, EVENT_STREAM_HEADERS } from "./event_stream_socket.ts";
@@ -37,9 +37,9 @@ import { createFallbackRelay, type Delivery, type SessionPost } from "./fallback
 import type { Hub } from "./hub.ts";
 import type { SwitchboardMetrics } from "./metrics/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
-import { startSessionSpan } from "./telemetry.ts";
+import { startSessionSpan } from "./http/telemetry.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { errorResponse, isAllowedOrigin, readBoundedBody } from "./http.ts";
+import { errorResponse, isAllowedOrigin, readBoundedBody } from "./http/mod.ts";
 
 /** What {@linkcode createFallback} needs. */
 export interface FallbackOptions {

@@ -35,7 +35,7 @@ import {
 import type { RangeReports } from "./status_history/mod.ts";
 import { authenticateRequest } from "./request_auth.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { errorResponse } from "./http.ts";
+import { errorResponse } from "./http/mod.ts";
 
 /** The key `/readyz` reads; it never needs to exist. */
 const READINESS_KEY: Deno.KvKey = ["readyz"];

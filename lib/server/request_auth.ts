@@ -12,7 +12,7 @@
  */
 import type { SessionUser } from "../protocol/frames.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { bearerTokenOf, errorResponse } from "./http.ts";
+import { bearerTokenOf, errorResponse } from "./http/mod.ts";
 
 /** The caller, or the response refusing them. */
 export type Caller =

@@ -31,7 +31,7 @@ import { createHub, type Hub } from "./hub.ts";
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import { createSocketRoute, type SocketData } from "./socket_route.ts";
 import type { WsHandlers } from "../framework/ws.ts";
-import { createClientAddress } from "./client_address.ts";
+import { createClientAddress } from "./http/client_address.ts";
 import { createFallback, type Fallback } from "./fallback.ts";
 import { createWsBlock, type WsBlock } from "./ws_block.ts";
 import { createStatusFeed } from "./status_feed.ts";

@@ -21,11 +21,11 @@ import type { Connection } from "./connection.ts";
 import type { Admission, Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { RefusalReason, SwitchboardMetrics } from "./metrics/mod.ts";
-import { type SessionSpan, startSessionSpan } from "./telemetry.ts";
+import { type SessionSpan, startSessionSpan } from "./http/telemetry.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import type { WsBlock } from "./ws_block.ts";
-import { bearerTokenOf, errorResponse, isAllowedOrigin } from "./http.ts";
-import { createClientAddress } from "./client_address.ts";
+import { bearerTokenOf, errorResponse, isAllowedOrigin } from "./http/mod.ts";
+import { createClientAddress } from "./http/client_address.ts";
 
 /** The outcome of the upgrade checks, carried to the socket's events. */
 export type SocketVerdict =

@@ -25,7 +25,7 @@
  */
 import { z } from "zod";
 import type { Logger } from "./log.ts";
-import { errorResponse, readJsonBody } from "./http.ts";
+import { errorResponse, readJsonBody } from "./http/mod.ts";
 
 /** The modes of the switch. */
 export const WS_BLOCK_MODES = ["off", "refuse", "kill"] as const;

@@ -1,5 +1,5 @@
 import { ROOM_PAGE_DEFAULT, RoomListQuery, type RoomListResponse } from "../../lib/protocol/mod.ts";
-import { errorResponse } from "../../lib/server/http.ts";
+import { errorResponse } from "../../lib/server/http/mod.ts";
 import { define } from "../../utils.ts";
 
 /**

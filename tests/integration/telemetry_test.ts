@@ -1,5 +1,5 @@
 /**
- * Spans under Deno's built-in OpenTelemetry (`lib/server/telemetry.ts`, through
+ * Spans under Deno's built-in OpenTelemetry (`lib/server/http/telemetry.ts`, through
  * `@opentelemetry/api`): a server process exports OTLP/JSON to a collector in
  * this test, which checks the request spans' names and the session spans.
  * The process is `deno serve main.ts`, as on Deno Deploy: `Deno.serve` makes

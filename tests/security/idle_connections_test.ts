@@ -15,7 +15,10 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { readRssBytes } from "../../bench/process_stats.ts";
-import { connectionBudget, readOpenFilesLimit } from "../../lib/server/connection_budget.ts";
+import {
+  readOpenFilesLimit,
+  tcpConnectionBudget,
+} from "../../lib/server/http/tcp_connection_budget.ts";
 import { type ParallelServerOptions, startParallelServer } from "../_helpers/parallel_server.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
 import {
@@ -89,7 +92,7 @@ const statusOf = (answer: string) => answer === "refused" ? answer : answer.spli
 /** The exhaustion attack against `entry` with `workers` isolates; see the module doc. */
 async function exhaustionAttack(entry: "start.ts" | "serve.ts", workers: number) {
   const openFiles = serverOpenFiles();
-  const budget = connectionBudget({ workers, openFilesLimit: openFiles }).total;
+  const budget = tcpConnectionBudget({ workers, openFilesLimit: openFiles }).total;
   const attackers = budget + 100;
   const { server, stop } = await startServer({
     entry,

@@ -8,7 +8,7 @@
  */
 import { equal, match, ok } from "node:assert/strict";
 import { startTestServer } from "../_helpers/server.ts";
-import { CONTENT_SECURITY_POLICY } from "../../lib/server/security_headers.ts";
+import { CONTENT_SECURITY_POLICY } from "../../lib/server/http/security_headers.ts";
 
 Deno.test("page headers: every page carries the CSP, X-Frame-Options, nosniff and a referrer policy", async () => {
   await using server = await startTestServer();

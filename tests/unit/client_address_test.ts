@@ -3,7 +3,7 @@ import {
   createClientAddress,
   createIsTrustedProxy,
   isTrustProxyItem,
-} from "../../lib/server/client_address.ts";
+} from "../../lib/server/http/client_address.ts";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
 
 function request(forwardedFor?: string): Request {

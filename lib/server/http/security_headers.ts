@@ -19,7 +19,7 @@
  * app.use(securityHeaders);
  * ```
  */
-import type { Context } from "../framework/context.ts";
+import type { Context } from "../../framework/context.ts";
 
 /** The policy of every HTML page. */
 export const CONTENT_SECURITY_POLICY = [

@@ -18,8 +18,8 @@
  * ```
  */
 import { trace } from "@opentelemetry/api";
-import type { Context } from "../framework/context.ts";
-import type { Transport } from "./metrics/mod.ts";
+import type { Context } from "../../framework/context.ts";
+import type { Transport } from "../metrics/mod.ts";
 
 /**
  * Middleware naming the request's span `METHOD route`. Every Switchboard

@@ -20,7 +20,7 @@
  * ```
  */
 import { BlockList, isIP } from "node:net";
-import { addressOf } from "./http.ts";
+import { addressOf } from "./request.ts";
 
 /** The address of a request's client, by `X-Forwarded-For` from trusted proxies only. */
 export type ClientAddress = (req: Request, info: Deno.ServeHandlerInfo) => string;

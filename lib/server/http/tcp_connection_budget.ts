@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * const budget = connectionBudget({
+ * const budget = tcpConnectionBudget({
  *   workers: 2,
  *   openFilesLimit: readOpenFilesLimit(), // 1024 under `ulimit -n 1024`
  * });
@@ -33,8 +33,8 @@ export const RESERVED_FILES = 128;
 /** The process total when the open-files limit cannot be read (not Linux) and none is set. */
 export const UNKNOWN_LIMIT_CONNECTIONS = 10_000;
 
-/** What {@linkcode connectionBudget} decided. */
-export interface ConnectionBudget {
+/** What {@linkcode tcpConnectionBudget} decided. */
+export interface TcpConnectionBudget {
   /** Connections one isolate may hold. */
   perIsolate: number;
   /** Connections the process may hold: `perIsolate` times the isolates. */
@@ -43,8 +43,8 @@ export interface ConnectionBudget {
   warning?: string;
 }
 
-/** Inputs of {@linkcode connectionBudget}. */
-export interface ConnectionBudgetOptions {
+/** Inputs of {@linkcode tcpConnectionBudget}. */
+export interface TcpConnectionBudgetOptions {
   /** Isolates sharing the process's descriptors. */
   workers: number;
   /** The soft `RLIMIT_NOFILE`, or `undefined` where it cannot be read. */
@@ -71,7 +71,7 @@ export function readOpenFilesLimit(
 }
 
 /** Splits the process's connection budget over its isolates. */
-export function connectionBudget(options: ConnectionBudgetOptions): ConnectionBudget {
+export function tcpConnectionBudget(options: TcpConnectionBudgetOptions): TcpConnectionBudget {
   const { workers, openFilesLimit, configured } = options;
   const allowed = openFilesLimit === undefined
     ? undefined

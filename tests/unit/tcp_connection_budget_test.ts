@@ -1,10 +1,10 @@
 import { equal, match } from "node:assert/strict";
 import {
-  connectionBudget,
   readOpenFilesLimit,
   RESERVED_FILES,
+  tcpConnectionBudget,
   UNKNOWN_LIMIT_CONNECTIONS,
-} from "../../lib/server/connection_budget.ts";
+} from "../../lib/server/http/tcp_connection_budget.ts";
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max processes             94946                94946                processes
@@ -24,22 +24,25 @@ Deno.test("readOpenFilesLimit: the soft limit from /proc/self/limits, undefined 
   equal(typeof readOpenFilesLimit(), "number", "this machine's own");
 });
 
-Deno.test("connectionBudget: the open-files limit less the reserve, split over the isolates", () => {
-  const one = connectionBudget({ workers: 1, openFilesLimit: 1024 });
+Deno.test("tcpConnectionBudget: the open-files limit less the reserve, split over the isolates", () => {
+  const one = tcpConnectionBudget({ workers: 1, openFilesLimit: 1024 });
   equal(one.perIsolate, 1024 - RESERVED_FILES);
-  const two = connectionBudget({ workers: 2, openFilesLimit: 1024 });
+  const two = tcpConnectionBudget({ workers: 2, openFilesLimit: 1024 });
   equal(two.perIsolate, (1024 - RESERVED_FILES) / 2);
   equal(two.total, 1024 - RESERVED_FILES);
   equal(two.warning, undefined);
   equal(
-    connectionBudget({ workers: 4, openFilesLimit: undefined }).total,
+    tcpConnectionBudget({ workers: 4, openFilesLimit: undefined }).total,
     UNKNOWN_LIMIT_CONNECTIONS,
   );
 });
 
-Deno.test("connectionBudget: MAX_TCP_CONNECTIONS counts, but never beyond the limit", () => {
-  equal(connectionBudget({ workers: 2, openFilesLimit: 65536, configured: 1000 }).perIsolate, 500);
-  const over = connectionBudget({ workers: 1, openFilesLimit: 1024, configured: 5000 });
+Deno.test("tcpConnectionBudget: MAX_TCP_CONNECTIONS counts, but never beyond the limit", () => {
+  equal(
+    tcpConnectionBudget({ workers: 2, openFilesLimit: 65536, configured: 1000 }).perIsolate,
+    500,
+  );
+  const over = tcpConnectionBudget({ workers: 1, openFilesLimit: 1024, configured: 5000 });
   equal(over.perIsolate, 1024 - RESERVED_FILES);
   match(over.warning ?? "", /MAX_TCP_CONNECTIONS=5000 is more than the open-files limit \(1024\)/);
 });
