@@ -16,7 +16,7 @@
  * @example
  * ```sh
  * deno run -A --v8-flags=--expose-gc bench/profile_server.ts --connections=3000
- * # cpu: 14 433 busy samples; 19.3 % (anonymous) lib/server/jws_hs256.ts:59 ...
+ * # cpu: 14 433 busy samples; 19.3 % (anonymous) lib/server/auth/jws_hs256.ts:59 ...
  * ```
  */
 import { Session } from "node:inspector";

@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * const cpu = summarizeCpuProfile(profile, (url) => url.includes("/lib/"));
- * cpu.rows[0]; // { frame: "verify lib/server/tokens.ts:65", share: 0.12 }
+ * cpu.rows[0]; // { frame: "verify lib/server/auth/tokens.ts:65", share: 0.12 }
  * ```
  */
 

@@ -1,5 +1,5 @@
 /**
- * HMAC-SHA-256 of a token's signing input (what `lib/server/jws_hs256.ts`
+ * HMAC-SHA-256 of a token's signing input (what `lib/server/auth/jws_hs256.ts`
  * computes per handshake), by the two kept implementations the issue allowed:
  * `node:crypto`'s `createHmac` and `@noble/hashes`, keyed per call and keyed
  * once. The numbers and the choice are in bench/README.md ("Token MAC").

@@ -36,9 +36,9 @@ import { createEventStreamSocket, EVENT_STREAM_HEADERS } from "./event_stream_so
 import { createFallbackRelay, type Delivery, type SessionPost } from "./fallback_relay.ts";
 import type { Hub } from "./hub.ts";
 import type { SwitchboardMetrics } from "./metrics/mod.ts";
-import { authenticateRequest } from "./request_auth.ts";
+import { authenticateRequest } from "./auth/request_auth.ts";
 import { startSessionSpan } from "./http/telemetry.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import type { TokenIssuer } from "./auth/tokens.ts";
 import { errorResponse, isAllowedOrigin, readBoundedBody } from "./http/mod.ts";
 
 /** What {@linkcode createFallback} needs. */

@@ -29,7 +29,7 @@ import { parseClientFrame } from "../protocol/parse.ts";
 import { FEATURES, VERSION } from "../protocol/version.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import type { TokenIssuer } from "./auth/tokens.ts";
 import { Connection, type ConnectionSocket } from "./connection.ts";
 import { createFrameRateLimit } from "./frame_rate_limit.ts";
 import type { RefusalReason, SwitchboardMetrics, Transport } from "./metrics/mod.ts";

@@ -33,8 +33,8 @@ import {
   type SwitchboardMetrics,
 } from "./metrics/mod.ts";
 import type { RangeReports } from "./status_history/mod.ts";
-import { authenticateRequest } from "./request_auth.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import { authenticateRequest } from "./auth/request_auth.ts";
+import type { TokenIssuer } from "./auth/tokens.ts";
 import { errorResponse } from "./http/mod.ts";
 
 /** The key `/readyz` reads; it never needs to exist. */

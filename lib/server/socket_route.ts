@@ -22,7 +22,7 @@ import type { Admission, Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
 import type { RefusalReason, SwitchboardMetrics } from "./metrics/mod.ts";
 import { type SessionSpan, startSessionSpan } from "./http/telemetry.ts";
-import type { TokenIssuer } from "./tokens.ts";
+import type { TokenIssuer } from "./auth/tokens.ts";
 import type { WsBlock } from "./ws_block.ts";
 import { bearerTokenOf, errorResponse, isAllowedOrigin } from "./http/mod.ts";
 import { createClientAddress } from "./http/client_address.ts";

@@ -9,7 +9,7 @@
  * await server.exited;
  * ```
  */
-import { createTokenIssuer } from "../../lib/server/tokens.ts";
+import { createTokenIssuer } from "../../lib/server/auth/tokens.ts";
 import type { SessionUser } from "../../lib/protocol/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import { ROOM_TEST_SECRET } from "./_room_server.ts";

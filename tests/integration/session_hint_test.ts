@@ -1,5 +1,5 @@
 /**
- * The signed-in hint (`lib/server/session_hint.ts`): set with the refresh
+ * The signed-in hint (`lib/server/auth/session_hint.ts`): set with the refresh
  * cookies, cleared on logout and by a refused refresh; `/` without it is
  * redirected to the login form on the server.
  */

@@ -2,7 +2,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { decodeProtectedHeader, SignJWT, UnsecuredJWT } from "jose";
 import { startTestServer, TEST_SECRET } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
-import { keyIdOf } from "../../lib/server/tokens.ts";
+import { keyIdOf } from "../../lib/server/auth/tokens.ts";
 import { HelloFrame } from "../../lib/protocol/frames.ts";
 
 const USER = { id: "user:ada", name: "ada", role: "user" } as const;

@@ -14,7 +14,7 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { readRssBytes } from "../../bench/process_stats.ts";
-import { createTokenIssuer } from "../../lib/server/tokens.ts";
+import { createTokenIssuer } from "../../lib/server/auth/tokens.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import { TEST_SECRET } from "../_helpers/server.ts";
 import type { ServerProcess } from "../_helpers/server_process.ts";

@@ -12,7 +12,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import manifest from "../../manifest.gen.ts";
 import { loadFsRoutes } from "../../lib/framework/fs_routes.ts";
-import { createTokenIssuer } from "../../lib/server/tokens.ts";
+import { createTokenIssuer } from "../../lib/server/auth/tokens.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import { TEST_SECRET } from "../_helpers/server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";

@@ -9,7 +9,7 @@
  * `GET /api/rooms` under 16 KiB.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { createTokenIssuer } from "../../lib/server/tokens.ts";
+import { createTokenIssuer } from "../../lib/server/auth/tokens.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import { TEST_SECRET } from "../_helpers/server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";

@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { decodeProtectedHeader, SignJWT } from "jose";
-import { createTokenIssuer, keyIdOf } from "../../lib/server/tokens.ts";
-import { resolveJwtSecrets } from "../../lib/server/secrets.ts";
+import { createTokenIssuer, keyIdOf } from "../../lib/server/auth/tokens.ts";
+import { resolveJwtSecrets } from "../../lib/server/auth/secrets.ts";
 import { createLogger } from "../../lib/server/log.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 

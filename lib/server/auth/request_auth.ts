@@ -10,9 +10,9 @@
  * if (caller.user.role !== "admin") return errorResponse(403, "forbidden", "admins only");
  * ```
  */
-import type { SessionUser } from "../protocol/frames.ts";
+import type { SessionUser } from "../../protocol/frames.ts";
 import type { TokenIssuer } from "./tokens.ts";
-import { bearerTokenOf, errorResponse } from "./http/mod.ts";
+import { bearerTokenOf, errorResponse } from "../http/mod.ts";
 
 /** The caller, or the response refusing them. */
 export type Caller =

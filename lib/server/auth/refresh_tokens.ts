@@ -17,9 +17,9 @@
  * await refresh.revoke(handle);
  * ```
  */
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../../time/clock.ts";
 import { sha256Hex } from "./sha256.ts";
-import { retryWhenLocked } from "./store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 
 /** Who a refresh token belongs to. */
 export interface RefreshIdentity {

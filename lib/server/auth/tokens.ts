@@ -13,8 +13,8 @@
  * ```
  */
 import { SignJWT } from "jose";
-import type { Clock } from "../time/clock.ts";
-import { SessionUser } from "../protocol/frames.ts";
+import type { Clock } from "../../time/clock.ts";
+import { SessionUser } from "../../protocol/frames.ts";
 import { sha256Hex } from "./sha256.ts";
 import { createHs256Verifier } from "./jws_hs256.ts";
 

@@ -14,8 +14,7 @@
  * ```
  */
 import { z } from "zod";
-import type { Hub } from "./hub.ts";
-import type { PresenceLink } from "./presence/mod.ts";
+import type { PresenceLink } from "../presence/mod.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
 /** The bus topic sign-outs travel on. */
@@ -28,7 +27,8 @@ export interface SignOutsOptions {
   /** Carries sign-outs to every isolate, this one included; a `Bus` is one. */
   link: PresenceLink;
   tokens: Pick<TokenIssuer, "revokeLogin">;
-  hub: Pick<Hub, "closeLogin">;
+  /** Closes the sockets of a sign-in on this isolate (the hub). */
+  hub: { closeLogin(loginId: string): number };
 }
 
 /** Sign-outs, sent and heard. */

@@ -19,11 +19,11 @@
  * const response = await auth.handleLogin(req, info);
  * ```
  */
-import type { Clock } from "../time/clock.ts";
-import type { SessionUser } from "../protocol/frames.ts";
-import { GuestBody, LoginBody, type TokenResponse } from "../protocol/http.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "./log.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { SessionUser } from "../../protocol/frames.ts";
+import { GuestBody, LoginBody, type TokenResponse } from "../../protocol/http.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
 import type { TokenIssuer } from "./tokens.ts";
 import {
   type Accounts,
@@ -32,11 +32,12 @@ import {
   nameKey,
   type NameRefusal,
   roleOf,
-} from "./accounts/mod.ts";
-import { verifyPassword } from "./accounts/passwords.ts";
+  verifyPassword,
+} from "../accounts/mod.ts";
 import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
-import { createAuthLimits } from "./auth_limits.ts";
+import { createAuthLimits } from "./limits.ts";
 import {
+  createClientAddress,
   errorResponse,
   isHttps,
   isSameSiteRequest,
@@ -44,8 +45,7 @@ import {
   readBoundedBody,
   readCookie,
   readJsonBody,
-} from "./http/mod.ts";
-import { createClientAddress } from "./http/client_address.ts";
+} from "../http/mod.ts";
 import { sessionHintCookie } from "./session_hint.ts";
 
 /** Cookie names and the paths they are scoped to. */

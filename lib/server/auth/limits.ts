@@ -22,9 +22,9 @@
  * limits.guestFrom(address);
  * ```
  */
-import type { Clock } from "../time/clock.ts";
-import type { Config } from "./config.ts";
-import { createKeyedLimiter } from "./limits/token_bucket.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { Config } from "../config.ts";
+import { createKeyedLimiter } from "../limits/mod.ts";
 
 /** The limits; each call charges one attempt and answers 0 (go on) or the ms to wait. */
 export interface AuthLimits {

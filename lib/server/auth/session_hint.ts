@@ -17,7 +17,7 @@
  * if (!hasSessionHint(req)) return redirectToLogin(url);
  * ```
  */
-import { readCookie } from "./http/mod.ts";
+import { readCookie } from "../http/mod.ts";
 
 /** The hint cookie's name. */
 export const SESSION_HINT_COOKIE = "sb_session";

@@ -8,9 +8,9 @@
  * const secrets = await resolveJwtSecrets([], kv, log); // generates and stores one
  * ```
  */
-import type { Logger } from "./log.ts";
+import type { Logger } from "../log.ts";
 import { keyIdOf } from "./tokens.ts";
-import { retryWhenLocked } from "./store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 
 const SECRET_KEY: Deno.KvKey = ["auth", "jwt_secret"];
 

@@ -1,0 +1,28 @@
+/**
+ * Proving who a client is: the sign-in endpoints (`/api/login`, `/api/guest`,
+ * `/api/token`, `/api/logout`) and their rate limits, access tokens (signed
+ * and verified as HS256 JWTs with secrets kept in KV), refresh tokens, the
+ * caller of an HTTP request, sign-outs that reach every isolate, and the
+ * signed-in hint pages read. Who may hold a name is `../accounts`'s.
+ *
+ * Imports `../accounts`, `../store`, `../bus`, `../http` and `../limits`
+ * (besides `lib/protocol`, `lib/time`, and the root's `config.ts` and `log.ts`).
+ *
+ * @example
+ * ```ts
+ * import { authenticateRequest, createAuth, createTokenIssuer } from "./mod.ts";
+ * const tokens = await createTokenIssuer({ secrets, ttlS: 900, clock });
+ * const caller = await authenticateRequest(req, tokens);
+ * if (!caller.ok) return caller.response;
+ * ```
+ */
+export * from "./endpoints.ts";
+export * from "./limits.ts";
+export * from "./tokens.ts";
+export * from "./jws_hs256.ts";
+export * from "./secrets.ts";
+export * from "./refresh_tokens.ts";
+export * from "./request_auth.ts";
+export * from "./sign_outs.ts";
+export * from "./session_hint.ts";
+export * from "./sha256.ts";
