@@ -19,11 +19,11 @@
  */
 import main, { switchboard } from "./main.ts";
 import { type GuardedServer, serveGuarded } from "./lib/framework/guarded_server.ts";
-import { createIsTrustedProxy } from "./lib/server/http/client_address.ts";
 import {
+  createIsTrustedProxy,
   readOpenFilesLimit,
   tcpConnectionBudget,
-} from "./lib/server/http/tcp_connection_budget.ts";
+} from "./lib/server/http/mod.ts";
 
 /** Where an isolate listens. */
 export interface IsolateListen {

@@ -1,6 +1,6 @@
 import { page } from "../lib/framework/context.ts";
 import { DEFAULT_ROOM, ROOM_PAGE_DEFAULT, RoomName } from "../lib/protocol/mod.ts";
-import { hasSessionHint } from "../lib/server/auth/session_hint.ts";
+import { hasSessionHint } from "../lib/server/auth/mod.ts";
 import { Header } from "../components/Header.tsx";
 import Chat from "../islands/Chat.tsx";
 import ConnectionBadge from "../islands/ConnectionBadge.tsx";

@@ -1,7 +1,7 @@
 import { Header } from "../components/Header.tsx";
 import StatusBoard from "../islands/StatusBoard.tsx";
 import { page } from "../lib/framework/context.ts";
-import { hasSessionHint } from "../lib/server/auth/session_hint.ts";
+import { hasSessionHint } from "../lib/server/auth/mod.ts";
 import {
   DEFAULT_STATUS_RANGE,
   parseStatusRange,

@@ -9,7 +9,7 @@
  * ```
  */
 import { z } from "zod";
-import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/client_address.ts";
+import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/mod.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {

@@ -22,21 +22,29 @@ import type { ConfigResponse } from "../protocol/http.ts";
 import { FEATURES, PROTOCOL, VERSIONS } from "../protocol/version.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { resolveJwtSecrets } from "./auth/secrets.ts";
-import { createTokenIssuer, type TokenIssuer } from "./auth/tokens.ts";
-import { type Auth, createAuth } from "./auth/endpoints.ts";
+import {
+  type Auth,
+  createAuth,
+  createSignOuts,
+  createTokenIssuer,
+  resolveJwtSecrets,
+  type TokenIssuer,
+} from "./auth/mod.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
-import { createSignOuts } from "./auth/sign_outs.ts";
-import { createHub, type Hub } from "./hub.ts";
+import {
+  createFallback,
+  createHub,
+  createSocketRoute,
+  createStatusFeed,
+  type Fallback,
+  type Hub,
+  type SocketData,
+} from "./session/mod.ts";
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
-import { createSocketRoute, type SocketData } from "./socket_route.ts";
 import type { WsHandlers } from "../framework/ws.ts";
-import { createClientAddress } from "./http/client_address.ts";
-import { createFallback, type Fallback } from "./fallback.ts";
+import { createClientAddress } from "./http/mod.ts";
 import { createWsBlock, type WsBlock } from "./ws_block.ts";
-import { createStatusFeed } from "./status_feed.ts";
-import { createOpsEndpoints, type OpsEndpoints } from "./ops_endpoints.ts";
-import { type Admin, createAdmin } from "./admin.ts";
+import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
 import { createKvLease } from "./lease/mod.ts";
 import {
   createKvStatusHistoryStore,

@@ -1,5 +1,5 @@
 import { equal, ok, rejects, throws } from "node:assert/strict";
-import { createEventStreamSocket } from "../../lib/server/event_stream_socket.ts";
+import { createEventStreamSocket } from "../../lib/server/session/event_stream_socket.ts";
 
 function readAll(body: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(body).text();

@@ -1,6 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { createKeyedLimiter, createTokenBucket } from "../../lib/server/limits/token_bucket.ts";
-import { createFrameRateLimit } from "../../lib/server/frame_rate_limit.ts";
+import { createFrameRateLimit } from "../../lib/server/session/frame_rate_limit.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
 Deno.test("token bucket: a burst, then one token per 1/rate seconds", () => {

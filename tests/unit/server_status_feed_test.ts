@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { createStatusFeed } from "../../lib/server/status_feed.ts";
+import { createStatusFeed } from "../../lib/server/session/status_feed.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 import {
   buildStatusDetail,

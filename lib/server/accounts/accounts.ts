@@ -20,7 +20,7 @@
  * ```
  */
 import { hashPassword, type PasswordHash } from "./passwords.ts";
-import { retryWhenLocked } from "../store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 import { checkName, nameKey, type RefusedName } from "./names.ts";
 import { SKELETON_VERSION, skeletonOf } from "./confusables.ts";
 

@@ -23,7 +23,7 @@
  */
 import type { Account, AccountRole, Accounts } from "./accounts.ts";
 import { nameKey } from "./names.ts";
-import { retryWhenLocked } from "../store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 
 /** Why a name of `ADMIN_USERS` grants nothing. */
 export type IgnoredReason = "no account" | "registered after ADMIN_USERS named it";

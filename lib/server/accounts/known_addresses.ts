@@ -12,7 +12,7 @@
  * await known.has("user:1", "198.51.100.7"); // true
  * ```
  */
-import { retryWhenLocked } from "../store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 
 /** The addresses accounts signed in from. */
 export interface KnownAddresses {

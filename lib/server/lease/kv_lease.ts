@@ -21,7 +21,7 @@
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
-import { retryWhenLocked } from "../store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 import type { Lease, LeaseHold } from "./lease.ts";
 
 /** The key of the lease called `name`. */

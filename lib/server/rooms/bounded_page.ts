@@ -18,7 +18,7 @@
  * ```
  */
 import type { Message } from "../../protocol/mod.ts";
-import { jsonStringLength, utf8Length } from "../limits/utf8_length.ts";
+import { jsonStringLength, utf8Length } from "../limits/mod.ts";
 
 /** The messages of a page that fit, oldest first, and whether some were left out. */
 export interface BoundedPage {

@@ -1,14 +1,22 @@
 /**
- * The room layer: the frame-level operations the hub dispatches room frames
- * to, over the log (`../store`), the bus (`../bus`) and presence (`../presence`).
+ * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
+ * `history`, `typing`), over the log (`../store`), the bus (`../bus`) and
+ * presence (`../presence`); the rooms an administrator closed; and the room
+ * layer that builds all of it from a KV database.
+ *
+ * Imports `../store`, `../bus`, `../presence`, `../metrics` and `../limits`
+ * (besides `lib/protocol` and `lib/time`); it knows a connection only as a
+ * {@linkcode RoomMember}, never the hub's.
  *
  * @example
  * ```ts
- * import { createRoomService } from "./mod.ts";
- * const rooms = createRoomService({ store, bus, presence, clock, config });
+ * import { createRoomLayer } from "./mod.ts";
+ * const layer = createRoomLayer({ kv, clock, config });
+ * await layer.service.handle(member, { type: "join", room: "general" });
  * ```
  */
 export * from "./member.ts";
+export * from "./room_handler.ts";
 export * from "./room_service.ts";
 export * from "./room_layer.ts";
 export * from "./room_closures.ts";

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { RoomName } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { PresenceLink } from "../presence/mod.ts";
-import { retryWhenLocked } from "../store/kv_retry.ts";
+import { retryWhenLocked } from "../store/mod.ts";
 
 /** The bus topic closings travel on. */
 export const ROOM_CLOSED_TOPIC = "room_closed";

@@ -49,7 +49,7 @@ import {
 } from "../metrics/mod.ts";
 import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
-import { utf8Length } from "../limits/utf8_length.ts";
+import { utf8Length } from "../limits/mod.ts";
 import { boundPage } from "./bounded_page.ts";
 import type { RoomFrame, RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";

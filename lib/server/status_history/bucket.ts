@@ -18,7 +18,7 @@
  * ```
  */
 import type { LatencyPercentiles } from "../../protocol/status.ts";
-import { LATENCY_BUCKETS_MS, quantile } from "../metrics/histogram.ts";
+import { LATENCY_BUCKETS_MS, quantile } from "../metrics/mod.ts";
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;

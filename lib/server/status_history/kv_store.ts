@@ -17,9 +17,8 @@
  */
 import type { Incident } from "../../protocol/status.ts";
 import { INCIDENT_NOTES_MAX } from "../../protocol/status_range.ts";
-import { retryWhenLocked } from "../store/kv_retry.ts";
-import { leaseCheck, leaseKey } from "../lease/kv_lease.ts";
-import type { LeaseHold } from "../lease/lease.ts";
+import { retryWhenLocked } from "../store/mod.ts";
+import { leaseCheck, type LeaseHold, leaseKey } from "../lease/mod.ts";
 import {
   bucketStart,
   DAY_MS,

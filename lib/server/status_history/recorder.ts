@@ -36,9 +36,8 @@
  */
 import type { RecentActivity } from "../../protocol/status.ts";
 import type { Clock } from "../../time/clock.ts";
-import type { Lease, LeaseHold } from "../lease/lease.ts";
-import type { ClusterView } from "../metrics/cluster_view.ts";
-import type { HealthThresholds } from "../metrics/health.ts";
+import type { Lease, LeaseHold } from "../lease/mod.ts";
+import type { ClusterView, HealthThresholds } from "../metrics/mod.ts";
 import {
   bucketStart,
   type HistoryBucket,

@@ -26,7 +26,7 @@
  * ```
  */
 import type { Incident, LastDelivery } from "../../protocol/status.ts";
-import type { LeaseHold } from "../lease/lease.ts";
+import type { LeaseHold } from "../lease/mod.ts";
 import { DAY_MS, type HistoryBucket, HOUR_MS } from "./bucket.ts";
 
 /** How long each kind of record is kept. */

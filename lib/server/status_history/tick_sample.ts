@@ -16,14 +16,14 @@
  * const { bucket, status, reasons } = sampler.take(view, clock.now());
  * ```
  */
-import type { ClusterView } from "../metrics/cluster_view.ts";
 import {
   assessHealth,
+  type ClusterView,
   DEFAULT_HEALTH_THRESHOLDS,
   type HealthThresholds,
-} from "../metrics/health.ts";
-import { seriesTotal } from "../metrics/snapshot.ts";
-import { METRIC_NAMES } from "../metrics/switchboard_metrics.ts";
+  METRIC_NAMES,
+  seriesTotal,
+} from "../metrics/mod.ts";
 import {
   addCounts,
   emptyBucket,

@@ -35,7 +35,7 @@ import {
   sendCidKey,
 } from "./keys.ts";
 import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
-import { utf8Length } from "../limits/utf8_length.ts";
+import { utf8Length } from "../limits/mod.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;

@@ -17,11 +17,15 @@
  * app.get("/metrics", (ctx) => ops.metrics(ctx.req));
  * ```
  */
-import type { StatusRangeData, StatusResponse, StatusView } from "../protocol/status.ts";
-import { parseStatusRange, STATUS_RANGE_HELP, type StatusRange } from "../protocol/status_range.ts";
-import type { Clock } from "../time/clock.ts";
-import type { Config } from "./config.ts";
-import type { Hub } from "./hub.ts";
+import type { StatusRangeData, StatusResponse, StatusView } from "../../protocol/status.ts";
+import {
+  parseStatusRange,
+  STATUS_RANGE_HELP,
+  type StatusRange,
+} from "../../protocol/status_range.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { Config } from "../config.ts";
+import type { Hub } from "../session/mod.ts";
 import {
   buildStatusDetail,
   buildStatusSummary,
@@ -31,11 +35,10 @@ import {
   renderClusterMetrics,
   type StatusActivity,
   type SwitchboardMetrics,
-} from "./metrics/mod.ts";
-import type { RangeReports } from "./status_history/mod.ts";
-import { authenticateRequest } from "./auth/request_auth.ts";
-import type { TokenIssuer } from "./auth/tokens.ts";
-import { errorResponse } from "./http/mod.ts";
+} from "../metrics/mod.ts";
+import type { RangeReports } from "../status_history/mod.ts";
+import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
+import { errorResponse } from "../http/mod.ts";
 
 /** The key `/readyz` reads; it never needs to exist. */
 const READINESS_KEY: Deno.KvKey = ["readyz"];

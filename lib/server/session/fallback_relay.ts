@@ -18,8 +18,8 @@
  * ```
  */
 import { z } from "zod";
-import type { Clock, TimerId } from "../time/clock.ts";
-import type { Bus } from "./bus/mod.ts";
+import type { Clock, TimerId } from "../../time/clock.ts";
+import type { Bus } from "../bus/mod.ts";
 
 /** The bus topic forwarded POSTs travel on. */
 export const RELAY_REQUEST_TOPIC = "fallback.post";

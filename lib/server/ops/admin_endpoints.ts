@@ -17,20 +17,19 @@
  * ```
  */
 import { z } from "zod";
-import { RoomName } from "../protocol/mod.ts";
-import { INCIDENT_NOTE_CHARS } from "../protocol/status_range.ts";
-import type { SessionUser } from "../protocol/frames.ts";
-import type { Clock } from "../time/clock.ts";
-import type { Hub } from "./hub.ts";
-import type { Logger } from "./log.ts";
-import type { Presence, PresenceLink } from "./presence/mod.ts";
-import type { RoomClosures } from "./rooms/mod.ts";
-import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "./store/mod.ts";
-import { authenticateRequest } from "./auth/request_auth.ts";
-import type { TokenIssuer } from "./auth/tokens.ts";
-import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "./http/mod.ts";
-import type { StatusHistoryStore } from "./status_history/mod.ts";
-import { createKeyedLimiter } from "./limits/token_bucket.ts";
+import { RoomName } from "../../protocol/mod.ts";
+import { INCIDENT_NOTE_CHARS } from "../../protocol/status_range.ts";
+import type { SessionUser } from "../../protocol/frames.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { Hub } from "../session/mod.ts";
+import type { Logger } from "../log.ts";
+import type { Presence, PresenceLink } from "../presence/mod.ts";
+import type { RoomClosures } from "../rooms/mod.ts";
+import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "../store/mod.ts";
+import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
+import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "../http/mod.ts";
+import type { StatusHistoryStore } from "../status_history/mod.ts";
+import { createKeyedLimiter } from "../limits/mod.ts";
 
 /** The bus topic that carries kicks to every isolate. */
 export const KICK_TOPIC = "admin_kick";

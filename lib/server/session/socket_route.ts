@@ -12,20 +12,25 @@
  * app.ws("/api/ws", handlers);
  * ```
  */
-import type { Context } from "../framework/context.ts";
-import type { WsHandlers } from "../framework/ws.ts";
-import { CloseCode } from "../protocol/codes.ts";
-import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../protocol/version.ts";
-import type { Config } from "./config.ts";
+import type { Context } from "../../framework/context.ts";
+import type { WsHandlers } from "../../framework/ws.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../protocol/version.ts";
+import type { Config } from "../config.ts";
 import type { Connection } from "./connection.ts";
 import type { Admission, Hub } from "./hub.ts";
-import type { Logger } from "./log.ts";
-import type { RefusalReason, SwitchboardMetrics } from "./metrics/mod.ts";
-import { type SessionSpan, startSessionSpan } from "./http/telemetry.ts";
-import type { TokenIssuer } from "./auth/tokens.ts";
-import type { WsBlock } from "./ws_block.ts";
-import { bearerTokenOf, errorResponse, isAllowedOrigin } from "./http/mod.ts";
-import { createClientAddress } from "./http/client_address.ts";
+import type { Logger } from "../log.ts";
+import type { RefusalReason, SwitchboardMetrics } from "../metrics/mod.ts";
+import {
+  bearerTokenOf,
+  createClientAddress,
+  errorResponse,
+  isAllowedOrigin,
+  type SessionSpan,
+  startSessionSpan,
+} from "../http/mod.ts";
+import type { TokenIssuer } from "../auth/mod.ts";
+import type { WsBlock } from "../ws_block.ts";
 
 /** The outcome of the upgrade checks, carried to the socket's events. */
 export type SocketVerdict =

@@ -21,11 +21,11 @@
  * for (const member of members) member.sendText(text); // ...send to many
  * ```
  */
-import { CloseCode, type ErrorCode } from "../protocol/codes.ts";
-import type { ServerFrame, SessionUser } from "../protocol/frames.ts";
+import { CloseCode, type ErrorCode } from "../../protocol/codes.ts";
+import type { ServerFrame, SessionUser } from "../../protocol/frames.ts";
 import type { FrameRateLimit } from "./frame_rate_limit.ts";
-import type { Logger } from "./log.ts";
-import type { SwitchboardMetrics, Transport } from "./metrics/mod.ts";
+import type { Logger } from "../log.ts";
+import type { SwitchboardMetrics, Transport } from "../metrics/mod.ts";
 
 /**
  * What a connection writes to. A `WebSocket` fits as it is; the fallback

@@ -15,8 +15,8 @@
  * limit.check(); // { allowed: true }
  * ```
  */
-import type { Clock } from "../time/clock.ts";
-import { createTokenBucket, type TokenBucket } from "./limits/token_bucket.ts";
+import type { Clock } from "../../time/clock.ts";
+import { createTokenBucket, type TokenBucket } from "../limits/mod.ts";
 
 /** The verdict on one frame. */
 export type RateVerdict =

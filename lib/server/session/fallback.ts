@@ -26,20 +26,23 @@
  * app.post("/api/send", (ctx) => fallback.send(ctx.req));
  * ```
  */
-import { CloseCode } from "../protocol/codes.ts";
-import type { Clock } from "../time/clock.ts";
-import type { Bus } from "./bus/mod.ts";
-import type { ClientAddress } from "./http/client_address.ts";
-import type { Config } from "./config.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { Bus } from "../bus/mod.ts";
+import {
+  type ClientAddress,
+  errorResponse,
+  isAllowedOrigin,
+  readBoundedBody,
+  startSessionSpan,
+} from "../http/mod.ts";
+import type { Config } from "../config.ts";
 import type { Connection } from "./connection.ts";
 import { createEventStreamSocket, EVENT_STREAM_HEADERS } from "./event_stream_socket.ts";
 import { createFallbackRelay, type Delivery, type SessionPost } from "./fallback_relay.ts";
 import type { Hub } from "./hub.ts";
-import type { SwitchboardMetrics } from "./metrics/mod.ts";
-import { authenticateRequest } from "./auth/request_auth.ts";
-import { startSessionSpan } from "./http/telemetry.ts";
-import type { TokenIssuer } from "./auth/tokens.ts";
-import { errorResponse, isAllowedOrigin, readBoundedBody } from "./http/mod.ts";
+import type { SwitchboardMetrics } from "../metrics/mod.ts";
+import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
 
 /** What {@linkcode createFallback} needs. */
 export interface FallbackOptions {

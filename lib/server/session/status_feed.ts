@@ -22,9 +22,14 @@
  * feed.close();
  * ```
  */
-import type { ClientFrameOf, ServerFrameOf, StatusResponse, StatusView } from "../protocol/mod.ts";
-import { onlyNewestSample } from "../protocol/status_history.ts";
-import type { SwitchboardMetrics } from "./metrics/mod.ts";
+import type {
+  ClientFrameOf,
+  ServerFrameOf,
+  StatusResponse,
+  StatusView,
+} from "../../protocol/mod.ts";
+import { onlyNewestSample } from "../../protocol/status_history.ts";
+import type { SwitchboardMetrics } from "../metrics/mod.ts";
 
 /** What the feed writes to: a connection. */
 export interface StatusSubscriber {

@@ -21,19 +21,19 @@
  * const connection = hub.attach(socket, { user, tokenExpiresAt, address }, "websocket");
  * ```
  */
-import type { Clock, TimerId } from "../time/clock.ts";
-import type { Random } from "../time/random.ts";
-import { CloseCode } from "../protocol/codes.ts";
-import type { ClientFrame, ClientFrameOf, SessionUser } from "../protocol/frames.ts";
-import { parseClientFrame } from "../protocol/parse.ts";
-import { FEATURES, VERSION } from "../protocol/version.ts";
-import type { Config } from "./config.ts";
-import type { Logger } from "./log.ts";
-import type { TokenIssuer } from "./auth/tokens.ts";
+import type { Clock, TimerId } from "../../time/clock.ts";
+import type { Random } from "../../time/random.ts";
+import { CloseCode } from "../../protocol/codes.ts";
+import type { ClientFrame, ClientFrameOf, SessionUser } from "../../protocol/frames.ts";
+import { parseClientFrame } from "../../protocol/parse.ts";
+import { FEATURES, VERSION } from "../../protocol/version.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { TokenIssuer } from "../auth/mod.ts";
 import { Connection, type ConnectionSocket } from "./connection.ts";
 import { createFrameRateLimit } from "./frame_rate_limit.ts";
-import type { RefusalReason, SwitchboardMetrics, Transport } from "./metrics/mod.ts";
-import { ROOM_FRAME_TYPES, type RoomFrame, type RoomHandler } from "./room_handler.ts";
+import type { RefusalReason, SwitchboardMetrics, Transport } from "../metrics/mod.ts";
+import { ROOM_FRAME_TYPES, type RoomFrame, type RoomHandler } from "../rooms/mod.ts";
 import type { StatusFeed } from "./status_feed.ts";
 
 /** How often the sweep runs (or every heartbeat, if that is shorter). */

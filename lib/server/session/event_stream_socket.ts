@@ -17,7 +17,7 @@
  * return new Response(stream.body, { headers: EVENT_STREAM_HEADERS });
  * ```
  */
-import { CloseCode } from "../protocol/codes.ts";
+import { CloseCode } from "../../protocol/codes.ts";
 import type { ConnectionSocket } from "./connection.ts";
 
 /** Response headers of an event stream: never cached, never buffered by a proxy. */

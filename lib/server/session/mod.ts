@@ -1,0 +1,27 @@
+/**
+ * A client's session, over a WebSocket (`GET /api/ws`) or the fallback
+ * transport (`GET /api/events` and `POST /api/send`): the hub that holds every
+ * connection of this isolate, what a connection is, the checks before a
+ * session starts, the inbound frame limit, the relay that carries a POST to
+ * the isolate holding its session, and live status over a connection. Room
+ * frames go on to `../rooms`.
+ *
+ * Imports `../auth`, `../rooms`, `../bus`, `../http`, `../metrics` and
+ * `../limits` (besides `lib/protocol`, `lib/time`, `lib/framework`'s WebSocket
+ * route, and the root's `config.ts` and `log.ts`).
+ *
+ * @example
+ * ```ts
+ * import { createFallback, createHub, createSocketRoute } from "./mod.ts";
+ * const hub = createHub({ config, clock, random, log, instance, rooms, tokens, metrics, statusFeed });
+ * app.ws("/api/ws", createSocketRoute({ config, hub, tokens, log, metrics }));
+ * ```
+ */
+export * from "./connection.ts";
+export * from "./hub.ts";
+export * from "./socket_route.ts";
+export * from "./fallback.ts";
+export * from "./fallback_relay.ts";
+export * from "./event_stream_socket.ts";
+export * from "./frame_rate_limit.ts";
+export * from "./status_feed.ts";
