@@ -34,6 +34,7 @@ import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
 import {
   createFallback,
   createHub,
+  createSessionAdmission,
   createSocketRoute,
   createStatusFeed,
   type Fallback,
@@ -249,16 +250,18 @@ export async function createServices(
     onSignedOut: signOuts.signedOut,
   });
   const wsBlock = createWsBlock({ enabled: config.testHooks, log });
-  const socketRoute = createSocketRoute({ config, hub, tokens, log, metrics, wsBlock });
-  const fallback = createFallback({
+  const clientAddress = createClientAddress(config.trustProxy);
+  const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
+  const socketRoute = createSocketRoute({
     config,
     hub,
-    tokens,
+    admit,
+    clientAddress,
+    log,
     metrics,
-    clientAddress: createClientAddress(config.trustProxy),
-    bus,
-    clock,
+    wsBlock,
   });
+  const fallback = createFallback({ config, hub, admit, tokens, clientAddress, bus, clock });
   const ops = createOpsEndpoints({
     config,
     kv,

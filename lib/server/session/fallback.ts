@@ -5,10 +5,10 @@
  * frames into it. The session is a hub connection like a WebSocket's, so
  * rooms, presence, resume, heartbeats, limits and drain work the same.
  *
- * Opening runs the WebSocket's checks, answered in HTTP since a stream has no
- * close code: draining → 503, a foreign `Origin` → 403, a missing or bad token
- * → 401, the per-user limit → 409, the per-address limit → 429. `hello` is the
- * first event.
+ * Opening runs the same admission as a WebSocket (`admission.ts`), answered in
+ * HTTP since a stream has no close code: draining → 503, a foreign `Origin` →
+ * 403, a missing or bad token → 401, the per-user limit → 409, the per-address
+ * limit → 429. `hello` is the first event.
  *
  * A POST holds one frame or an array of them; each goes through the hub as if
  * it had arrived on a socket (size, validation, rate limit), and the replies,
@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * const fallback = createFallback({ config, hub, tokens, metrics, clientAddress, bus, clock });
+ * const fallback = createFallback({ config, hub, admit, tokens, clientAddress, bus, clock });
  * app.get("/api/events", (ctx) => fallback.openStream(ctx.req, ctx.info));
  * app.post("/api/send", (ctx) => fallback.send(ctx.req));
  * ```
@@ -30,9 +30,9 @@ import { CloseCode } from "../../protocol/codes.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Bus } from "../bus/mod.ts";
 import {
+  bearerTokenOf,
   type ClientAddress,
   errorResponse,
-  isAllowedOrigin,
   readBoundedBody,
   startSessionSpan,
 } from "../http/mod.ts";
@@ -41,15 +41,16 @@ import type { Connection } from "./connection.ts";
 import { createEventStreamSocket, EVENT_STREAM_HEADERS } from "./event_stream_socket.ts";
 import { createFallbackRelay, type Delivery, type SessionPost } from "./fallback_relay.ts";
 import type { Hub } from "./hub.ts";
-import type { SwitchboardMetrics } from "../metrics/mod.ts";
+import { type AdmitSession, refusalResponse } from "./admission.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
 
 /** What {@linkcode createFallback} needs. */
 export interface FallbackOptions {
-  config: Config;
-  hub: Hub;
+  config: Pick<Config, "maxFrameBytes" | "rateBurst">;
+  hub: Pick<Hub, "attach" | "detach" | "receive" | "session">;
   tokens: TokenIssuer;
-  metrics: Pick<SwitchboardMetrics, "handshakesRefused">;
+  /** The checks both transports run before a session starts. */
+  admit: AdmitSession;
   clientAddress: ClientAddress;
   /** Carries POSTs to the isolate that holds their session. */
   bus: Pick<Bus, "emit" | "on">;
@@ -92,7 +93,7 @@ function refusalOf(connection: Connection, userId: string): Delivery | undefined
 
 /** Creates the fallback transport's endpoints. */
 export function createFallback(options: FallbackOptions): Fallback {
-  const { config, hub, tokens, metrics, clientAddress, bus, clock } = options;
+  const { config, hub, admit, tokens, clientAddress, bus, clock } = options;
   // A POST carries at most what the rate limit would let through at once.
   const maxBodyBytes = config.maxFrameBytes * config.rateBurst;
 
@@ -128,37 +129,18 @@ export function createFallback(options: FallbackOptions): Fallback {
 
   return {
     async openStream(req, info) {
-      if (!hub.accepting) {
-        metrics.handshakesRefused.labels("draining").inc();
-        return errorResponse(503, "internal", "server is restarting", { "retry-after": "1" });
-      }
-      if (!isAllowedOrigin(req, new URL(req.url), config.allowedOrigins)) {
-        metrics.handshakesRefused.labels("origin").inc();
-        return errorResponse(403, "forbidden", "origin not allowed");
-      }
-      const caller = await authenticateRequest(req, tokens);
-      if (!caller.ok) {
-        metrics.handshakesRefused.labels("auth").inc();
-        return caller.response;
-      }
-      const admission = {
-        user: caller.user,
-        tokenExpiresAt: caller.expiresAt,
+      const verdict = await admit({
+        transport: "sse",
+        req,
         address: clientAddress(req, info),
-        loginId: caller.loginId,
-      };
-      const refusal = hub.admit(admission);
-      if (refusal) {
-        return errorResponse(
-          refusal.status,
-          refusal.status === 503 ? "internal" : "rate_limited",
-          refusal.message,
-        );
-      }
+        speaksProtocol: true,
+        token: bearerTokenOf(req),
+      });
+      if (!verdict.ok) return refusalResponse(verdict);
 
       const span = startSessionSpan("sse");
       const stream = createEventStreamSocket();
-      const connection = hub.attach(stream, admission, "sse");
+      const connection = hub.attach(stream, verdict.admission, "sse");
       stream.closed.then((code) => {
         if (connection) hub.detach(connection, code);
         span?.end({ code, session: connection?.session });

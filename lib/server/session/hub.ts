@@ -24,7 +24,7 @@
 import type { Clock, TimerId } from "../../time/clock.ts";
 import type { Random } from "../../time/random.ts";
 import { CloseCode } from "../../protocol/codes.ts";
-import type { ClientFrame, ClientFrameOf, SessionUser } from "../../protocol/frames.ts";
+import type { ClientFrame, ClientFrameOf } from "../../protocol/frames.ts";
 import { parseClientFrame } from "../../protocol/parse.ts";
 import { FEATURES, VERSION } from "../../protocol/version.ts";
 import type { Config } from "../config.ts";
@@ -32,29 +32,18 @@ import type { Logger } from "../log.ts";
 import type { TokenIssuer } from "../auth/mod.ts";
 import { Connection, type ConnectionSocket } from "./connection.ts";
 import { createFrameRateLimit } from "./frame_rate_limit.ts";
-import type { RefusalReason, SwitchboardMetrics, Transport } from "../metrics/mod.ts";
+import type { SwitchboardMetrics, Transport } from "../metrics/mod.ts";
+import {
+  type Admission,
+  type LimitRefusal,
+  REFUSAL_CLOSE_CODES,
+  type Refused,
+} from "./admission.ts";
 import { ROOM_FRAME_TYPES, type RoomFrame, type RoomHandler } from "../rooms/mod.ts";
 import type { StatusFeed } from "./status_feed.ts";
 
 /** How often the sweep runs (or every heartbeat, if that is shorter). */
 const SWEEP_MS = 1000;
-
-/** A client that passed the upgrade checks. */
-export interface Admission {
-  user: SessionUser;
-  tokenExpiresAt: number;
-  address: string;
-  /** The sign-in the token belongs to (its `sid`), if any. */
-  loginId?: string;
-}
-
-/** Why a client may not start a session: as a close code for a socket, as a status for HTTP. */
-export interface Refusal {
-  reason: RefusalReason;
-  code: number;
-  status: number;
-  message: string;
-}
 
 /** What {@linkcode createHub} needs. */
 export interface HubOptions {
@@ -71,16 +60,16 @@ export interface HubOptions {
   statusFeed: StatusFeed;
 }
 
-/** The connections of this isolate. */
+/** The connections of this isolate, and the limits on them. */
 export interface Hub {
   readonly connections: ReadonlySet<Connection>;
   /** False once draining or closed: no new connections. */
   readonly accepting: boolean;
   /**
    * Whether a client may start a session now (draining, per-user and
-   * per-address limits). A refusal is counted.
+   * per-address limits). A refusal is counted and logged.
    */
-  admit(admission: Admission): Refusal | undefined;
+  admit(admission: Admission): Refused<LimitRefusal> | undefined;
   /**
    * Registers an opened socket and sends `hello`; when {@linkcode Hub.admit}
    * refuses, closes the socket with the refusal's code instead.
@@ -368,32 +357,20 @@ export function createHub(options: HubOptions): Hub {
     }
   };
 
-  const refuse = (reason: RefusalReason, code: number, status: number, message: string) => {
-    metrics.handshakesRefused.labels(reason).inc();
-    return { reason, code, status, message };
+  const refuse = (refusal: LimitRefusal, message: string): Refused<LimitRefusal> => {
+    metrics.handshakesRefused.labels(refusal).inc();
+    return { ok: false, refusal, message };
   };
 
-  const admit = ({ user, address }: Admission): Refusal | undefined => {
-    if (!accepting) {
-      return refuse("draining", CloseCode.RESTARTING, 503, "server restarting");
-    }
+  const admit = ({ user, address }: Admission): Refused<LimitRefusal> | undefined => {
+    if (!accepting) return refuse("draining", "server restarting");
     if ((byUser.get(user.id)?.size ?? 0) >= config.maxConnectionsPerUser) {
-      log.warn("ws.rejected", { user: user.id, code: CloseCode.TOO_MANY_CONNECTIONS });
-      return refuse(
-        "user_limit",
-        CloseCode.TOO_MANY_CONNECTIONS,
-        409,
-        "too many connections for this user",
-      );
+      log.warn("ws.rejected", { user: user.id, reason: "user_limit" });
+      return refuse("user_limit", "too many connections for this user");
     }
     if ((byAddress.get(address)?.size ?? 0) >= config.maxConnectionsPerAddress) {
-      log.warn("ws.rejected", { user: user.id, address, code: CloseCode.RATE_LIMITED });
-      return refuse(
-        "address_limit",
-        CloseCode.RATE_LIMITED,
-        429,
-        "too many connections from this address",
-      );
+      log.warn("ws.rejected", { user: user.id, address, reason: "address_limit" });
+      return refuse("address_limit", "too many connections from this address");
     }
     return undefined;
   };
@@ -404,9 +381,9 @@ export function createHub(options: HubOptions): Hub {
     transport: Transport,
   ): Connection | undefined => {
     const { user, address } = admission;
-    const refusal = admit(admission);
-    if (refusal) {
-      socket.close(refusal.code, refusal.message);
+    const refused = admit(admission);
+    if (refused) {
+      socket.close(REFUSAL_CLOSE_CODES[refused.refusal], refused.message);
       return undefined;
     }
     if (socket instanceof WebSocket) socket.binaryType = "arraybuffer";

@@ -17,6 +17,7 @@
  * app.ws("/api/ws", createSocketRoute({ config, hub, tokens, log, metrics }));
  * ```
  */
+export * from "./admission.ts";
 export * from "./connection.ts";
 export * from "./hub.ts";
 export * from "./socket_route.ts";

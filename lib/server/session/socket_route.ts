@@ -1,15 +1,16 @@
 /**
- * `GET /api/ws`: the checks before a socket may talk, in the contract's order.
- * Origin (HTTP 403, no upgrade), then protocol version (close 4400), then the
- * token (close 4401), then connection limits (4409 / 4429, in the hub). Closes
- * happen right after the upgrade, before any frame is read, so the client
- * sees the close code instead of a failed handshake. Every refusal is counted
- * by reason, a request that is not an upgrade included.
+ * `GET /api/ws`: the WebSocket transport. The upgrade runs the session
+ * admission (`admission.ts`); draining (503) and a foreign `Origin` (403) are
+ * refused in HTTP with no upgrade, as the contract says, and every later
+ * refusal (4400 version, 4401 token, 4409 / 4429 limits) closes the socket
+ * right after the upgrade, before any frame is read, so the client sees the
+ * close code instead of a failed handshake. A request that is not an upgrade
+ * is counted as a refusal too.
  *
  * @example
  * ```ts
- * const handlers = createSocketRoute({ config, hub, tokens, log, metrics, wsBlock });
- * app.ws("/api/ws", handlers);
+ * const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
+ * app.ws("/api/ws", createSocketRoute({ config, hub, admit, clientAddress, log, metrics }));
  * ```
  */
 import type { Context } from "../../framework/context.ts";
@@ -17,54 +18,68 @@ import type { WsHandlers } from "../../framework/ws.ts";
 import { CloseCode } from "../../protocol/codes.ts";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../protocol/version.ts";
 import type { Config } from "../config.ts";
-import type { Connection } from "./connection.ts";
-import type { Admission, Hub } from "./hub.ts";
-import type { Logger } from "../log.ts";
-import type { RefusalReason, SwitchboardMetrics } from "../metrics/mod.ts";
 import {
   bearerTokenOf,
-  createClientAddress,
+  type ClientAddress,
   errorResponse,
-  isAllowedOrigin,
   type SessionSpan,
   startSessionSpan,
 } from "../http/mod.ts";
-import type { TokenIssuer } from "../auth/mod.ts";
+import type { Logger } from "../log.ts";
+import type { SwitchboardMetrics } from "../metrics/mod.ts";
+import {
+  type AdmitSession,
+  REFUSAL_CLOSE_CODES,
+  refusalResponse,
+  type SessionVerdict,
+} from "./admission.ts";
+import type { Connection } from "./connection.ts";
+import type { Hub } from "./hub.ts";
 import type { WsBlock } from "../ws_block.ts";
-
-/** The outcome of the upgrade checks, carried to the socket's events. */
-export type SocketVerdict =
-  | { ok: true; admission: Admission }
-  | { ok: false; code: number; reason: string; refusal: RefusalReason };
 
 /** Per-socket data of the route. */
 export interface SocketData {
-  verdict: SocketVerdict;
-  /** The test switch said to drop this socket before `hello`. */
-  kill: boolean;
+  /** The admission's verdict, carried from the upgrade to the socket's open. */
+  verdict: SessionVerdict;
   /** The session's span, when OpenTelemetry is on. */
   span?: SessionSpan;
   /** Set once the hub accepted the socket. */
   connection?: Connection;
+  /** The test switch said to drop this socket before `hello`. */
+  kill: boolean;
 }
 
 /** What {@linkcode createSocketRoute} needs. */
 export interface SocketRouteOptions {
-  config: Config;
-  hub: Hub;
-  tokens: TokenIssuer;
+  config: Pick<Config, "heartbeatMs">;
+  hub: Pick<Hub, "attach" | "receive" | "detach">;
+  /** The checks both transports run before a session starts. */
+  admit: AdmitSession;
+  clientAddress: ClientAddress;
   log: Logger;
   metrics: Pick<SwitchboardMetrics, "handshakesRefused">;
   /** The test-only switch that breaks WebSockets on purpose. */
   wsBlock: Pick<WsBlock, "mode">;
 }
 
-function offeredProtocols(req: Request): string[] {
+/** The subprotocols a WebSocket request offers, in its order. */
+export function offeredProtocols(req: Request): string[] {
   return (req.headers.get("sec-websocket-protocol") ?? "").split(",")
     .map((protocol) => protocol.trim())
     .filter(Boolean);
 }
 
+/**
+ * The subprotocol to select: this version when offered, else one the client did
+ * offer. Selecting one it did not offer fails its handshake, and it would never
+ * see the close code that says which version to offer.
+ */
+export function selectedProtocol(offered: string[]): string | undefined {
+  if (offered.includes(PROTOCOL)) return PROTOCOL;
+  return offered.find((protocol) => !protocol.startsWith(BEARER_PROTOCOL_PREFIX)) ?? offered[0];
+}
+
+/** The access token of a WebSocket request: in a `bearer.` subprotocol, or the header. */
 function bearerToken(req: Request, offered: string[]): string | undefined {
   const fromProtocol = offered.find((protocol) => protocol.startsWith(BEARER_PROTOCOL_PREFIX));
   if (fromProtocol) return fromProtocol.slice(BEARER_PROTOCOL_PREFIX.length);
@@ -73,46 +88,13 @@ function bearerToken(req: Request, offered: string[]): string | undefined {
 
 /** Creates the WebSocket route. */
 export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unknown, SocketData> {
-  const { config, hub, tokens, log, metrics, wsBlock } = options;
+  const { config, hub, admit, clientAddress, log, metrics, wsBlock } = options;
   // Deno pings at the protocol level after half this many silent seconds and drops a peer that has
   // not answered when they are up. That must come before the hub's own heartbeat timeout (two
   // intervals): a peer stuck in the middle of a huge frame cannot answer, and Deno frees the frame
   // it buffered when it drops the peer, but not once the hub closed the socket first (Deno has no
   // timeout for a close handshake, so the frame would stay buffered until the peer goes).
   const idleTimeout = Math.max(1, Math.floor((1.5 * config.heartbeatMs) / 1000));
-  const clientAddress = createClientAddress(config.trustProxy);
-
-  const verify = async (
-    req: Request,
-    offered: string[],
-    address: string,
-  ): Promise<SocketVerdict> => {
-    if (!offered.includes(PROTOCOL)) {
-      return {
-        ok: false,
-        code: CloseCode.BAD_REQUEST,
-        reason: `offer subprotocol ${PROTOCOL}`,
-        refusal: "version",
-      };
-    }
-    const token = bearerToken(req, offered);
-    if (!token) {
-      return { ok: false, code: CloseCode.UNAUTHORIZED, reason: "token missing", refusal: "auth" };
-    }
-    const result = await tokens.verify(token);
-    if (!result.ok) {
-      return { ok: false, code: CloseCode.UNAUTHORIZED, reason: result.reason, refusal: "auth" };
-    }
-    return {
-      ok: true,
-      admission: {
-        user: result.user,
-        tokenExpiresAt: result.expiresAt,
-        address,
-        loginId: result.loginId,
-      },
-    };
-  };
 
   return {
     notUpgrade() {
@@ -122,41 +104,34 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
       if (wsBlock.mode === "refuse") {
         return errorResponse(503, "internal", "WebSockets are blocked by the test switch");
       }
-      if (!hub.accepting) {
-        metrics.handshakesRefused.labels("draining").inc();
-        return errorResponse(503, "internal", "server is restarting", { "retry-after": "1" });
-      }
-      if (!isAllowedOrigin(ctx.req, ctx.url, config.allowedOrigins)) {
-        metrics.handshakesRefused.labels("origin").inc();
-        log.warn("ws.origin_refused", { origin: ctx.req.headers.get("origin"), code: 403 });
-        return errorResponse(403, "forbidden", "origin not allowed");
-      }
       const offered = offeredProtocols(ctx.req);
-      const verdict = await verify(ctx.req, offered, clientAddress(ctx.req, ctx.info));
-      // Selecting a protocol the client did not offer fails its handshake, and it would never
-      // see the close code: when v1 is missing, echo a protocol it did offer.
-      const protocol = offered.includes(PROTOCOL)
-        ? PROTOCOL
-        : offered.find((p) => !p.startsWith(BEARER_PROTOCOL_PREFIX)) ?? offered[0];
-      const kill = wsBlock.mode === "kill";
+      const verdict = await admit({
+        transport: "websocket",
+        req: ctx.req,
+        address: clientAddress(ctx.req, ctx.info),
+        speaksProtocol: offered.includes(PROTOCOL),
+        token: bearerToken(ctx.req, offered),
+      });
+      if (!verdict.ok && (verdict.refusal === "draining" || verdict.refusal === "origin")) {
+        return refusalResponse(verdict);
+      }
       return {
-        protocol,
+        protocol: selectedProtocol(offered),
         idleTimeout,
-        data: { verdict, kill, span: startSessionSpan("websocket") },
+        data: { verdict, kill: wsBlock.mode === "kill", span: startSessionSpan("websocket") },
       };
     },
     open(socket, data) {
+      const { verdict } = data;
       if (data.kill) {
         socket.close();
         return;
       }
-      if (!data.verdict.ok) {
-        metrics.handshakesRefused.labels(data.verdict.refusal).inc();
-        log.info("ws.rejected", { code: data.verdict.code, reason: data.verdict.reason });
-        socket.close(data.verdict.code, data.verdict.reason);
+      if (!verdict.ok) {
+        socket.close(REFUSAL_CLOSE_CODES[verdict.refusal], verdict.message);
         return;
       }
-      data.connection = hub.attach(socket, data.verdict.admission, "websocket");
+      data.connection = hub.attach(socket, verdict.admission, "websocket");
     },
     message(_socket, event, data) {
       if (data.connection) hub.receive(data.connection, event.data);
