@@ -15,14 +15,13 @@ import * as $route10 from "./routes/api/logout.ts";
 import * as $route11 from "./routes/api/rooms.ts";
 import * as $route12 from "./routes/api/send.ts";
 import * as $route13 from "./routes/api/status.ts";
-import * as $route14 from "./routes/api/test/ws-block.ts";
-import * as $route15 from "./routes/api/token.ts";
-import * as $route16 from "./routes/healthz.ts";
-import * as $route17 from "./routes/index.tsx";
-import * as $route18 from "./routes/login.tsx";
-import * as $route19 from "./routes/metrics.ts";
-import * as $route20 from "./routes/readyz.ts";
-import * as $route21 from "./routes/status.tsx";
+import * as $route14 from "./routes/api/token.ts";
+import * as $route15 from "./routes/healthz.ts";
+import * as $route16 from "./routes/index.tsx";
+import * as $route17 from "./routes/login.tsx";
+import * as $route18 from "./routes/metrics.ts";
+import * as $route19 from "./routes/readyz.ts";
+import * as $route20 from "./routes/status.tsx";
 import * as $island0 from "./islands/Chat.tsx";
 import * as $island1 from "./islands/ConnectionBadge.tsx";
 import * as $island2 from "./islands/LoginForm.tsx";
@@ -46,14 +45,13 @@ const manifest: FsManifest = {
     "./routes/api/rooms.ts": $route11,
     "./routes/api/send.ts": $route12,
     "./routes/api/status.ts": $route13,
-    "./routes/api/test/ws-block.ts": $route14,
-    "./routes/api/token.ts": $route15,
-    "./routes/healthz.ts": $route16,
-    "./routes/index.tsx": $route17,
-    "./routes/login.tsx": $route18,
-    "./routes/metrics.ts": $route19,
-    "./routes/readyz.ts": $route20,
-    "./routes/status.tsx": $route21,
+    "./routes/api/token.ts": $route14,
+    "./routes/healthz.ts": $route15,
+    "./routes/index.tsx": $route16,
+    "./routes/login.tsx": $route17,
+    "./routes/metrics.ts": $route18,
+    "./routes/readyz.ts": $route19,
+    "./routes/status.tsx": $route20,
   },
   islands: {
     "./islands/Chat.tsx": $island0,

@@ -17,6 +17,7 @@ import { errorResponse, nameRequestSpans, securityHeaders } from "./lib/server/h
 import type { Logger } from "./lib/server/log.ts";
 import { loadConfig } from "./lib/server/config.ts";
 import { createServices, type Services } from "./lib/server/services.ts";
+import { createWsBlock, type WsBlock } from "./lib/server/test_hooks/mod.ts";
 import type { Clock } from "./lib/time/clock.ts";
 import type { Random } from "./lib/time/random.ts";
 import manifest from "./manifest.gen.ts";
@@ -47,6 +48,8 @@ export interface Switchboard {
   app: App<State>;
   services: Services;
   handler: (req: Request, info: ServeInfo) => Promise<Response>;
+  /** The test-only WebSocket switch; undefined (no switch, no route) unless `TEST_HOOKS=1`. */
+  wsBlock?: WsBlock;
   /** Stops timers and sockets, and closes the KV database it opened. */
   close(): Promise<void>;
 }
@@ -72,6 +75,9 @@ export async function openKv(
  * are never compressed, so their length cannot leak the token (BREACH).
  */
 const TOKEN_ENDPOINTS = new Set(["/api/login", "/api/guest", "/api/token"]);
+
+/** The WebSocket endpoint, as `GET /api/config` names it. */
+const SOCKET_PATH = "/api/ws";
 
 /** Creates a Switchboard instance. */
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
@@ -107,13 +113,18 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
       return ctx.next();
     })
     .use(nameRequestSpans)
-    .use(securityHeaders)
-    .ws("/api/ws", services.socketRoute)
-    .fsRoutes(manifest);
+    .use(securityHeaders);
+  // Test hooks are middleware installed only on request: production paths never consult them.
+  const wsBlock = services.config.testHooks
+    ? createWsBlock({ log: services.log, socketPath: SOCKET_PATH })
+    : undefined;
+  if (wsBlock) app.use(wsBlock.middleware);
+  app.ws(SOCKET_PATH, services.socketRoute).fsRoutes(manifest);
   return {
     app,
     services,
     handler: app.handler(),
+    wsBlock,
     async close() {
       await services.close();
       if (!options.kv) kv.close();

@@ -213,8 +213,9 @@ export interface Config {
   metricsToken?: string;
   logLevel: LogLevel;
   /**
-   * Test-only routes (`POST /api/test/ws-block`), from `TEST_HOOKS=1`. Off by
-   * default; never enable it on Deno Deploy or any real deployment.
+   * Test-only hooks (`lib/server/test_hooks`: `POST /api/test/ws-block`), from
+   * `TEST_HOOKS=1`; `server.ts` installs them only then. Off by default; never
+   * enable it on Deno Deploy or any real deployment.
    */
   testHooks: boolean;
 }

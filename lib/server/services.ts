@@ -44,7 +44,6 @@ import {
 import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
-import { createWsBlock, type WsBlock } from "./ws_block.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
 import { createKvLease } from "./lease/mod.ts";
 import {
@@ -117,8 +116,6 @@ export interface Services {
   ops: OpsEndpoints;
   /** `POST /api/admin/*`. */
   admin: Admin;
-  /** `POST /api/test/ws-block` (only with `TEST_HOOKS=1`). */
-  wsBlock: WsBlock;
   /** The body of `GET /api/config`. */
   publicConfig(): ConfigResponse;
   /** Stops accepting, tells the cluster, sends `reconnect` to every client, closes them with 1012. */
@@ -249,7 +246,6 @@ export async function createServices(
     adminUsers,
     onSignedOut: signOuts.signedOut,
   });
-  const wsBlock = createWsBlock({ enabled: config.testHooks, log });
   const clientAddress = createClientAddress(config.trustProxy);
   const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
   const socketRoute = createSocketRoute({
@@ -259,7 +255,6 @@ export async function createServices(
     clientAddress,
     log,
     metrics,
-    wsBlock,
   });
   const fallback = createFallback({ config, hub, admit, tokens, clientAddress, bus, clock });
   const ops = createOpsEndpoints({
@@ -305,7 +300,6 @@ export async function createServices(
     statusHistory,
     ops,
     admin,
-    wsBlock,
     publicConfig: () => ({
       protocol: PROTOCOL,
       versions: [...VERSIONS],

@@ -54,7 +54,7 @@ Deno.test("ws-block: without TEST_HOOKS the route does not exist", async () => {
     equal(response.status, 404, method);
     await response.body?.cancel();
   }
-  equal(server.services.wsBlock.mode, "off");
+  equal(server.switchboard.wsBlock, undefined, "no switch exists");
   await using socket = await openSocket(server.wsUrl, { token: await token(server) });
   equal((await socket.next()).type, "hello");
 });
@@ -64,5 +64,5 @@ Deno.test("ws-block: a bad mode is a 400 and changes nothing", async () => {
   const response = await setBlock(server, "explode");
   equal(response.status, 400);
   await response.body?.cancel();
-  equal(server.services.wsBlock.mode, "off");
+  equal(server.switchboard.wsBlock?.mode, "off");
 });

@@ -13,6 +13,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import manifest from "../../manifest.gen.ts";
 import { loadFsRoutes } from "../../lib/framework/fs_routes.ts";
 import { createTokenIssuer } from "../../lib/server/auth/tokens.ts";
+import { WS_BLOCK_PATH } from "../../lib/server/test_hooks/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import { TEST_SECRET } from "../_helpers/server.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
@@ -23,12 +24,12 @@ import { readRssBytes } from "../../bench/process_stats.ts";
 const ATTACKERS = 4;
 const RSS_GROWTH_BOUND = 64 * 1024 * 1024;
 
-/** Every route that answers POST: what this test must cover. */
+/** Every route that answers POST: what this test must cover (with `TEST_HOOKS=1`, the switch's too). */
 function postRoutes(): string[] {
-  return loadFsRoutes(manifest).routes
+  const routes = loadFsRoutes(manifest).routes
     .filter(({ handler }) => typeof handler === "function" || (handler && "POST" in handler))
-    .map(({ pattern }) => pattern)
-    .sort();
+    .map(({ pattern }) => pattern);
+  return [...routes, WS_BLOCK_PATH].sort();
 }
 
 Deno.test("huge bodies: every POST endpoint answers 413 without reading them; memory stays flat", async () => {

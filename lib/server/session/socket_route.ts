@@ -21,7 +21,6 @@ import type { Config } from "../config.ts";
 import {
   bearerTokenOf,
   type ClientAddress,
-  errorResponse,
   type SessionSpan,
   startSessionSpan,
 } from "../http/mod.ts";
@@ -35,7 +34,6 @@ import {
 } from "./admission.ts";
 import type { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
-import type { WsBlock } from "../ws_block.ts";
 
 /** Per-socket data of the route. */
 export interface SocketData {
@@ -45,8 +43,6 @@ export interface SocketData {
   span?: SessionSpan;
   /** Set once the hub accepted the socket. */
   connection?: Connection;
-  /** The test switch said to drop this socket before `hello`. */
-  kill: boolean;
 }
 
 /** What {@linkcode createSocketRoute} needs. */
@@ -58,8 +54,6 @@ export interface SocketRouteOptions {
   clientAddress: ClientAddress;
   log: Logger;
   metrics: Pick<SwitchboardMetrics, "handshakesRefused">;
-  /** The test-only switch that breaks WebSockets on purpose. */
-  wsBlock: Pick<WsBlock, "mode">;
 }
 
 /** The subprotocols a WebSocket request offers, in its order. */
@@ -88,7 +82,7 @@ function bearerToken(req: Request, offered: string[]): string | undefined {
 
 /** Creates the WebSocket route. */
 export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unknown, SocketData> {
-  const { config, hub, admit, clientAddress, log, metrics, wsBlock } = options;
+  const { config, hub, admit, clientAddress, log, metrics } = options;
   // Deno pings at the protocol level after half this many silent seconds and drops a peer that has
   // not answered when they are up. That must come before the hub's own heartbeat timeout (two
   // intervals): a peer stuck in the middle of a huge frame cannot answer, and Deno frees the frame
@@ -101,9 +95,6 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
       metrics.handshakesRefused.labels("not_websocket").inc();
     },
     async upgrade(ctx: Context<unknown>) {
-      if (wsBlock.mode === "refuse") {
-        return errorResponse(503, "internal", "WebSockets are blocked by the test switch");
-      }
       const offered = offeredProtocols(ctx.req);
       const verdict = await admit({
         transport: "websocket",
@@ -118,15 +109,11 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
       return {
         protocol: selectedProtocol(offered),
         idleTimeout,
-        data: { verdict, kill: wsBlock.mode === "kill", span: startSessionSpan("websocket") },
+        data: { verdict, span: startSessionSpan("websocket") },
       };
     },
     open(socket, data) {
       const { verdict } = data;
-      if (data.kill) {
-        socket.close();
-        return;
-      }
       if (!verdict.ok) {
         socket.close(REFUSAL_CLOSE_CODES[verdict.refusal], verdict.message);
         return;
