@@ -54,7 +54,8 @@ import { type FsManifest, loadFsRoutes } from "./fs_routes.ts";
 /** A request the framework answers itself; the app words the answer. */
 export interface FrameworkError {
   /**
-   * 400: a path that is never served (`..`, NUL); 404: no route (or no `_404`
+   * 400: a path that is never served (`..`, NUL), or a request that is not an
+   * upgrade on a WebSocket route; 404: no route (or no `_404`
    * page, or an API path); 405: the route has no handler for the method; 500:
    * a handler or page threw.
    */
@@ -152,7 +153,11 @@ export class App<State> {
 
   /** A managed WebSocket route; see {@linkcode WsHandlers}. */
   ws<Data>(path: string, handlers: WsHandlers<State, Data>): this {
-    return this.#add(path, "GET", (ctx) => upgradeWebSocket(ctx, handlers));
+    return this.#add(
+      path,
+      "GET",
+      (ctx) => upgradeWebSocket(ctx, handlers, (message) => this.#error(400, message)),
+    );
   }
 
   /** Adds the routes and islands of a generated manifest (`manifest.gen.ts`). */

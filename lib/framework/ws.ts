@@ -103,18 +103,19 @@ class SocketEvents<State, Data> implements EventListenerObject {
   }
 }
 
-/** Performs the upgrade for a route; used by `App.ws`. */
+/**
+ * Performs the upgrade for a route; used by `App.ws`. A request that is not an
+ * upgrade gets `badRequest`'s answer (the app words its errors).
+ */
 export async function upgradeWebSocket<State, Data>(
   ctx: Context<State>,
   handlers: WsHandlers<State, Data>,
+  badRequest: (message: string) => Response,
 ): Promise<Response> {
   const upgradeHeader = ctx.req.headers.get("upgrade");
   if (upgradeHeader?.toLowerCase() !== "websocket") {
     handlers.notUpgrade?.(ctx);
-    return Response.json(
-      { error: { code: "bad_request", message: "expected a WebSocket upgrade" } },
-      { status: 400 },
-    );
+    return badRequest("expected a WebSocket upgrade");
   }
   const decision = await handlers.upgrade(ctx);
   if (decision instanceof Response) return decision;

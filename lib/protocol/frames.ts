@@ -99,13 +99,23 @@ export const UnsubscribeStatusFrame = z.object({
   ref: Ref,
 });
 
-/** Any frame a client may send. */
-export const ClientFrame = z.discriminatedUnion("type", [
+/**
+ * The client frames about one room, each with its `room`: the server's room
+ * layer answers them, and the hub answers the rest of {@linkcode ClientFrame}.
+ */
+export const RoomFrame = z.discriminatedUnion("type", [
   JoinFrame,
   LeaveFrame,
   SendFrame,
   HistoryFrame,
   TypingFrame,
+]);
+export type RoomFrame = z.infer<typeof RoomFrame>;
+export type RoomFrameType = RoomFrame["type"];
+
+/** Any frame a client may send: a {@linkcode RoomFrame}, or one about the session itself. */
+export const ClientFrame = z.discriminatedUnion("type", [
+  ...RoomFrame.options,
   PingFrame,
   PongFrame,
   AuthFrame,
@@ -114,6 +124,24 @@ export const ClientFrame = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
+
+/** The `type` of every {@linkcode RoomFrame}. */
+export const ROOM_FRAME_TYPES: ReadonlySet<ClientFrameType> = new Set(
+  RoomFrame.options.map((frame) => frame.shape.type.value),
+);
+
+/**
+ * Whether a client frame is about a room (and so goes to the room layer).
+ *
+ * @example
+ * ```ts
+ * isRoomFrame({ type: "join", room: "general" }); // true
+ * isRoomFrame({ type: "ping", t: 1 }); // false
+ * ```
+ */
+export function isRoomFrame(frame: ClientFrame): frame is RoomFrame {
+  return ROOM_FRAME_TYPES.has(frame.type);
+}
 
 // ---- server → client ------------------------------------------------------
 

@@ -102,6 +102,23 @@ Deno.test("a text over max_text_chars gets too_large", async () => {
   equal(error.ref, "s");
 });
 
+Deno.test("max_text_chars counts code points on the wire: an emoji is one character", async () => {
+  await using server = await startTestServer({ env: { MAX_TEXT_CHARS: "10" } });
+  await using client = await connect(server);
+  client.send({ type: "join", room: "general" });
+  equal((await client.next()).type, "joined");
+  // Ten emoji are twenty UTF-16 units, and ten characters as the contract counts them.
+  client.send({ type: "send", room: "general", text: "😀".repeat(10), cid: "c1", ref: "ten" });
+  const replies = [await client.next(), await client.next()];
+  ok(replies.some((frame) => frame.type === "ack" && frame.ref === "ten"), JSON.stringify(replies));
+  client.send({ type: "send", room: "general", text: "😀".repeat(11), cid: "c2", ref: "eleven" });
+  const error = await client.next();
+  ok(error.type === "error");
+  equal(error.code, "too_large");
+  equal(error.ref, "eleven");
+  equal(error.message, "a message has at most 10 characters; this one has 11");
+});
+
 Deno.test("over the rate limit: rate_limited with retry_after_ms, then 4429 when it goes on", async () => {
   const clock = createVirtualClock(Date.now());
   await using server = await startTestServer({ clock });

@@ -282,8 +282,18 @@ Deno.test("path traversal never reaches files outside static/", async () => {
 
 Deno.test("a WebSocket route refuses plain requests with 400", async () => {
   const root = await makeRoot();
-  const app = new App<unknown>({ root }).ws("/ws", { upgrade: () => ({ data: null }) });
+  const app = new App<unknown>({ root, ...appOptions([]) })
+    .ws("/ws", { upgrade: () => ({ data: null }) });
   const response = await app.handler()(new Request("http://localhost/ws"), info);
   equal(response.status, 400);
   equal((await response.json()).error.code, "bad_request");
+});
+
+Deno.test("a WebSocket route words its 400 as the app words errors: plain text by default", async () => {
+  const root = await makeRoot();
+  const app = new App<unknown>({ root }).ws("/ws", { upgrade: () => ({ data: null }) });
+  const response = await app.handler()(new Request("http://localhost/ws"), info);
+  equal(response.status, 400);
+  equal(response.headers.get("content-type"), "text/plain; charset=utf-8");
+  equal(await response.text(), "expected a WebSocket upgrade");
 });

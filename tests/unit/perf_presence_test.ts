@@ -59,7 +59,7 @@ Deno.test("joins within a presence tick reach each member as one merged presence
 
     // A quiet tick later, a change goes out at once again.
     clock.advance(TICK_MS);
-    await layer.service.leave(newcomers[0], { type: "leave", room: "general" });
+    await layer.service.handle(newcomers[0], { type: "leave", room: "general" });
     clock.advance(3_000);
     deepEqual(first.presence().at(-1), {
       type: "presence",

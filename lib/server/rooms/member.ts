@@ -13,7 +13,7 @@
  * };
  * ```
  */
-import type { ClientFrameOf, SessionUser } from "../../protocol/mod.ts";
+import type { SessionUser } from "../../protocol/mod.ts";
 
 /** One connection as a member of rooms. */
 export interface RoomMember {
@@ -26,6 +26,3 @@ export interface RoomMember {
   /** Sends one serialized server frame; must not throw. */
   sendText(text: string): void;
 }
-
-/** The client frames the room service answers. */
-export type RoomFrame = ClientFrameOf<"join" | "leave" | "send" | "history" | "typing">;

@@ -1,7 +1,9 @@
 /**
  * The seam between the socket loop and the room layer. The hub validates,
- * rate-limits and size-checks every frame, then hands room frames here, one at
- * a time per connection; the room layer replies through the member.
+ * rate-limits and size-checks every frame, then hands each room frame (the
+ * protocol's `RoomFrame`: `isRoomFrame` tells) here, one at a time per
+ * connection; the room layer replies through the member. The room service is
+ * the room layer.
  *
  * @example
  * ```ts
@@ -11,16 +13,8 @@
  * };
  * ```
  */
-import type { RoomFrame, RoomMember } from "./member.ts";
-
-/** The frame types a {@linkcode RoomHandler} receives. */
-export const ROOM_FRAME_TYPES: ReadonlySet<string> = new Set([
-  "join",
-  "leave",
-  "send",
-  "history",
-  "typing",
-]);
+import type { RoomFrame } from "../../protocol/mod.ts";
+import type { RoomMember } from "./member.ts";
 
 /** A room layer. Errors it throws become an `internal` error frame; the socket stays open. */
 export interface RoomHandler {

@@ -32,10 +32,13 @@
  */
 import { z } from "zod";
 import {
+  checkTextLength,
   type ClientFrameOf,
+  DEFAULT_ROOM,
   type ErrorCode,
   type Message,
   PublicUser,
+  type RoomFrame,
   RoomName,
   type ServerFrame,
   type ServerFrameOf,
@@ -51,11 +54,9 @@ import type { Presence, PresenceChange } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { utf8Length } from "../limits/mod.ts";
 import { boundPage } from "./bounded_page.ts";
-import type { RoomFrame, RoomMember } from "./member.ts";
+import type { RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
-
-/** The room that always exists. */
-export const DEFAULT_ROOM = "general";
+import type { RoomHandler } from "./room_handler.ts";
 
 /** The bus topic typing travels on. */
 export const TYPING_TOPIC = "typing";
@@ -120,18 +121,13 @@ export interface RoomListPage {
   next: string | null;
 }
 
-/** The room layer the hub dispatches room frames to. */
-export interface RoomService {
+/** The room layer the hub hands room frames to, and what `GET /api/rooms` lists. */
+export interface RoomService extends RoomHandler {
   /**
    * Answers one room frame; never throws (failures become `error` frames).
    * `receivedAt` (default now) is when the frame arrived, for latency metrics.
    */
   handle(member: RoomMember, frame: RoomFrame, receivedAt?: number): Promise<void>;
-  join(member: RoomMember, frame: ClientFrameOf<"join">): Promise<void>;
-  leave(member: RoomMember, frame: ClientFrameOf<"leave">): Promise<void>;
-  send(member: RoomMember, frame: ClientFrameOf<"send">, receivedAt?: number): Promise<void>;
-  history(member: RoomMember, frame: ClientFrameOf<"history">): Promise<void>;
-  typing(member: RoomMember, frame: ClientFrameOf<"typing">): Promise<void>;
   /** The connection closed: it leaves every room, without replies. */
   disconnect(member: RoomMember): Promise<void>;
   /**
@@ -475,21 +471,14 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     receivedAt = clock.now(),
   ) => {
     const { room, text, cid, ref } = frame;
+    // The one length check of the server, by the contract's rule (code points).
+    const length = checkTextLength(text, config.maxTextChars);
+    if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
     if (closures?.isKnownClosed(room)) {
       return replyError(member, room, "forbidden", `${room} is closed`, ref);
     }
     if (!isJoined(member, room)) {
       return replyError(member, room, "not_joined", `join ${room} before sending to it`, ref);
-    }
-    const length = [...text].length;
-    if (length > config.maxTextChars) {
-      return replyError(
-        member,
-        room,
-        "too_large",
-        `text is ${length} characters; at most ${config.maxTextChars} are allowed`,
-        ref,
-      );
     }
     let result;
     try {
@@ -557,12 +546,6 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   };
 
   return {
-    join,
-    leave,
-    send,
-    history,
-    typing,
-
     async handle(member, frame, receivedAt) {
       try {
         switch (frame.type) {

@@ -24,7 +24,7 @@
 import type { Clock, TimerId } from "../../time/clock.ts";
 import type { Random } from "../../time/random.ts";
 import { CloseCode } from "../../protocol/codes.ts";
-import type { ClientFrame, ClientFrameOf } from "../../protocol/frames.ts";
+import { type ClientFrame, type ClientFrameOf, isRoomFrame } from "../../protocol/frames.ts";
 import { parseClientFrame } from "../../protocol/parse.ts";
 import { FEATURES, VERSION } from "../../protocol/version.ts";
 import type { Config } from "../config.ts";
@@ -39,7 +39,7 @@ import {
   REFUSAL_CLOSE_CODES,
   type Refused,
 } from "./admission.ts";
-import { ROOM_FRAME_TYPES, type RoomFrame, type RoomHandler } from "../rooms/mod.ts";
+import type { RoomHandler } from "../rooms/mod.ts";
 import type { StatusFeed } from "./status_feed.ts";
 
 /** How often the sweep runs (or every heartbeat, if that is shorter). */
@@ -192,8 +192,10 @@ export function createHub(options: HubOptions): Hub {
     connection.send({ type: "auth_ok", token_expires_at: result.expiresAt, ...ref });
   };
 
+  /** Room frames go to the room layer whole; the hub answers the frames about the session. */
   const handle = async (connection: Connection, frame: ClientFrame, receivedAt: number) => {
     if (connection.state !== "open") return;
+    if (isRoomFrame(frame)) return await rooms.handle(connection, frame, receivedAt);
     switch (frame.type) {
       case "ping":
         connection.send({
@@ -220,10 +222,6 @@ export function createHub(options: HubOptions): Hub {
       case "unsubscribe_status":
         statusFeed.unsubscribe(connection);
         return;
-      default:
-        if (ROOM_FRAME_TYPES.has(frame.type)) {
-          await rooms.handle(connection, frame as RoomFrame, receivedAt);
-        }
     }
   };
 
@@ -330,12 +328,6 @@ export function createHub(options: HubOptions): Hub {
     const frame = parsed.frame;
     metrics.framesReceived.labels(frame.type).inc();
     if (frame.type !== "ping" && frame.type !== "pong" && !admitFrame(connection, frame.ref)) {
-      return;
-    }
-    if (frame.type === "send" && frame.text.length > config.maxTextChars) {
-      connection.sendError("too_large", `text: at most ${config.maxTextChars} characters`, {
-        ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-      });
       return;
     }
     enqueue(connection, frame, receivedAt);

@@ -88,10 +88,14 @@ export function createWsBlock({ log, socketPath }: WsBlockOptions): WsBlock {
         return errorResponse(503, "internal", "WebSockets are blocked by the test switch");
       }
       // The client must get a subprotocol it offered, or its handshake fails before the close.
-      return upgradeWebSocket(ctx, {
-        upgrade: () => ({ protocol: selectedProtocol(offeredProtocols(ctx.req)), data: null }),
-        open: (socket) => socket.close(),
-      });
+      return upgradeWebSocket(
+        ctx,
+        {
+          upgrade: () => ({ protocol: selectedProtocol(offeredProtocols(ctx.req)), data: null }),
+          open: (socket) => socket.close(),
+        },
+        (message) => errorResponse(400, "bad_request", message),
+      );
     },
   };
 }

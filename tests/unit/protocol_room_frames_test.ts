@@ -1,0 +1,30 @@
+import { deepEqual, equal } from "node:assert/strict";
+import {
+  ClientFrame,
+  isRoomFrame,
+  ROOM_FRAME_TYPES,
+  RoomFrame,
+} from "../../lib/protocol/frames.ts";
+
+Deno.test("room frames: every client frame with a room field, and no other", () => {
+  const withRoom = ClientFrame.options.filter((frame) => "room" in frame.shape)
+    .map((frame) => frame.shape.type.value);
+  const without = ClientFrame.options.filter((frame) => !("room" in frame.shape))
+    .map((frame) => frame.shape.type.value);
+  deepEqual([...ROOM_FRAME_TYPES].sort(), withRoom.sort());
+  deepEqual(without.filter((type) => ROOM_FRAME_TYPES.has(type)), []);
+  deepEqual(
+    RoomFrame.options.map((frame) => frame.shape.type.value).sort(),
+    [...ROOM_FRAME_TYPES].sort(),
+  );
+});
+
+Deno.test("room frames: isRoomFrame tells a parsed frame's kind", () => {
+  equal(isRoomFrame(ClientFrame.parse({ type: "join", room: "general" })), true);
+  equal(
+    isRoomFrame(ClientFrame.parse({ type: "send", room: "general", text: "hi", cid: "c1" })),
+    true,
+  );
+  equal(isRoomFrame(ClientFrame.parse({ type: "ping", t: 1 })), false);
+  equal(isRoomFrame(ClientFrame.parse({ type: "subscribe_status" })), false);
+});
