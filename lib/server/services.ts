@@ -72,9 +72,6 @@ export const APP_VERSION = "1.0.0";
 /** How often each isolate publishes its metrics snapshot, and status subscribers get a frame. */
 export const METRICS_INTERVAL_MS = 5_000;
 
-/** The bus topic metrics snapshots travel on. */
-export const METRICS_TOPIC = "metrics";
-
 /** The lease that elects the instance writing the status history. */
 export const STATUS_HISTORY_LEASE = "status_history";
 
@@ -186,7 +183,7 @@ export async function createServices(
     onError: (error) => log.error("rooms.error", { error: String(error) }),
     metrics,
   });
-  const { bus } = roomLayer;
+  const { events } = roomLayer;
   const rooms = roomLayer.service;
 
   const historyStore = createKvStatusHistoryStore({ kv });
@@ -215,14 +212,14 @@ export async function createServices(
     intervalMs: METRICS_INTERVAL_MS,
     metrics,
     view,
-    publish: (snapshot) => bus.emit(METRICS_TOPIC, snapshot),
+    publish: (snapshot) => events.emit("metrics", snapshot),
     onPublishError: (error) => log.error("metrics.publish_failed", { error: String(error) }),
     onSample: () => {
       recorder.sample();
       statusFeed.sampleTaken();
     },
   });
-  const stopReceivingSnapshots = bus.on(METRICS_TOPIC, (data) => publisher.receive(data));
+  const stopReceivingSnapshots = events.on("metrics", (snapshot) => publisher.receive(snapshot));
 
   const hub = createHub({
     config,
@@ -235,7 +232,7 @@ export async function createServices(
     metrics,
     statusFeed,
   });
-  const signOuts = createSignOuts({ link: bus, tokens, hub });
+  const signOuts = createSignOuts({ events, tokens, hub });
   const auth = createAuth({
     config,
     kv,
@@ -256,7 +253,7 @@ export async function createServices(
     log,
     metrics,
   });
-  const fallback = createFallback({ config, hub, admit, tokens, clientAddress, bus, clock });
+  const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
   const ops = createOpsEndpoints({
     config,
     kv,
@@ -271,7 +268,7 @@ export async function createServices(
   const admin = createAdmin({
     tokens,
     hub,
-    link: bus,
+    events,
     closures: roomLayer.closures,
     presence: roomLayer.presence,
     kv,

@@ -1,6 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
 import type { Message } from "../../lib/protocol/mod.ts";
-import { type Bus, createBus } from "../../lib/server/bus/mod.ts";
+import { type Bus, createBus, createEventBus, type TopicEvent } from "../../lib/server/bus/mod.ts";
 import { createMessageStore, type MessageStore } from "../../lib/server/store/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 
@@ -137,6 +137,34 @@ Deno.test("events reach every bus of the namespace, this one included, and no ot
     deepEqual(byStranger.heard, [{ room: "elsewhere" }]);
   } finally {
     await Promise.all([sender, sibling, stranger, strangersSibling].map((bus) => bus.close()));
+    kv.close();
+  }
+});
+
+Deno.test("typed events: a listener hears only payloads its topic's schema takes, from any isolate", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = storeOf(kv);
+  const namespace = `typed-${crypto.randomUUID()}`;
+  const sender = createBus({ namespace, log: store });
+  const receiver = createBus({ namespace, log: store });
+  const events = createEventBus(receiver);
+  try {
+    const heard: TopicEvent<"room_closed">[] = [];
+    const last = Promise.withResolvers<void>();
+    events.on("room_closed", (event) => {
+      heard.push(event);
+      if (event.room === "last") last.resolve();
+    });
+    // Another isolate (another version, or a bug) sends what the schema refuses: not heard.
+    sender.emit("room_closed", { name: "random" });
+    sender.emit("room_closed", { room: "Not A Room" });
+    sender.emit("room_closed", "random");
+    createEventBus(sender).emit("room_closed", { room: "random" });
+    sender.emit("room_closed", { room: "last" });
+    await last.promise;
+    deepEqual(heard, [{ room: "random" }, { room: "last" }]);
+  } finally {
+    await Promise.all([sender.close(), receiver.close()]);
     kv.close();
   }
 });

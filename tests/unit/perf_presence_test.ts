@@ -1,6 +1,7 @@
 import { deepEqual } from "node:assert/strict";
 import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
-import { createPresence, type PresenceLink } from "../../lib/server/presence/mod.ts";
+import { createPresence } from "../../lib/server/presence/mod.ts";
+import { createEventBus, type EventChannel } from "../../lib/server/bus/mod.ts";
 import { createRoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
@@ -78,7 +79,7 @@ Deno.test("a join announces that one user to the peers, not the whole room", () 
   const clock = createVirtualClock();
   const listeners = new Set<(data: unknown) => void>();
   const sent: unknown[] = [];
-  const link: PresenceLink = {
+  const link: EventChannel = {
     emit(_topic, data) {
       sent.push(data);
       listeners.forEach((listener) => listener(data));
@@ -88,8 +89,8 @@ Deno.test("a join announces that one user to the peers, not the whole room", () 
       return () => void listeners.delete(listener);
     },
   };
-  const here = createPresence({ link, clock, isolate: "here" });
-  const peer = createPresence({ link, clock, isolate: "peer" });
+  const here = createPresence({ events: createEventBus(link), clock, isolate: "here" });
+  const peer = createPresence({ events: createEventBus(link), clock, isolate: "peer" });
   try {
     sent.length = 0;
     const users = Array.from({ length: 100 }, (_, index) => publicOf(member(index)));

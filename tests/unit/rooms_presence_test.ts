@@ -3,8 +3,8 @@ import {
   createPresence,
   type Presence,
   type PresenceChange,
-  type PresenceLink,
 } from "../../lib/server/presence/mod.ts";
+import { createEventBus, type EventChannel } from "../../lib/server/bus/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 
 const ada = { id: "u-ada", name: "ada" };
@@ -17,7 +17,7 @@ const bob = { id: "u-bob", name: "bob" };
  */
 function createLinkedIsolates() {
   const endpoints = new Set<Map<string, Set<(data: unknown) => void>>>();
-  const link = (): PresenceLink & { sever(): void } => {
+  const link = (): EventChannel & { sever(): void } => {
     const topics = new Map<string, Set<(data: unknown) => void>>();
     endpoints.add(topics);
     return {
@@ -41,8 +41,13 @@ function createLinkedIsolates() {
 
 const TIMING = { announceMs: 1_000, expiryMs: 3_000, leaveDelayMs: 2_000 };
 
-function isolate(clock: VirtualClock, link: PresenceLink, name: string) {
-  const presence = createPresence({ link, clock, isolate: name, ...TIMING });
+function isolate(clock: VirtualClock, link: EventChannel, name: string) {
+  const presence = createPresence({
+    events: createEventBus(link),
+    clock,
+    isolate: name,
+    ...TIMING,
+  });
   const changes: PresenceChange[] = [];
   presence.onChange((change) => changes.push(change));
   return { presence, changes };

@@ -8,24 +8,18 @@
  *
  * @example
  * ```ts
- * const signOuts = createSignOuts({ link: bus, tokens, hub });
+ * const signOuts = createSignOuts({ events, tokens, hub });
  * signOuts.signedOut(loginId, Date.now() + 900_000); // every isolate closes its sockets
  * signOuts.stop();
  * ```
  */
-import { z } from "zod";
-import type { PresenceLink } from "../presence/mod.ts";
+import type { EventBus } from "../bus/mod.ts";
 import type { TokenIssuer } from "./tokens.ts";
-
-/** The bus topic sign-outs travel on. */
-export const SIGN_OUT_TOPIC = "signed_out";
-
-const SignOutEvent = z.object({ login_id: z.string().max(64), until: z.number() });
 
 /** What {@linkcode createSignOuts} needs. */
 export interface SignOutsOptions {
-  /** Carries sign-outs to every isolate, this one included; a `Bus` is one. */
-  link: PresenceLink;
+  /** Carries sign-outs (topic `signed_out`) to every isolate, this one included. */
+  events: EventBus;
   tokens: Pick<TokenIssuer, "revokeLogin">;
   /** Closes the sockets of a sign-in on this isolate (the hub). */
   hub: { closeLogin(loginId: string): number };
@@ -40,16 +34,14 @@ export interface SignOuts {
 }
 
 /** Creates the {@linkcode SignOuts} of one isolate and starts listening. */
-export function createSignOuts({ link, tokens, hub }: SignOutsOptions): SignOuts {
-  const stop = link.on(SIGN_OUT_TOPIC, (data) => {
-    const parsed = SignOutEvent.safeParse(data);
-    if (!parsed.success) return;
-    tokens.revokeLogin(parsed.data.login_id, parsed.data.until);
-    hub.closeLogin(parsed.data.login_id);
+export function createSignOuts({ events, tokens, hub }: SignOutsOptions): SignOuts {
+  const stop = events.on("signed_out", ({ login_id, until }) => {
+    tokens.revokeLogin(login_id, until);
+    hub.closeLogin(login_id);
   });
   return {
     signedOut: (loginId, untilMs) =>
-      link.emit(SIGN_OUT_TOPIC, { login_id: loginId, until: untilMs }),
+      events.emit("signed_out", { login_id: loginId, until: untilMs }),
     stop,
   };
 }

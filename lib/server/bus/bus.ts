@@ -11,7 +11,9 @@
  *
  * Whatever a path drops or reorders, the room feed fills from the log
  * (`room_feed.ts`). The bus also carries ephemeral events (typing, presence
- * announcements) to every isolate on the channel; those are best-effort.
+ * announcements) to every isolate on the channel; those are best-effort, and
+ * the rest of the server sends and hears them through the typed
+ * `EventBus` of `topics.ts`.
  *
  * @example
  * ```ts
@@ -27,6 +29,7 @@ import { z } from "zod";
 import { Message } from "../../protocol/mod.ts";
 import { roomHeadKey } from "../store/mod.ts";
 import { createRoomFeed, type MessageLog, type RoomFeed } from "./room_feed.ts";
+import type { EventChannel } from "./topics.ts";
 
 /** Receives each message of a room once; `json` is the `message` frame, serialized once. */
 export type MessageListener = (message: Message, json: string) => void;
@@ -46,22 +49,27 @@ export interface BusOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The fan-out of one isolate. */
-export interface Bus {
+/** The fan-out of committed messages, as the room layer uses it. */
+export interface MessageBus {
   /** Fans out a message that was just committed. */
   publish(message: Message): void;
   /** Listens to a room's messages committed from now on; returns the unsubscribe. */
   subscribe(room: string, listener: MessageListener): () => void;
+  /**
+   * Resolves when the feed of `room` (or of every room) has handled what it was
+   * given. Right after {@linkcode MessageBus.subscribe}, this means the feed
+   * knows the head it starts from, so a log read that follows sees at least
+   * that head.
+   */
+  idle(room?: string): Promise<void>;
+}
+
+/** The fan-out of one isolate: messages, and events as an untyped channel. */
+export interface Bus extends MessageBus, EventChannel {
   /** Sends an ephemeral event to every listener of `topic` in every isolate, this one included. */
   emit(topic: string, data: unknown): void;
   /** Listens to a topic's events; returns the unsubscribe. */
   on(topic: string, listener: EventListener): () => void;
-  /**
-   * Resolves when the feed of `room` (or of every room) has handled what it was
-   * given. Right after {@linkcode Bus.subscribe}, this means the feed knows the
-   * head it starts from, so a log read that follows sees at least that head.
-   */
-  idle(room?: string): Promise<void>;
   /** Closes the channel and every watch; afterwards the bus does nothing. */
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@
  * Leases: one holder at a time among the instances sharing a store, with
  * fencing tokens, and their Deno KV implementation.
  *
+ * Imports `../store` only (besides `lib/time`).
+ *
  * @example
  * ```ts
  * import { createKvLease, type Lease } from "./mod.ts";

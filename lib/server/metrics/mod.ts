@@ -3,6 +3,9 @@
  * message, the Switchboard metric set, Prometheus exposition, snapshots
  * shared across isolates, the cluster view and the status report.
  *
+ * Imports nothing of `lib/server` (only `lib/protocol` and `lib/time`): every
+ * subsystem may report to it.
+ *
  * @example
  * ```ts
  * import {

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * const admin = createAdmin({ tokens, hub, link: bus, closures, presence, kv, clock, log, incidents });
+ * const admin = createAdmin({ tokens, hub, events, closures, presence, kv, clock, log, incidents });
  * app.post("/api/admin/kick", (ctx) => admin.kick(ctx.req));
  * ```
  */
@@ -23,7 +23,8 @@ import type { SessionUser } from "../../protocol/frames.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Hub } from "../session/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Presence, PresenceLink } from "../presence/mod.ts";
+import type { Presence } from "../presence/mod.ts";
+import type { EventBus } from "../bus/mod.ts";
 import type { RoomClosures } from "../rooms/mod.ts";
 import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "../store/mod.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
@@ -31,12 +32,8 @@ import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "..
 import type { StatusHistoryStore } from "../status_history/mod.ts";
 import { createKeyedLimiter } from "../limits/mod.ts";
 
-/** The bus topic that carries kicks to every isolate. */
-export const KICK_TOPIC = "admin_kick";
-
 const KickBody = z.object({ user_id: z.string().min(1).max(256) });
 const CloseRoomBody = z.object({ room: RoomName });
-const KickEvent = z.object({ user_id: z.string() });
 const IncidentNoteBody = z.object({
   incident: z.number().int().nonnegative(),
   text: z.string().trim().min(1).max(INCIDENT_NOTE_CHARS)
@@ -60,8 +57,8 @@ const DELETE_BATCH = 100;
 export interface AdminOptions {
   tokens: TokenIssuer;
   hub: Pick<Hub, "kick">;
-  /** Carries kicks to the other isolates; a {@linkcode Bus} is one. */
-  link: PresenceLink;
+  /** Carries kicks (topic `admin_kick`) to the other isolates. */
+  events: EventBus;
   closures: RoomClosures;
   presence: Pick<Presence, "pruneExpired">;
   kv: Deno.Kv;
@@ -107,7 +104,7 @@ async function pruneExpiredReceipts(kv: Deno.Kv, now: number): Promise<number> {
 
 /** Creates the {@linkcode Admin} endpoints and starts listening to kicks. */
 export function createAdmin(options: AdminOptions): Admin {
-  const { tokens, hub, link, closures, presence, kv, clock, log, incidents } = options;
+  const { tokens, hub, events, closures, presence, kv, clock, log, incidents } = options;
   const notesPerAdmin = createKeyedLimiter({
     burst: NOTES_BURST,
     perSecond: NOTES_PER_MINUTE / 60,
@@ -115,10 +112,7 @@ export function createAdmin(options: AdminOptions): Admin {
     maxKeys: 1_000,
   });
 
-  const stopKicks = link.on(KICK_TOPIC, (data) => {
-    const parsed = KickEvent.safeParse(data);
-    if (parsed.success) hub.kick(parsed.data.user_id);
-  });
+  const stopKicks = events.on("admin_kick", ({ user_id }) => hub.kick(user_id));
 
   /** The admin calling, or the 401/403 to answer. */
   const authorize = async (
@@ -141,7 +135,7 @@ export function createAdmin(options: AdminOptions): Admin {
       if (!parsed.ok) return parsed.response;
       const { user_id } = parsed.body;
       const closedHere = hub.kick(user_id);
-      link.emit(KICK_TOPIC, { user_id });
+      events.emit("admin_kick", { user_id });
       log.info("admin.kick", { user: caller.admin.id, target: user_id, closed_here: closedHere });
       return Response.json({ user_id, closed_here: closedHere });
     },

@@ -11,26 +11,20 @@
  * connection anywhere joins at once; when their last one goes, the leave waits
  * `leaveDelayMs`, and a connection that comes back in that time (a page reload)
  * cancels it, so nobody flickers. Presence is best-effort: it rides the bus's
- * ephemeral events, which are not logged.
+ * ephemeral events (topic `presence`), which are not logged.
  *
  * @example
  * ```ts
- * const presence = createPresence({ link: bus, clock: createSystemClock() });
+ * const presence = createPresence({ events, clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
  * presence.connect("general", { id: "u1", name: "ada" }); // joins: [ada]
  * presence.list("general"); // [{ id: "u1", name: "ada" }]
  * presence.close();
  * ```
  */
-import { z } from "zod";
-import { PublicUser } from "../../protocol/mod.ts";
+import type { PublicUser } from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
-
-/** How presence reaches the other isolates; a {@linkcode Bus} is one. */
-export interface PresenceLink {
-  emit(topic: string, data: unknown): void;
-  on(topic: string, listener: (data: unknown) => void): () => void;
-}
+import type { EventBus, PresenceAnnouncement, UserShare } from "../bus/mod.ts";
 
 /** Users who came online in a room, and users who left it. */
 export interface PresenceChange {
@@ -41,7 +35,8 @@ export interface PresenceChange {
 
 /** Options of {@linkcode createPresence}. */
 export interface PresenceOptions {
-  link: PresenceLink;
+  /** How presence reaches the other isolates. */
+  events: EventBus;
   clock: Clock;
   /** This isolate's name in announcements. Default: a random UUID. */
   isolate?: string;
@@ -68,32 +63,6 @@ export interface Presence {
   /** Stops the timers and tells the peers this isolate's connections are gone. */
   close(): void;
 }
-
-/** The bus topic presence travels on. */
-export const PRESENCE_TOPIC = "presence";
-
-const UserShare = PublicUser.extend({ connections: z.number().int().positive() });
-type UserShare = z.infer<typeof UserShare>;
-
-const Announcement = z.discriminatedUnion("kind", [
-  // An isolate's connections in a room; an empty list withdraws its share.
-  z.object({
-    kind: z.literal("share"),
-    isolate: z.string(),
-    room: z.string(),
-    users: z.array(UserShare),
-  }),
-  // One user's connections on an isolate changed; 0 means they have none left there.
-  z.object({
-    kind: z.literal("user"),
-    isolate: z.string(),
-    room: z.string(),
-    user: PublicUser.extend({ connections: z.number().int().nonnegative() }),
-  }),
-  // A new isolate asks every peer for its shares, so its view is whole at once.
-  z.object({ kind: z.literal("sync"), isolate: z.string() }),
-]);
-type Announcement = z.infer<typeof Announcement>;
 
 interface RemoteShare {
   /** user id → that isolate's connections. */
@@ -122,15 +91,9 @@ function sortedIndex(sorted: PublicUser[], user: PublicUser): number {
   return low;
 }
 
-/** Whether `data` is an announcement this isolate sent (the bus echoes them back). */
-function isFrom(data: unknown, isolate: string): boolean {
-  return typeof data === "object" && data !== null &&
-    (data as { isolate?: unknown }).isolate === isolate;
-}
-
 /** Creates a {@linkcode Presence} and asks the peers for their shares. */
 export function createPresence(options: PresenceOptions): Presence {
-  const { link, clock } = options;
+  const { events, clock } = options;
   const isolate = options.isolate ?? crypto.randomUUID();
   const announceMs = options.announceMs ?? 5_000;
   const expiryMs = options.expiryMs ?? 3 * announceMs;
@@ -216,26 +179,21 @@ export function createPresence(options: PresenceOptions): Presence {
 
   const announce = (room: string) => {
     const users = [...(local.get(room)?.values() ?? [])];
-    link.emit(PRESENCE_TOPIC, { kind: "share", isolate, room, users } satisfies Announcement);
+    events.emit("presence", { kind: "share", isolate, room, users });
   };
 
   const announceUser = (room: string, user: PublicUser, connections: number) => {
-    link.emit(
-      PRESENCE_TOPIC,
-      {
-        kind: "user",
-        isolate,
-        room,
-        user: { id: user.id, name: user.name, connections },
-      } satisfies Announcement,
-    );
+    events.emit("presence", {
+      kind: "user",
+      isolate,
+      room,
+      user: { id: user.id, name: user.name, connections },
+    });
   };
 
-  const receive = (data: unknown) => {
-    if (state === "closed" || isFrom(data, isolate)) return;
-    const parsed = Announcement.safeParse(data);
-    if (!parsed.success) return;
-    const announcement = parsed.data;
+  const receive = (announcement: PresenceAnnouncement) => {
+    // The bus echoes this isolate's own announcements back.
+    if (state === "closed" || announcement.isolate === isolate) return;
     if (announcement.kind === "sync") {
       for (const room of local.keys()) announce(room);
       return;
@@ -280,12 +238,12 @@ export function createPresence(options: PresenceOptions): Presence {
     return dropped;
   };
 
-  const stopListening = link.on(PRESENCE_TOPIC, receive);
+  const stopListening = events.on("presence", receive);
   const ticker = clock.setInterval(() => {
     for (const room of local.keys()) announce(room);
     dropExpired();
   }, announceMs);
-  link.emit(PRESENCE_TOPIC, { kind: "sync", isolate } satisfies Announcement);
+  events.emit("presence", { kind: "sync", isolate });
 
   return {
     connect(room, user) {

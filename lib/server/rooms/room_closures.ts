@@ -6,20 +6,15 @@
  *
  * @example
  * ```ts
- * const closures = createRoomClosures({ kv, link: bus, clock });
+ * const closures = createRoomClosures({ kv, events, clock });
  * closures.onClosed((room) => console.log(`${room} closed`));
  * await closures.closeRoom("random", "user:admin");
  * await closures.isClosed("random"); // true, here and on every isolate
  * ```
  */
-import { z } from "zod";
-import { RoomName } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
-import type { PresenceLink } from "../presence/mod.ts";
+import type { EventBus } from "../bus/mod.ts";
 import { retryWhenLocked } from "../store/mod.ts";
-
-/** The bus topic closings travel on. */
-export const ROOM_CLOSED_TOPIC = "room_closed";
 
 /** The key of a room's closed flag. */
 export function roomClosedKey(room: string): Deno.KvKey {
@@ -33,13 +28,11 @@ export interface RoomClosedRecord {
   at: number;
 }
 
-const ClosedEvent = z.object({ room: RoomName });
-
 /** Options of {@linkcode createRoomClosures}. */
 export interface RoomClosuresOptions {
   kv: Deno.Kv;
-  /** Carries closings to every isolate; a {@linkcode Bus} is one. */
-  link: PresenceLink;
+  /** Carries closings (topic `room_closed`) to every isolate. */
+  events: EventBus;
   clock: Clock;
 }
 
@@ -60,15 +53,13 @@ export interface RoomClosures {
 }
 
 /** Creates the {@linkcode RoomClosures} of one isolate. */
-export function createRoomClosures({ kv, link, clock }: RoomClosuresOptions): RoomClosures {
+export function createRoomClosures({ kv, events, clock }: RoomClosuresOptions): RoomClosures {
   const known = new Set<string>();
   const listeners = new Set<(room: string) => void>();
 
-  const stopListening = link.on(ROOM_CLOSED_TOPIC, (data) => {
-    const parsed = ClosedEvent.safeParse(data);
-    if (!parsed.success) return;
-    known.add(parsed.data.room);
-    for (const listener of listeners) listener(parsed.data.room);
+  const stopListening = events.on("room_closed", ({ room }) => {
+    known.add(room);
+    for (const listener of listeners) listener(room);
   });
 
   return {
@@ -98,7 +89,7 @@ export function createRoomClosures({ kv, link, clock }: RoomClosuresOptions): Ro
     async closeRoom(room, by) {
       const record: RoomClosedRecord = { by, at: clock.now() };
       await retryWhenLocked(() => kv.set(roomClosedKey(room), record));
-      link.emit(ROOM_CLOSED_TOPIC, { room });
+      events.emit("room_closed", { room });
     },
     onClosed(listener) {
       listeners.add(listener);

@@ -12,7 +12,7 @@
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
-import { type Bus, createBus } from "../bus/mod.ts";
+import { type Bus, createBus, createEventBus, type EventBus } from "../bus/mod.ts";
 import { createPresence, type Presence } from "../presence/mod.ts";
 import { createMessageStore, type MessageStore } from "../store/mod.ts";
 import { createRoomClosures, type RoomClosures } from "./room_closures.ts";
@@ -48,6 +48,8 @@ export interface RoomLayerOptions {
 export interface RoomLayer {
   store: MessageStore;
   bus: Bus;
+  /** The bus's events, typed by topic: what the rest of the server sends and hears on it. */
+  events: EventBus;
   presence: Presence;
   closures: RoomClosures;
   service: RoomService;
@@ -69,11 +71,13 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     kv: config.watchKv === false ? undefined : kv,
     onError,
   });
-  const presence = createPresence({ link: bus, clock, isolate: options.isolate });
-  const closures = createRoomClosures({ kv, link: bus, clock });
+  const events = createEventBus(bus);
+  const presence = createPresence({ events, clock, isolate: options.isolate });
+  const closures = createRoomClosures({ kv, events, clock });
   const service = createRoomService({
     store,
     bus,
+    events,
     presence,
     clock,
     config: {
@@ -88,6 +92,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   return {
     store,
     bus,
+    events,
     presence,
     closures,
     service,

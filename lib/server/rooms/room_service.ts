@@ -24,27 +24,27 @@
  *
  * @example
  * ```ts
- * const rooms = createRoomService({ store, bus, presence, clock, config: { maxTextChars: 4000 } });
+ * const rooms = createRoomService({
+ *   store, bus, events, presence, clock, config: { maxTextChars: 4000 },
+ * });
  * await rooms.handle(connection, { type: "join", room: "general" }); // connection gets `joined`
  * await rooms.disconnect(connection);
  * await rooms.close();
  * ```
  */
-import { z } from "zod";
 import {
   checkTextLength,
   type ClientFrameOf,
   DEFAULT_ROOM,
   type ErrorCode,
   type Message,
-  PublicUser,
+  type PublicUser,
   type RoomFrame,
-  RoomName,
   type ServerFrame,
   type ServerFrameOf,
 } from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
-import type { Bus } from "../bus/mod.ts";
+import type { EventBus, MessageBus } from "../bus/mod.ts";
 import {
   createIsolateIdentity,
   createSwitchboardMetrics,
@@ -57,9 +57,6 @@ import { boundPage } from "./bounded_page.ts";
 import type { RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import type { RoomHandler } from "./room_handler.ts";
-
-/** The bus topic typing travels on. */
-export const TYPING_TOPIC = "typing";
 
 /** Limits of the room service. `Config` from `lib/server/config.ts` fits. */
 export interface RoomServiceConfig {
@@ -97,7 +94,10 @@ export type RoomMetrics = Pick<
 /** What {@linkcode createRoomService} is made from. */
 export interface RoomServiceDeps {
   store: MessageStore;
-  bus: Bus;
+  /** Fans committed messages out to every isolate. */
+  bus: MessageBus;
+  /** Carries typing (topic `typing`) to every isolate. */
+  events: EventBus;
   presence: Presence;
   clock: Clock;
   config: RoomServiceConfig;
@@ -170,8 +170,6 @@ interface LocalRoom {
   unsubscribe(): void;
 }
 
-const TypingEvent = z.object({ room: RoomName, user: PublicUser });
-
 /** A `joined` or `history` reply before its messages are added. */
 type PageFrame =
   | Omit<ServerFrameOf<"joined">, "messages">
@@ -183,7 +181,7 @@ function omitMore<T extends { more?: boolean }>({ more: _more, ...rest }: T): Om
 
 /** Creates a {@linkcode RoomService}. */
 export function createRoomService(deps: RoomServiceDeps): RoomService {
-  const { store, bus, presence, clock, config, closures } = deps;
+  const { store, bus, events, presence, clock, config, closures } = deps;
   const metrics = deps.metrics ??
     createSwitchboardMetrics({
       clock,
@@ -365,10 +363,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
   const isJoined = (member: RoomMember, name: string) =>
     member.rooms.has(name) && rooms.get(name)?.memberships.has(member.session) === true;
 
-  const stopTyping = bus.on(TYPING_TOPIC, (data) => {
-    const parsed = TypingEvent.safeParse(data);
-    if (!parsed.success) return;
-    const { room, user } = parsed.data;
+  const stopTyping = events.on("typing", ({ room, user }) => {
     broadcast(room, { type: "typing", room, user }, (member) => member.user.id === user.id);
   });
 
@@ -540,7 +535,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     const now = clock.now();
     if (now - membership.lastTypingAt >= typingIntervalMs) {
       membership.lastTypingAt = now;
-      bus.emit(TYPING_TOPIC, { room: frame.room, user: publicUser(member) });
+      events.emit("typing", { room: frame.room, user: publicUser(member) });
     }
     return Promise.resolve();
   };

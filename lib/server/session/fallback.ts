@@ -21,14 +21,14 @@
  *
  * @example
  * ```ts
- * const fallback = createFallback({ config, hub, admit, tokens, clientAddress, bus, clock });
+ * const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
  * app.get("/api/events", (ctx) => fallback.openStream(ctx.req, ctx.info));
  * app.post("/api/send", (ctx) => fallback.send(ctx.req));
  * ```
  */
 import { CloseCode } from "../../protocol/codes.ts";
 import type { Clock } from "../../time/clock.ts";
-import type { Bus } from "../bus/mod.ts";
+import type { EventBus } from "../bus/mod.ts";
 import {
   bearerTokenOf,
   type ClientAddress,
@@ -53,7 +53,7 @@ export interface FallbackOptions {
   admit: AdmitSession;
   clientAddress: ClientAddress;
   /** Carries POSTs to the isolate that holds their session. */
-  bus: Pick<Bus, "emit" | "on">;
+  events: EventBus;
   /** Times how long a relayed POST waits for the session's owner. */
   clock: Clock;
 }
@@ -93,7 +93,7 @@ function refusalOf(connection: Connection, userId: string): Delivery | undefined
 
 /** Creates the fallback transport's endpoints. */
 export function createFallback(options: FallbackOptions): Fallback {
-  const { config, hub, admit, tokens, clientAddress, bus, clock } = options;
+  const { config, hub, admit, tokens, clientAddress, events, clock } = options;
   // A POST carries at most what the rate limit would let through at once.
   const maxBodyBytes = config.maxFrameBytes * config.rateBurst;
 
@@ -110,7 +110,7 @@ export function createFallback(options: FallbackOptions): Fallback {
     for (const frame of framesOf(body)) hub.receive(connection, frame);
     return "accepted";
   };
-  const relay = createFallbackRelay({ bus, clock, deliver });
+  const relay = createFallbackRelay({ events, clock, deliver });
 
   const answer = (delivery: Delivery): Response => {
     switch (delivery) {

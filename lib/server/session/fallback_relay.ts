@@ -11,21 +11,14 @@
  *
  * @example
  * ```ts
- * const relay = createFallbackRelay({ bus, clock, deliver: handToLocalSession });
+ * const relay = createFallbackRelay({ events, clock, deliver: handToLocalSession });
  * const delivery = await relay.forward({ session, user: caller.user.id, body });
  * if (delivery === "unknown") return errorResponse(404, "bad_request", "no such session");
  * relay.close();
  * ```
  */
-import { z } from "zod";
 import type { Clock, TimerId } from "../../time/clock.ts";
-import type { Bus } from "../bus/mod.ts";
-
-/** The bus topic forwarded POSTs travel on. */
-export const RELAY_REQUEST_TOPIC = "fallback.post";
-
-/** The bus topic the owners' answers travel on. */
-export const RELAY_REPLY_TOPIC = "fallback.post.delivered";
+import type { EventBus, TopicEvent } from "../bus/mod.ts";
 
 /** How long a forwarded POST waits for its session's owner before it counts as unknown. */
 export const RELAY_TIMEOUT_MS = 1_000;
@@ -35,7 +28,7 @@ export const RELAY_TIMEOUT_MS = 1_000;
  * 403 (another user's session), `closing` 410, `too_large` 413 (the session is
  * ended), `unknown` 404 (no isolate holds the session).
  */
-export type Delivery = "accepted" | "forbidden" | "closing" | "too_large" | "unknown";
+export type Delivery = TopicEvent<"fallback.post.delivered">["delivery"] | "unknown";
 
 /** A POST for a session, as the isolate that received it read it. */
 export interface SessionPost {
@@ -46,21 +39,10 @@ export interface SessionPost {
   body: string | null;
 }
 
-const RelayRequest = z.object({
-  id: z.string(),
-  session: z.string(),
-  user: z.string(),
-  body: z.string().nullable(),
-});
-
-const RelayReply = z.object({
-  id: z.string(),
-  delivery: z.enum(["accepted", "forbidden", "closing", "too_large"]),
-});
-
 /** Options of {@linkcode createFallbackRelay}. */
 export interface FallbackRelayOptions {
-  bus: Pick<Bus, "emit" | "on">;
+  /** Carries POSTs (topic `fallback.post`) and their answers (`fallback.post.delivered`). */
+  events: EventBus;
   clock: Clock;
   /** Hands a POST to a session of this isolate; `unknown` when this isolate does not hold it. */
   deliver(post: SessionPost): Delivery;
@@ -78,7 +60,7 @@ export interface FallbackRelay {
 
 /** Creates a {@linkcode FallbackRelay} listening on the bus. */
 export function createFallbackRelay(options: FallbackRelayOptions): FallbackRelay {
-  const { bus, clock, deliver } = options;
+  const { events, clock, deliver } = options;
   const timeoutMs = options.timeoutMs ?? RELAY_TIMEOUT_MS;
   const waiting = new Map<string, { resolve(delivery: Delivery): void; timer: TimerId }>();
   let listening = true;
@@ -92,15 +74,12 @@ export function createFallbackRelay(options: FallbackRelayOptions): FallbackRela
   };
 
   // Every isolate hears every request, its own included; only the owner answers.
-  const stopRequests = bus.on(RELAY_REQUEST_TOPIC, (data) => {
-    const request = RelayRequest.safeParse(data);
-    if (!request.success) return;
-    const delivery = deliver(request.data);
-    if (delivery !== "unknown") bus.emit(RELAY_REPLY_TOPIC, { id: request.data.id, delivery });
+  const stopRequests = events.on("fallback.post", ({ id, ...post }) => {
+    const delivery = deliver(post);
+    if (delivery !== "unknown") events.emit("fallback.post.delivered", { id, delivery });
   });
-  const stopReplies = bus.on(RELAY_REPLY_TOPIC, (data) => {
-    const reply = RelayReply.safeParse(data);
-    if (reply.success) settle(reply.data.id, reply.data.delivery);
+  const stopReplies = events.on("fallback.post.delivered", ({ id, delivery }) => {
+    settle(id, delivery);
   });
 
   return {
@@ -109,7 +88,7 @@ export function createFallbackRelay(options: FallbackRelayOptions): FallbackRela
       const id = crypto.randomUUID();
       const { promise, resolve } = Promise.withResolvers<Delivery>();
       waiting.set(id, { resolve, timer: clock.setTimeout(() => settle(id, "unknown"), timeoutMs) });
-      bus.emit(RELAY_REQUEST_TOPIC, { id, ...post });
+      events.emit("fallback.post", { id, ...post });
       return promise;
     },
     close() {

@@ -4,6 +4,9 @@
  * written by one instance at a time, and read back by range for the status
  * page.
  *
+ * Imports `../store`, `../lease` and `../metrics` (besides `lib/protocol` and
+ * `lib/time`).
+ *
  * @example
  * ```ts
  * import { createKvStatusHistoryStore, createRangeReports, createStatusRecorder } from "./mod.ts";
