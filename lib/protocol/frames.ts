@@ -101,7 +101,7 @@ export const UnsubscribeStatusFrame = z.object({
 
 /**
  * The client frames about one room, each with its `room`: the server's room
- * layer answers them, and the hub answers the rest of {@linkcode ClientFrame}.
+ * layer answers them.
  */
 export const RoomFrame = z.discriminatedUnion("type", [
   JoinFrame,
@@ -113,14 +113,20 @@ export const RoomFrame = z.discriminatedUnion("type", [
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];
 
-/** Any frame a client may send: a {@linkcode RoomFrame}, or one about the session itself. */
-export const ClientFrame = z.discriminatedUnion("type", [
-  ...RoomFrame.options,
+/** The client frames about the session itself: the server's hub answers them. */
+export const SessionFrame = z.discriminatedUnion("type", [
   PingFrame,
   PongFrame,
   AuthFrame,
   SubscribeStatusFrame,
   UnsubscribeStatusFrame,
+]);
+export type SessionFrame = z.infer<typeof SessionFrame>;
+
+/** Any frame a client may send: a {@linkcode RoomFrame} or a {@linkcode SessionFrame}. */
+export const ClientFrame = z.discriminatedUnion("type", [
+  ...RoomFrame.options,
+  ...SessionFrame.options,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame["type"];
@@ -131,7 +137,8 @@ export const ROOM_FRAME_TYPES: ReadonlySet<ClientFrameType> = new Set(
 );
 
 /**
- * Whether a client frame is about a room (and so goes to the room layer).
+ * Whether a client frame is about a room (and so goes to the room layer);
+ * otherwise it is a {@linkcode SessionFrame}.
  *
  * @example
  * ```ts

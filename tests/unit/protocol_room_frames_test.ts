@@ -4,6 +4,7 @@ import {
   isRoomFrame,
   ROOM_FRAME_TYPES,
   RoomFrame,
+  SessionFrame,
 } from "../../lib/protocol/frames.ts";
 
 Deno.test("room frames: every client frame with a room field, and no other", () => {
@@ -17,6 +18,15 @@ Deno.test("room frames: every client frame with a room field, and no other", () 
     RoomFrame.options.map((frame) => frame.shape.type.value).sort(),
     [...ROOM_FRAME_TYPES].sort(),
   );
+});
+
+Deno.test("room frames: every client frame is a room frame or a session frame, never both", () => {
+  const typesOf = (union: { options: readonly { shape: { type: { value: string } } }[] }) =>
+    union.options.map((frame) => frame.shape.type.value);
+  const rooms = typesOf(RoomFrame);
+  const sessions = typesOf(SessionFrame);
+  deepEqual([...rooms, ...sessions].sort(), typesOf(ClientFrame).sort());
+  deepEqual(rooms.filter((type) => sessions.includes(type)), []);
 });
 
 Deno.test("room frames: isRoomFrame tells a parsed frame's kind", () => {

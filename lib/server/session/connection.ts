@@ -131,6 +131,11 @@ export class Connection {
     return this.#socket.bufferedAmount;
   }
 
+  /** Who this is, for a log line: its session, user and transport. */
+  get logFields(): { session: string; user: string; transport: Transport } {
+    return { session: this.session, user: this.user.id, transport: this.transport };
+  }
+
   /** Resolves once the socket has closed. */
   get closed(): Promise<void> {
     if (this.#closed) return this.#closed.promise;
@@ -156,13 +161,7 @@ export class Connection {
     const backlog = this.#socket.bufferedAmount;
     if (backlog > this.#maxBacklogBytes) {
       this.#metrics.slowConsumerCloses.inc();
-      this.#log.warn("ws.slow_consumer", {
-        session: this.session,
-        user: this.user.id,
-        transport: this.transport,
-        code: CloseCode.POLICY,
-        backlog,
-      });
+      this.#log.warn("ws.slow_consumer", { ...this.logFields, code: CloseCode.POLICY, backlog });
       this.close(CloseCode.POLICY, "slow consumer: outbound buffer over limit");
       return;
     }

@@ -1,14 +1,12 @@
 /**
- * The hub: every live connection of this isolate, the socket loop that turns
- * raw inbound data into handled frames, and the one timer that sweeps all
- * connections for heartbeats and token expiry. (A slow consumer is closed by
- * its connection, at the first frame that would queue over the bound.)
- *
- * Inbound, in order: any data counts as a sign of life; a frame over
- * `max_frame_bytes` closes the socket (1009); a binary or malformed frame gets
- * `error` `bad_frame`; every frame but `ping`/`pong` is charged to the rate
- * limit; valid frames are handled one at a time per connection, room frames by
- * the {@linkcode RoomHandler}.
+ * The hub: every live connection of this isolate, and the limits on them. It
+ * attaches a socket that passed the admission (`admission.ts`) and sends it
+ * `hello`, takes what the socket receives through the inbound pipeline
+ * (`inbound.ts`: size, validation, rate limit, order), answers the frames about
+ * the session itself (`session_frames.ts`) and hands room frames whole to the
+ * {@linkcode RoomHandler}. One timer sweeps every connection for heartbeats and
+ * token expiry (`sweep.ts`). A slow consumer is closed by its connection, at the
+ * first frame that would queue over the bound.
  *
  * A connection runs over a WebSocket or over the fallback transport's event
  * stream; the hub treats both alike. It reports every event it sees to the
@@ -21,29 +19,28 @@
  * const connection = hub.attach(socket, { user, tokenExpiresAt, address }, "websocket");
  * ```
  */
-import type { Clock, TimerId } from "../../time/clock.ts";
+import type { Clock } from "../../time/clock.ts";
 import type { Random } from "../../time/random.ts";
 import { CloseCode } from "../../protocol/codes.ts";
-import { type ClientFrame, type ClientFrameOf, isRoomFrame } from "../../protocol/frames.ts";
-import { parseClientFrame } from "../../protocol/parse.ts";
+import { type ClientFrame, isRoomFrame } from "../../protocol/frames.ts";
 import { FEATURES, VERSION } from "../../protocol/version.ts";
+import type { TokenIssuer } from "../auth/mod.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
-import type { TokenIssuer } from "../auth/mod.ts";
-import { Connection, type ConnectionSocket } from "./connection.ts";
-import { createFrameRateLimit } from "./frame_rate_limit.ts";
 import type { SwitchboardMetrics, Transport } from "../metrics/mod.ts";
+import type { RoomHandler } from "../rooms/mod.ts";
 import {
   type Admission,
   type LimitRefusal,
   REFUSAL_CLOSE_CODES,
   type Refused,
 } from "./admission.ts";
-import type { RoomHandler } from "../rooms/mod.ts";
+import { Connection, type ConnectionSocket } from "./connection.ts";
+import { createFrameRateLimit } from "./frame_rate_limit.ts";
+import { createInbound } from "./inbound.ts";
+import { createSessionFrames } from "./session_frames.ts";
 import type { StatusFeed } from "./status_feed.ts";
-
-/** How often the sweep runs (or every heartbeat, if that is shorter). */
-const SWEEP_MS = 1000;
+import { startSweep } from "./sweep.ts";
 
 /** What {@linkcode createHub} needs. */
 export interface HubOptions {
@@ -101,18 +98,6 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-/** Whether a text frame is over `maxBytes` in UTF-8 (encoding it only when its length cannot tell). */
-function isTooBig(text: string, maxBytes: number): boolean {
-  // A string has at most as many UTF-16 units as its UTF-8 encoding has bytes.
-  return text.length > maxBytes || new TextEncoder().encode(text).byteLength > maxBytes;
-}
-
-function binarySize(data: unknown): number {
-  if (data instanceof ArrayBuffer) return data.byteLength;
-  if (data instanceof Blob) return data.size;
-  return 0;
-}
-
 function addTo(index: Map<string, Set<Connection>>, key: string, connection: Connection) {
   let set = index.get(key);
   if (!set) index.set(key, set = new Set());
@@ -134,220 +119,28 @@ export function createHub(options: HubOptions): Hub {
   const byAddress = new Map<string, Set<Connection>>();
   let accepting = true;
   let draining: Promise<void> | undefined;
-  let nextPingAt = clock.now() + config.heartbeatMs;
 
-  const fields = (connection: Connection) => ({
-    session: connection.session,
-    user: connection.user.id,
-    transport: connection.transport,
-  });
-
+  /** Closes a connection for cause, saying why in the log. */
   const closeWith = (connection: Connection, code: number, reason: string) => {
-    log.info("ws.closing", { ...fields(connection), code, reason });
+    log.info("ws.closing", { ...connection.logFields, code, reason });
     connection.close(code, reason);
   };
 
-  const sweep = () => {
-    const now = clock.now();
-    const silentLimit = 2 * config.heartbeatMs;
-    for (const connection of connections) {
-      if (connection.state !== "open") continue;
-      if (now - connection.lastSeenAt >= silentLimit) {
-        closeWith(connection, CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout");
-        continue;
-      }
-      if (now >= connection.tokenExpiresAt) {
-        connection.sendError("unauthorized", "access token expired", { recoverable: false });
-        closeWith(connection, CloseCode.UNAUTHORIZED, "token expired");
-        continue;
-      }
-      if (
-        !connection.tokenWarned && now >= connection.tokenExpiresAt - config.tokenExpiringLeadMs
-      ) {
-        connection.tokenWarned = true;
-        connection.send({ type: "token_expiring", token_expires_at: connection.tokenExpiresAt });
-      }
-    }
-    if (now >= nextPingAt) {
-      nextPingAt = now + config.heartbeatMs;
-      const ping = JSON.stringify({ type: "ping", t: now });
-      for (const connection of connections) connection.sendText(ping);
-      metrics.framesSent.labels("ping").inc(connections.size);
-    }
-  };
-  const sweepTimer: TimerId = clock.setInterval(sweep, Math.min(SWEEP_MS, config.heartbeatMs));
-
-  const refreshToken = async (connection: Connection, frame: ClientFrameOf<"auth">) => {
-    const ref = frame.ref === undefined ? {} : { ref: frame.ref };
-    const result = await tokens.verify(frame.token);
-    if (!result.ok || result.user.id !== connection.user.id) {
-      const reason = result.ok ? "token is for another user" : result.reason;
-      connection.sendError("unauthorized", reason, { ...ref, recoverable: false });
-      closeWith(connection, CloseCode.UNAUTHORIZED, reason);
-      return;
-    }
-    connection.tokenExpiresAt = result.expiresAt;
-    connection.loginId = result.loginId;
-    connection.tokenWarned = false;
-    connection.send({ type: "auth_ok", token_expires_at: result.expiresAt, ...ref });
-  };
-
-  /** Room frames go to the room layer whole; the hub answers the frames about the session. */
-  const handle = async (connection: Connection, frame: ClientFrame, receivedAt: number) => {
-    if (connection.state !== "open") return;
-    if (isRoomFrame(frame)) return await rooms.handle(connection, frame, receivedAt);
-    switch (frame.type) {
-      case "ping":
-        connection.send({
-          type: "pong",
-          t: frame.t,
-          ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-        });
-        return;
-      case "pong": {
-        const roundTrip = receivedAt - frame.t;
-        if (roundTrip >= 0) metrics.heartbeatRtt.observe(roundTrip);
-        return;
-      }
-      case "auth":
-        await refreshToken(connection, frame);
-        return;
-      case "subscribe_status":
-        statusFeed.subscribe(
-          connection,
-          frame,
-          connection.user.role === "admin" ? "admin" : "public",
-        );
-        return;
-      case "unsubscribe_status":
-        statusFeed.unsubscribe(connection);
-        return;
-    }
-  };
-
-  /** Frame handling still under way (a commit, a history read), so close waits for it. */
-  const inFlight = new Set<Promise<void>>();
-
-  const failed = (connection: Connection, frame: ClientFrame) => (error: unknown) => {
-    log.error("ws.handler_failed", {
-      ...fields(connection),
-      code: "internal",
-      frame: frame.type,
-      error: String(error),
-    });
-    metrics.errors.record("internal", `${frame.type} failed: ${String(error)}`);
-    connection.sendError("internal", "the server failed to handle this frame", {
-      ...(frame.ref === undefined ? {} : { ref: frame.ref }),
-    });
-  };
-
-  const track = (handled: Promise<void>) => {
-    inFlight.add(handled);
-    handled.finally(() => inFlight.delete(handled));
-  };
-
-  /**
-   * Frames of a connection are handled one at a time, in order, with one
-   * exception: a `send` starts once the sends before it have started, not
-   * finished. Each `send` queues its commit before its first wait, so the log
-   * still takes them in order (and acks them in order per room), but a burst of
-   * sends that arrived together becomes one commit instead of one each. Any
-   * other frame waits for everything before it.
-   */
-  const enqueue = (connection: Connection, frame: ClientFrame, receivedAt: number) => {
-    if (frame.type !== "send") {
-      const handled = connection.inbox.then(() => handle(connection, frame, receivedAt))
-        .catch(failed(connection, frame));
-      connection.inbox = handled;
-      connection.sendGate = handled;
-      track(handled);
-      return;
-    }
-    let handled: Promise<void> | undefined;
-    const started = connection.sendGate.then(() => {
-      handled = handle(connection, frame, receivedAt).catch(failed(connection, frame));
-    });
-    const done = started.then(() => handled);
-    connection.inbox = Promise.all([connection.inbox, done]).then(() => {});
-    connection.sendGate = started;
-    track(done);
-  };
-
-  /** Charges a frame to the rate limit; false (after answering) if it is refused. */
-  const admitFrame = (connection: Connection, ref: string | undefined): boolean => {
-    const verdict = connection.rateLimit.check();
-    if (verdict.allowed) return true;
-    metrics.rateLimited.inc();
-    if (verdict.abusive) {
-      log.warn("ws.rate_abuse", { ...fields(connection), code: CloseCode.RATE_LIMITED });
-      closeWith(connection, CloseCode.RATE_LIMITED, "rate limit exceeded for too long");
-      return false;
-    }
-    log.warn("ws.rate_limited", { ...fields(connection), code: "rate_limited" });
-    connection.sendError("rate_limited", "too many frames; slow down", {
-      retryAfterMs: verdict.retryAfterMs,
-      ...(ref === undefined ? {} : { ref }),
-    });
-    return false;
-  };
-
-  const receiveFrame = (connection: Connection, data: unknown) => {
-    const receivedAt = clock.now();
-    connection.lastSeenAt = receivedAt;
-
-    if (typeof data !== "string") {
-      metrics.framesReceived.labels("other").inc();
-      if (binarySize(data) > config.maxFrameBytes) {
-        closeWith(connection, CloseCode.TOO_BIG, "frame too big");
-      } else if (admitFrame(connection, undefined)) {
-        log.warn("ws.bad_frame", { ...fields(connection), code: "bad_frame", field: "" });
-        connection.sendError("bad_frame", "binary frames are not accepted; send JSON text");
-      }
-      return;
-    }
-    if (isTooBig(data, config.maxFrameBytes)) {
-      metrics.framesReceived.labels("other").inc();
-      closeWith(connection, CloseCode.TOO_BIG, "frame too big");
-      return;
-    }
-
-    const parsed = parseClientFrame(data);
-    if (!parsed.ok) {
-      metrics.framesReceived.labels("other").inc();
-      if (!admitFrame(connection, parsed.error.ref)) return;
-      log.warn("ws.bad_frame", {
-        ...fields(connection),
-        code: "bad_frame",
-        field: parsed.error.field,
-      });
-      connection.sendError("bad_frame", parsed.error.message, {
-        ...(parsed.error.ref === undefined ? {} : { ref: parsed.error.ref }),
-      });
-      return;
-    }
-    const frame = parsed.frame;
-    metrics.framesReceived.labels(frame.type).inc();
-    if (frame.type !== "ping" && frame.type !== "pong" && !admitFrame(connection, frame.ref)) {
-      return;
-    }
-    enqueue(connection, frame, receivedAt);
-  };
-
-  /** One bad frame must cost its connection at most: a failure here closes that socket only. */
-  const receive = (connection: Connection, data: unknown) => {
-    if (connection.state !== "open") return;
-    try {
-      receiveFrame(connection, data);
-    } catch (error) {
-      log.error("ws.receive_failed", {
-        ...fields(connection),
-        code: "internal",
-        error: String(error),
-      });
-      metrics.errors.record("internal", `a received frame failed: ${String(error)}`);
-      closeWith(connection, CloseCode.SERVER_ERROR, "server error");
-    }
-  };
+  const sweep = startSweep({ connections, config, clock, metrics, closeWith });
+  const answerSessionFrame = createSessionFrames({ tokens, metrics, statusFeed, closeWith });
+  const inbound = createInbound({
+    config,
+    clock,
+    log,
+    metrics,
+    closeWith,
+    // Room frames go to the room layer whole; the hub answers the frames about the session.
+    async handle(connection: Connection, frame: ClientFrame, receivedAt: number) {
+      if (connection.state !== "open") return;
+      if (isRoomFrame(frame)) await rooms.handle(connection, frame, receivedAt);
+      else await answerSessionFrame(connection, frame, receivedAt);
+    },
+  });
 
   const refuse = (refusal: LimitRefusal, message: string): Refused<LimitRefusal> => {
     metrics.handshakesRefused.labels(refusal).inc();
@@ -407,7 +200,7 @@ export function createHub(options: HubOptions): Hub {
     metrics.connectionsOpened.labels(transport).inc();
     metrics.connectionsOpen.labels(transport).inc();
     metrics.usersOnline.set(byUser.size);
-    log.info("ws.open", fields(connection));
+    log.info("ws.open", connection.logFields);
     connection.send({
       type: "hello",
       v: VERSION,
@@ -437,10 +230,10 @@ export function createHub(options: HubOptions): Hub {
     metrics.connectionsClosed.labels(code).inc();
     metrics.connectionsOpen.labels(connection.transport).dec();
     metrics.usersOnline.set(byUser.size);
-    log.info("ws.close", { ...fields(connection), code });
+    log.info("ws.close", { ...connection.logFields, code });
     // The room layer's failure must not keep the socket loop from cleaning up.
     Promise.resolve().then(() => rooms.disconnect(connection)).catch((error) =>
-      log.error("ws.disconnect_failed", { ...fields(connection), error: String(error) })
+      log.error("ws.disconnect_failed", { ...connection.logFields, error: String(error) })
     );
   };
 
@@ -460,7 +253,7 @@ export function createHub(options: HubOptions): Hub {
     admit,
     attach,
     session: (id) => sessions.get(id),
-    receive,
+    receive: inbound.receive,
     detach,
     kick(userId) {
       let closed = 0;
@@ -497,21 +290,21 @@ export function createHub(options: HubOptions): Hub {
           connection.close(CloseCode.RESTARTING, "server restarting");
         }
         await waitForClosed(config.drainTimeoutMs);
-        clock.clearInterval(sweepTimer);
+        sweep.stop();
         log.flush();
       })();
       return draining;
     },
     async close() {
       accepting = false;
-      clock.clearInterval(sweepTimer);
+      sweep.stop();
       for (const connection of connections) {
         connection.close(CloseCode.GOING_AWAY, "server shutting down");
       }
       await waitForClosed(config.drainTimeoutMs);
       // A frame received before its socket closed may still be committing: let it finish
       // while the store is open, so its sender either got the ack or will resend.
-      await Promise.all(inFlight);
+      await inbound.settled();
       await rooms.close?.();
       log.flush();
     },
