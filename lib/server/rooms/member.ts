@@ -13,7 +13,7 @@
  * };
  * ```
  */
-import type { SessionUser } from "../../protocol/mod.ts";
+import type { PublicUser, SessionUser } from "../../protocol/mod.ts";
 
 /** One connection as a member of rooms. */
 export interface RoomMember {
@@ -25,4 +25,17 @@ export interface RoomMember {
   readonly rooms: Set<string>;
   /** Sends one serialized server frame; must not throw. */
   sendText(text: string): void;
+}
+
+/**
+ * A member's user as other people see it (no role): the author of its
+ * messages, its entry in presence.
+ *
+ * @example
+ * ```ts
+ * publicUserOf(member); // { id: "u1", name: "ada" }
+ * ```
+ */
+export function publicUserOf({ user }: RoomMember): PublicUser {
+  return { id: user.id, name: user.name };
 }

@@ -1,0 +1,225 @@
+/**
+ * The room layer's answer to each room frame, over the log, the bus, presence
+ * and the rooms of this isolate.
+ *
+ * - `join`: replays from the log (the newest page, or a `since` catch-up of at
+ *   most `joinPageMax` messages), then fans out from the head it replayed to;
+ *   fan-out that arrives while the log is read is held back, so `joined` comes
+ *   first and no message comes twice.
+ * - `send`: checks the text's length (the server's one check, by the
+ *   contract's rule), that the room is open and joined, then commits to the log
+ *   and acks only once it is committed; a retried `cid` gets its first receipt.
+ * - `history`: a page before or after a seq, held to the reply bound.
+ * - `typing`: passed on to every isolate at most once per `typingIntervalMs`.
+ * - `leave`: out of the room, `left`.
+ *
+ * A room an administrator closed refuses joins, sends and history with
+ * `forbidden`. A store that fails costs the frame `internal`, and tells the
+ * metrics.
+ *
+ * @example
+ * ```ts
+ * const frames = createRoomFrames({
+ *   store, bus, events, presence, clock, closures, metrics, local, replies, limits, storeFailed,
+ * });
+ * await frames.join(member, { type: "join", room: "general" }, clock.now());
+ * ```
+ */
+import { checkTextLength, type ClientFrameOf, type RoomFrameType } from "../../protocol/mod.ts";
+import type { Clock } from "../../time/clock.ts";
+import type { EventBus, MessageBus } from "../bus/mod.ts";
+import type { SwitchboardMetrics } from "../metrics/mod.ts";
+import type { Presence } from "../presence/mod.ts";
+import type { MessageStore } from "../store/mod.ts";
+import type { LocalRooms } from "./local_rooms.ts";
+import { publicUserOf, type RoomMember } from "./member.ts";
+import type { RoomClosures } from "./room_closures.ts";
+import type { RoomReplies } from "./room_replies.ts";
+
+/** The limits the frames keep, every default resolved. */
+export interface RoomFrameLimits {
+  maxTextChars: number;
+  pageSize: number;
+  typingIntervalMs: number;
+  joinPageMax: number;
+  maxReplyBytes: number;
+}
+
+/** What {@linkcode createRoomFrames} needs. */
+export interface RoomFramesOptions {
+  store: MessageStore;
+  bus: Pick<MessageBus, "idle" | "publish">;
+  events: EventBus;
+  presence: Pick<Presence, "connect" | "list">;
+  clock: Clock;
+  closures?: Pick<RoomClosures, "isClosed" | "isKnownClosed">;
+  metrics: Pick<
+    SwitchboardMetrics,
+    "messagesCommitted" | "commitLatency" | "reconnects" | "kvUp" | "rooms"
+  >;
+  local: LocalRooms;
+  replies: RoomReplies;
+  limits: RoomFrameLimits;
+  /** The store failed: whoever needs to know is told why. */
+  storeFailed(error: unknown): void;
+}
+
+/** One answer per room frame type; `receivedAt` is when the frame arrived. */
+export type RoomFrames = {
+  [T in RoomFrameType]: (
+    member: RoomMember,
+    frame: ClientFrameOf<T>,
+    receivedAt: number,
+  ) => Promise<void>;
+};
+
+/** Creates the {@linkcode RoomFrames}. */
+export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
+  const { store, bus, events, presence, clock, closures, metrics, local, limits } = options;
+  const { reply, replyPage, replyError } = options.replies;
+  const { storeFailed } = options;
+
+  const join = async (member: RoomMember, frame: ClientFrameOf<"join">) => {
+    const name = frame.room;
+    const { membership, opened } = local.enter(name, member);
+
+    let replay;
+    try {
+      if (await closures?.isClosed(name)) {
+        // Unless the connection closed meanwhile and took its membership with it.
+        if (local.membershipOf(name, member) === membership) {
+          local.remove(name, member);
+          replyError(member, name, "forbidden", `${name} is closed`, frame.ref);
+        }
+        return;
+      }
+      if (opened) await store.ensureRoom(name);
+      // The feed must know its starting head before the log is read, or a
+      // message committed in between would be neither replayed nor fanned out.
+      await bus.idle(name);
+      replay = frame.since === undefined ? await store.latest(name) : await store.since(
+        name,
+        frame.since,
+        { limit: limits.joinPageMax, maxBytes: limits.maxReplyBytes },
+      );
+    } catch (error) {
+      storeFailed(error);
+      local.remove(name, member);
+      replyError(member, name, "internal", `could not join ${name}; try again`, frame.ref);
+      return;
+    }
+    // The connection closed while the log was read.
+    if (local.membershipOf(name, member) !== membership) return;
+
+    const { head } = replay;
+    if (frame.since !== undefined) {
+      metrics.reconnects.labels(replay.recovered ? "resumed" : "reset").inc();
+    }
+    if (!membership.counted) {
+      membership.counted = true;
+      presence.connect(name, publicUserOf(member));
+    }
+    // A catch-up keeps its oldest messages, to be continued with `history` `after`;
+    // the newest page (first join, or history lost) keeps its newest.
+    const catchingUp = frame.since !== undefined && replay.recovered;
+    replyPage(
+      member,
+      {
+        type: "joined",
+        room: name,
+        head,
+        recovered: replay.recovered,
+        presence: presence.list(name),
+        more: replay.more,
+        ref: frame.ref,
+      },
+      replay.messages,
+      catchingUp ? "oldest" : "newest",
+    );
+    local.markJoined(name, membership, head);
+  };
+
+  const leave = (member: RoomMember, frame: ClientFrameOf<"leave">) => {
+    local.remove(frame.room, member);
+    reply(member, { type: "left", room: frame.room, ref: frame.ref });
+    return Promise.resolve();
+  };
+
+  const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {
+    const { room, text, cid, ref } = frame;
+    // The one length check of the server, by the contract's rule (code points).
+    const length = checkTextLength(text, limits.maxTextChars);
+    if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
+    if (closures?.isKnownClosed(room)) {
+      return replyError(member, room, "forbidden", `${room} is closed`, ref);
+    }
+    if (!local.isJoined(member, room)) {
+      return replyError(member, room, "not_joined", `join ${room} before sending to it`, ref);
+    }
+    let result;
+    try {
+      result = await store.commit({ room, user: publicUserOf(member), text, cid });
+    } catch (error) {
+      storeFailed(error);
+      return replyError(
+        member,
+        room,
+        "internal",
+        "the message was not stored; send it again",
+        ref,
+      );
+    }
+    metrics.kvUp.set(1);
+    if (result.created) {
+      metrics.messagesCommitted.inc();
+      metrics.commitLatency.observe(clock.now() - receivedAt);
+      metrics.rooms.record(room);
+      local.noteReceived(room, result.message.seq, receivedAt);
+      bus.publish(result.message);
+    }
+    reply(member, { type: "ack", ...result.receipt, ref });
+  };
+
+  const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
+    const { room, before, after, limit, ref } = frame;
+    try {
+      // A closed room is read by nobody, joined or not, here or on another instance.
+      if (await closures?.isClosed(room)) {
+        return replyError(member, room, "forbidden", `${room} is closed`, ref);
+      }
+      const page = await store.history(room, {
+        before,
+        after,
+        limit: limit ?? limits.pageSize,
+        maxBytes: limits.maxReplyBytes,
+      });
+      const frame = { type: "history" as const, room, more: page.more, ref };
+      replyPage(member, frame, page.messages, after === undefined ? "newest" : "oldest");
+    } catch (error) {
+      storeFailed(error);
+      replyError(member, room, "internal", "history could not be read; try again", ref);
+    }
+  };
+
+  const typing = (member: RoomMember, frame: ClientFrameOf<"typing">) => {
+    const membership = local.membershipOf(frame.room, member);
+    if (!membership || !local.isJoined(member, frame.room)) {
+      replyError(
+        member,
+        frame.room,
+        "not_joined",
+        `join ${frame.room} before typing in it`,
+        frame.ref,
+      );
+      return Promise.resolve();
+    }
+    const now = clock.now();
+    if (now - membership.lastTypingAt >= limits.typingIntervalMs) {
+      membership.lastTypingAt = now;
+      events.emit("typing", { room: frame.room, user: publicUserOf(member) });
+    }
+    return Promise.resolve();
+  };
+
+  return { join, leave, send, history, typing };
+}

@@ -1,0 +1,89 @@
+/**
+ * How the room layer answers one member: any frame, counted by type; an
+ * `error` about a room, counted in that room's activity too; and a `joined` or
+ * `history` page held to `maxReplyBytes`, cut from the end its reader does not
+ * page on, saying `more` when it was cut.
+ *
+ * @example
+ * ```ts
+ * const replies = createRoomReplies({ metrics, maxReplyBytes: 512 * 1024 });
+ * replies.replyError(member, "general", "not_joined", "join general before sending to it", ref);
+ * replies.replyPage(member, { type: "history", room, more: false }, messages, "newest");
+ * ```
+ */
+import type { ErrorCode, Message, ServerFrame, ServerFrameOf } from "../../protocol/mod.ts";
+import { utf8Length } from "../limits/mod.ts";
+import type { SwitchboardMetrics } from "../metrics/mod.ts";
+import { boundPage } from "./bounded_page.ts";
+import type { RoomMember } from "./member.ts";
+
+/** A `joined` or `history` reply before its messages are added. */
+export type PageFrame =
+  | Omit<ServerFrameOf<"joined">, "messages">
+  | Omit<ServerFrameOf<"history">, "messages">;
+
+/** What {@linkcode createRoomReplies} needs. */
+export interface RoomRepliesOptions {
+  metrics: Pick<SwitchboardMetrics, "framesSent" | "errorsSent" | "rooms">;
+  /** Largest `joined` or `history` reply, in bytes. */
+  maxReplyBytes: number;
+}
+
+/** The replies of the room layer. */
+export interface RoomReplies {
+  /** Sends `frame` to `member`. */
+  reply(member: RoomMember, frame: ServerFrame): void;
+  /**
+   * Sends a `joined` or `history` with as many of `messages` as fit in the
+   * reply bound, cut from the end opposite `keep`.
+   */
+  replyPage(
+    member: RoomMember,
+    frame: PageFrame,
+    messages: readonly Message[],
+    keep: "oldest" | "newest",
+  ): void;
+  /** Sends a recoverable `error` about a frame for `room`. */
+  replyError(
+    member: RoomMember,
+    room: string,
+    code: ErrorCode,
+    message: string,
+    ref?: string,
+  ): void;
+}
+
+function omitMore<T extends { more?: boolean }>({ more: _more, ...rest }: T): Omit<T, "more"> {
+  return rest;
+}
+
+/** Creates the {@linkcode RoomReplies}. */
+export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions): RoomReplies {
+  const reply = (member: RoomMember, frame: ServerFrame) => {
+    metrics.framesSent.labels(frame.type).inc();
+    if (frame.type === "error") metrics.errorsSent.labels(frame.code).inc();
+    member.sendText(JSON.stringify(frame));
+  };
+
+  return {
+    reply,
+
+    replyPage(member, frame, messages, keep) {
+      // Budgeted with `more: true` and an empty list, whatever the frame ends up saying.
+      const shell = utf8Length(JSON.stringify({ ...frame, more: true, messages: [] }));
+      const page = boundPage(messages, maxReplyBytes - shell, keep);
+      // A cut page has more where its reader pages on: `history` either way, a
+      // `joined` catch-up forward only (older history is never what `more` speaks of).
+      const cutAhead = page.trimmed && (frame.type === "history" || keep === "oldest");
+      const more = frame.more === true || cutAhead;
+      // `joined` carries `more` only when more follow (an extension of the contract).
+      const complete = frame.type === "joined" && !more ? omitMore(frame) : { ...frame, more };
+      reply(member, { ...complete, messages: page.messages });
+    },
+
+    replyError(member, room, code, message, ref) {
+      metrics.rooms.recordError(room);
+      reply(member, { type: "error", code, message, recoverable: true, ref });
+    },
+  };
+}
