@@ -4,7 +4,8 @@
  * connection of this isolate, what a connection is, the checks before a
  * session starts, the inbound frame limit, the relay that carries a POST to
  * the isolate holding its session, and live status over a connection. Room
- * frames go on to `../rooms`.
+ * frames go on to `../rooms`. The hub's own parts (`inbound.ts`,
+ * `session_frames.ts`, `sweep.ts`) are not exported.
  *
  * Imports `../auth`, `../rooms`, `../bus`, `../http`, `../metrics` and
  * `../limits` (besides `lib/protocol`, `lib/time`, `lib/framework`'s WebSocket
@@ -12,17 +13,15 @@
  *
  * @example
  * ```ts
- * import { createFallback, createHub, createSocketRoute } from "./mod.ts";
+ * import { createHub, createSessionAdmission, createSocketRoute } from "./mod.ts";
  * const hub = createHub({ config, clock, random, log, instance, rooms, tokens, metrics, statusFeed });
- * app.ws("/api/ws", createSocketRoute({ config, hub, tokens, log, metrics }));
+ * const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
+ * app.ws("/api/ws", createSocketRoute({ config, hub, admit, clientAddress, log, metrics }));
  * ```
  */
 export * from "./admission.ts";
 export * from "./connection.ts";
 export * from "./hub.ts";
-export * from "./inbound.ts";
-export * from "./session_frames.ts";
-export * from "./sweep.ts";
 export * from "./socket_route.ts";
 export * from "./fallback.ts";
 export * from "./fallback_relay.ts";

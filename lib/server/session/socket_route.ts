@@ -56,7 +56,14 @@ export interface SocketRouteOptions {
   metrics: Pick<SwitchboardMetrics, "handshakesRefused">;
 }
 
-/** The subprotocols a WebSocket request offers, in its order. */
+/**
+ * The subprotocols a WebSocket request offers, in its order.
+ *
+ * @example
+ * ```ts
+ * offeredProtocols(req); // ["switchboard.v1", "bearer.eyJ…"]
+ * ```
+ */
 export function offeredProtocols(req: Request): string[] {
   return (req.headers.get("sec-websocket-protocol") ?? "").split(",")
     .map((protocol) => protocol.trim())
@@ -67,6 +74,11 @@ export function offeredProtocols(req: Request): string[] {
  * The subprotocol to select: this version when offered, else one the client did
  * offer. Selecting one it did not offer fails its handshake, and it would never
  * see the close code that says which version to offer.
+ *
+ * @example
+ * ```ts
+ * selectedProtocol(["switchboard.v9", "bearer.eyJ…"]); // "switchboard.v9": then closed with 4400
+ * ```
  */
 export function selectedProtocol(offered: string[]): string | undefined {
   if (offered.includes(PROTOCOL)) return PROTOCOL;
