@@ -245,14 +245,7 @@ export async function createServices(
   });
   const clientAddress = createClientAddress(config.trustProxy);
   const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
-  const socketRoute = createSocketRoute({
-    config,
-    hub,
-    admit,
-    clientAddress,
-    log,
-    metrics,
-  });
+  const socketRoute = createSocketRoute({ config, hub, admit, clientAddress, log, metrics });
   const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
   const ops = createOpsEndpoints({
     config,
