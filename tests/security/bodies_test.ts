@@ -40,12 +40,16 @@ Deno.test("huge bodies: every POST endpoint answers 413 without reading them; me
     clock: createSystemClock(),
   });
   const admin = await tokens.sign({ id: "user:root", name: "root", role: "admin" });
+  const user = await tokens.sign({ id: "user:ada", name: "ada", role: "user" });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   /** Headers that get each endpoint as far as reading its body. */
   const targets: Record<string, () => Promise<{ path: string; headers?: Record<string, string> }>> =
     {
       "/api/login": () => Promise.resolve({ path: "/api/login" }),
+      "/api/register": () => Promise.resolve({ path: "/api/register" }),
+      "/api/password": () =>
+        Promise.resolve({ path: "/api/password", headers: bearer(user.token) }),
       "/api/guest": () => Promise.resolve({ path: "/api/guest" }),
       "/login": () =>
         Promise.resolve({

@@ -1,6 +1,7 @@
 /**
  * The rate limits of the account endpoints, all counted per
- * `LOGIN_WINDOW_S` (logins) or `GUEST_WINDOW_S` (guests), per isolate:
+ * `LOGIN_WINDOW_S` (logins and password changes), `GUEST_WINDOW_S` (guests)
+ * or `REGISTRATION_WINDOW_S` (registrations), per isolate:
  *
  * | limit | counts | default |
  * | --- | --- | --- |
@@ -8,6 +9,7 @@
  * | per name and address | attempts on one name from one address | 5 |
  * | per account | attempts on one name from every address that never signed in to it | 50 |
  * | guests per address | guest identities created from an address | 10 per 10 min |
+ * | registrations per address | accounts registered from an address (each costs a password hash) | 10 an hour |
  *
  * An address that signed in to a name before (`known`) is never held back by
  * the two name limits, so nobody guessing from elsewhere can lock the owner
@@ -20,6 +22,7 @@
  * limits.loginFrom(address); // 0: go on; else ms to wait
  * limits.loginTo(address, nameKey(name), known);
  * limits.guestFrom(address);
+ * limits.registrationFrom(address);
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
@@ -34,6 +37,8 @@ export interface AuthLimits {
   loginTo(address: string, nameKey: string, known: boolean): number;
   /** A new guest identity for `address`. */
   guestFrom(address: string): number;
+  /** A registration from `address`. */
+  registrationFrom(address: string): number;
 }
 
 /** Creates the {@linkcode AuthLimits} of one isolate. */
@@ -47,6 +52,8 @@ export function createAuthLimits(
       | "loginWindowS"
       | "guestsPerAddress"
       | "guestWindowS"
+      | "registrationsPerAddress"
+      | "registrationWindowS"
     >;
     clock: Clock;
   },
@@ -57,6 +64,7 @@ export function createAuthLimits(
   const byNameAndAddress = limiter(config.loginAttemptsPerName, config.loginWindowS);
   const byAccount = limiter(config.loginAttemptsPerAccount, config.loginWindowS);
   const guests = limiter(config.guestsPerAddress, config.guestWindowS);
+  const registrations = limiter(config.registrationsPerAddress, config.registrationWindowS);
   return {
     loginFrom: (address) => byAddress.take(address),
     loginTo(address, nameKey, known) {
@@ -64,5 +72,6 @@ export function createAuthLimits(
       return Math.max(byNameAndAddress.take(`${address} ${nameKey}`), byAccount.take(nameKey));
     },
     guestFrom: (address) => guests.take(address),
+    registrationFrom: (address) => registrations.take(address),
   };
 }

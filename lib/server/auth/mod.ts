@@ -1,6 +1,7 @@
 /**
- * Proving who a client is: the sign-in endpoints (`/api/login`, `/api/guest`,
- * `/api/token`, `/api/logout`) and their rate limits, access tokens (signed
+ * Proving who a client is: the sign-in endpoints (`/api/register`,
+ * `/api/login`, `/api/guest`, `/api/token`, `/api/logout`, `/api/password`)
+ * and their rate limits, the user lookup (`/api/users`) for picking people, access tokens (signed
  * and verified as HS256 JWTs with secrets kept in KV), refresh tokens, the
  * caller of an HTTP request, sign-outs that reach every isolate, and the
  * signed-in hint pages read. Who may hold a name is `../accounts`'s.
@@ -26,3 +27,4 @@ export * from "./request_auth.ts";
 export * from "./sign_outs.ts";
 export * from "./session_hint.ts";
 export * from "./sha256.ts";
+export * from "./user_lookup.ts";
