@@ -27,8 +27,10 @@ import {
   createAuth,
   createSignOuts,
   createTokenIssuer,
+  createUserLookup,
   resolveJwtSecrets,
   type TokenIssuer,
+  type UserLookup,
 } from "./auth/mod.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
 import {
@@ -37,6 +39,7 @@ import {
   createSessionAdmission,
   createSocketRoute,
   createStatusFeed,
+  createUserNotices,
   type Fallback,
   type Hub,
   type SocketData,
@@ -95,6 +98,8 @@ export interface Services {
   log: Logger;
   tokens: TokenIssuer;
   auth: Auth;
+  /** `GET /api/users?prefix=`: people by name, for signed-in callers. */
+  userLookup: UserLookup;
   hub: Hub;
   /** Rooms: the durable log, fan-out, presence and typing. */
   rooms: RoomService;
@@ -150,7 +155,7 @@ export async function createServices(
   const log = options.log ?? createLogger({ level: config.logLevel, clock });
   const secrets = await resolveJwtSecrets(config.jwtSecrets, kv, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
-  const accounts = createAccounts(kv);
+  const accounts = createAccounts(kv, { guestHoldMs: config.guestIdleTtlS * 1000 });
   await accounts.indexSkeletons();
   const adminUsers = await resolveAdminUsers({
     kv,
@@ -182,6 +187,7 @@ export async function createServices(
     isolate: instance,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
     metrics,
+    findUser: (name) => accounts.resolve(name, clock.now()),
   });
   const { events } = roomLayer;
   const rooms = roomLayer.service;
@@ -233,6 +239,7 @@ export async function createServices(
     statusFeed,
   });
   const signOuts = createSignOuts({ events, tokens, hub });
+  const userNotices = createUserNotices({ events, hub });
   const auth = createAuth({
     config,
     kv,
@@ -242,7 +249,9 @@ export async function createServices(
     accounts,
     adminUsers,
     onSignedOut: signOuts.signedOut,
+    onPasswordChanged: signOuts.accountSignedOut,
   });
+  const userLookup = createUserLookup({ accounts, tokens, clock });
   const clientAddress = createClientAddress(config.trustProxy);
   const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
   const socketRoute = createSocketRoute({ config, hub, admit, clientAddress, log, metrics });
@@ -280,6 +289,7 @@ export async function createServices(
     log,
     tokens,
     auth,
+    userLookup,
     hub,
     rooms,
     socketRoute,
@@ -316,6 +326,7 @@ export async function createServices(
       fallback.close();
       admin.stop();
       signOuts.stop();
+      userNotices.stop();
       await hub.close();
       await roomLayer.close();
     },

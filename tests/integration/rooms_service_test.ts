@@ -10,7 +10,7 @@ import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 
 const ada: SessionUser = { id: "u-ada", name: "ada", role: "user" };
 const bob: SessionUser = { id: "u-bob", name: "bob", role: "user" };
-const publicOf = ({ id, name }: SessionUser): PublicUser => ({ id, name });
+const publicOf = ({ id, name, role }: SessionUser): PublicUser => ({ id, name, role });
 
 /** A connection as the hub would hand it over, recording every frame it is sent. */
 function connect(session: string, user: SessionUser) {
@@ -53,7 +53,8 @@ interface Isolate {
 const TEST_CONFIG = { roomHistoryMax: 10_000, maxTextChars: 20 };
 
 function isolateOn(kv: Deno.Kv, namespace: string, clock = createVirtualClock(1_000)): Isolate {
-  return { layer: createRoomLayer({ kv, clock, config: TEST_CONFIG, namespace }), clock };
+  const findUser = () => Promise.resolve(null);
+  return { layer: createRoomLayer({ kv, clock, config: TEST_CONFIG, namespace, findUser }), clock };
 }
 
 async function withIsolate(test: (isolate: Isolate, kv: Deno.Kv) => Promise<void>) {
@@ -82,6 +83,8 @@ Deno.test("two members exchange messages with consecutive seqs; history is compl
       recovered: true,
       messages: [],
       presence: [publicOf(ada)],
+      visibility: "public",
+      room_role: "member",
       ref: "j1",
     }]);
     await service.handle(bobsTab, { type: "join", room: "general" });
@@ -199,7 +202,10 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
     await service.handle(tab2, { type: "join", room: "general" });
     deepEqual(tab2.of("joined")[0].presence, [publicOf(ada), publicOf(bob)]);
     equal(watcher.of("presence").length, 1);
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 2 }]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 2 }],
+    );
 
     await service.disconnect(tab1);
     clock.advance(60_000);
@@ -215,7 +221,10 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
       joins: [],
       leaves: [publicOf(ada)],
     });
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 1 }]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 1 }],
+    );
   });
 });
 
@@ -277,6 +286,7 @@ Deno.test("a gap beyond retention gives recovered: false and the newest page", a
   const clock = createVirtualClock();
   const layer = createRoomLayer({
     kv,
+    findUser: () => Promise.resolve(null),
     clock,
     config: { roomHistoryMax: 10, maxTextChars: 100 },
     namespace: `gap-${crypto.randomUUID()}`,
@@ -358,10 +368,10 @@ Deno.test("a connection that closes while joining is not left behind", async () 
     deepEqual(tab.frames, []);
     deepEqual(presence.list("lobby"), []);
     ok(!tab.rooms.has("lobby"));
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [
-      { name: "general", members: 0 },
-      { name: "lobby", members: 0 },
-    ]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 0 }, { room: "lobby", online: 0 }],
+    );
   });
 });
 
@@ -376,6 +386,7 @@ Deno.test("watchKv: false leaves the KV unwatched, true watches each joined room
     };
     const layer = createRoomLayer({
       kv,
+      findUser: () => Promise.resolve(null),
       clock: createVirtualClock(),
       config: { ...TEST_CONFIG, watchKv },
       namespace: `watch-${crypto.randomUUID()}`,

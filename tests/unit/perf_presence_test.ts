@@ -21,13 +21,18 @@ function member(index: number): RoomMember & { presence(): ServerFrameOf<"presen
   };
 }
 
-const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
+const publicOf = ({ user }: RoomMember): PublicUser => ({
+  id: user.id,
+  name: user.name,
+  role: user.role,
+});
 
 Deno.test("joins within a presence tick reach each member as one merged presence frame", async () => {
   const kv = await Deno.openKv(":memory:");
   const clock = createVirtualClock(1_000);
   const layer = createRoomLayer({
     kv,
+    findUser: () => Promise.resolve(null),
     clock,
     config: { roomHistoryMax: 100, maxTextChars: 100 },
     namespace: `tick-${crypto.randomUUID()}`,

@@ -7,8 +7,8 @@ import {
 import { createEventBus, type EventChannel } from "../../lib/server/bus/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
+const bob = { id: "u-bob", name: "bob", role: "user" as const };
 
 /**
  * Isolates joined like a bus joins them: an event reaches every endpoint, the

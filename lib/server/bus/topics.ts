@@ -11,6 +11,9 @@
  * | `presence` | an announcement (`share`, `user` or `sync`) | an isolate's connections in a room change, every few seconds, at start | presence |
  * | `room_closed` | `{ room }` | an admin closed a room | room closures: the members leave |
  * | `signed_out` | `{ login_id, until }` | a sign-in signed out | sign-outs: its tokens stop verifying, its sockets close |
+ * | `account_signed_out` | `{ user_id, except_login, issued_before, until }` | an account's password changed | sign-outs: its other sign-ins' tokens stop verifying, their sockets close |
+ * | `membership_changed` | `{ user_id, room, joined, reason }` | a user's membership of a room began or ended | the room service: their connections leave the room when it ended; user notices: every connection of theirs hears `membership` |
+ * | `invitation` | `{ user_id, room, by }` | a member invited someone to a room | user notices: every connection of the invited user hears `invitation` |
  * | `admin_kick` | `{ user_id }` | an admin kicked a user | the admin endpoints: every isolate closes the user's sockets |
  * | `metrics` | an isolate's metrics snapshot | every few seconds, and when draining | the snapshot publisher: the cluster view |
  * | `fallback.post` | `{ id, session, user, body }` | a POST reached another isolate than its session's | the fallback relay: the session's owner |
@@ -63,6 +66,19 @@ export const TOPICS = {
   presence: PresenceAnnouncement,
   room_closed: z.object({ room: RoomName }),
   signed_out: z.object({ login_id: z.string().max(64), until: z.number() }),
+  account_signed_out: z.object({
+    user_id: z.string(),
+    except_login: z.string().max(64).nullable(),
+    issued_before: z.number(),
+    until: z.number(),
+  }),
+  membership_changed: z.object({
+    user_id: z.string(),
+    room: RoomName,
+    joined: z.boolean(),
+    reason: z.enum(["joined", "left", "removed"]),
+  }),
+  invitation: z.object({ user_id: z.string(), room: RoomName, by: PublicUser }),
   admin_kick: z.object({ user_id: z.string() }),
   metrics: IsolateSnapshot,
   "fallback.post": z.object({

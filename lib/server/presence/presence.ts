@@ -17,8 +17,8 @@
  * ```ts
  * const presence = createPresence({ events, clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
- * presence.connect("general", { id: "u1", name: "ada" }); // joins: [ada]
- * presence.list("general"); // [{ id: "u1", name: "ada" }]
+ * presence.connect("general", { id: "u1", name: "ada", role: "user" }); // joins: [ada]
+ * presence.list("general"); // [{ id: "u1", name: "ada", role: "user" }]
  * presence.close();
  * ```
  */
@@ -157,7 +157,7 @@ export function createPresence(options: PresenceOptions): Presence {
   const reconcile = (room: string, users: Iterable<PublicUser>) => {
     const pending = inner(leaving, room);
     const joins: PublicUser[] = [];
-    for (const { id, name } of users) {
+    for (const { id, name, role } of users) {
       const timer = pending.get(id);
       const shown = online.get(room)?.byId.has(id) === true;
       if (isPresent(room, id)) {
@@ -166,8 +166,8 @@ export function createPresence(options: PresenceOptions): Presence {
           pending.delete(id);
         }
         if (!shown) {
-          show(room, { id, name });
-          joins.push({ id, name });
+          show(room, { id, name, role });
+          joins.push({ id, name, role });
         }
       } else if (shown && timer === undefined) {
         pending.set(id, clock.setTimeout(() => finishLeave(room, id), leaveDelayMs));
@@ -187,7 +187,7 @@ export function createPresence(options: PresenceOptions): Presence {
       kind: "user",
       isolate,
       room,
-      user: { id: user.id, name: user.name, connections },
+      user: { id: user.id, name: user.name, role: user.role, connections },
     });
   };
 
@@ -251,7 +251,7 @@ export function createPresence(options: PresenceOptions): Presence {
       const users = inner(local, room);
       const share = users.get(user.id);
       if (share) share.connections++;
-      else users.set(user.id, { id: user.id, name: user.name, connections: 1 });
+      else users.set(user.id, { id: user.id, name: user.name, role: user.role, connections: 1 });
       announceUser(room, user, share?.connections ?? 1);
       reconcile(room, [user]);
     },

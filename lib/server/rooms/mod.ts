@@ -1,17 +1,20 @@
 /**
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
- * `history`, `typing`), over the log (`../store`), the bus (`../bus`) and
- * presence (`../presence`); the rooms an administrator closed; and the room
- * layer that builds all of it from a KV database.
+ * `history`, `typing`, and those about membership: `create_room`, `dm`,
+ * `invite`, `set_role`, `remove_member`, `room_members`), over the log
+ * (`../store`), the bus (`../bus`), presence (`../presence`) and membership
+ * (`../membership`); who may do what in a room (`access.ts`, the one check of
+ * every path); the rooms an administrator closed; and the room layer that
+ * builds all of it from a KV database.
  *
- * Imports `../store`, `../bus`, `../presence`, `../metrics` and `../limits`
- * (besides `lib/protocol` and `lib/time`); it knows a connection only as a
- * {@linkcode RoomMember}, never the hub's.
+ * Imports `../store`, `../bus`, `../presence`, `../membership`, `../metrics`
+ * and `../limits` (besides `lib/protocol` and `lib/time`); it knows a
+ * connection only as a {@linkcode RoomMember}, never the hub's.
  *
  * @example
  * ```ts
  * import { createRoomLayer } from "./mod.ts";
- * const layer = createRoomLayer({ kv, clock, config });
+ * const layer = createRoomLayer({ kv, clock, config, findUser });
  * await layer.service.handle(member, { type: "join", room: "general" });
  * ```
  */
@@ -20,3 +23,6 @@ export * from "./room_handler.ts";
 export * from "./room_service.ts";
 export * from "./room_layer.ts";
 export * from "./room_closures.ts";
+export * from "./access.ts";
+export * from "./dm_rooms.ts";
+export * from "./membership_events.ts";

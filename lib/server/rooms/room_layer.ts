@@ -1,20 +1,23 @@
 /**
  * The whole room layer of one isolate, built from a KV database: the log, the
  * bus (BroadcastChannel between isolates, a KV watch across instances),
- * presence and the room service on top. This is what the server hands the hub.
+ * presence, membership and the room service on top. This is what the server
+ * hands the hub.
  *
  * @example
  * ```ts
- * const layer = createRoomLayer({ kv, clock, config });
+ * const layer = createRoomLayer({ kv, clock, config, findUser: (name) => accounts.resolve(name) });
  * const hub = createHub({ ...deps, rooms: layer.service });
  * // on shutdown, after the hub closed its sockets:
  * await layer.close();
  * ```
  */
+import type { PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import { type Bus, createBus, createEventBus, type EventBus } from "../bus/mod.ts";
 import { createPresence, type Presence } from "../presence/mod.ts";
 import { createMessageStore, type MessageStore } from "../store/mod.ts";
+import { createKvMembershipStore, type MembershipStore } from "../membership/mod.ts";
 import { createRoomClosures, type RoomClosures } from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
@@ -42,6 +45,8 @@ export interface RoomLayerOptions {
   onError?: (error: unknown) => void;
   /** Where the room service reports. Default: a metric set nobody reads. */
   metrics?: RoomMetrics;
+  /** The account, or active guest, that goes by a name (`invite`, `dm`, roles, removals). */
+  findUser(name: string): Promise<PublicUser | null>;
 }
 
 /** The parts of the room layer; `service` is the hub's `RoomHandler`. */
@@ -52,6 +57,7 @@ export interface RoomLayer {
   events: EventBus;
   presence: Presence;
   closures: RoomClosures;
+  memberships: MembershipStore;
   service: RoomService;
   /** Closes the service, presence (saying goodbye to the peers) and the bus; not the KV. */
   close(): Promise<void>;
@@ -74,6 +80,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   const events = createEventBus(bus);
   const presence = createPresence({ events, clock, isolate: options.isolate });
   const closures = createRoomClosures({ kv, events, clock });
+  const memberships = createKvMembershipStore({ kv });
   const service = createRoomService({
     store,
     bus,
@@ -88,6 +95,8 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     onError,
     metrics: options.metrics,
     closures,
+    memberships,
+    findUser: options.findUser,
   });
   return {
     store,
@@ -95,6 +104,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     events,
     presence,
     closures,
+    memberships,
     service,
     async close() {
       await service.close();
