@@ -3,6 +3,10 @@
  * `app.ws`: the framework refuses non-upgrade requests, lets `upgrade` inspect
  * the request (and refuse it with a plain HTTP response), then wires events.
  *
+ * Every socket's close handshake is bounded: a peer that has not answered the
+ * server's close within `closeTimeoutMs` is cut off (see `close_handshake.ts`),
+ * so nobody keeps memory on a socket the server is done with.
+ *
  * No event handler can throw past itself: an exception (or a rejected promise)
  * would otherwise reach the runtime as uncaught and end the whole process, every
  * other socket with it. The framework closes that one socket with 1011 and hands
@@ -16,6 +20,7 @@
  * });
  * ```
  */
+import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
 import type { Context } from "./context.ts";
 import { upgradeToWebSocket } from "./socket_handover.ts";
 
@@ -25,6 +30,8 @@ export interface WsAccept<Data> {
   protocol?: string;
   /** Seconds without a pong before Deno drops the TCP peer (Deno's default is 120). */
   idleTimeout?: number;
+  /** How long the peer has to answer the server's close before it is cut off. Default 2 000. */
+  closeTimeoutMs?: number;
   /** Per-socket data handed to every event handler. */
   data: Data;
 }
@@ -123,6 +130,7 @@ export async function upgradeWebSocket<State, Data>(
     protocol: decision.protocol,
     idleTimeout: decision.idleTimeout,
   });
+  boundCloseHandshake(socket, decision.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
   const events = new SocketEvents(socket, handlers, decision.data);
   for (const type of SOCKET_EVENTS) if (handlers[type]) socket.addEventListener(type, events);
   return response;

@@ -109,3 +109,38 @@ Deno.test("without a failed hook the error goes to console.error, and the socket
   }
   ok(logged.some((args) => args.some((arg) => String(arg).includes("thrown in open"))));
 });
+
+for (const under of SERVERS) {
+  Deno.test(`a peer that never answers the server's close is cut at closeTimeoutMs (${under})`, async () => {
+    const closeTimeoutMs = 300;
+    const cut = Promise.withResolvers<{ code: number; afterMs: number }>();
+    let closedAt = 0;
+    await using server = await serve({
+      upgrade: () => ({ closeTimeoutMs, data: { name: "" } }),
+      open(socket) {
+        closedAt = performance.now();
+        socket.close(4408, "heartbeat timeout");
+      },
+      close: (_socket, event) =>
+        cut.resolve({ code: event.code, afterMs: performance.now() - closedAt }),
+    }, under);
+    // A client that sends the upgrade and then nothing: no close frame in answer, ever.
+    const { port } = new URL(server.url);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    await conn.write(new TextEncoder().encode(UPGRADE_REQUEST));
+    const { code, afterMs } = await cut.promise;
+    equal(code, 1005, "Deno reports a cut connection as closed without a code");
+    ok(afterMs >= closeTimeoutMs && afterMs < closeTimeoutMs + 1_000, `cut after ${afterMs} ms`);
+    let received = "";
+    const buffer = new Uint8Array(4096);
+    for (let read = await conn.read(buffer); read !== null; read = await conn.read(buffer)) {
+      received += new TextDecoder("latin1").decode(buffer.subarray(0, read));
+    }
+    ok(received.includes("heartbeat timeout"), "the close frame went out before the cut");
+    conn.close();
+  });
+}
+
+const UPGRADE_REQUEST = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+  "Sec-WebSocket-Version: 13\r\n\r\n";
