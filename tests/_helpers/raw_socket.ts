@@ -140,3 +140,14 @@ function frameAt(bytes: Uint8Array): { opcode: number; payload: Uint8Array; size
     size: offset + length,
   };
 }
+
+/** Reads `connection` to its end and says whether the last bytes ended a chunked body. */
+export async function endsWithLastChunk(connection: Deno.Conn): Promise<boolean> {
+  const buffer = new Uint8Array(64 * 1024);
+  let tail = "";
+  for (;;) {
+    const read = await connection.read(buffer).catch(() => null);
+    if (read === null) return tail.endsWith("\r\n0\r\n\r\n");
+    tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-16);
+  }
+}

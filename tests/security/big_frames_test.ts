@@ -29,7 +29,14 @@ import {
 } from "../_helpers/raw_socket.ts";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../lib/protocol/version.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
-import { assertStillServing, joinedSocket, mib, tokenFor, watchPeakRss } from "./_attack.ts";
+import {
+  assertStillServing,
+  joinedSocket,
+  mib,
+  settledGrowth,
+  tokenFor,
+  watchPeakRss,
+} from "./_attack.ts";
 
 const MIB = 1024 * 1024;
 const FRAME_BYTES = 48 * MIB;
@@ -159,12 +166,8 @@ Deno.test("a peer that answers the server's close with most of a 48 MiB frame is
     ok(code === 1009, `closed with ${code}`);
     ok(afterClose < CLOSED_CUT_MS, `cut ${afterClose} ms after the server's close`);
   }
-  let after = await readRssBytes(server.pid);
-  for (let wait = 0; after - before >= SLACK && wait < 50; wait++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    after = await readRssBytes(server.pid);
-  }
-  ok(after - before < SLACK, `still ${mib(after - before)} over ${mib(before)} once cut`);
+  const after = await settledGrowth(server.pid, before, SLACK);
+  ok(after < SLACK, `still ${mib(after)} over ${mib(before)} once cut`);
   await assertStillServing(server);
 });
 
@@ -209,12 +212,7 @@ Deno.test("16 sockets that stop halfway through 48 MiB frames are dropped at the
     growth < SOCKETS * DENO_MESSAGE_BOUND + SLACK,
     `grew by ${mib(growth)} while the frames were held`,
   );
-  // Deno frees a dropped socket's buffer just after its close: give it a moment.
-  let after = await readRssBytes(server.pid);
-  for (let wait = 0; after - before >= SLACK && wait < 50; wait++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    after = await readRssBytes(server.pid);
-  }
-  ok(after - before < SLACK, `still ${mib(after - before)} over ${mib(before)} once dropped`);
+  const after = await settledGrowth(server.pid, before, SLACK);
+  ok(after < SLACK, `still ${mib(after)} over ${mib(before)} once dropped`);
   await assertStillServing(server);
 });

@@ -23,7 +23,13 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { createMessageStore } from "../../lib/server/store/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
-import { maskedTextFrame, openRawSocket, readCloseCode, writeAll } from "../_helpers/raw_socket.ts";
+import {
+  endsWithLastChunk,
+  maskedTextFrame,
+  openRawSocket,
+  readCloseCode,
+  writeAll,
+} from "../_helpers/raw_socket.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { readRssBytes } from "../../bench/process_stats.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
@@ -123,7 +129,7 @@ async function streamReader(port: number, name: string): Promise<Reader> {
       await sent?.body?.cancel();
     },
     // A cut chunked body never gets its last chunk.
-    cut: async () => !(await readToEnd(stream)).endsWith("\r\n0\r\n\r\n"),
+    cut: async () => !(await endsWithLastChunk(stream)),
     close: () => stream.close(),
   };
 }
@@ -138,17 +144,6 @@ async function readUntil(connection: Deno.Conn, first: string, then: string): Pr
     received += new TextDecoder().decode(buffer.subarray(0, read));
   }
   return received;
-}
-
-/** Reads a connection to its end (or reset); returns its last bytes. */
-async function readToEnd(connection: Deno.Conn): Promise<string> {
-  const buffer = new Uint8Array(64 * 1024);
-  let tail = "";
-  for (;;) {
-    const read = await connection.read(buffer).catch(() => null);
-    if (read === null) return tail;
-    tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-16);
-  }
 }
 
 const TRANSPORTS = [
