@@ -37,7 +37,8 @@ export const MAX_CLOSE_REASON_BYTES = 123;
  * Makes `socket.close` cut the connection if the close handshake has not
  * completed `timeoutMs` after it. Every close of the socket goes through it,
  * whoever calls it. (Deno reports no event when a close starts, so the
- * socket's own `close` is what can notice.)
+ * socket's own `close` is what can notice.) A reason over 123 bytes is cut
+ * to fit, where Deno's `close` would throw.
  */
 export function boundCloseHandshake(
   socket: WebSocket,
