@@ -43,7 +43,7 @@ export function MemberList(props: MemberListProps) {
         {members.map(({ user, role }) => (
           <li key={user.id} class="presence-item">
             <Avatar name={user.name} guest={isGuest(user)} size="sm" />
-            <UserName user={user} class="presence-name" />
+            <UserName user={user} class="member-name" />
             {ROLE_WORDS[role] && <span class="role-tag">{ROLE_WORDS[role]}</span>}
             {user.id !== meId && (
               <span class="member-actions">

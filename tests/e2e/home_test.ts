@@ -55,12 +55,15 @@ browserTest(
   async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    // The plain form signs in and comes back to the room asked for.
+    // The plain form, switched to its other mode, creates the account and
+    // comes back to the room asked for.
     await page.goto(server.origin + "/?room=design");
     equal(new URL(page.url()).searchParams.get("next"), "/?room=design");
+    await page.getByRole("link", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
     await page.getByLabel("Name").fill("ada");
     await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Create account" }).click();
     await page.waitForURL(`${server.origin}/?room=design`);
     match(await page.locator("h1").innerText(), /#\s*design/);
     equal(await page.locator("button.badge").getAttribute("data-state"), "idle");

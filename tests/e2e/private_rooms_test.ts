@@ -56,7 +56,7 @@ browserTest(
     await waitForSent(bob.page, ["hi team"]);
     await sendMessage(bob.page, "hi ada");
     await waitForSent(page, ["hi team", "hi ada"]);
-    await page.locator(".member-list .presence-name", { hasText: "bob" }).waitFor();
+    await page.locator(".member-list .member-name", { hasText: "bob" }).waitFor();
 
     // Carol sees no such room, and opening it by its address gets her nowhere.
     equal((await sidebarRooms(carol.page)).includes("team"), false);
