@@ -104,3 +104,28 @@ browserTest(
     await guest.close();
   },
 );
+
+browserTest(
+  "browser: a room joined on one device shows in the other's sidebar; forgetting it there too",
+  async ({ server, browser }) => {
+    // Two devices of one account: two contexts, each signed in on its own.
+    await using laptop = await openChat(browser, server.origin, "ada");
+    await using phone = await openChat(browser, server.origin, "ada");
+    equal((await sidebarRooms(phone.page)).includes("design"), false);
+
+    await laptop.page.locator("#create-room-input").fill("design");
+    await laptop.page.locator(".create-room").getByRole("button", { name: "Go" }).click();
+    await laptop.page.locator(".room-title", { hasText: "design" }).waitFor();
+
+    // No reload: the server tells the phone, whose sidebar follows.
+    await phone.page.locator("#rooms-sidebar .room-name", { hasText: "design" }).waitFor();
+
+    // Leaving on the laptop ends the membership: the phone's sidebar drops it.
+    await laptop.page.locator(".room-header").getByRole("button", { name: "Leave" }).click();
+    await laptop.page.locator(".room-title", { hasText: "general" }).waitFor();
+    await phone.page.locator("#rooms-sidebar .room-list:not(.room-list-other) .room-name", {
+      hasText: "design",
+    }).waitFor({ state: "detached" });
+    deepEqual([...laptop.problems, ...phone.problems], []);
+  },
+);
