@@ -51,6 +51,20 @@ export async function openChat(
   return { context, page, problems, [Symbol.asyncDispose]: () => context.close() };
 }
 
+/**
+ * On the sign-in page (`page` is at `/login`), switches to "Create account",
+ * checks the page says so, and creates `name`'s account with
+ * {@linkcode TEST_PASSWORD}: the way a new user does, with or without
+ * JavaScript. Waits for nothing after the click.
+ */
+export async function createAccountOnPage(page: Page, name: string): Promise<void> {
+  await page.getByRole("link", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
 /** Waits until the page's client is connected and its room has synced. */
 export async function connected(page: Page, state = "open"): Promise<void> {
   await page.locator(`.chat-app[data-state="${state}"]`).waitFor();

@@ -1,7 +1,7 @@
 /** The login page, with and without JavaScript. */
 import { equal, match } from "node:assert/strict";
 import { browserTest } from "../_helpers/browser.ts";
-import { TEST_PASSWORD } from "../_helpers/chat_page.ts";
+import { createAccountOnPage, TEST_PASSWORD } from "../_helpers/chat_page.ts";
 
 browserTest(
   "browser: sign in of an unknown name creates nothing; Create account does, and opens the chat",
@@ -64,11 +64,7 @@ browserTest(
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.origin}/login`);
-    await page.getByRole("link", { name: "Create account" }).click();
-    await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
-    await page.getByLabel("Name").fill("ada");
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Create account" }).click();
+    await createAccountOnPage(page, "ada");
     await page.waitForURL(`${server.origin}/`);
     const token = await context.request.post(`${server.origin}/api/token`);
     equal(token.status(), 200, "the refresh cookie was set by the form post");

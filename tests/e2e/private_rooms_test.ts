@@ -9,9 +9,9 @@ import type { Page } from "playwright-core";
 import { browserTest } from "../_helpers/browser.ts";
 import {
   connected,
+  createAccountOnPage,
   openChat,
   sendMessage,
-  TEST_PASSWORD,
   waitForSent,
 } from "../_helpers/chat_page.ts";
 
@@ -26,11 +26,7 @@ browserTest(
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));
     await page.goto(`${server.origin}/login`);
-    await page.getByRole("link", { name: "Create account" }).click();
-    await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
-    await page.getByLabel("Name").fill("ada");
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Create account" }).click();
+    await createAccountOnPage(page, "ada");
     await connected(page);
 
     await using bob = await openChat(browser, server.origin, "bob");
