@@ -260,7 +260,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
               {synced ? `${presence.length} online` : "People"}
               <span class="sr-only">: show who is in {label}</span>
             </button>
-            {synced && about && about.visibility !== "dm" && (
+            {synced && about?.visibility === "private" && (
               <button
                 type="button"
                 class="button button-quiet"

@@ -33,6 +33,7 @@ const ROLE_WORDS: Record<RoomRole, string | null> = {
 export function MemberList(props: MemberListProps) {
   const { members, meId, myRole, admin, fixed } = props;
   if (members === null) return <p class="muted small">Loading members…</p>;
+  const mayGiveRoles = (target: RoomRole) => myRole === "owner" && !fixed && target !== "owner";
   const mayRemove = (target: RoomRole) =>
     !fixed && target !== "owner" &&
     (admin || myRole === "owner" || (myRole === "moderator" && target === "member"));
@@ -45,9 +46,9 @@ export function MemberList(props: MemberListProps) {
             <Avatar name={user.name} guest={isGuest(user)} size="sm" />
             <UserName user={user} class="member-name" />
             {ROLE_WORDS[role] && <span class="role-tag">{ROLE_WORDS[role]}</span>}
-            {user.id !== meId && (
+            {user.id !== meId && (mayGiveRoles(role) || mayRemove(role)) && (
               <span class="member-actions">
-                {myRole === "owner" && !fixed && role !== "owner" && (
+                {mayGiveRoles(role) && (
                   <button
                     type="button"
                     class="link-button"

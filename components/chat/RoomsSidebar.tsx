@@ -64,7 +64,7 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
         }}
       >
         <span class="hash" aria-hidden="true">
-          {dm ? "@" : props.privateRooms.has(room) ? "🔒" : "#"}
+          {dm ? "@" : props.privateRooms.has(room) ? <LockIcon /> : "#"}
         </span>
         <span class="room-name">{dm ? props.dmLabel(room) : room}</span>
         {props.privateRooms.has(room) && <span class="sr-only">(private)</span>}
@@ -178,5 +178,15 @@ function CreateRoomForm({ onCreate }: { onCreate(room: string): void }) {
         {error ?? "a–z, 0–9, - and _, up to 64"}
       </p>
     </form>
+  );
+}
+
+/** A private room's mark: drawn, as no emoji font may be installed. */
+function LockIcon() {
+  return (
+    <svg class="lock-icon" viewBox="0 0 16 16">
+      <rect x="3" y="7" width="10" height="7" rx="1.5" />
+      <path d="M5.5 7V5a2.5 2.5 0 015 0v2" />
+    </svg>
   );
 }

@@ -61,6 +61,15 @@ browserTest(
     equal((await sidebarRooms(carol.page)).includes("team"), false);
     equal(await carol.page.getByText("hi team").count(), 0);
 
+    // The owner's member list: bob made a moderator, then removed, which takes him out.
+    const bobRow = page.locator(".member-list .presence-item", { hasText: "bob" });
+    await bobRow.getByRole("button", { name: "Make moderator" }).click();
+    await bobRow.locator(".role-tag", { hasText: "moderator" }).waitFor();
+    await bobRow.getByRole("button", { name: "Remove" }).click();
+    await bobRow.waitFor({ state: "detached" });
+    await bob.page.locator(".room-title", { hasText: "general" }).waitFor();
+    equal((await sidebarRooms(bob.page)).includes("team"), false);
+
     deepEqual([...problems, ...bob.problems, ...carol.problems], []);
     await context.close();
   },
