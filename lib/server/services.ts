@@ -264,7 +264,7 @@ export async function createServices(
     events,
     closures: roomLayer.closures,
     presence: roomLayer.presence,
-    kv,
+    store: roomLayer.store,
     clock,
     log,
     incidents: historyStore,

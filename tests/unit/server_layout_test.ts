@@ -15,8 +15,9 @@ const SERVER = join(ROOT, "lib/server");
 const MAY_IMPORT: Record<string, string[]> = {
   limits: [],
   metrics: [],
+  postgres: [],
   http: ["metrics"],
-  store: ["limits"],
+  store: ["limits", "postgres"],
   lease: ["store"],
   accounts: ["store"],
   bus: ["store", "metrics"],
@@ -45,7 +46,7 @@ const SHARED_ROOT_FILES = ["config.ts", "log.ts"];
 
 /** The files at lib/server's root (the composition) and the folders and files each may import. */
 const ROOT_FILES: Record<string, string[]> = {
-  "config.ts": ["http"],
+  "config.ts": ["http", "postgres"],
   "log.ts": ["config.ts"],
   "shutdown.ts": [],
   // Everything but the test hooks, which server.ts installs only with TEST_HOOKS=1.
