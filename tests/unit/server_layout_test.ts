@@ -19,12 +19,12 @@ const MAY_IMPORT: Record<string, string[]> = {
   http: ["metrics"],
   store: ["limits", "postgres"],
   lease: ["store", "postgres"],
-  accounts: ["store"],
+  accounts: ["store", "postgres"],
   bus: ["store", "metrics"],
   presence: ["bus"],
-  rooms: ["store", "bus", "presence", "metrics", "limits"],
+  rooms: ["store", "bus", "presence", "metrics", "limits", "postgres"],
   status_history: ["store", "lease", "metrics", "postgres"],
-  auth: ["accounts", "store", "bus", "http", "limits"],
+  auth: ["accounts", "store", "bus", "http", "limits", "postgres"],
   session: ["auth", "rooms", "bus", "http", "metrics", "limits"],
   ops: [
     "session",
@@ -49,10 +49,22 @@ const ROOT_FILES: Record<string, string[]> = {
   "config.ts": ["http", "postgres"],
   "log.ts": ["config.ts"],
   "shutdown.ts": [],
+  // The stores of the configured engine, from every folder that keeps data.
+  "storage.ts": [
+    "postgres",
+    "store",
+    "rooms",
+    "lease",
+    "status_history",
+    "accounts",
+    "auth",
+    ...SHARED_ROOT_FILES,
+  ],
   // Everything but the test hooks, which server.ts installs only with TEST_HOOKS=1.
   "services.ts": [
     ...Object.keys(MAY_IMPORT).filter((folder) => folder !== "test_hooks"),
     ...SHARED_ROOT_FILES,
+    "storage.ts",
   ],
 };
 

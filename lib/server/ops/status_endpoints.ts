@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view, activity, ranges });
+ * const probe = () => kv.get(["readyz"]);
+ * const ops = createOpsEndpoints({ config, probe, clock, hub, tokens, metrics, view, activity, ranges });
  * app.get("/metrics", (ctx) => ops.metrics(ctx.req));
  * ```
  */
@@ -40,15 +41,13 @@ import type { RangeReports } from "../status_history/mod.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
 import { errorResponse } from "../http/mod.ts";
 
-/** The key `/readyz` reads; it never needs to exist. */
-const READINESS_KEY: Deno.KvKey = ["readyz"];
-
 const NO_STORE = { "cache-control": "no-store" };
 
 /** What {@linkcode createOpsEndpoints} needs. */
 export interface OpsEndpointsOptions {
   config: Config;
-  kv: Deno.Kv;
+  /** One read of the store (KV, PostgreSQL): `/readyz` is 200 only while it answers. */
+  probe(): Promise<unknown>;
   clock: Clock;
   hub: Pick<Hub, "accepting">;
   tokens: TokenIssuer;
@@ -78,7 +77,7 @@ export interface OpsEndpoints {
 
 /** Creates the {@linkcode OpsEndpoints}. */
 export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
-  const { config, kv, clock, hub, tokens, metrics, view, ranges } = options;
+  const { config, probe, clock, hub, tokens, metrics, view, ranges } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
   const report = { clock, identity: metrics.identity, activity: options.activity };
   const liveStatus = (statusView: StatusView): StatusResponse =>
@@ -92,7 +91,7 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
       readyTimeoutMs,
     );
     try {
-      await Promise.race([kv.get(READINESS_KEY), timeout]);
+      await Promise.race([probe(), timeout]);
     } finally {
       clock.clearTimeout(timer);
     }
