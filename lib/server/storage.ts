@@ -133,8 +133,9 @@ export function createKvStorage(
     refreshRecords: createKvRefreshRecords(kv),
     jwtSecret: createKvJwtSecretStore(kv),
     probe: () => kv.get(["readyz"]),
-    close: async () => {
+    close() {
       if (owned) kv.close();
+      return Promise.resolve();
     },
   };
 }
