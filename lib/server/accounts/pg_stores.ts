@@ -111,13 +111,12 @@ export function createPgKnownAddresses(sql: Sql, { max = 10 } = {}): KnownAddres
       if (await has(accountId, address)) return;
       await sql.begin(async (tx) => {
         await tx`
-          insert into known_addresses (account_id, address, seen_at)
-          values (${accountId}, ${address}, ${Date.now()})
+          insert into known_addresses (account_id, address) values (${accountId}, ${address})
           on conflict (account_id, address) do nothing`;
         await tx`
           delete from known_addresses where account_id = ${accountId} and address not in (
             select address from known_addresses where account_id = ${accountId}
-            order by seen_at desc, address limit ${max})`;
+            order by added desc limit ${max})`;
       });
     },
   };

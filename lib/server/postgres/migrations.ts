@@ -22,7 +22,7 @@
  * | `account_skeletons` | `skeleton` | which account's name has this look-alike skeleton |
  * | `account_skeleton_versions` | `version` | skeleton tables every account was indexed under |
  * | `admin_names_missing` | `name_key` | when `ADMIN_USERS` first named a name no account held |
- * | `known_addresses` | `(account_id, address)` | the addresses an account signed in from, newest kept |
+ * | `known_addresses` | `(account_id, address)` | the addresses an account signed in from, the newest (`added`) kept |
  * | `refresh_tokens` | `handle` | refresh tokens by the SHA-256 of their id (index on `expires_at`) |
  * | `server_secrets` | `name` | the generated JWT signing secret, one for every process |
  *
@@ -147,7 +147,7 @@ export const MIGRATIONS: readonly Migration[] = [
       create table known_addresses (
         account_id text not null,
         address text not null,
-        seen_at bigint not null,
+        added bigint generated always as identity,
         primary key (account_id, address)
       );
       create table refresh_tokens (
