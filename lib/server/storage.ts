@@ -28,7 +28,13 @@
  */
 import type { Clock } from "../time/clock.ts";
 import type { Config } from "./config.ts";
-import { connectPostgres, migrate, type Postgres } from "./postgres/mod.ts";
+import {
+  connectPostgres,
+  DatabaseUnavailableError,
+  describeDatabaseError,
+  migrate,
+  type Postgres,
+} from "./postgres/mod.ts";
 import {
   createMessageStore,
   createPgMessageStore,
@@ -192,7 +198,10 @@ export async function openStorage(
       migrated = await migrate(pg.sql);
     } catch (error) {
       await pg.close();
-      throw error;
+      throw new DatabaseUnavailableError(
+        `cannot migrate the schema of PostgreSQL at ${pg.target.host}:${pg.target.port} ` +
+          `(database ${pg.target.database}): ${describeDatabaseError(error)}`,
+      );
     }
     return { ...createPgStorage(pg, options), migrated };
   }
