@@ -43,6 +43,11 @@ import { fillPage } from "./page_reader.ts";
 /** A batch's rows stay well below what one statement should carry. */
 const MAX_BATCH_BYTES = 1024 * 1024;
 
+/** Expired receipts and unused rooms are deleted at most this often, by a commit. */
+const PRUNE_EVERY_MS = 60_000;
+/** Most rows of each kind one prune deletes, so that it never holds a commit up for long. */
+const PRUNE_BATCH = 1_000;
+
 /** A cid of the batch was claimed by a commit to another room meanwhile: try again. */
 class CidClaimedMeanwhile extends Error {}
 
@@ -121,15 +126,16 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
   const readAfter = (room: string, after: number, head: number, size: PageSize) =>
     readPage(room, Math.max(after, retentionFloor(head)), head + 1, { ...size, from: "oldest" });
 
-  /** Locks the room's head row (creating it at 0) and reads the head. */
+  /**
+   * Locks the room's head row (creating it at 0) and reads the head, in one
+   * statement: the row cannot vanish between a create and a lock (the prune
+   * of unused rooms deletes rows with head 0).
+   */
   const lockHead = async (tx: TransactionSql, room: string): Promise<number> => {
-    const select = () =>
-      tx<{ head: number }[]>`select head from room_heads where room = ${room} for update`;
-    let [row] = await select();
-    if (!row) {
-      await tx`insert into room_heads (room) values (${room}) on conflict (room) do nothing`;
-      [row] = await select();
-    }
+    const [row] = await tx<{ head: number }[]>`
+      insert into room_heads (room) values (${room})
+      on conflict (room) do update set head = room_heads.head
+      returning head`;
     return row.head;
   };
 
@@ -212,6 +218,32 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     return results;
   };
 
+  /**
+   * KV forgets receipts and unused rooms by itself (`expireIn`); here the
+   * commits delete them, a bounded batch at most once a minute, so the tables
+   * stay the size of a day's sends without a job to schedule. A failed prune
+   * is left for the next one: the commit before it has already succeeded.
+   */
+  let prunedAt = -Infinity;
+  const pruneExpired = async () => {
+    const now = clock.now();
+    if (now - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = now;
+    try {
+      await sql`
+        delete from send_receipts where (user_id, cid) in (
+          select user_id, cid from send_receipts where ts <= ${now - CID_TTL_MS}
+          limit ${PRUNE_BATCH})`;
+      await sql`
+        delete from room_heads where room in (
+          select room from room_heads where head = 0 and unused_until <= ${now}
+          limit ${PRUNE_BATCH})
+        and head = 0 and unused_until <= ${now}`;
+    } catch {
+      prunedAt = -Infinity;
+    }
+  };
+
   const writeBatch = async (room: string, inputs: CommitInput[]): Promise<CommitResult[]> => {
     for (let attempt = 1;; attempt++) {
       try {
@@ -220,6 +252,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
         if (results.some((result) => result.created)) {
           committedHeads.set(room, Math.max(committedHeads.get(room) ?? 0, top));
         }
+        await pruneExpired();
         return results;
       } catch (error) {
         if (!(error instanceof CidClaimedMeanwhile)) throw error;
