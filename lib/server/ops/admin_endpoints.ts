@@ -41,7 +41,9 @@ const IncidentNoteBody = z.object({
     // deno-lint-ignore no-control-regex
     .refine((text) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text), {
       message: "a note has no control characters",
-    }),
+    })
+    // A lone UTF-16 surrogate is no character; PostgreSQL's JSON refuses it too.
+    .refine((text) => text.isWellFormed(), { message: "a note is well-formed Unicode text" }),
 });
 
 /** The largest incident note body: its text at 4 bytes a character, and room for the rest. */
