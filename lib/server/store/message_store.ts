@@ -38,6 +38,7 @@ import {
 import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
 import { createCommitQueue } from "./commit_queue.ts";
 import { fillPage } from "./page_reader.ts";
+import { createLogReads } from "./log_reads.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -235,16 +236,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     return await fillPage(valuesOf(entries), size, size.from);
   };
 
-  /** The seq below which nothing is served, even if an older key is still stored. */
-  const retentionFloor = (head: number) => Math.max(0, head - historyMax);
-
-  const readNewest = async (room: string, head: number) =>
-    (await readPage(room, retentionFloor(head), head + 1, { limit: pageSize, from: "newest" }))
-      .messages;
-
-  /** A page of the kept messages after `after`, oldest first, and whether more follow. */
-  const readAfter = (room: string, after: number, head: number, size: PageSize) =>
-    readPage(room, Math.max(after, retentionFloor(head)), head + 1, { ...size, from: "oldest" });
+  const reads = createLogReads({ historyMax, pageSize, readHead, readPage, readRange });
 
   const isFresh = (receipt: Receipt | null): receipt is Receipt =>
     receipt !== null && clock.now() - receipt.ts < CID_TTL_MS;
@@ -347,23 +339,9 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   return {
     commit,
 
-    async history(room, { before, after, ...size }) {
-      const head = await readHead(room);
-      if (after !== undefined) return await readAfter(room, after, head, size);
-      const end = Math.min(before ?? head + 1, head + 1);
-      return await readPage(room, retentionFloor(head), end, { ...size, from: "newest" });
-    },
+    history: reads.history,
 
-    async since(room, seq, size) {
-      const head = await readHead(room);
-      if (seq > head || seq < retentionFloor(head)) {
-        return { head, recovered: false, messages: await readNewest(room, head), more: false };
-      }
-      if (size !== undefined) {
-        return { head, recovered: true, ...await readAfter(room, seq, head, size) };
-      }
-      return { head, recovered: true, messages: await readRange(room, seq, head + 1), more: false };
-    },
+    since: reads.since,
 
     async latest(room) {
       // One read instead of the head and then a page: a commit writes a message
@@ -376,16 +354,12 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       const page: Message[] = [];
       for await (const entry of newestFirst) page.push(entry.value);
       const head = page[0]?.seq ?? 0;
-      const floor = retentionFloor(head);
+      const floor = reads.retentionFloor(head);
       const messages = page.filter(({ seq }) => seq > floor).reverse();
       return { head, recovered: true, messages, more: false };
     },
 
-    async range(room, after, through) {
-      const head = await readHead(room);
-      const from = Math.max(after, retentionFloor(head));
-      return await readRange(room, from, Math.min(through, head) + 1);
-    },
+    range: reads.range,
 
     head: readHead,
 

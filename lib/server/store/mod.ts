@@ -2,7 +2,8 @@
  * The room log (atomic, gap-free seqs, idempotent sends, history and resume;
  * see `message_store.ts` for the guarantees) in Deno KV (`keys.ts` for the
  * layout) or in PostgreSQL (`pg_message_store.ts`), both grouping commits per
- * room (`commit_queue.ts`) and cutting pages alike (`page_reader.ts`); and
+ * room (`commit_queue.ts`), cutting pages alike (`page_reader.ts`) and serving
+ * history, resume and ranges alike (`log_reads.ts`); and
  * the retry every module that writes to KV wraps its writes in (`kv_retry.ts`).
  *
  * Imports `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`).

@@ -39,6 +39,7 @@ import {
   type Receipt,
 } from "./message_store.ts";
 import { fillPage } from "./page_reader.ts";
+import { createLogReads } from "./log_reads.ts";
 
 /** A batch's rows stay well below what one statement should carry. */
 const MAX_BATCH_BYTES = 1024 * 1024;
@@ -87,9 +88,6 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     return row?.head ?? 0;
   };
 
-  /** The seq below which nothing is served, even if an older row is still stored. */
-  const retentionFloor = (head: number) => Math.max(0, head - historyMax);
-
   /** Kept messages with `after < seq < before`, oldest first, at most `limit` (default all). */
   const readRows = async (
     room: string,
@@ -119,12 +117,10 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     return await fillPage(rows, size, size.from);
   };
 
-  const readNewest = async (room: string, head: number) =>
-    (await readPage(room, retentionFloor(head), head + 1, { limit: pageSize, from: "newest" }))
-      .messages;
+  const readRange = (room: string, after: number, before: number) =>
+    readRows(room, after, before, { from: "oldest" });
 
-  const readAfter = (room: string, after: number, head: number, size: PageSize) =>
-    readPage(room, Math.max(after, retentionFloor(head)), head + 1, { ...size, from: "oldest" });
+  const reads = createLogReads({ historyMax, pageSize, readHead, readPage, readRange });
 
   /**
    * Locks the room's head row (creating it at 0) and reads the head, in one
@@ -274,35 +270,16 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
   return {
     commit,
 
-    async history(room, { before, after, ...size }) {
-      const head = await readHead(room);
-      if (after !== undefined) return await readAfter(room, after, head, size);
-      const end = Math.min(before ?? head + 1, head + 1);
-      return await readPage(room, retentionFloor(head), end, { ...size, from: "newest" });
-    },
+    history: reads.history,
 
-    async since(room, seq, size) {
-      const head = await readHead(room);
-      if (seq > head || seq < retentionFloor(head)) {
-        return { head, recovered: false, messages: await readNewest(room, head), more: false };
-      }
-      if (size !== undefined) {
-        return { head, recovered: true, ...await readAfter(room, seq, head, size) };
-      }
-      const messages = await readRows(room, seq, head + 1, { from: "oldest" });
-      return { head, recovered: true, messages, more: false };
-    },
+    since: reads.since,
 
     async latest(room) {
       const head = await readHead(room);
-      return { head, recovered: true, messages: await readNewest(room, head), more: false };
+      return { head, recovered: true, messages: await reads.readNewest(room, head), more: false };
     },
 
-    async range(room, after, through) {
-      const head = await readHead(room);
-      const from = Math.max(after, retentionFloor(head));
-      return await readRows(room, from, Math.min(through, head) + 1, { from: "oldest" });
-    },
+    range: reads.range,
 
     head: readHead,
 
