@@ -24,6 +24,7 @@
  * ```
  */
 import postgres from "postgres";
+import { isProcessAlive } from "../../bench/process_stats.ts";
 import { connectPostgres, migrate, type Postgres } from "../../lib/server/postgres/mod.ts";
 
 /** The private cluster of this test file. */
@@ -98,15 +99,6 @@ function freePort(): number {
   return port;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops and removes clusters whose test process died without cleaning up. */
 function removeOrphans(binDir: string) {
   const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
@@ -119,7 +111,7 @@ function removeOrphans(binDir: string) {
     } catch {
       continue;
     }
-    if (isAlive(owner)) continue;
+    if (isProcessAlive(owner)) continue;
     stopNow(binDir, dir);
   }
 }
