@@ -269,6 +269,7 @@ export async function createServices(
     view,
     activity: recorder,
     ranges: statusHistory.reports,
+    log,
   });
   const admin = createAdmin({
     tokens,

@@ -42,6 +42,11 @@ if (pg) {
       const down = await fetch(`${server.origin}/readyz`);
       const body = await down.json();
       equal(down.status, 503, JSON.stringify(body));
+      equal(
+        body.error.message,
+        "the store is not answering",
+        "the database's address stays private",
+      );
       socket.send({ type: "send", room: "general", text: "while down", cid: "c1", ref: "r1" });
       const refused = await socket.nextOf("error");
       equal(refused.ref, "r1", JSON.stringify(refused));
