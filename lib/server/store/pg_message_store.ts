@@ -186,12 +186,15 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     if (created.length === 0) return results;
 
     const column = <T>(pick: (message: Message) => T) => created.map(pick);
+    // Receipts are claimed in key order, so that two commits claiming the same cids (one user
+    // sending to two rooms at once) wait for each other instead of deadlocking.
     const claimed = await tx`
       insert into send_receipts (user_id, cid, room, seq, ts)
       select user_id, cid, ${room}, seq, ${now}::bigint from unnest(
         ${column((m) => m.user.id)}::text[],
         ${column((m) => encodeText(m.cid))}::text[],
         ${column((m) => m.seq)}::bigint[]) as batch (user_id, cid, seq)
+      order by user_id, cid
       on conflict (user_id, cid) do update
         set room = excluded.room, seq = excluded.seq, ts = excluded.ts
         where send_receipts.ts <= ${now - CID_TTL_MS}
