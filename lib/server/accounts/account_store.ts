@@ -6,7 +6,7 @@
  * and its skeleton are claimed together or not at all.
  *
  * Engines: Deno KV (`kv_account_store.ts`), PostgreSQL (`pg_stores.ts`);
- * both pass `tests/contracts/account_store.ts`.
+ * both pass `tests/contracts/account_stores.ts`.
  *
  * @example
  * ```ts
