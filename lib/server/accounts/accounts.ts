@@ -1,24 +1,18 @@
 /**
- * Registered accounts in Deno KV: the one place that decides who may hold a
- * name (`names.ts`: normalised, unique once case-folded, one script, no
- * look-alike of another account or of an active guest's name) and who is an
- * administrator (the role kept on the account, never a match on a name someone
- * could register). Guests are not accounts, but they hold their name while
- * active (`guest_names.ts`): claiming a guest name and registering one check
- * each other's keys in one atomic operation, so two people never end up under
- * one name, however the requests interleave.
- *
- * | key | value |
- * | --- | --- |
- * | `["auth", "accounts", key]` | {@linkcode Account}, by the name's case-folded key |
- * | `["auth", "skeletons", skeleton]` | the key of the account whose name has this skeleton |
- * | `["auth", "skeletons_indexed", version]` | set once every account's skeleton is indexed |
- * | `["auth", "admin_users_missing", key]` | when `ADMIN_USERS` first named a key no account held |
- * | `["auth", "guest_names", skeleton]` | a guest's hold on a name (`guest_names.ts`) |
+ * Registered accounts: the one place that decides who may hold a name
+ * (`names.ts`: normalised, unique once case-folded, one script, no look-alike
+ * of another account or of an active guest's name) and who is an
+ * administrator (the role kept on the account, never a match on a name
+ * someone could register). Guests are not accounts, but they hold their name
+ * while active (`guest_names.ts`): the store claims a guest's name and
+ * registers an account each in one atomic step that checks the other, so two
+ * people never end up under one name, however the requests interleave. All of
+ * it is kept in an {@linkcode AccountStore}: Deno KV (`kv_account_store.ts`)
+ * or PostgreSQL (`pg_stores.ts`).
  *
  * @example
  * ```ts
- * const accounts = createAccounts(kv);
+ * const accounts = createAccounts(createKvAccountStore(kv));
  * await accounts.register("ada", "correct horse"); // { ok: true, account }
  * await accounts.find("ADA"); // the same account
  * await accounts.register("аda", "correct horse"); // { ok: false, reason: "mixed_scripts", … }
@@ -27,10 +21,10 @@
  * ```
  */
 import { hashPassword, type PasswordHash, verifyPassword } from "./passwords.ts";
-import { retryWhenLocked } from "../store/mod.ts";
 import { checkName, nameKey, type RefusedName } from "./names.ts";
 import { SKELETON_VERSION, skeletonOf } from "./confusables.ts";
-import { type GuestNameHold, guestNameKey, isActiveHold } from "./guest_names.ts";
+import { type GuestNameHold, isActiveHold } from "./guest_names.ts";
+import type { AccountStore } from "./account_store.ts";
 import type { PublicUser } from "../../protocol/mod.ts";
 
 /** The roles an account may hold; guests are not accounts. */
@@ -131,16 +125,8 @@ export interface AccountsOptions {
   guestHoldMs?: number;
 }
 
-const accountKey = (key: string): Deno.KvKey => ["auth", "accounts", key];
-const skeletonKey = (skeleton: string): Deno.KvKey => ["auth", "skeletons", skeleton];
-const ACCOUNTS_PREFIX: Deno.KvKey = ["auth", "accounts"];
-const INDEXED_KEY: Deno.KvKey = ["auth", "skeletons_indexed", SKELETON_VERSION];
-
 /** Accounts were once keyed by NFC and lower case; such a key is still read. */
 const legacyKey = (name: string) => name.normalize("NFC").toLowerCase();
-
-/** Past every string that starts with the one it follows, in KV's key order. */
-const PREFIX_END = "\u{10FFFF}";
 
 const TAKEN = "this name is registered; log in with its password";
 const CONFUSABLE = "this name looks too much like a registered name; pick another";
@@ -151,39 +137,58 @@ function publicOf(account: Account): PublicUser {
   return { id: account.id, name: account.name, role: account.role ?? "user" };
 }
 
-/** Creates the {@linkcode Accounts} store on `kv`. */
-export function createAccounts(kv: Deno.Kv, options: AccountsOptions = {}): Accounts {
+/** The guest holding a name, as others see it. */
+function guestOf(hold: GuestNameHold): PublicUser {
+  return { id: hold.guestId, name: hold.name, role: "guest" };
+}
+
+/** Whether two stored hashes are the same password hash (the same salt and hash). */
+function samePassword(a: PasswordHash, b: PasswordHash): boolean {
+  return a.salt === b.salt && a.hash === b.hash;
+}
+
+/** Creates the {@linkcode Accounts}, kept in `store`. */
+export function createAccounts(store: AccountStore, options: AccountsOptions = {}): Accounts {
   const guestHoldMs = options.guestHoldMs ?? 24 * 60 * 60 * 1000;
 
-  const findEntry = async (name: string): Promise<Deno.KvEntryMaybe<Account>> => {
+  /** The account holding `name`, with the key it is stored under (a legacy one, maybe). */
+  const findKeyed = async (name: string): Promise<{ key: string; account: Account } | null> => {
     const key = nameKey(name);
-    const found = await kv.get<Account>(accountKey(key));
-    if (found.value || legacyKey(name) === key) return found;
-    return await kv.get<Account>(accountKey(legacyKey(name)));
+    const found = await store.get(key);
+    if (found) return { key, account: found };
+    if (legacyKey(name) === key) return null;
+    const legacy = await store.get(legacyKey(name));
+    return legacy ? { key: legacyKey(name), account: legacy } : null;
   };
-  const find = async (name: string) => (await findEntry(name)).value;
+  const find = async (name: string) => (await findKeyed(name))?.account ?? null;
 
   /**
    * Why a name is not free for someone who is not `guestId`: an account holds
-   * it, or one whose name looks like it, or another active guest; null if
-   * free. With it, the entries read, for the atomic check of the write.
+   * it, or one whose name looks like it, or another active guest; null if free.
    */
-  const holder = async (name: string, skeleton: string, now: number, guestId?: string) => {
-    const [account, byLook, guest] = await Promise.all([
+  const holder = async (
+    name: string,
+    skeleton: string,
+    now: number,
+    guestId?: string,
+  ): Promise<NameRefusal | null> => {
+    const [account, byLook, hold] = await Promise.all([
       find(name),
-      kv.get<string>(skeletonKey(skeleton)),
-      kv.get<GuestNameHold>(guestNameKey(skeleton)),
+      store.skeletonHolder(skeleton),
+      store.guestHold(skeleton),
     ]);
-    const held = isActiveHold(guest.value, now) && guest.value.guestId !== guestId;
-    const refusal: NameRefusal | null = account
-      ? { ok: false, reason: "taken", message: TAKEN }
-      : byLook.value !== null
-      ? { ok: false, reason: "confusable", message: CONFUSABLE }
-      : held
-      ? { ok: false, reason: "guest_held", message: GUEST_HELD }
-      : null;
-    return { refusal, guest };
+    if (account) return { ok: false, reason: "taken", message: TAKEN };
+    if (byLook !== null) return { ok: false, reason: "confusable", message: CONFUSABLE };
+    const held = isActiveHold(hold, now) && hold.guestId !== guestId;
+    return held ? { ok: false, reason: "guest_held", message: GUEST_HELD } : null;
   };
+
+  /** A hold of `guestId` on the checked name, lasting `guestHoldMs` from `now`. */
+  const holdOf = (
+    checked: { name: string; key: string },
+    guestId: string,
+    now: number,
+  ): GuestNameHold => ({ guestId, name: checked.name, key: checked.key, until: now + guestHoldMs });
 
   return {
     find,
@@ -192,8 +197,8 @@ export function createAccounts(kv: Deno.Kv, options: AccountsOptions = {}): Acco
       const checked = checkName(raw);
       if (!checked.ok) return checked;
       const { name, key, skeleton } = checked;
-      const free = await holder(name, skeleton, now);
-      if (free.refusal) return free.refusal;
+      const refusal = await holder(name, skeleton, now);
+      if (refusal) return refusal;
       const account: Account = {
         id: `user:${crypto.randomUUID()}`,
         name,
@@ -201,90 +206,59 @@ export function createAccounts(kv: Deno.Kv, options: AccountsOptions = {}): Acco
         createdAt: now,
         role,
       };
-      const result = await retryWhenLocked(() =>
-        kv.atomic()
-          .check({ key: accountKey(key), versionstamp: null })
-          .check({ key: skeletonKey(skeleton), versionstamp: null })
-          // A guest that claimed the name (or renewed its hold) since it was read wins.
-          .check(free.guest)
-          .set(accountKey(key), account)
-          .set(skeletonKey(skeleton), key)
-          .commit()
-      );
-      if (result.ok) return { ok: true, account };
-      // Someone took it, or a look-alike, while the password was hashed.
-      return (await holder(name, skeleton, now)).refusal ??
+      if (await store.insert(key, skeleton, account, now)) return { ok: true, account };
+      // Someone took it, a look-alike, or a guest claimed it, while the password was hashed.
+      return await holder(name, skeleton, now) ??
         { ok: false, reason: "confusable", message: CONFUSABLE };
     },
 
     async claimGuestName(raw, guestId, now) {
       const checked = checkName(raw);
       if (!checked.ok) return checked;
-      const { name, key, skeleton } = checked;
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const free = await holder(name, skeleton, now, guestId);
-        if (free.refusal) return free.refusal;
-        const hold: GuestNameHold = { guestId, name, key, until: now + guestHoldMs };
-        const result = await retryWhenLocked(() =>
-          kv.atomic()
-            .check({ key: skeletonKey(skeleton), versionstamp: null })
-            .check(free.guest)
-            .set(guestNameKey(skeleton), hold, { expireIn: guestHoldMs })
-            .commit()
-        );
-        if (result.ok) return { ok: true, name };
+      const refusal = await holder(checked.name, checked.skeleton, now, guestId);
+      if (refusal) return refusal;
+      const hold = holdOf(checked, guestId, now);
+      if (await store.holdGuestName(checked.skeleton, hold, now)) {
+        return { ok: true, name: checked.name };
       }
-      return { ok: false, reason: "guest_held", message: GUEST_HELD };
+      // An account or another guest took it (or a look-alike) since it was read.
+      return await holder(checked.name, checked.skeleton, now, guestId) ??
+        { ok: false, reason: "guest_held", message: GUEST_HELD };
     },
 
     async touchGuestName(name, guestId, now) {
       const checked = checkName(name);
       if (!checked.ok) return;
-      const entry = await kv.get<GuestNameHold>(guestNameKey(checked.skeleton));
-      // A lapsed hold someone else took since is theirs; a lapsed one nobody took is renewed.
-      if (entry.value !== null && entry.value.guestId !== guestId) return;
-      const hold: GuestNameHold = {
-        guestId,
-        name: checked.name,
-        key: checked.key,
-        until: now + guestHoldMs,
-      };
-      await retryWhenLocked(() =>
-        kv.atomic()
-          .check({ key: skeletonKey(checked.skeleton), versionstamp: null })
-          .check(entry)
-          .set(entry.key, hold, { expireIn: guestHoldMs })
-          .commit()
-      );
+      // Refused when someone else holds it now: the guest keeps its session, not the name.
+      await store.holdGuestName(checked.skeleton, holdOf(checked, guestId, now), now);
     },
 
     async releaseGuestName(name, guestId) {
       const checked = checkName(name);
       if (!checked.ok) return;
-      const entry = await kv.get<GuestNameHold>(guestNameKey(checked.skeleton));
-      if (entry.value?.guestId !== guestId) return;
-      await retryWhenLocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+      await store.releaseGuestName(checked.skeleton, guestId);
     },
 
     async changePassword(userId, name, { oldPassword, newPassword, keptLogin, now }) {
-      const entry = await findEntry(name);
-      const account = entry.value;
-      if (!account || account.id !== userId) return { ok: false, reason: "unknown" };
+      const found = await findKeyed(name);
+      if (!found || found.account.id !== userId) return { ok: false, reason: "unknown" };
+      const { key, account } = found;
       if (!await verifyPassword(oldPassword, account.password)) {
         return { ok: false, reason: "wrong_password" };
       }
-      const changed: Account = {
-        ...account,
-        password: await hashPassword(newPassword),
-        passwordChangedAt: now,
-        keptLogin,
-      };
-      const result = await retryWhenLocked(() =>
-        kv.atomic().check(entry).set(entry.key, changed).commit()
-      );
-      return result.ok
-        ? { ok: true, account: changed }
-        : { ok: false, reason: "changed_meanwhile" };
+      const password = await hashPassword(newPassword);
+      let changedMeanwhile = false;
+      const changed = await store.update(key, (current) => {
+        // Another change won the race since the old password was checked: keep it.
+        changedMeanwhile = !samePassword(current.password, account.password);
+        return changedMeanwhile
+          ? current
+          : { ...current, password, passwordChangedAt: now, keptLogin };
+      });
+      if (!changed || changed.id !== userId) return { ok: false, reason: "unknown" };
+      return changedMeanwhile
+        ? { ok: false, reason: "changed_meanwhile" }
+        : { ok: true, account: changed };
     },
 
     async resolve(name, now) {
@@ -292,63 +266,40 @@ export function createAccounts(kv: Deno.Kv, options: AccountsOptions = {}): Acco
       if (!checked.ok) return null;
       const account = await find(checked.name);
       if (account) return publicOf(account);
-      const hold = (await kv.get<GuestNameHold>(guestNameKey(checked.skeleton))).value;
-      return isActiveHold(hold, now) && hold.key === checked.key
-        ? { id: hold.guestId, name: hold.name, role: "guest" }
-        : null;
+      const hold = await store.guestHold(checked.skeleton);
+      return isActiveHold(hold, now) && hold.key === checked.key ? guestOf(hold) : null;
     },
 
     async lookup(prefix, { limit, now }) {
       const folded = nameKey(prefix);
       const found = new Map<string, PublicUser>();
-      const accounts = kv.list<Account>(
-        { start: accountKey(folded), end: accountKey(folded + PREFIX_END) },
-        { limit },
-      );
-      for await (const { value } of accounts) {
-        found.set(nameKey(value.name), publicOf(value));
+      for (const account of await store.accountsFrom(folded, limit)) {
+        found.set(nameKey(account.name), publicOf(account));
       }
-      // Holds are keyed by skeleton: read a few more than needed, keep those of the prefix.
-      const skeleton = skeletonOf(folded);
-      const holds = kv.list<GuestNameHold>(
-        { start: guestNameKey(skeleton), end: guestNameKey(skeleton + PREFIX_END) },
-        { limit: limit * 4 },
-      );
-      for await (const { value } of holds) {
-        if (!isActiveHold(value, now) || !value.key.startsWith(folded) || found.has(value.key)) {
+      // Holds are kept by skeleton: read a few more than needed, keep those of the prefix.
+      for (const hold of await store.guestHoldsFrom(skeletonOf(folded), limit * 4)) {
+        if (!isActiveHold(hold, now) || !hold.key.startsWith(folded) || found.has(hold.key)) {
           continue;
         }
-        found.set(value.key, { id: value.guestId, name: value.name, role: "guest" });
+        found.set(hold.key, guestOf(hold));
       }
       return [...found].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).slice(0, limit)
         .map(([, user]) => user);
     },
 
     async setRole(name, role) {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const entry = await findEntry(name);
-        if (!entry.value) return { ok: false, reason: "unknown" };
-        const account = { ...entry.value, role };
-        const result = await retryWhenLocked(() =>
-          kv.atomic().check(entry).set(entry.key, account).commit()
-        );
-        if (result.ok) return { ok: true, account };
-      }
-      throw new Error(`the role of ${name} kept changing under us`);
+      const found = await findKeyed(name);
+      const account = found && await store.update(found.key, (current) => ({ ...current, role }));
+      return account ? { ok: true, account } : { ok: false, reason: "unknown" };
     },
 
     async indexSkeletons() {
-      if ((await kv.get(INDEXED_KEY)).value !== null) return;
-      for await (const entry of kv.list<Account>({ prefix: ACCOUNTS_PREFIX })) {
-        const key = String(entry.key[2]);
-        const skeleton = skeletonOf(nameKey(entry.value.name));
+      if (await store.skeletonsIndexed(SKELETON_VERSION)) return;
+      for await (const { key, account } of store.entries()) {
         // The first account to claim a skeleton keeps it; a look-alike registered earlier stays.
-        await retryWhenLocked(() =>
-          kv.atomic().check({ key: skeletonKey(skeleton), versionstamp: null })
-            .set(skeletonKey(skeleton), key).commit()
-        );
+        await store.claimSkeleton(skeletonOf(nameKey(account.name)), key);
       }
-      await retryWhenLocked(() => kv.set(INDEXED_KEY, Date.now()));
+      await store.markSkeletonsIndexed(SKELETON_VERSION, Date.now());
     },
   };
 }

@@ -6,27 +6,16 @@
  * by the name's confusable skeleton (`confusables.ts`), so `zed`, `ZED` and a
  * look-alike are one hold, exactly as accounts are unique by skeleton.
  *
- * | key | value |
- * | --- | --- |
- * | `["auth", "guest_names", skeleton]` | {@linkcode GuestNameHold}, expiring at its `until` |
- *
- * KV deletes an expired entry lazily, so every reader also compares `until`
- * with its clock ({@linkcode isActiveHold}).
+ * The holds are kept by the `AccountStore` (`account_store.ts`), which deletes lapsed ones
+ * lazily (KV's `expireIn`, PostgreSQL on later claims), so every reader also
+ * compares `until` with its clock ({@linkcode isActiveHold}).
  *
  * @example
  * ```ts
- * const entry = await kv.get<GuestNameHold>(guestNameKey("zed"));
- * if (isActiveHold(entry.value, Date.now())) console.log(`${entry.value.name} is here`);
+ * const hold = await store.guestHold(skeletonOf("zed"));
+ * if (isActiveHold(hold, Date.now())) console.log(`${hold.name} is here`);
  * ```
  */
-
-/** The prefix every guest's hold lives under. */
-export const GUEST_NAMES_PREFIX: Deno.KvKey = ["auth", "guest_names"];
-
-/** The key of the hold on names with this skeleton. */
-export function guestNameKey(skeleton: string): Deno.KvKey {
-  return [...GUEST_NAMES_PREFIX, skeleton];
-}
 
 /** A guest's hold on a name. */
 export interface GuestNameHold {

@@ -17,9 +17,14 @@
  *
  * @example
  * ```ts
- * const accounts = createAccounts(kv);
- * const adminUsers = await resolveAdminUsers({ kv, accounts, names: config.adminUsers, now });
- * const auth = createAuth({ config, kv, clock, log, tokens, accounts, adminUsers });
+ * const accounts = createAccounts(createKvAccountStore(kv));
+ * const missing = createKvMissingAdminNames(kv);
+ * const adminUsers = await resolveAdminUsers({ missing, accounts, names: config.adminUsers, now });
+ * const refreshRecords = createKvRefreshRecords(kv);
+ * const knownAddresses = createKnownAddresses(kv);
+ * const auth = createAuth({
+ *   config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers,
+ * });
  * const response = await auth.handleLogin(req, info);
  * ```
  */
@@ -32,14 +37,19 @@ import type { TokenIssuer } from "./tokens.ts";
 import {
   type Accounts,
   type AdminUsers,
-  createKnownAddresses,
+  type KnownAddresses,
   nameKey,
   type NameRefusal,
   roleOf,
   UNKNOWN_ACCOUNT_HASH,
   verifyPassword,
 } from "../accounts/mod.ts";
-import { createRefreshTokens, type RefreshIdentity, type RefreshRecord } from "./refresh_tokens.ts";
+import {
+  createRefreshTokens,
+  type RefreshIdentity,
+  type RefreshRecord,
+  type RefreshRecordStore,
+} from "./refresh_tokens.ts";
 import { createAuthLimits } from "./limits.ts";
 import {
   createClientAddress,
@@ -73,7 +83,10 @@ export interface Auth {
 /** What {@linkcode createAuth} needs. */
 export interface AuthOptions {
   config: Config;
-  kv: Deno.Kv;
+  /** Where refresh tokens are kept (`createKvRefreshRecords`, `createPgRefreshRecords`). */
+  refreshRecords: RefreshRecordStore;
+  /** The addresses accounts signed in from (`createKnownAddresses`, `createPgKnownAddresses`). */
+  knownAddresses: KnownAddresses;
   clock: Clock;
   log: Logger;
   tokens: TokenIssuer;
@@ -115,15 +128,15 @@ function cookie(
 
 /** Creates the {@linkcode Auth} endpoints. */
 export function createAuth(options: AuthOptions): Auth {
-  const { config, kv, clock, log, tokens, accounts, adminUsers } = options;
+  const { config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers } =
+    options;
   const refreshTokens = createRefreshTokens({
-    kv,
+    records: refreshRecords,
     clock,
     ttlS: config.refreshTokenTtlS,
     guestIdleTtlS: config.guestIdleTtlS,
   });
   const limits = createAuthLimits({ config, clock });
-  const knownAddresses = createKnownAddresses(kv);
   const clientAddress = createClientAddress(config.trustProxy);
 
   /**

@@ -2,10 +2,10 @@
  * What the server keeps about rooms besides their log: each room's metadata
  * (who may see it, its owner, a direct message's people), who belongs to it
  * and in what part (owner, moderator, member), how many members it has, and
- * who is invited to it. One interface, so that another engine (PostgreSQL)
- * can keep the same facts; `kv_membership_store.ts` keeps them in Deno KV
- * (keys in `keys.ts`), and `tests/contracts/membership_store.ts` is what every
- * engine passes.
+ * who is invited to it. One interface, so that PostgreSQL
+ * keeps the same facts; `kv_membership_store.ts` keeps them in Deno KV
+ * (keys in `keys.ts`), `pg_membership_store.ts` in PostgreSQL, and
+ * `tests/contracts/membership_store.ts` is what both pass.
  *
  * Membership belongs to a user (an account, or a guest for its life), not to
  * a connection: joining on one device makes the user a member on all of them.

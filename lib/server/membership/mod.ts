@@ -3,11 +3,12 @@
  * room's metadata (public, private or a direct message; its owner; a direct
  * message's people), its members and their part in it, member counts, and
  * invitations — behind one store interface (`membership_store.ts`) with a
- * Deno KV engine (`kv_membership_store.ts`, keys in `keys.ts`). Who may do
- * what with these facts is `../rooms`' access check.
+ * Deno KV engine (`kv_membership_store.ts`, keys in `keys.ts`) and a
+ * PostgreSQL one (`pg_membership_store.ts`). Who may do what with these facts
+ * is `../rooms`' access check.
  *
- * Imports `../store` only (the log's keys, to tell a taken room name; the
- * retry on a lock), besides `lib/protocol`.
+ * Imports `../store` (the log's keys, to tell a taken room name; the retry on
+ * a lock) and `../postgres`, besides `lib/protocol`.
  *
  * @example
  * ```ts
@@ -19,3 +20,4 @@
 export * from "./keys.ts";
 export * from "./membership_store.ts";
 export * from "./kv_membership_store.ts";
+export * from "./pg_membership_store.ts";

@@ -4,12 +4,12 @@
  * `invite`, `set_role`, `remove_member`, `room_members`), over the log
  * (`../store`), the bus (`../bus`), presence (`../presence`) and membership
  * (`../membership`); who may do what in a room (`access.ts`, the one check of
- * every path); the rooms an administrator closed; and the room layer that
- * builds all of it from a KV database.
+ * every path); the rooms an administrator closed (their flags in KV or
+ * PostgreSQL); and the room layer that builds all of it.
  *
- * Imports `../store`, `../bus`, `../presence`, `../membership`, `../metrics`
- * and `../limits` (besides `lib/protocol` and `lib/time`); it knows a
- * connection only as a {@linkcode RoomMember}, never the hub's.
+ * Imports `../store`, `../bus`, `../presence`, `../membership`, `../metrics`,
+ * `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`); it
+ * knows a connection only as a {@linkcode RoomMember}, never the hub's.
  *
  * @example
  * ```ts
