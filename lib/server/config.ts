@@ -72,7 +72,8 @@ const EnvSchema = z.object({
   MAX_TCP_CONNECTIONS: optionalInteger(1),
   MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
   KV_PATH: z.string().default("./data/switchboard.kv"),
-  KV_WATCH: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
+  CLUSTER: z.enum(["auto", "local", "kv"], { error: "must be auto, local or kv" }).default("auto"),
+  CLUSTER_EXPIRY_MS: integer(15_000, 300),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
   REFRESH_TOKEN_TTL_S: integer(30 * 24 * 3600, 60),
@@ -145,15 +146,17 @@ export interface Config {
   maxTcpConnectionsPerAddress: number;
   kvPath: string;
   /**
-   * Whether each room's head is watched in KV, to hear messages committed by
-   * other instances. `KV_WATCH=auto` (the default) watches when the database
-   * is shared between processes that can see each other's commits: Deno
-   * Deploy's KV, or a remote `KV_PATH` (http/https). A local SQLite file
-   * notifies watchers in its own process only, where the BroadcastChannel
-   * already carries every message, so there a watch would only cost a wake-up
-   * and a read per commit.
+   * The cluster engine (`lib/server/cluster`): `kv` carries everything that
+   * spans instances through the KV database, for instances that share nothing
+   * else (Deno Deploy's, or processes on a remote `KV_PATH`); `local` through a
+   * `BroadcastChannel` between the isolates of one process. `CLUSTER=auto`
+   * (the default) takes `kv` on Deno Deploy (`DENO_DEPLOYMENT_ID`) or with a
+   * remote `KV_PATH` (http/https), and `local` otherwise: a local SQLite file
+   * notifies watchers in its own process only, where the channel is cheaper.
    */
-  watchKv: boolean;
+  cluster: "local" | "kv";
+  /** How long an instance counts (its presence, connections, status) after its last heartbeat. */
+  clusterExpiryMs: number;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
   jwtSecrets: string[];
   accessTokenTtlS: number;
@@ -273,9 +276,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxTcpConnections: e.MAX_TCP_CONNECTIONS,
     maxTcpConnectionsPerAddress,
     kvPath: e.KV_PATH,
-    watchKv: e.KV_WATCH === "auto"
-      ? Boolean(env.DENO_DEPLOYMENT_ID) || /^https?:\/\//.test(e.KV_PATH)
-      : e.KV_WATCH === "on",
+    cluster: e.CLUSTER === "auto"
+      ? (env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH) ? "kv" : "local")
+      : e.CLUSTER,
+    clusterExpiryMs: e.CLUSTER_EXPIRY_MS,
     jwtSecrets: e.JWT_SECRETS,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,

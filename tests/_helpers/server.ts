@@ -32,6 +32,10 @@ export interface TestServerOptions {
   log?: Logger;
   /** Writes into the KV file before the server opens it (data a running server would guard). */
   seed?: (kvPath: string) => Promise<void>;
+  /** The local engine's channel namespace (see `SwitchboardOptions.busNamespace`). */
+  busNamespace?: string;
+  /** How often metrics snapshots are shared (see `SwitchboardOptions.metricsIntervalMs`). */
+  metricsIntervalMs?: number;
 }
 
 /** A running test server. */
@@ -43,6 +47,11 @@ export interface TestServer extends AsyncDisposable {
   switchboard: Switchboard;
   kvPath: string;
   close(): Promise<void>;
+  /**
+   * Stops as a killed process would, for the others' sake: no goodbye to the
+   * cluster, no more listening; its sockets are closed.
+   */
+  kill(): Promise<void>;
 }
 
 /** Starts a server; `close()` (or `await using`) stops it and removes its temp dir. */
@@ -61,6 +70,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock: options.clock,
     kv: options.kv,
     log: options.log,
+    busNamespace: options.busNamespace,
+    metricsIntervalMs: options.metricsIntervalMs,
   });
   const { config } = switchboard.services;
   const server = await serveGuarded(switchboard.handler, {
@@ -80,6 +91,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server.close();
     if (dir) await Deno.remove(dir, { recursive: true });
   };
+  const kill = async () => {
+    if (closed) return;
+    closed = true;
+    server.close();
+    await switchboard.abandon();
+    if (dir) await Deno.remove(dir, { recursive: true });
+  };
   return {
     origin,
     wsUrl: `ws://127.0.0.1:${server.addr.port}/api/ws`,
@@ -88,6 +106,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     switchboard,
     kvPath,
     close,
+    kill,
     [Symbol.asyncDispose]: close,
   };
 }

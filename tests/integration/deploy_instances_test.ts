@@ -25,8 +25,8 @@ async function startInstance(kv: Deno.Kv, kvPath: string, busNamespace: string) 
   const switchboard = await createSwitchboard({
     env: {
       KV_PATH: kvPath,
-      // One process stands in for two Deploy instances: only the watch may connect them.
-      KV_WATCH: "on",
+      // One process stands in for two Deploy instances: only the KV may connect them.
+      CLUSTER: "kv",
       JWT_SECRETS: TEST_SECRET,
       LOG_LEVEL: "error",
       RATE_BURST: "100",

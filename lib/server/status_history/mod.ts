@@ -4,7 +4,7 @@
  * written by one instance at a time, and read back by range for the status
  * page.
  *
- * Imports `../store`, `../lease` and `../metrics` (besides `lib/protocol` and
+ * Imports `../store`, `../cluster` (its lease) and `../metrics` (besides `lib/protocol` and
  * `lib/time`).
  *
  * @example
