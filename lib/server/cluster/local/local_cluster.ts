@@ -79,8 +79,9 @@ export function createLocalCluster(options: LocalClusterOptions): Promise<Cluste
         // A peer that appears later is sent every share whole.
         if (!instances.hasPeers()) return;
         if (queued.size === 0) queueMicrotask(postQueued);
-        const pending = queued.get(space) ?? [];
-        queued.set(space, [...pending, ...changes]);
+        const pending = queued.get(space);
+        if (pending) pending.push(...changes);
+        else queued.set(space, [...changes]);
       },
       // Posted at the end of the turn that set them; a post is delivered or the process is gone.
       flushed: () => new Promise((resolve) => queueMicrotask(resolve)),
