@@ -116,7 +116,12 @@ export interface MessageStore {
   since(room: string, seq: number, size?: PageSize): Promise<Replay>;
   /** The newest page, for a reader who holds nothing yet (so `recovered` is true). */
   latest(room: string): Promise<Replay>;
-  /** Kept messages with `after < seq <= through`, oldest first. */
+  /**
+   * Kept messages with `after < seq <= through`, oldest first, for a reader
+   * that knows `through` was committed (a feed filling a gap). One read: the
+   * head is not read, since the commits up to `through` pruned what fell out
+   * of retention below it.
+   */
   range(room: string, after: number, through: number): Promise<Message[]>;
   /** The room's newest seq; 0 for a room without messages. */
   head(room: string): Promise<number>;
@@ -444,11 +449,8 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       return { head, recovered: true, messages, more: false };
     },
 
-    async range(room, after, through) {
-      const head = await readHead(room);
-      const from = Math.max(after, retentionFloor(head));
-      return await readRange(room, from, Math.min(through, head) + 1);
-    },
+    range: (room, after, through) =>
+      readRange(room, Math.max(after, retentionFloor(through)), through + 1),
 
     head: readHead,
 
