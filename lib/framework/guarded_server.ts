@@ -28,6 +28,10 @@
  *   takes the TCP stream out of `node:net`, and from then on the socket is
  *   Deno's native WebSocket, the same as under `Deno.serve`. Its slot is held
  *   until that WebSocket closes.
+ * - **Refusals never become WebSockets.** An upgrade the handler refuses
+ *   with a close code is answered on the raw socket (`upgrade_refusal.ts`):
+ *   a 101, the close frame, at most 16 KiB read and dropped, and the socket
+ *   destroyed within a second, whatever the client sends.
  *
  * Connections carry HTTP/1.1 only (no TLS, no HTTP/2): TLS ends at the proxy
  * in front, as `docs/operations.md` sets up. `main.ts` still exports
@@ -58,7 +62,13 @@ import {
   writeRawResponse,
   writeResponse,
 } from "./node_fetch_bridge.ts";
-import type { ServeInfo, SocketHandover } from "./socket_handover.ts";
+import type {
+  CloseRefusal,
+  HandedOverSocket,
+  ServeInfo,
+  SocketHandover,
+} from "./socket_handover.ts";
+import { refuseOnSocket, type UpgradeHandshake } from "./upgrade_refusal.ts";
 
 /** Why a connection was closed before its request was served. */
 export type DropReason = AdmissionRefusal | "timeout";
@@ -207,11 +217,15 @@ export async function serveGuarded(
     // before it sends), and bytes node:net read now would be lost when the WebSocket takes the
     // stream. And a client that resets meanwhile must not raise an "error" no one listens to:
     // node:net would throw it, and end the process.
-    (socket as unknown as SocketWithHandle)._handle?.readStop();
+    (socket as unknown as HandedOverSocket)._handle?.readStop();
     socket.on("error", () => socket.destroy());
     const connection = admitted.get(socket);
     const request = toRequest(incoming, { fallbackHost });
-    const handover = handOver(socket, head, connection?.release ?? (() => {}));
+    const handover = handOver(socket, {
+      key: incoming.headers["sec-websocket-key"],
+      offered: incoming.headers["sec-websocket-protocol"],
+      head,
+    }, connection?.release ?? (() => {}));
     const completed = Promise.withResolvers<void>();
     const respond = async () => {
       const response = request
@@ -221,7 +235,7 @@ export async function serveGuarded(
           handover,
         })
         : errorResponse(400, "bad_request", "malformed request target or Host");
-      if (handover.adopted) return;
+      if (handover.taken) return;
       if (response.status === 101) socket.destroy();
       else await writeRawResponse(socket, response);
     };
@@ -260,31 +274,30 @@ export async function serveGuarded(
 }
 
 /**
- * The handover of an upgrade's socket. Made out here, not in the "upgrade"
- * listener: the WebSocket's listeners live as long as the socket, and a
- * closure made in that listener would keep its whole scope (the request, the
- * head) alive with them.
+ * The handover of an upgrade's socket; `taken` once a WebSocket adopted it or
+ * a refusal was written on it. Made out here, not in the "upgrade" listener:
+ * the WebSocket's listeners live as long as the socket, and a closure made in
+ * that listener would keep its whole scope (the request) alive with them.
  */
 function handOver(
   socket: Socket,
-  head: Uint8Array,
+  handshake: UpgradeHandshake,
   release: () => void,
-): SocketHandover & { adopted: boolean } {
+): SocketHandover & { taken: boolean } {
   const handover = {
     socket,
-    head,
-    adopted: false,
+    head: handshake.head,
+    taken: false,
     adopt(webSocket: WebSocket) {
-      handover.adopted = true;
+      handover.taken = true;
       followWebSocket(webSocket, socket, release);
+    },
+    refuse(refusal: CloseRefusal) {
+      refuseOnSocket(socket, handshake, refusal);
+      handover.taken = true;
     },
   };
   return handover;
-}
-
-/** The native handle of a `node:net` socket, which the upgrade path stops and closes. */
-interface SocketWithHandle {
-  _handle: { readStop(): number; close(): void } | null;
 }
 
 /**
@@ -300,7 +313,7 @@ interface SocketWithHandle {
  * is freed, and the WebSocket is unaffected.
  */
 function followWebSocket(webSocket: WebSocket, socket: Socket, release: () => void): void {
-  const handle = (socket as unknown as SocketWithHandle)._handle;
+  const handle = (socket as unknown as HandedOverSocket)._handle;
   webSocket.addEventListener("open", () => handle?.close(), { once: true });
   webSocket.addEventListener("close", release);
   webSocket.addEventListener("error", () => {

@@ -1,17 +1,23 @@
 /**
- * Upgrading a request to a WebSocket under either server. Under `Deno.serve`
- * (`deno serve`, Deno Deploy) the request carries its own connection and
- * `Deno.upgradeWebSocket` needs nothing more. Under the guarded `node:http`
- * server (`guarded_server.ts`) the request comes with a {@linkcode
- * SocketHandover}: the TCP socket and the bytes read past the head, which
- * `Deno.upgradeWebSocket` takes over with `{ socket, head }`. The server is
- * told which WebSocket took the socket, because it counts the connection
- * until that WebSocket closes: the `node:net` socket itself never reports
- * its close once its stream was taken.
+ * Upgrading a request to a WebSocket under either server, or refusing it
+ * with a close code. Under `Deno.serve` (`deno serve`, Deno Deploy) the
+ * request carries its own connection and `Deno.upgradeWebSocket` needs
+ * nothing more. Under the guarded `node:http` server (`guarded_server.ts`)
+ * the request comes with a {@linkcode SocketHandover}: the TCP socket and the
+ * bytes read past the head, which `Deno.upgradeWebSocket` takes over with
+ * `{ socket, head }`. The server is told which WebSocket took the socket,
+ * because it counts the connection until that WebSocket closes: the
+ * `node:net` socket itself never reports its close once its stream was
+ * taken. A refusal is written on the handed-over socket itself
+ * (`upgrade_refusal.ts`), so a refused client never reaches Deno's
+ * WebSocket and what it sends after is never buffered.
  *
  * @example
  * ```ts
  * const handler = (req: Request, info: ServeInfo) => {
+ *   if (!req.headers.has("authorization")) {
+ *     return refuseWebSocket(req, info, { code: 4401, reason: "token missing" });
+ *   }
  *   const { socket, response } = upgradeToWebSocket(req, info, { protocol: "chat.v1" });
  *   socket.onmessage = (event) => socket.send(event.data);
  *   return response;
@@ -19,6 +25,16 @@
  * ```
  */
 import type { Socket } from "node:net";
+import { boundCloseHandshake } from "./close_handshake.ts";
+
+/** A refusal as a close code, sent right after the upgrade. */
+export interface CloseRefusal {
+  code: number;
+  /** At most 123 bytes of UTF-8 are sent; a longer reason is cut. */
+  reason: string;
+  /** The subprotocol to select (one the client offered), so a client that requires one sees the close. */
+  protocol?: string;
+}
 
 /** A request's TCP connection, handed over for a WebSocket upgrade. */
 export interface SocketHandover {
@@ -27,6 +43,8 @@ export interface SocketHandover {
   head: Uint8Array;
   /** Told which WebSocket now owns the socket. */
   adopt(webSocket: WebSocket): void;
+  /** Answers the upgrade on the socket itself with a 101 and an immediate close. */
+  refuse(refusal: CloseRefusal): void;
 }
 
 /** What a handler learns besides the request: Deno's info, plus the handover under the guarded server. */
@@ -38,6 +56,27 @@ export interface ServeInfo extends Deno.ServeHandlerInfo {
 export interface UpgradeOptions {
   protocol?: string;
   idleTimeout?: number;
+}
+
+/**
+ * A `node:net` socket's native handle, which the guarded server's upgrade
+ * path stops, restarts and closes itself (`node:net` has no public call for
+ * a socket whose stream another owner may take).
+ */
+export interface HandedOverSocket {
+  _handle: { readStart(): number; readStop(): number; close(): void } | null;
+}
+
+/**
+ * The response a handler returns for a refusal already written on the
+ * handed-over socket. It is never sent: the guarded server sends nothing
+ * more once the socket was taken.
+ */
+const ANSWERED_ON_SOCKET = 204;
+
+/** The subprotocols a `Sec-WebSocket-Protocol` header offers, in its order. */
+export function offeredProtocols(header: string | null | undefined): string[] {
+  return (header ?? "").split(",").map((protocol) => protocol.trim()).filter(Boolean);
 }
 
 /** Upgrades `req` to a WebSocket, over the handed-over socket when there is one. */
@@ -55,4 +94,22 @@ export function upgradeToWebSocket(
   });
   handover.adopt(upgrade.socket);
   return upgrade;
+}
+
+/**
+ * Completes the upgrade only to close at once with `refusal.code`: on the
+ * handed-over socket when there is one, else with Deno's WebSocket, closed
+ * as it opens (its close handshake bounded like any other).
+ */
+export function refuseWebSocket(req: Request, info: ServeInfo, refusal: CloseRefusal): Response {
+  if (info.handover) {
+    info.handover.refuse(refusal);
+    return new Response(null, { status: ANSWERED_ON_SOCKET });
+  }
+  const { socket, response } = Deno.upgradeWebSocket(req, { protocol: refusal.protocol });
+  boundCloseHandshake(socket);
+  socket.addEventListener("open", () => socket.close(refusal.code, refusal.reason), {
+    once: true,
+  });
+  return response;
 }

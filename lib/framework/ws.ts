@@ -1,7 +1,15 @@
 /**
  * A managed WebSocket route over `Deno.upgradeWebSocket`, like Fresh 2.3's
  * `app.ws`: the framework refuses non-upgrade requests, lets `upgrade` inspect
- * the request (and refuse it with a plain HTTP response), then wires events.
+ * the request (and refuse it with a plain HTTP response, or with a close code
+ * right after the upgrade), then wires events.
+ *
+ * A refusal by close code never makes a WebSocket under the guarded server:
+ * the 101 and the close are written on the raw socket, which is destroyed
+ * within a second (see `upgrade_refusal.ts`). And every accepted socket's
+ * close handshake is bounded: a peer that has not answered the server's close
+ * within `closeTimeoutMs` is cut off (see `close_handshake.ts`), so nobody
+ * keeps memory on a socket the server is done with.
  *
  * No event handler can throw past itself: an exception (or a rejected promise)
  * would otherwise reach the runtime as uncaught and end the whole process, every
@@ -11,13 +19,17 @@
  * @example
  * ```ts
  * app.ws<{ user: string }>("/echo", {
- *   upgrade: (ctx) => ({ data: { user: ctx.url.searchParams.get("u") ?? "anon" } }),
+ *   upgrade: (ctx) => {
+ *     const user = ctx.url.searchParams.get("u");
+ *     return user ? { data: { user } } : { refuse: { code: 4401, reason: "who are you?" } };
+ *   },
  *   message: (socket, event) => socket.send(String(event.data)),
  * });
  * ```
  */
+import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
 import type { Context } from "./context.ts";
-import { upgradeToWebSocket } from "./socket_handover.ts";
+import { type CloseRefusal, refuseWebSocket, upgradeToWebSocket } from "./socket_handover.ts";
 
 /** How to accept an upgrade. */
 export interface WsAccept<Data> {
@@ -25,14 +37,33 @@ export interface WsAccept<Data> {
   protocol?: string;
   /** Seconds without a pong before Deno drops the TCP peer (Deno's default is 120). */
   idleTimeout?: number;
+  /** How long the peer has to answer the server's close before it is cut off. Default 2 000. */
+  closeTimeoutMs?: number;
   /** Per-socket data handed to every event handler. */
   data: Data;
 }
 
+/**
+ * How to refuse an upgrade with a close code: the client sees the upgrade
+ * succeed and the socket close at once with `refuse.code` (no event handler
+ * runs). Select a subprotocol the client offered in `protocol`, or a client
+ * that requires one fails the handshake and never sees the code.
+ */
+export interface WsRefusal {
+  refuse: Omit<CloseRefusal, "protocol">;
+  protocol?: string;
+}
+
+/** What `upgrade` decides. */
+export type WsDecision<Data> = WsAccept<Data> | WsRefusal | Response;
+
 /** The event handlers of a WebSocket route. */
 export interface WsHandlers<State, Data> {
-  /** Decides before the upgrade: a `Response` refuses it (no upgrade happens). */
-  upgrade(ctx: Context<State>): WsAccept<Data> | Response | Promise<WsAccept<Data> | Response>;
+  /**
+   * Decides before the upgrade: a `Response` refuses it (no upgrade
+   * happens), a {@linkcode WsRefusal} refuses it with a close code.
+   */
+  upgrade(ctx: Context<State>): WsDecision<Data> | Promise<WsDecision<Data>>;
   /** Sees a request that is not an upgrade (it gets a 400), e.g. to count it. */
   notUpgrade?(ctx: Context<State>): void;
   open?(socket: WebSocket, data: Data): void;
@@ -104,6 +135,18 @@ class SocketEvents<State, Data> implements EventListenerObject {
 }
 
 /**
+ * Whether `req` is a WebSocket upgrade with what one needs. A request that is
+ * not is answered 400 before the route sees it, rather than failing inside
+ * Deno's upgrade (a 500).
+ */
+function isWebSocketUpgrade(req: Request): boolean {
+  const connection = (req.headers.get("connection") ?? "").toLowerCase().split(",");
+  return req.headers.get("upgrade")?.toLowerCase() === "websocket" &&
+    connection.some((token) => token.trim() === "upgrade") &&
+    Boolean(req.headers.get("sec-websocket-key"));
+}
+
+/**
  * Performs the upgrade for a route; used by `App.ws`. A request that is not an
  * upgrade gets `badRequest`'s answer (the app words its errors).
  */
@@ -112,17 +155,20 @@ export async function upgradeWebSocket<State, Data>(
   handlers: WsHandlers<State, Data>,
   badRequest: (message: string) => Response,
 ): Promise<Response> {
-  const upgradeHeader = ctx.req.headers.get("upgrade");
-  if (upgradeHeader?.toLowerCase() !== "websocket") {
+  if (!isWebSocketUpgrade(ctx.req)) {
     handlers.notUpgrade?.(ctx);
     return badRequest("expected a WebSocket upgrade");
   }
   const decision = await handlers.upgrade(ctx);
   if (decision instanceof Response) return decision;
+  if ("refuse" in decision) {
+    return refuseWebSocket(ctx.req, ctx.info, { ...decision.refuse, protocol: decision.protocol });
+  }
   const { socket, response } = upgradeToWebSocket(ctx.req, ctx.info, {
     protocol: decision.protocol,
     idleTimeout: decision.idleTimeout,
   });
+  boundCloseHandshake(socket, decision.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
   const events = new SocketEvents(socket, handlers, decision.data);
   for (const type of SOCKET_EVENTS) if (handlers[type]) socket.addEventListener(type, events);
   return response;

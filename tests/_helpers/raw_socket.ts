@@ -11,6 +11,7 @@
  * equal(await readCloseCode(raw), 1008);
  * ```
  */
+import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../lib/protocol/version.ts";
 
 /** The header of a masked client text frame (mask zero) whose payload is `length` bytes. */
 export function textFrameHeader(length: number): Uint8Array {
@@ -43,11 +44,16 @@ export async function writeAll(connection: Deno.Conn, bytes: Uint8Array): Promis
 }
 
 /**
- * Opens `/api/ws` on a raw TCP connection and reads the server's 101 answer
- * (at most one small read, so nothing after it is consumed), then leaves the
- * reading to the test.
+ * Sends an upgrade request for `/api/ws` with the token as the contract's
+ * bearer subprotocol on a raw TCP connection, and leaves all reading (the
+ * 101 answer included) to the test.
  */
-export async function openRawSocket(port: number, token: string): Promise<Deno.TcpConn> {
+export function openRawSocket(port: number, token: string): Promise<Deno.TcpConn> {
+  return openRawUpgrade(port, [PROTOCOL, BEARER_PROTOCOL_PREFIX + token]);
+}
+
+/** Like {@linkcode openRawSocket}, offering exactly `protocols` (none if empty). */
+export async function openRawUpgrade(port: number, protocols: string[]): Promise<Deno.TcpConn> {
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   const request = [
     "GET /api/ws HTTP/1.1",
@@ -56,11 +62,19 @@ export async function openRawSocket(port: number, token: string): Promise<Deno.T
     "Connection: Upgrade",
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
     "Sec-WebSocket-Version: 13",
-    `Sec-WebSocket-Protocol: switchboard.v1, switchboard.bearer.${token}`,
+    ...(protocols.length ? [`Sec-WebSocket-Protocol: ${protocols.join(", ")}`] : []),
     "\r\n",
   ].join("\r\n");
   await writeAll(connection, new TextEncoder().encode(request));
   return connection;
+}
+
+/** Reads and drops everything until the server ends the connection (or resets it). */
+export async function readUntilEnded(connection: Deno.Conn): Promise<void> {
+  const buffer = new Uint8Array(64 * 1024);
+  while (await connection.read(buffer).catch(() => null) !== null) {
+    // Dropped: only the end matters.
+  }
 }
 
 /**
@@ -125,4 +139,15 @@ function frameAt(bytes: Uint8Array): { opcode: number; payload: Uint8Array; size
     payload: bytes.subarray(offset, offset + length),
     size: offset + length,
   };
+}
+
+/** Reads `connection` to its end and says whether the last bytes ended a chunked body. */
+export async function endsWithLastChunk(connection: Deno.Conn): Promise<boolean> {
+  const buffer = new Uint8Array(64 * 1024);
+  let tail = "";
+  for (;;) {
+    const read = await connection.read(buffer).catch(() => null);
+    if (read === null) return tail.endsWith("\r\n0\r\n\r\n");
+    tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-16);
+  }
 }

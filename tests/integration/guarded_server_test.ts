@@ -1,12 +1,13 @@
 /**
  * The guarded server's bridge between `node:http` and the fetch handler, on
  * real sockets with small handlers: what the URL may be, how bodies and
- * headers travel, and how upgrades hand the socket to a WebSocket whose slot
- * is held until it closes.
+ * headers travel, how upgrades hand the socket to a WebSocket whose slot
+ * is held until it closes, and how a refusal by close code is written on the
+ * socket and ends whatever the client does.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { type FetchHandler, serveGuarded } from "../../lib/framework/guarded_server.ts";
-import { upgradeToWebSocket } from "../../lib/framework/socket_handover.ts";
+import { refuseWebSocket, upgradeToWebSocket } from "../../lib/framework/socket_handover.ts";
 import { rawRequest } from "../security/_raw_connections.ts";
 
 async function serve(handler: FetchHandler) {
@@ -259,4 +260,92 @@ Deno.test("a refused upgrade's connection is closed by the server, so it holds n
   } finally {
     server.close();
   }
+});
+
+/**
+ * A server that refuses every upgrade with `code` by close code, and tells
+ * when each refused socket closed, in milliseconds since its request arrived.
+ */
+async function serveRefusing(code: number, protocol?: string) {
+  const closed: PromiseWithResolvers<number>[] = [];
+  const server = await serve((req, info) => {
+    const arrived = performance.now();
+    const socketClosed = Promise.withResolvers<number>();
+    closed.push(socketClosed);
+    info.handover?.socket.once("close", () => socketClosed.resolve(performance.now() - arrived));
+    return refuseWebSocket(req, info, { code, reason: "refused", protocol });
+  });
+  return Object.assign(server, { closedAfterMs: (index: number) => closed[index].promise });
+}
+
+/** Connects, sends `request`, runs `then` (errors dropped: the server may hang up), reads all. */
+async function exchange(
+  port: number,
+  request: string,
+  then: (conn: Deno.TcpConn) => Promise<void>,
+) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(request));
+  const sending = then(conn).catch(() => {});
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(4096);
+  // A reset (the server cut a client still sending) ends the reading like an end would.
+  const readSome = () => conn.read(buffer).catch(() => null);
+  for (let read = await readSome(); read !== null; read = await readSome()) {
+    bytes.push(...buffer.subarray(0, read));
+  }
+  await sending;
+  conn.close();
+  return new Uint8Array(bytes);
+}
+
+/** A masked client close frame with code 1000 (zero mask). */
+const CLIENT_CLOSE = new Uint8Array([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]);
+
+Deno.test("a refusal by close code is a 101 and a close frame on the raw socket; a client that answers is let go at once", async () => {
+  using server = await serveRefusing(4401, "chat.v1");
+  const request = UPGRADE_REQUEST.replace(
+    "\r\n\r\n",
+    "\r\nSec-WebSocket-Protocol: x, chat.v1\r\n\r\n",
+  );
+  const bytes = await exchange(server.addr.port, request, async (conn) => {
+    await conn.write(CLIENT_CLOSE);
+    await conn.closeWrite();
+  });
+  const text = new TextDecoder("latin1").decode(bytes);
+  const head = text.slice(0, text.indexOf("\r\n\r\n") + 4);
+  equal(statusLine(head), "HTTP/1.1 101 Switching Protocols");
+  ok(head.includes("\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), head);
+  ok(head.includes("\r\nsec-websocket-protocol: chat.v1\r\n"), head);
+  deepEqual([...bytes.subarray(head.length)], [
+    0x88,
+    9,
+    0x11,
+    0x31,
+    ...new TextEncoder().encode("refused"),
+  ]);
+  const closedAfter = await server.closedAfterMs(0);
+  ok(closedAfter < 500, `closed ${closedAfter} ms after the request, not at the 1 s grace`);
+  equal(server.openConnections, 0);
+});
+
+Deno.test("a refused client that keeps sending is cut: past 16 KiB at once, a trickle at the 1 s grace", async () => {
+  using server = await serveRefusing(4429);
+  const port = server.addr.port;
+  await exchange(port, UPGRADE_REQUEST, async (conn) => {
+    for (let sent = 0; sent < 64 * 1024 * 1024; sent += 1024 * 1024) {
+      await conn.write(new Uint8Array(1024 * 1024));
+    }
+  });
+  const flood = await server.closedAfterMs(0);
+  ok(flood < 500, `a flood was cut after ${flood} ms`);
+  await exchange(port, UPGRADE_REQUEST, async (conn) => {
+    for (let sent = 0; sent < 16 * 1024; sent += 100) {
+      await conn.write(new Uint8Array(100));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  const trickle = await server.closedAfterMs(1);
+  ok(trickle >= 1_000 && trickle < 2_000, `a trickle was cut after ${trickle} ms`);
+  equal(server.openConnections, 0);
 });

@@ -4,7 +4,7 @@
  * this test, which checks the request spans' names and the session spans.
  * The process is `deno serve main.ts`, as on Deno Deploy: `Deno.serve` makes
  * the request's span active in the handler; the guarded `node:http` server of
- * `serve.ts` does not (docs/security.connections.md, "Limits").
+ * `serve.ts` does not (docs/security.md, item 2, "Limits").
  */
 import { equal, ok } from "node:assert/strict";
 import { signInAsGuest } from "../_helpers/guest.ts";

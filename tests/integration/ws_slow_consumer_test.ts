@@ -1,7 +1,13 @@
 import { equal, ok } from "node:assert/strict";
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
-import { maskedTextFrame, openRawSocket, readCloseCode, writeAll } from "../_helpers/raw_socket.ts";
+import {
+  endsWithLastChunk,
+  maskedTextFrame,
+  openRawSocket,
+  readCloseCode,
+  writeAll,
+} from "../_helpers/raw_socket.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 import { createLogger, type LogFields } from "../../lib/server/log.ts";
 
@@ -89,17 +95,6 @@ async function readUntil(connection: Deno.Conn, text: string): Promise<string> {
     received += decoder.decode(buffer.subarray(0, read), { stream: true });
   }
   return received;
-}
-
-/** Reads `connection` to its end and says whether the last bytes ended a chunked body. */
-async function endsWithLastChunk(connection: Deno.Conn): Promise<boolean> {
-  const buffer = new Uint8Array(64 * 1024);
-  let tail = "";
-  for (;;) {
-    const read = await connection.read(buffer).catch(() => null);
-    if (read === null) return tail.endsWith("\r\n0\r\n\r\n");
-    tail = (tail + new TextDecoder().decode(buffer.subarray(0, read))).slice(-16);
-  }
 }
 
 Deno.test("an event stream not read is cut at the backlog bound, through the guarded server and compression", async () => {

@@ -135,6 +135,20 @@ export function watchPeakRss(pid: number): { stop(): Promise<number> } {
   };
 }
 
+/**
+ * The process's RSS growth over `before` once it is back under `slack`, or
+ * after 5 s if it never gets there: memory freed with a socket's close comes
+ * back a moment after it.
+ */
+export async function settledGrowth(pid: number, before: number, slack: number): Promise<number> {
+  let growth = await readRssBytes(pid) - before;
+  for (let wait = 0; growth >= slack && wait < 50; wait++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    growth = await readRssBytes(pid) - before;
+  }
+  return growth;
+}
+
 /** Bytes as MiB with one decimal, for messages. */
 export function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

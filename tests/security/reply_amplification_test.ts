@@ -15,11 +15,21 @@
  * buffer): 30 readers cost about 50 MiB more than 15. The rest is garbage the
  * collector has not caught up with, since each socket's kernel buffers take
  * several MB before any backlog builds.
+ *
+ * The same attack through the fallback: 15 event streams that never read,
+ * whose frames are POSTed to `/api/send`. The same bound holds, and each
+ * stream is cut rather than ended.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { createMessageStore } from "../../lib/server/store/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
-import { maskedTextFrame, openRawSocket, readCloseCode, writeAll } from "../_helpers/raw_socket.ts";
+import {
+  endsWithLastChunk,
+  maskedTextFrame,
+  openRawSocket,
+  readCloseCode,
+  writeAll,
+} from "../_helpers/raw_socket.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
 import { readRssBytes } from "../../bench/process_stats.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
@@ -75,52 +85,115 @@ async function slowConsumerCloses(origin: string): Promise<number> {
 }
 
 const frame = (value: unknown) => maskedTextFrame(JSON.stringify(value));
-const HISTORY = frame({ type: "history", room: ROOM, limit: 200 });
+const JOIN_ALL = { type: "join", room: ROOM, since: 0 };
+const HISTORY = { type: "history", room: ROOM, limit: 200 };
 
-Deno.test("15 readers that never read, asking a 24 MB room for everything, cannot grow the server past its bound", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sb-amplification-" });
-  const kvPath = `${dir}/switchboard.kv`;
-  await seedBigRoom(kvPath);
-  // A rate that lets the witness page through the room quickly; the readers keep to 5 a second.
-  await using server = await startServerProcess({
-    env: { KV_PATH: kvPath, RATE_BURST: "100", RATE_PER_SECOND: "50" },
-  });
-  const wsUrl = `ws://127.0.0.1:${server.port}/api/ws`;
-  const readers: Deno.TcpConn[] = [];
-  try {
-    // A reader who reads, in the room before, during and after the attack. Its catch-up of
-    // the whole room is the baseline: serving 24 MB once grows the heap whoever reads it.
-    await using witness = await openSocket(wsUrl, { token: await tokenFor("witness") });
-    await witness.nextOf("hello");
-    deepEqual(await catchUp(witness), range(1, MESSAGES), "every message once, in order");
-    const before = await readRssBytes(server.pid);
-    const peak = watchPeakRss(server.pid);
+/** A client that asks for replies and never reads them. */
+interface Reader {
+  /** Sends `frames` (a failure is ignored: the server may have cut the reader off). */
+  ask(frames: unknown[]): Promise<void>;
+  /** Resolves once the server ended the connection: true if it was cut short, as it must be. */
+  cut(): Promise<boolean>;
+  close(): void;
+}
 
-    for (let index = 0; index < READERS; index++) {
-      const reader = await openRawSocket(server.port, await tokenFor(`reader-${index}`));
-      readers.push(reader);
-      // The rate limit's whole burst at once: a join of everything, then history pages.
-      await writeAll(reader, frame({ type: "join", room: ROOM, since: 0 }));
-      for (let request = 0; request < 19; request++) await writeAll(reader, HISTORY);
-    }
-    // Then a history page each at the rate limit, until every reader was cut off.
-    for (let round = 0; (await slowConsumerCloses(server.origin)) < READERS; round++) {
-      ok(round < 300, "every reader is closed within a minute");
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      for (const reader of readers) await reader.write(HISTORY).catch(() => 0);
-    }
-    const growth = (await peak.stop()) - before;
-    ok(growth < RSS_GROWTH_BOUND, `resident memory grew by ${mib(growth)} from ${mib(before)}`);
+/** A raw WebSocket that never reads. */
+async function socketReader(port: number, name: string): Promise<Reader> {
+  const socket = await openRawSocket(port, await tokenFor(name));
+  return {
+    async ask(frames) {
+      for (const value of frames) await writeAll(socket, frame(value)).catch(() => {});
+    },
+    // With the slow consumer's close frame, or without it when a frame that arrived after the
+    // close made the server drop the connection outright.
+    cut: async () => [1008, null].includes(await readCloseCode(socket)),
+    close: () => socket.close(),
+  };
+}
 
-    witness.send({ type: "send", room: ROOM, text: "still chatting", cid: "w1" });
-    equal((await witness.nextOf("ack")).cid, "w1");
-    equal((await witness.nextOf("message")).text, "still chatting");
-    await assertStillServing(server);
-    // Each reader's connection ends: with the slow consumer's close frame, or without it when
-    // a frame that arrived after the close made the server drop the connection outright.
-    for (const reader of readers) ok([1008, null].includes(await readCloseCode(reader)));
-  } finally {
-    for (const reader of readers) reader.close();
-    await Deno.remove(dir, { recursive: true });
+/** An event stream read up to its `hello` and never after; frames go by `POST /api/send`. */
+async function streamReader(port: number, name: string): Promise<Reader> {
+  const token = await tokenFor(name);
+  const stream = await Deno.connect({ hostname: "127.0.0.1", port });
+  const request = `GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+    `Accept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+  await writeAll(stream, new TextEncoder().encode(request));
+  const session = /"session":"([^"]+)"/.exec(await readUntil(stream, `"type":"hello"`, "\n\n"))![1];
+  return {
+    async ask(frames) {
+      const sent = await fetch(`http://127.0.0.1:${port}/api/send?session=${session}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(frames),
+      }).catch(() => undefined);
+      await sent?.body?.cancel();
+    },
+    // A cut chunked body never gets its last chunk.
+    cut: async () => !(await endsWithLastChunk(stream)),
+    close: () => stream.close(),
+  };
+}
+
+/** Reads until `first` and then `then` after it have arrived; returns all read. */
+async function readUntil(connection: Deno.Conn, first: string, then: string): Promise<string> {
+  const buffer = new Uint8Array(16 * 1024);
+  let received = "";
+  while (!received.includes(then, Math.max(0, received.indexOf(first)))) {
+    const read = await connection.read(buffer);
+    if (read === null) throw new Error(`the connection ended before ${first}: ${received}`);
+    received += new TextDecoder().decode(buffer.subarray(0, read));
   }
-});
+  return received;
+}
+
+const TRANSPORTS = [
+  ["WebSockets", socketReader],
+  ["event streams", streamReader],
+] as const;
+
+for (const [transport, openReader] of TRANSPORTS) {
+  Deno.test(`15 readers that never read (${transport}), asking a 24 MB room for everything, cannot grow the server past its bound`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sb-amplification-" });
+    const kvPath = `${dir}/switchboard.kv`;
+    await seedBigRoom(kvPath);
+    // A rate that lets the witness page through the room quickly; the readers keep to 5 a second.
+    await using server = await startServerProcess({
+      env: { KV_PATH: kvPath, RATE_BURST: "100", RATE_PER_SECOND: "50" },
+    });
+    const wsUrl = `ws://127.0.0.1:${server.port}/api/ws`;
+    const readers: Reader[] = [];
+    try {
+      // A reader who reads, in the room before, during and after the attack. Its catch-up of
+      // the whole room is the baseline: serving 24 MB once grows the heap whoever reads it.
+      await using witness = await openSocket(wsUrl, { token: await tokenFor("witness") });
+      await witness.nextOf("hello");
+      deepEqual(await catchUp(witness), range(1, MESSAGES), "every message once, in order");
+      const before = await readRssBytes(server.pid);
+      const peak = watchPeakRss(server.pid);
+
+      for (let index = 0; index < READERS; index++) {
+        const reader = await openReader(server.port, `reader-${index}`);
+        readers.push(reader);
+        // The rate limit's whole burst at once: a join of everything, then history pages.
+        await reader.ask([JOIN_ALL, ...Array(19).fill(HISTORY)]);
+      }
+      // Then a history page each at the rate limit, until every reader was cut off.
+      for (let round = 0; (await slowConsumerCloses(server.origin)) < READERS; round++) {
+        ok(round < 300, "every reader is closed within a minute");
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await Promise.all(readers.map((reader) => reader.ask([HISTORY])));
+      }
+      const growth = (await peak.stop()) - before;
+      ok(growth < RSS_GROWTH_BOUND, `resident memory grew by ${mib(growth)} from ${mib(before)}`);
+
+      witness.send({ type: "send", room: ROOM, text: "still chatting", cid: "w1" });
+      equal((await witness.nextOf("ack")).cid, "w1");
+      equal((await witness.nextOf("message")).text, "still chatting");
+      await assertStillServing(server);
+      for (const reader of readers) ok(await reader.cut(), "the reader was cut off");
+    } finally {
+      for (const reader of readers) reader.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}

@@ -109,3 +109,79 @@ Deno.test("without a failed hook the error goes to console.error, and the socket
   }
   ok(logged.some((args) => args.some((arg) => String(arg).includes("thrown in open"))));
 });
+
+for (const under of SERVERS) {
+  Deno.test(`a refusal by close code: the client sees the upgrade, its protocol and the code; no handler runs (${under})`, async () => {
+    let handled = 0;
+    await using server = await serve({
+      upgrade: () => ({ protocol: "chat.v1", refuse: { code: 4401, reason: "token missing" } }),
+      open: () => void handled++,
+      message: () => void handled++,
+      close: () => void handled++,
+    }, under);
+    const client = new WebSocket(server.url, ["chat.v1"]);
+    const opened = new Promise((resolve) => client.onopen = resolve);
+    const closed = await new Promise<CloseEvent>((resolve) => client.onclose = resolve);
+    await opened;
+    equal(client.protocol, "chat.v1");
+    deepEqual([closed.code, closed.reason], [4401, "token missing"]);
+    equal(handled, 0);
+  });
+
+  Deno.test(`a peer that never answers the server's close is cut at closeTimeoutMs (${under})`, async () => {
+    const closeTimeoutMs = 300;
+    const cut = Promise.withResolvers<{ code: number; afterMs: number }>();
+    let closedAt = 0;
+    await using server = await serve({
+      upgrade: () => ({ closeTimeoutMs, data: { name: "" } }),
+      open(socket) {
+        closedAt = performance.now();
+        socket.close(4408, "heartbeat timeout");
+      },
+      close: (_socket, event) =>
+        cut.resolve({ code: event.code, afterMs: performance.now() - closedAt }),
+    }, under);
+    // A client that sends the upgrade and then nothing: no close frame in answer, ever.
+    const { port } = new URL(server.url);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+    await conn.write(new TextEncoder().encode(UPGRADE_REQUEST));
+    const { code, afterMs } = await cut.promise;
+    equal(code, 1005, "Deno reports a cut connection as closed without a code");
+    ok(afterMs >= closeTimeoutMs && afterMs < closeTimeoutMs + 1_000, `cut after ${afterMs} ms`);
+    let received = "";
+    const buffer = new Uint8Array(4096);
+    for (let read = await conn.read(buffer); read !== null; read = await conn.read(buffer)) {
+      received += new TextDecoder("latin1").decode(buffer.subarray(0, read));
+    }
+    ok(received.includes("heartbeat timeout"), "the close frame went out before the cut");
+    conn.close();
+  });
+}
+
+Deno.test("an upgrade missing its key or Connection: upgrade is a 400, and no handler runs", async () => {
+  let upgrades = 0;
+  let notUpgrades = 0;
+  await using server = await serve({
+    upgrade: () => ({ data: { name: String(upgrades++) } }),
+    notUpgrade: () => void notUpgrades++,
+  });
+  const url = server.url.replace("ws:", "http:");
+  const complete = {
+    upgrade: "websocket",
+    connection: "Upgrade",
+    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "sec-websocket-version": "13",
+  };
+  for (const missing of ["sec-websocket-key", "connection"] as const) {
+    const headers: Record<string, string> = { ...complete };
+    delete headers[missing];
+    const response = await fetch(url, { headers });
+    await response.body?.cancel();
+    equal(response.status, 400, `without ${missing}`);
+  }
+  deepEqual([upgrades, notUpgrades], [0, 2]);
+});
+
+const UPGRADE_REQUEST = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+  "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+  "Sec-WebSocket-Version: 13\r\n\r\n";

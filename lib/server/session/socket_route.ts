@@ -4,7 +4,10 @@
  * refused in HTTP with no upgrade, as the contract says, and every later
  * refusal (4400 version, 4401 token, 4409 / 4429 limits) closes the socket
  * right after the upgrade, before any frame is read, so the client sees the
- * close code instead of a failed handshake. A request that is not an upgrade
+ * close code instead of a failed handshake. Under the guarded server such a
+ * socket never becomes a WebSocket: the framework writes the 101 and the
+ * close on the raw connection (`lib/framework/upgrade_refusal.ts`), so what
+ * the client sends after is never buffered. A request that is not an upgrade
  * is counted as a refusal too.
  *
  * @example
@@ -14,6 +17,7 @@
  * ```
  */
 import type { Context } from "../../framework/context.ts";
+import { offeredProtocols as offeredIn } from "../../framework/socket_handover.ts";
 import type { WsHandlers } from "../../framework/ws.ts";
 import { CloseCode } from "../../protocol/codes.ts";
 import { BEARER_PROTOCOL_PREFIX, PROTOCOL } from "../../protocol/version.ts";
@@ -27,18 +31,18 @@ import {
 import type { Logger } from "../log.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
 import {
+  type Admission,
   type AdmitSession,
   REFUSAL_CLOSE_CODES,
   refusalResponse,
-  type SessionVerdict,
 } from "./admission.ts";
 import type { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
 
 /** Per-socket data of the route. */
 export interface SocketData {
-  /** The admission's verdict, carried from the upgrade to the socket's open. */
-  verdict: SessionVerdict;
+  /** The admission, carried from the upgrade to the socket's open. */
+  admission: Admission;
   /** The session's span, when OpenTelemetry is on. */
   span?: SessionSpan;
   /** Set once the hub accepted the socket. */
@@ -65,9 +69,7 @@ export interface SocketRouteOptions {
  * ```
  */
 export function offeredProtocols(req: Request): string[] {
-  return (req.headers.get("sec-websocket-protocol") ?? "").split(",")
-    .map((protocol) => protocol.trim())
-    .filter(Boolean);
+  return offeredIn(req.headers.get("sec-websocket-protocol"));
 }
 
 /**
@@ -115,22 +117,22 @@ export function createSocketRoute(options: SocketRouteOptions): WsHandlers<unkno
         speaksProtocol: offered.includes(PROTOCOL),
         token: bearerToken(ctx.req, offered),
       });
-      if (!verdict.ok && (verdict.refusal === "draining" || verdict.refusal === "origin")) {
-        return refusalResponse(verdict);
+      const protocol = selectedProtocol(offered);
+      if (!verdict.ok) {
+        if (verdict.refusal === "draining" || verdict.refusal === "origin") {
+          return refusalResponse(verdict);
+        }
+        const code = REFUSAL_CLOSE_CODES[verdict.refusal];
+        return { protocol, refuse: { code, reason: verdict.message } };
       }
       return {
-        protocol: selectedProtocol(offered),
+        protocol,
         idleTimeout,
-        data: { verdict, span: startSessionSpan("websocket") },
+        data: { admission: verdict.admission, span: startSessionSpan("websocket") },
       };
     },
     open(socket, data) {
-      const { verdict } = data;
-      if (!verdict.ok) {
-        socket.close(REFUSAL_CLOSE_CODES[verdict.refusal], verdict.message);
-        return;
-      }
-      data.connection = hub.attach(socket, verdict.admission, "websocket");
+      data.connection = hub.attach(socket, data.admission, "websocket");
     },
     message(_socket, event, data) {
       if (data.connection) hub.receive(data.connection, event.data);
