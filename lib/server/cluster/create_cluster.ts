@@ -9,7 +9,7 @@
  *   engine: config.cluster, kv, clock, instance: newInstanceId(), namespace: "switchboard-3f2c9e",
  *   expiryMs: config.clusterExpiryMs, log: { historyMax: config.roomHistoryMax },
  * });
- * log.info("cluster.engine", cluster.info());
+ * log.info("cluster.started", cluster.info());
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
