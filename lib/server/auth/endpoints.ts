@@ -24,6 +24,7 @@
  * const knownAddresses = createKnownAddresses(kv);
  * const auth = createAuth({
  *   config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers,
+ *   rateLimits: cluster.rateLimits,
  * });
  * const response = await auth.handleLogin(req, info);
  * ```
@@ -34,6 +35,7 @@ import { GuestBody, LoginBody, PasswordBody, type TokenResponse } from "../../pr
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIssuer } from "./tokens.ts";
+import type { RateLimits } from "../cluster/mod.ts";
 import {
   type Accounts,
   type AdminUsers,
@@ -93,11 +95,13 @@ export interface AuthOptions {
   accounts: Accounts;
   /** What `ADMIN_USERS` granted at start (`resolveAdminUsers`). */
   adminUsers: Pick<AdminUsers, "ids">;
+  /** The cluster's rate limits: the login and guest limits hold over every instance. */
+  rateLimits: RateLimits;
   /**
    * Someone signed out of the sign-in `loginId`: its access tokens (valid
    * until `untilMs` at the latest) must stop working and their sockets close.
    */
-  onSignedOut?: (loginId: string, untilMs: number) => void;
+  onSignedOut?: (loginId: string, untilMs: number) => Promise<void> | void;
   /**
    * The password of `userId` changed in the sign-in `keptLogin`: the other
    * sign-ins' access tokens (issued until `issuedBefore`, valid until `untilMs`
@@ -128,15 +132,24 @@ function cookie(
 
 /** Creates the {@linkcode Auth} endpoints. */
 export function createAuth(options: AuthOptions): Auth {
-  const { config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers } =
-    options;
+  const {
+    config,
+    refreshRecords,
+    knownAddresses,
+    clock,
+    log,
+    tokens,
+    accounts,
+    adminUsers,
+    rateLimits,
+  } = options;
   const refreshTokens = createRefreshTokens({
     records: refreshRecords,
     clock,
     ttlS: config.refreshTokenTtlS,
     guestIdleTtlS: config.guestIdleTtlS,
   });
-  const limits = createAuthLimits({ config, clock });
+  const limits = createAuthLimits({ config, rateLimits });
   const clientAddress = createClientAddress(config.trustProxy);
 
   /**
@@ -238,12 +251,12 @@ export function createAuth(options: AuthOptions): Auth {
         log.warn("auth.login_rate_limited", { user: name, address, code: 429 });
         return rateLimited(waitMs, "too many login attempts; try again later");
       };
-      const addressWait = limits.loginFrom(address);
+      const addressWait = await limits.loginFrom(address);
       if (addressWait > 0) return limited(addressWait);
       const account = await accounts.find(name);
       // An unknown name reads and hashes as much as a known one: the time tells nothing.
       const known = await knownAddresses.has(account?.id ?? "user:unknown", address);
-      const nameWait = limits.loginTo(address, nameKey(name), account !== null && known);
+      const nameWait = await limits.loginTo(address, nameKey(name), account !== null && known);
       if (nameWait > 0) return limited(nameWait);
       const matches = await verifyPassword(password, account?.password ?? UNKNOWN_ACCOUNT_HASH);
       if (!account || !matches) {
@@ -260,7 +273,7 @@ export function createAuth(options: AuthOptions): Auth {
       const parsed = await readJsonBody(req, LoginBody);
       if (!parsed.ok) return parsed.response;
       const address = clientAddress(req, info);
-      const waitMs = limits.registrationFrom(address);
+      const waitMs = await limits.registrationFrom(address);
       if (waitMs > 0) {
         log.warn("auth.register_rate_limited", { address, code: 429 });
         return rateLimited(waitMs, "too many new accounts from this address; try again later");
@@ -278,7 +291,7 @@ export function createAuth(options: AuthOptions): Auth {
       const parsed = await readJsonBody(req, GuestBody);
       if (!parsed.ok) return parsed.response;
       const address = clientAddress(req, info);
-      const waitMs = limits.guestFrom(address);
+      const waitMs = await limits.guestFrom(address);
       if (waitMs > 0) {
         log.warn("auth.guest_rate_limited", { address, code: 429 });
         return rateLimited(waitMs, "too many guest sign-ins from this address; try again later");
@@ -313,7 +326,7 @@ export function createAuth(options: AuthOptions): Auth {
       const revoked = handle ? await refreshTokens.revoke(handle) : null;
       if (revoked?.loginId) {
         log.info("auth.logout", { user: revoked.userId });
-        options.onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
+        await options.onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
       }
       // A guest who signed out is gone: their name is free at once.
       if (revoked?.guest) await accounts.releaseGuestName(revoked.name, revoked.userId);
@@ -337,8 +350,8 @@ export function createAuth(options: AuthOptions): Auth {
       const address = clientAddress(req, info);
       // Guessing the old password from a stolen session is a login attempt like any other.
       const waitMs = Math.max(
-        limits.loginFrom(address),
-        limits.loginTo(address, nameKey(user.name), false),
+        await limits.loginFrom(address),
+        await limits.loginTo(address, nameKey(user.name), false),
       );
       if (waitMs > 0) return rateLimited(waitMs, "too many attempts; try again later");
       const now = clock.now();

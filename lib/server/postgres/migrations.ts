@@ -25,6 +25,8 @@
  * | `known_addresses` | `(account_id, address)` | the addresses an account signed in from, the newest (`added`) kept |
  * | `refresh_tokens` | `handle` | refresh tokens by the SHA-256 of their id (index on `expires_at`) |
  * | `server_secrets` | `name` | the generated JWT signing secret, one for every process |
+ * | `rate_buckets` | `(name, key)` | the login, guest and registration limits' token buckets, until they are full again (index on `full_at` for pruning) |
+ * | `signed_out` | `login_id` | sign-ins whose access tokens must not verify until `until` (index on `until`) |
  * | `guest_names` | `skeleton` | a guest's hold on a name while active (index on `until` for pruning) |
  * | `room_info` | `room` | each room's metadata: public, private or a direct message, its owner, a DM's people |
  * | `room_members` | `(room, user_id)` | who belongs to a room and in what part (index on `(user_id, room)`: the rooms of an account) |
@@ -173,6 +175,26 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: "cluster_buckets_and_sign_outs",
+    sql: `
+      create table rate_buckets (
+        name text collate "C" not null,
+        key text collate "C" not null,
+        tokens double precision not null,
+        at bigint not null,
+        full_at bigint not null,
+        primary key (name, key)
+      );
+      create index rate_buckets_full_at on rate_buckets (full_at);
+      create table signed_out (
+        login_id text primary key,
+        until bigint not null
+      );
+      create index signed_out_until on signed_out (until);
+    `,
+  },
+  {
+    version: 5,
     name: "guest_names_and_roles",
     sql: `
       create table guest_names (
@@ -187,7 +209,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 5,
+    version: 6,
     name: "membership",
     sql: `
       create table room_info (

@@ -2,19 +2,21 @@
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
  * `history`, `typing`, and those about membership: `create_room`, `dm`,
  * `invite`, `set_role`, `remove_member`, `room_members`), over the log
- * (`../store`), the bus (`../bus`), presence (`../presence`) and membership
- * (`../membership`); who may do what in a room (`access.ts`, the one check of
- * every path); the rooms an administrator closed (their flags in KV or
- * PostgreSQL); and the room layer that builds all of it.
+ * (`../store`), the fan-out and typed events (`../bus`), presence
+ * (`../presence`) and membership (`../membership`); who may do what in a room
+ * (`access.ts`, the one check of every path); the rooms an administrator
+ * closed (their flags in KV or PostgreSQL); and the room layer that builds all
+ * of it on the cluster plane (`../cluster`).
  *
- * Imports `../store`, `../bus`, `../presence`, `../membership`, `../metrics`,
- * `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`); it
- * knows a connection only as a {@linkcode RoomMember}, never the hub's.
+ * Imports `../store`, `../bus`, `../presence`, `../membership`, `../cluster`,
+ * `../metrics`, `../limits` and `../postgres` (besides `lib/protocol` and
+ * `lib/time`); it knows a connection only as a {@linkcode RoomMember}, never
+ * the hub's.
  *
  * @example
  * ```ts
  * import { createRoomLayer } from "./mod.ts";
- * const layer = createRoomLayer({ kv, clock, config, findUser });
+ * const layer = createRoomLayer({ cluster, closedRooms, memberships, clock, config, findUser });
  * await layer.service.handle(member, { type: "join", room: "general" });
  * ```
  */

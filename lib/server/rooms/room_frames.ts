@@ -15,7 +15,8 @@
  *   may use it at all) and open, then commits to the log and acks only once
  *   it is committed; a retried `cid` gets its first receipt.
  * - `history`: a page before or after a seq, held to the reply bound.
- * - `typing`: passed on to every isolate at most once per `typingIntervalMs`.
+ * - `typing`: passed on to every instance at most once per `typingIntervalMs`
+ *   per user and room.
  * - `leave`: out of the room, `left`; with `forget`, the membership ends too,
  *   on every device.
  *
@@ -252,13 +253,10 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   };
 
   const typing = async (member: RoomMember, frame: ClientFrameOf<"typing">) => {
-    const membership = local.membershipOf(frame.room, member);
-    if (!membership || !local.isJoined(member, frame.room)) {
+    if (!local.isJoined(member, frame.room)) {
       return await refuseUnjoined(member, frame.room, "typing in it", frame.ref);
     }
-    const now = clock.now();
-    if (now - membership.lastTypingAt >= limits.typingIntervalMs) {
-      membership.lastTypingAt = now;
+    if (local.passTyping(frame.room, member.user.id, clock.now(), limits.typingIntervalMs)) {
       events.emit("typing", { room: frame.room, user: publicUserOf(member) });
     }
   };
