@@ -2,9 +2,9 @@
  * What the room layer tells the rest of the cluster when membership changes:
  * a user's membership of a room began or ended (their connections elsewhere
  * leave the room when it ended, and every connection of theirs is told), or
- * someone invited them. Today these ride the bus (topics `membership_changed`
- * and `invitation`), so they reach the isolates of this process; this is the
- * one place that sends them, for the cluster plane to carry them further.
+ * someone invited them. They travel as the cluster's reliable events (topics
+ * `membership_changed` and `invitation`), so they reach every instance; this
+ * is the one place that sends them.
  *
  * @example
  * ```ts
@@ -20,7 +20,7 @@ import type { EventBus, TopicEvent } from "../bus/mod.ts";
 /** Why a membership changed. */
 export type MembershipReason = TopicEvent<"membership_changed">["reason"];
 
-/** Membership news, sent to every isolate. */
+/** Membership news, sent to every instance. */
 export interface MembershipEvents {
   /** `userId`'s membership of `room` began (`joined`) or ended (`left`, `removed`). */
   changed(userId: string, room: string, joined: boolean, reason: MembershipReason): void;

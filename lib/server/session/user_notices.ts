@@ -1,11 +1,11 @@
 /**
  * Frames for a user rather than a room: every connection of the user on this
- * isolate hears that someone invited them (`invitation`), and those that asked
- * (`subscribe_membership`) that their membership of a room began or ended
- * (`membership`, so each device's sidebar follows). The room layer sends the news on the bus (topics
- * `membership_changed` and `invitation`); this is where each isolate hands it
- * to its connections, and where the cluster plane would hear it from other
- * instances.
+ * instance hears that someone invited them (`invitation`), and those that
+ * asked (`subscribe_membership`) that their membership of a room began or
+ * ended (`membership`, so each device's sidebar follows). The room layer sends
+ * the news as the cluster's reliable events (topics `membership_changed` and
+ * `invitation`), which reach every instance; this is where each instance hands
+ * it to its connections.
  *
  * @example
  * ```ts
