@@ -20,6 +20,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import type { PublicUser } from "../../lib/protocol/mod.ts";
 import {
   INVITATION_TTL_MS,
+  type MembershipCursor,
   type MembershipStore,
   type RoomInfo,
 } from "../../lib/server/membership/mod.ts";
@@ -184,6 +185,44 @@ export function membershipStoreContract(
     deepEqual(
       [...members.members, ...rest.members].map((member) => member.user.id).sort(),
       [ada.id, bob.id, zed.id].sort(),
+    );
+  });
+  test("memberships of users by an id prefix page by user and room, others left out", async ({ store }) => {
+    const guests = [1, 2, 3].map((n): PublicUser => ({
+      id: `guest:${n}`,
+      name: `g${n}`,
+      role: "guest",
+    }));
+    for (const room of ["a", "b"]) {
+      await store.ensurePublic(room, NOW);
+      for (const user of [ada, ...guests]) await store.addMember(room, user, { now: NOW });
+    }
+    const seen: string[] = [];
+    let after: MembershipCursor | undefined;
+    for (;;) {
+      const page = await store.membershipsByUserPrefix("guest:", { after, limit: 4 });
+      ok(page.memberships.length <= 4);
+      for (const { room, membership } of page.memberships) {
+        equal(membership.role, "member");
+        seen.push(`${membership.user.id} ${room}`);
+      }
+      if (page.next === null) break;
+      after = page.next;
+    }
+    deepEqual(seen, [
+      "guest:1 a",
+      "guest:1 b",
+      "guest:2 a",
+      "guest:2 b",
+      "guest:3 a",
+      "guest:3 b",
+    ]);
+    await store.removeMember("a", "guest:2");
+    deepEqual(
+      (await store.membershipsByUserPrefix("guest:2", { limit: 10 })).memberships.map((m) =>
+        m.room
+      ),
+      ["b"],
     );
   });
 }

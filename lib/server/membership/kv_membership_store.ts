@@ -34,6 +34,8 @@ export interface KvMembershipStoreOptions {
 const GET_MANY_LIMIT = 10;
 /** Adding this to a `Deno.KvU64` subtracts one: sums wrap around at 2^64. */
 const MINUS_ONE = (1n << 64n) - 1n;
+/** Past every string that starts with the one it follows, in KV's key order. */
+const PREFIX_END = "\u{10FFFF}";
 /** Attempts at a change whose checks keep failing because others change the same keys. */
 const ATTEMPTS = 10;
 
@@ -191,6 +193,23 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
       const more = members.length > limit;
       if (more) members.length = limit;
       return { members, next: more ? members[limit - 1].user.id : null };
+    },
+
+    async membershipsByUserPrefix(prefix, { after, limit }) {
+      const start = after ? [...memberOfKey(after.userId, after.room), 0] : memberOfPrefix(prefix);
+      const end = memberOfPrefix(prefix + PREFIX_END);
+      const keys: { userId: string; room: string }[] = [];
+      for await (const entry of kv.list({ start, end }, { limit })) {
+        keys.push({ userId: String(entry.key[1]), room: String(entry.key[2]) });
+      }
+      const entries = await readMany<Membership>(
+        keys.map(({ userId, room }) => roomMemberKey(room, userId)),
+      );
+      const memberships = entries.flatMap((entry, index) =>
+        // Ended between the two reads: nothing to page over.
+        entry.value ? [{ room: keys[index].room, membership: entry.value }] : []
+      );
+      return { memberships, next: keys.length < limit ? null : keys[keys.length - 1] };
     },
 
     async memberCounts(rooms) {

@@ -49,6 +49,19 @@ export interface MembersPage {
   next: string | null;
 }
 
+/** Where a page of {@linkcode MembershipStore.membershipsByUserPrefix} ended. */
+export interface MembershipCursor {
+  userId: string;
+  room: string;
+}
+
+/** A page of memberships by user id, then room. */
+export interface MembershipsPage {
+  memberships: { room: string; membership: Membership }[];
+  /** The `after` of the next page; null when the list ended. */
+  next: MembershipCursor | null;
+}
+
 /** How long an invitation can wait to be taken. */
 export const INVITATION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -96,4 +109,13 @@ export interface MembershipStore {
   membersOf(room: string, page: { after?: string; limit: number }): Promise<MembersPage>;
   /** How many members each of `rooms` has (0 for none). */
   memberCounts(rooms: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * A page of the memberships of users whose id starts with `prefix`, by user
+   * id and then room, after `after` (the guests' memberships, to end those of
+   * guests who are gone).
+   */
+  membershipsByUserPrefix(
+    prefix: string,
+    page: { after?: MembershipCursor; limit: number },
+  ): Promise<MembershipsPage>;
 }

@@ -18,6 +18,8 @@ import type { Sql, TransactionSql } from "../postgres/mod.ts";
 import type { Invitation, Membership, RoomInfo } from "./keys.ts";
 import { INVITATION_TTL_MS, type MembershipStore } from "./membership_store.ts";
 
+/** Past every string that starts with the one it follows, in byte order. */
+const PREFIX_END = "\u{10FFFF}";
 /** Most lapsed invitations one `invite` deletes, so that none is held up for long. */
 const PRUNE_BATCH = 100;
 
@@ -196,6 +198,21 @@ export function createPgMembershipStore(sql: Sql): MembershipStore {
       const more = members.length > limit;
       if (more) members.length = limit;
       return { members, next: more ? members[limit - 1].user.id : null };
+    },
+
+    async membershipsByUserPrefix(prefix, { after, limit }) {
+      const from = after ?? { userId: "", room: "" };
+      const rows = await sql<{ user_id: string; room: string; membership: Membership }[]>`
+        select user_id, room, membership from room_members
+        where user_id >= ${prefix} and user_id < ${prefix + PREFIX_END}
+          and (user_id, room) > (${from.userId}, ${from.room})
+        order by user_id, room limit ${limit}`;
+      const memberships = rows.map(({ room, membership }) => ({ room, membership }));
+      const last = rows[rows.length - 1];
+      return {
+        memberships,
+        next: rows.length < limit ? null : { userId: last.user_id, room: last.room },
+      };
     },
 
     async memberCounts(rooms) {
