@@ -48,7 +48,14 @@ import {
   type Hub,
   type SocketData,
 } from "./session/mod.ts";
-import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
+import {
+  createGuestMembershipSweep,
+  createMembershipEvents,
+  createRoomLayer,
+  GUEST_MEMBERSHIPS_LEASE,
+  type GuestMembershipSweep,
+  type RoomService,
+} from "./rooms/mod.ts";
 import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
@@ -80,6 +87,9 @@ export const METRICS_INTERVAL_MS = 5_000;
 
 /** The cluster's shares the metrics snapshots travel in, one per instance under `snapshot`. */
 export const METRICS_SPACE = "metrics";
+
+/** How often guests' memberships are swept for guests who are gone. */
+const GUEST_SWEEP_INTERVAL_MS = 60_000;
 
 /** The lease that elects the instance writing the status history. */
 export const STATUS_HISTORY_LEASE = "status_history";
@@ -114,6 +124,8 @@ export interface Services {
   hub: Hub;
   /** Rooms: the durable log, fan-out, presence and typing. */
   rooms: RoomService;
+  /** Ends the memberships of guests whose identity expired (one instance at a time). */
+  guestMemberships: GuestMembershipSweep;
   /** The handlers of `GET /api/ws`: `app.ws("/api/ws", socketRoute)`. */
   socketRoute: WsHandlers<unknown, SocketData>;
   /** `GET /api/events` and `POST /api/send`. */
@@ -240,6 +252,16 @@ export async function createServices(
     findUser: (name) => accounts.resolve(name, clock.now()),
   });
   const rooms = roomLayer.service;
+  const guestMemberships = createGuestMembershipSweep({
+    memberships: storage.memberships,
+    notices: createMembershipEvents(events),
+    isActiveGuest: async (user, now) => (await accounts.resolve(user.name, now))?.id === user.id,
+    lease: cluster.lease(GUEST_MEMBERSHIPS_LEASE, { ttlMs: 2 * GUEST_SWEEP_INTERVAL_MS }),
+    clock,
+    intervalMs: GUEST_SWEEP_INTERVAL_MS,
+    onError: (error) => log.error("rooms.guest_sweep_failed", { error: String(error) }),
+  });
+  guestMemberships.start();
 
   const historyStore = storage.statusHistory;
   const recorder = createStatusRecorder({
@@ -353,6 +375,7 @@ export async function createServices(
   publisher.start();
 
   const stopListening = () => {
+    guestMemberships.stop();
     stopReceivingSnapshots();
     stopForgetting();
     statusFeed.close();
@@ -376,6 +399,7 @@ export async function createServices(
     userLookup,
     hub,
     rooms,
+    guestMemberships,
     socketRoute,
     fallback,
     metrics,

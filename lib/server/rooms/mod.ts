@@ -28,3 +28,4 @@ export * from "./room_closures.ts";
 export * from "./access.ts";
 export * from "./dm_rooms.ts";
 export * from "./membership_events.ts";
+export * from "./guest_memberships.ts";
