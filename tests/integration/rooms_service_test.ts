@@ -1,4 +1,3 @@
-import { createKvMembershipStore } from "../../lib/server/membership/mod.ts";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type {
   PublicUser,
@@ -6,15 +5,10 @@ import type {
   ServerFrameOf,
   SessionUser,
 } from "../../lib/protocol/mod.ts";
-import {
-  createKvClosedRoomFlags,
-  createRoomLayer,
-  type RoomLayer,
-  type RoomMember,
-} from "../../lib/server/rooms/mod.ts";
+import { type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
-import { startTestCluster } from "../_helpers/cluster.ts";
+import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
 
 const ada: SessionUser = { id: "u-ada", name: "ada", role: "user" };
 const bob: SessionUser = { id: "u-bob", name: "bob", role: "user" };
@@ -68,14 +62,7 @@ async function isolateOn(
   { clock = createVirtualClock(1_000), historyMax = 10_000 } = {},
 ): Promise<Isolate> {
   const cluster = await startTestCluster(kv, { clock, namespace, historyMax });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    memberships: createKvMembershipStore({ kv }),
-    findUser: () => Promise.resolve(null),
-    clock,
-    config: TEST_CONFIG,
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: TEST_CONFIG });
   return {
     layer,
     clock,
@@ -416,14 +403,7 @@ Deno.test("the kv engine watches ten keys, once, whatever the number of rooms", 
     expiryMs: 15_000,
     log: { historyMax: 100 },
   });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    memberships: createKvMembershipStore({ kv }),
-    findUser: () => Promise.resolve(null),
-    clock,
-    config: TEST_CONFIG,
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: TEST_CONFIG });
   try {
     const member = connect("s-ada", ada);
     for (let index = 0; index < 30; index++) {

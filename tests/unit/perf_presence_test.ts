@@ -1,14 +1,9 @@
-import { createKvMembershipStore } from "../../lib/server/membership/mod.ts";
 import { deepEqual } from "node:assert/strict";
 import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
 import { createPresence, presenceShares } from "../../lib/server/presence/mod.ts";
-import {
-  createKvClosedRoomFlags,
-  createRoomLayer,
-  type RoomMember,
-} from "../../lib/server/rooms/mod.ts";
+import { type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
-import { startTestCluster } from "../_helpers/cluster.ts";
+import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
 import { createLinkedShares } from "../_helpers/linked_shares.ts";
 
 /** The room service's default presence tick. */
@@ -37,14 +32,7 @@ Deno.test("joins within a presence tick reach each member as one merged presence
   const kv = await Deno.openKv(":memory:");
   const clock = createVirtualClock(1_000);
   const cluster = await startTestCluster(kv, { clock, historyMax: 100 });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    memberships: createKvMembershipStore({ kv }),
-    findUser: () => Promise.resolve(null),
-    clock,
-    config: { maxTextChars: 100 },
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: { maxTextChars: 100 } });
   try {
     const [first, second] = [member(0), member(1)];
     await layer.service.handle(first, { type: "join", room: "general" });
