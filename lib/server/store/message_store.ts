@@ -243,7 +243,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
         break;
       }
       messages.push(value);
-      bytes += utf8Length(value.text);
+      bytes += utf8Length(value.text ?? "");
     }
     if (reverse) messages.reverse();
     return { messages, more };
