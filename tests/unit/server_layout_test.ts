@@ -22,6 +22,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   bus: ["store", "metrics"],
   presence: ["bus"],
   rooms: ["store", "bus", "presence", "metrics", "limits"],
+  search: ["store", "limits"],
   status_history: ["store", "lease", "metrics"],
   auth: ["accounts", "store", "bus", "http", "limits"],
   session: ["auth", "rooms", "bus", "http", "metrics", "limits"],
