@@ -44,12 +44,17 @@ export interface KvSearchIndexOptions {
   pageSize?: number;
   /** Rooms searched at the same time. Default 8. */
   roomsAtOnce?: number;
+  /**
+   * The most keys one transaction writes (an entry's always fit, up to
+   * KV's limit of 1 000): smaller transactions hold the KV writer for less
+   * time, so a commit of the log waits less behind the index. Default 200.
+   */
+  keysPerWrite?: number;
 }
 
 // Deno KV refuses a transaction over 1 000 mutations, 100 checks or 80 KiB of
 // keys; a chunk of entries stops short of each (an entry alone always fits:
 // see WORDS_PER_ENTRY_MAX).
-const CHUNK_MUTATIONS = 900;
 const CHUNK_CHECKS = 90;
 const CHUNK_KEY_BYTES = 72_000;
 /** How often a write whose checks failed is planned again before giving up. */
@@ -64,10 +69,15 @@ function keyBytes(key: Deno.KvKey): number {
 
 /** The changes of one transaction, counted against KV's limits as they are planned. */
 class Chunk {
+  readonly #maxKeys: number;
   /** The last change planned for each key (by its JSON): a value to set, or null to delete. */
   readonly #changes = new Map<string, [Deno.KvKey, unknown]>();
   readonly #checks: Deno.AtomicCheck[] = [];
   #keyBytes = 0;
+
+  constructor(maxKeys: number) {
+    this.#maxKeys = maxKeys;
+  }
 
   set(key: Deno.KvKey, value: unknown) {
     this.#plan(key, value);
@@ -85,7 +95,7 @@ class Chunk {
   }
   /** Whether this chunk, with `other` added, stays within KV's limits. */
   fitsWith(other: Chunk): boolean {
-    return this.#changes.size + other.#changes.size <= CHUNK_MUTATIONS &&
+    return this.#changes.size + other.#changes.size <= this.#maxKeys &&
       this.#checks.length + other.#checks.length <= CHUNK_CHECKS &&
       this.#keyBytes + other.#keyBytes <= CHUNK_KEY_BYTES;
   }
@@ -175,6 +185,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
   const { kv } = options;
   const pageSize = options.pageSize ?? 256;
   const roomsAtOnce = options.roomsAtOnce ?? 8;
+  const keysPerWrite = Math.min(options.keysPerWrite ?? 200, 990);
 
   const readEntry = (room: string, seq: number) => kv.get<IndexedEntry>(searchEntryKey(room, seq));
 
@@ -189,7 +200,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     entries: readonly Message[],
     start: number,
   ) => {
-    const chunk = new Chunk();
+    const chunk = new Chunk(keysPerWrite);
     chunk.check(at);
     // What this chunk already changed, so a later entry of it sees the change.
     const staged = new Map<number, IndexedEntry | null>();
@@ -202,7 +213,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     let next = start;
     for (; next < entries.length; next++) {
       const entry = entries[next];
-      const plan = new Chunk();
+      const plan = new Chunk(keysPerWrite);
       const changes: [number, IndexedEntry | null][] = [];
       const kind = entryKind(entry);
       if (kind === "text" && entry.text !== undefined) {
@@ -253,7 +264,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const stored = await readEntry(room, seq);
       if (!stored.value) return;
-      const chunk = new Chunk();
+      const chunk = new Chunk(keysPerWrite);
       chunk.check(stored);
       const after = text === null ? null : { ts: stored.value.ts, words: wordsOf(text) };
       planWords(chunk, room, seq, stored.value, after);
