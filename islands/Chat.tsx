@@ -1,6 +1,7 @@
 import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
+import { createDrafts } from "../lib/client/drafts.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
 import { DEFAULT_ROOM } from "../lib/protocol/names.ts";
@@ -42,6 +43,9 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     typeof document === "undefined" ? null : createRoomDirectory({ initial: rooms })
   );
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
+  const [drafts] = useState(() =>
+    typeof document === "undefined" ? null : createDrafts({ storage: localStorage })
+  );
   const [drawerOpen, setDrawerOpen] = useState(false);
   // On narrower screens the presence list is a drawer too, opened from the room header.
   const [presenceOpen, setPresenceOpen] = useState(false);
@@ -211,6 +215,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           key={active}
           room={active}
           maxChars={client?.limits.value?.max_text_chars ?? maxChars}
+          draft={drafts?.get(active) ?? ""}
+          onDraft={(text) => drafts?.set(active, text)}
           onSend={(text) => {
             if (!client) return "Still starting up; try again in a moment.";
             try {
