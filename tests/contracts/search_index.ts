@@ -9,7 +9,7 @@
  * ```ts
  * searchIndexContract("kv", async () => {
  *   const kv = await Deno.openKv(":memory:");
- *   return { index: createKvSearchIndex({ kv, pageSize: 4 }), close: () => kv.close() };
+ *   return { index: createKvSearchIndex({ kv, blocksPerRead: 1 }), close: () => kv.close() };
  * });
  * ```
  */

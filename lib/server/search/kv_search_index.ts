@@ -1,14 +1,15 @@
 /**
- * The search index in Deno KV (keys in `./keys.ts`): per room, each word's
- * entries by seq. A search walks the lists of its words from the newest
- * seq down, all at once, each skipping to the seq the others stand at (a
- * leapfrog join): reads are a page of keys at a time, and a rare word makes
- * the common ones skip, so a query costs about the pages of its rarest word
- * up to the hits it needs, not the size of the room.
+ * The search index in Deno KV (keys in `./keys.ts`): per room and word, the
+ * entries holding it, in blocks of seqs. A search walks the lists of its
+ * words from the newest seq down, all at once, each skipping to the seq the
+ * others stand at (a leapfrog join), reading a few blocks at a time: two
+ * common words that are rarely together cost a few dozen reads over 100 000
+ * messages, and a rare word makes the common ones skip.
  *
- * Writes go in KV transactions that check how far the room is indexed, so
- * two isolates indexing the same room never both write an entry, and that
- * check the entries they change, so an edit never races a delete.
+ * Every write of a room's index (a batch of its log, an edit, a delete)
+ * checks and rewrites how far the room is indexed, in one KV transaction: the
+ * writes of a room never interleave, two isolates never index the same
+ * entries twice, and a block is changed only by the write that read it.
  *
  * @example
  * ```ts
@@ -19,14 +20,16 @@
  * ```
  */
 import { entryKind, type Message, SEARCH_LIMIT_MAX } from "../../protocol/mod.ts";
-import { utf8Length } from "../limits/mod.ts";
 import { retryWhenLocked } from "../store/mod.ts";
 import {
+  BLOCK_SPAN,
+  blockOf,
   type IndexedEntry,
+  type PostingBlock,
+  searchBlockKey,
+  searchBlockPrefix,
   searchEntryKey,
   searchThroughKey,
-  searchWordKey,
-  searchWordPrefix,
 } from "./keys.ts";
 import {
   newerFirst,
@@ -40,142 +43,209 @@ import { parseQuery, wordsOf } from "./tokenize.ts";
 /** Options of {@linkcode createKvSearchIndex}. */
 export interface KvSearchIndexOptions {
   kv: Deno.Kv;
-  /** Keys read per page of a word's list. Default 256. */
-  pageSize?: number;
+  /** Blocks of a word read at a time. Default 16. */
+  blocksPerRead?: number;
   /** Rooms searched at the same time. Default 8. */
   roomsAtOnce?: number;
   /**
-   * The most keys one transaction writes (an entry's always fit, up to
-   * KV's limit of 1 000): smaller transactions hold the KV writer for less
-   * time, so a commit of the log waits less behind the index. Default 200.
+   * About the most keys one transaction writes (an entry's always fit):
+   * smaller transactions hold the KV writer for less time, so a commit of
+   * the log waits less behind the index. Default 200.
    */
   keysPerWrite?: number;
 }
 
-// Deno KV refuses a transaction over 1 000 mutations, 100 checks or 80 KiB of
-// keys; a chunk of entries stops short of each (an entry alone always fits:
-// see WORDS_PER_ENTRY_MAX).
-const CHUNK_CHECKS = 90;
-const CHUNK_KEY_BYTES = 72_000;
-/** How often a write whose checks failed is planned again before giving up. */
+// Deno KV refuses a transaction of over 1 000 mutations or 800 KiB; a write
+// stops short of both, counting each block at its largest.
+const MAX_MUTATIONS = 990;
+const MAX_VALUE_BYTES = 600_000;
+const BLOCK_MAX_BYTES = 40 + 20 * BLOCK_SPAN;
+/** How often a write whose check failed is planned again before giving up. */
 const WRITE_ATTEMPTS = 10;
+/** `getMany` reads at most 10 keys at a time. */
+const GET_MANY_LIMIT = 10;
 
-/** The bytes KV counts for a key, over-estimated: its parts plus room for their encoding. */
-function keyBytes(key: Deno.KvKey): number {
-  let bytes = 0;
-  for (const part of key) bytes += (typeof part === "string" ? utf8Length(part) : 8) + 4;
-  return bytes;
+/** Inserts `seq` (with `ts`) into `block`, keeping seqs rising; false if it is there. */
+function insertSeq(block: PostingBlock, seq: number, ts: number): boolean {
+  let at = block.seqs.length;
+  while (at > 0 && block.seqs[at - 1] > seq) at--;
+  if (at > 0 && block.seqs[at - 1] === seq) return false;
+  block.seqs.splice(at, 0, seq);
+  block.ts.splice(at, 0, ts);
+  return true;
 }
 
-/** The changes of one transaction, counted against KV's limits as they are planned. */
-class Chunk {
-  readonly #maxKeys: number;
-  /** The last change planned for each key (by its JSON): a value to set, or null to delete. */
-  readonly #changes = new Map<string, [Deno.KvKey, unknown]>();
-  readonly #checks: Deno.AtomicCheck[] = [];
-  #keyBytes = 0;
+function removeSeq(block: PostingBlock, seq: number): boolean {
+  const at = block.seqs.indexOf(seq);
+  if (at === -1) return false;
+  block.seqs.splice(at, 1);
+  block.ts.splice(at, 1);
+  return true;
+}
 
-  constructor(maxKeys: number) {
-    this.#maxKeys = maxKeys;
+/**
+ * One write to a room's index: the blocks and entries it reads, changed in
+ * memory, then committed in one transaction with the room's indexed seq.
+ */
+class RoomWrite {
+  readonly #kv: Deno.Kv;
+  readonly #room: string;
+  readonly #blocks = new Map<string, { key: Deno.KvKey; block: PostingBlock; dirty: boolean }>();
+  readonly #entries = new Map<number, { value: IndexedEntry | null; dirty: boolean }>();
+  #dirtyBlocks = 0;
+  #dirtyEntries = 0;
+  #entryBytes = 0;
+
+  constructor(kv: Deno.Kv, room: string) {
+    this.#kv = kv;
+    this.#room = room;
   }
 
-  set(key: Deno.KvKey, value: unknown) {
-    this.#plan(key, value);
+  /** The mutations this write holds so far. */
+  get mutations(): number {
+    return this.#dirtyBlocks + this.#dirtyEntries + 1;
   }
-  delete(key: Deno.KvKey) {
-    this.#plan(key, null);
+
+  /** Whether changing the entries of `words` more words still fits one transaction. */
+  fits(words: number): boolean {
+    return this.mutations + words + 1 <= MAX_MUTATIONS &&
+      (this.#dirtyBlocks + words) * BLOCK_MAX_BYTES + this.#entryBytes <= MAX_VALUE_BYTES;
   }
-  check(entry: Deno.AtomicCheck) {
-    this.#checks.push(entry);
+
+  /** What the index holds of entry `seq`, as this write has left it. */
+  async entry(seq: number): Promise<IndexedEntry | null> {
+    const held = this.#entries.get(seq);
+    if (held) return held.value;
+    const stored = await this.#kv.get<IndexedEntry>(searchEntryKey(this.#room, seq));
+    this.#entries.set(seq, { value: stored.value, dirty: false });
+    return stored.value;
   }
-  #plan(key: Deno.KvKey, value: unknown) {
-    const id = JSON.stringify(key);
-    if (!this.#changes.has(id)) this.#keyBytes += keyBytes(key);
-    this.#changes.set(id, [key, value]);
+
+  /** Moves entry `seq` from the words of `before` to those of `after` (null: not indexed). */
+  async move(seq: number, before: IndexedEntry | null, after: IndexedEntry | null) {
+    const kept = new Set(after?.words);
+    const dropped = (before?.words ?? []).filter((word) => !kept.has(word));
+    const added = [...kept].filter((word) => !before?.words.includes(word));
+    await this.#load([...dropped, ...added], seq);
+    for (const word of dropped) this.#change(word, seq, (block) => removeSeq(block, seq));
+    for (const word of added) this.#change(word, seq, (block) => insertSeq(block, seq, after!.ts));
+    const held = this.#entries.get(seq);
+    if (!held?.dirty) this.#dirtyEntries++;
+    this.#entries.set(seq, { value: after, dirty: true });
+    this.#entryBytes += after ? 40 + after.words.join(" ").length * 3 : 0;
   }
-  /** Whether this chunk, with `other` added, stays within KV's limits. */
-  fitsWith(other: Chunk): boolean {
-    return this.#changes.size + other.#changes.size <= this.#maxKeys &&
-      this.#checks.length + other.#checks.length <= CHUNK_CHECKS &&
-      this.#keyBytes + other.#keyBytes <= CHUNK_KEY_BYTES;
+
+  #blockId(word: string, seq: number): string {
+    return `${blockOf(seq)}\u0000${word}`;
   }
-  /** Adds the changes of `later`, which win over this chunk's for the same key. */
-  add(later: Chunk) {
-    for (const [key, value] of later.#changes.values()) this.#plan(key, value);
-    this.#checks.push(...later.#checks);
+
+  /** Reads the blocks of `words` at `seq` that this write does not hold yet, ten at a time. */
+  async #load(words: string[], seq: number) {
+    const missing = words.filter((word) => !this.#blocks.has(this.#blockId(word, seq)));
+    for (let start = 0; start < missing.length; start += GET_MANY_LIMIT) {
+      const batch = missing.slice(start, start + GET_MANY_LIMIT);
+      const keys = batch.map((word) => searchBlockKey(this.#room, word, blockOf(seq)));
+      const read = await this.#kv.getMany<PostingBlock[]>(keys);
+      batch.forEach((word, i) => {
+        const block = read[i].value ?? { seqs: [], ts: [] };
+        this.#blocks.set(this.#blockId(word, seq), { key: keys[i], block, dirty: false });
+      });
+    }
   }
-  async commit(kv: Deno.Kv): Promise<boolean> {
-    const op = kv.atomic();
-    for (const check of this.#checks) op.check(check);
-    for (const [key, value] of this.#changes.values()) {
-      if (value === null) op.delete(key);
-      else op.set(key, value);
+
+  #change(word: string, seq: number, change: (block: PostingBlock) => boolean) {
+    const held = this.#blocks.get(this.#blockId(word, seq))!;
+    if (!change(held.block) || held.dirty) return;
+    held.dirty = true;
+    this.#dirtyBlocks++;
+  }
+
+  /** Commits, if the room still stands at `at`, and records it as indexed through `through`. */
+  async commit(at: Deno.KvEntryMaybe<number>, through: number): Promise<boolean> {
+    const op = this.#kv.atomic().check(at).set(searchThroughKey(this.#room), through);
+    for (const { key, block, dirty } of this.#blocks.values()) {
+      if (!dirty) continue;
+      if (block.seqs.length === 0) op.delete(key);
+      else op.set(key, block);
+    }
+    for (const [seq, { value, dirty }] of this.#entries) {
+      if (!dirty) continue;
+      const key = searchEntryKey(this.#room, seq);
+      if (value) op.set(key, value);
+      else op.delete(key);
     }
     return (await retryWhenLocked(() => op.commit())).ok;
   }
 }
 
-/** Moves entry `seq` from the words of `before` to those of `after` (null: not indexed). */
-function planWords(
-  chunk: Chunk,
-  room: string,
-  seq: number,
-  before: IndexedEntry | null,
-  after: IndexedEntry | null,
-) {
-  const kept = new Set(after?.words);
-  const had = new Set(before?.words);
-  for (const word of had) if (!kept.has(word)) chunk.delete(searchWordKey(room, word, seq));
-  for (const word of kept) if (!had.has(word)) chunk.set(searchWordKey(room, word, seq), after!.ts);
-  if (after) chunk.set(searchEntryKey(room, seq), after);
-  else if (before) chunk.delete(searchEntryKey(room, seq));
+/** What an entry of the log changes in the index: which entry, from which words to which. */
+async function changeOf(write: RoomWrite, entry: Message) {
+  const kind = entryKind(entry);
+  if (kind === "text" && entry.text !== undefined) {
+    const after = { ts: entry.ts, words: wordsOf(entry.text) };
+    return { seq: entry.seq, before: null, after };
+  }
+  if ((kind === "edit" || kind === "delete") && entry.target !== undefined) {
+    const before = await write.entry(entry.target);
+    if (!before) return null;
+    const after = kind === "edit" && entry.text !== undefined
+      ? { ts: before.ts, words: wordsOf(entry.text) }
+      : null;
+    return { seq: entry.target, before, after };
+  }
+  return null;
 }
 
-/** A word's entries in a room, newest first, read a page at a time as a search asks. */
+/** A word's entries in a room, newest first, read a few blocks at a time as a search asks. */
 class WordCursor {
   readonly #kv: Deno.Kv;
   readonly #room: string;
   readonly #prefix: Deno.KvKey;
-  readonly #pageSize: number;
-  /** The last page read, newest first: every entry of the word from `#top` down to its end. */
+  readonly #blocksPerRead: number;
+  /** The last read, newest first: every entry of the word with a seq from `#floor` to `#top`. */
   #page: SearchHit[] = [];
   #top = -1;
-  /** Whether the page reaches the word's oldest entry. */
-  #complete = false;
+  #floor = 0;
   #at = 0;
 
-  constructor(kv: Deno.Kv, room: string, word: string, pageSize: number) {
+  constructor(kv: Deno.Kv, room: string, word: string, blocksPerRead: number) {
     this.#kv = kv;
     this.#room = room;
-    this.#prefix = searchWordPrefix(room, word);
-    this.#pageSize = pageSize;
+    this.#prefix = searchBlockPrefix(room, word);
+    this.#blocksPerRead = blocksPerRead;
   }
 
   /** The word's newest entry at or below `seq` (asked for with seqs that never rise), or null. */
   async atMost(seq: number): Promise<SearchHit | null> {
-    if (seq > this.#top || !this.#covers(seq)) await this.#read(seq);
-    while (this.#at < this.#page.length && this.#page[this.#at].seq > seq) this.#at++;
-    return this.#page[this.#at] ?? null;
-  }
-
-  /** Whether the page read holds every entry at or below `seq` that the next page would. */
-  #covers(seq: number): boolean {
-    const oldest = this.#page.at(-1);
-    return this.#complete || (oldest !== undefined && oldest.seq <= seq);
+    for (;;) {
+      if (seq > this.#top || seq < this.#floor) await this.#read(seq);
+      while (this.#at < this.#page.length && this.#page[this.#at].seq > seq) this.#at++;
+      if (this.#at < this.#page.length) return this.#page[this.#at];
+      if (this.#floor === 0) return null;
+      seq = this.#floor - 1; // none in what was read: the newest one is below it
+    }
   }
 
   async #read(seq: number) {
     const page: SearchHit[] = [];
-    const listed = this.#kv.list<number>(
-      { prefix: this.#prefix, end: [...this.#prefix, seq + 1] },
-      { reverse: true, limit: this.#pageSize },
+    let blocks = 0;
+    let lowest = 0;
+    const listed = this.#kv.list<PostingBlock>(
+      { prefix: this.#prefix, end: [...this.#prefix, blockOf(seq) + 1] },
+      { reverse: true, limit: this.#blocksPerRead },
     );
     for await (const { key, value } of listed) {
-      page.push({ room: this.#room, seq: key[key.length - 1] as number, ts: value });
+      blocks++;
+      lowest = key[key.length - 1] as number;
+      for (let i = value.seqs.length - 1; i >= 0; i--) {
+        if (value.seqs[i] <= seq) {
+          page.push({ room: this.#room, seq: value.seqs[i], ts: value.ts[i] });
+        }
+      }
     }
     this.#page = page;
     this.#top = seq;
-    this.#complete = page.length < this.#pageSize;
+    this.#floor = blocks < this.#blocksPerRead ? 0 : lowest * BLOCK_SPAN;
     this.#at = 0;
   }
 }
@@ -183,60 +253,9 @@ class WordCursor {
 /** Creates a {@linkcode SearchIndex} kept in `kv`. */
 export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex {
   const { kv } = options;
-  const pageSize = options.pageSize ?? 256;
+  const blocksPerRead = options.blocksPerRead ?? 16;
   const roomsAtOnce = options.roomsAtOnce ?? 8;
-  const keysPerWrite = Math.min(options.keysPerWrite ?? 200, 990);
-
-  const readEntry = (room: string, seq: number) => kv.get<IndexedEntry>(searchEntryKey(room, seq));
-
-  /**
-   * Plans the next chunk of `entries` (from `start`) on top of the index
-   * standing at `at`: the transaction and the index of the first entry left
-   * for the next chunk.
-   */
-  const planChunk = async (
-    room: string,
-    at: Deno.KvEntryMaybe<number>,
-    entries: readonly Message[],
-    start: number,
-  ) => {
-    const chunk = new Chunk(keysPerWrite);
-    chunk.check(at);
-    // What this chunk already changed, so a later entry of it sees the change.
-    const staged = new Map<number, IndexedEntry | null>();
-    const current = async (target: number, plan: Chunk) => {
-      if (staged.has(target)) return staged.get(target)!;
-      const stored = await readEntry(room, target);
-      plan.check(stored);
-      return stored.value;
-    };
-    let next = start;
-    for (; next < entries.length; next++) {
-      const entry = entries[next];
-      const plan = new Chunk(keysPerWrite);
-      const changes: [number, IndexedEntry | null][] = [];
-      const kind = entryKind(entry);
-      if (kind === "text" && entry.text !== undefined) {
-        const indexed = { ts: entry.ts, words: wordsOf(entry.text) };
-        planWords(plan, room, entry.seq, null, indexed);
-        changes.push([entry.seq, indexed]);
-      } else if ((kind === "edit" || kind === "delete") && entry.target !== undefined) {
-        const before = await current(entry.target, plan);
-        if (before) {
-          const after = kind === "edit" && entry.text !== undefined
-            ? { ts: before.ts, words: wordsOf(entry.text) }
-            : null;
-          planWords(plan, room, entry.target, before, after);
-          changes.push([entry.target, after]);
-        }
-      }
-      if (next > start && !chunk.fitsWith(plan)) break;
-      chunk.add(plan);
-      for (const [seq, indexed] of changes) staged.set(seq, indexed);
-    }
-    chunk.set(searchThroughKey(room), entries[next - 1].seq);
-    return { chunk, next };
-  };
+  const keysPerWrite = Math.min(options.keysPerWrite ?? 200, MAX_MUTATIONS);
 
   const indexLog = async (room: string, after: number, entries: readonly Message[]) => {
     const pending = entries.filter((entry) => entry.seq > after).sort((a, b) => a.seq - b.seq);
@@ -246,13 +265,21 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     while (start < pending.length) {
       const stored = await kv.get<number>(searchThroughKey(room));
       if ((stored.value ?? 0) !== at) return stored.value ?? 0;
-      const { chunk, next } = await planChunk(room, stored, pending, start);
-      if (await chunk.commit(kv)) {
+      const write = new RoomWrite(kv, room);
+      let next = start;
+      while (next < pending.length && (next === start || write.mutations < keysPerWrite)) {
+        const change = await changeOf(write, pending[next]);
+        const words = (change?.before?.words.length ?? 0) + (change?.after?.words.length ?? 0);
+        if (next > start && !write.fits(words)) break;
+        if (change) await write.move(change.seq, change.before, change.after);
+        next++;
+      }
+      if (await write.commit(stored, pending[next - 1].seq)) {
         at = pending[next - 1].seq;
         start = next;
         attempts = 0;
       } else if (++attempts >= WRITE_ATTEMPTS) {
-        // Entries kept changing under the plan (edits and deletes racing): a later catch-up retries.
+        // Others kept writing the room under this plan: a later catch-up continues.
         return at;
       }
     }
@@ -262,15 +289,15 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
   /** Moves entry `seq` to the words of `text` (null: drops it), if it is indexed. */
   const rewrite = async (room: string, seq: number, text: string | null) => {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const stored = await readEntry(room, seq);
-      if (!stored.value) return;
-      const chunk = new Chunk(keysPerWrite);
-      chunk.check(stored);
-      const after = text === null ? null : { ts: stored.value.ts, words: wordsOf(text) };
-      planWords(chunk, room, seq, stored.value, after);
-      if (await chunk.commit(kv)) return;
+      const stored = await kv.get<number>(searchThroughKey(room));
+      const write = new RoomWrite(kv, room);
+      const before = await write.entry(seq);
+      if (!before) return;
+      const after = text === null ? null : { ts: before.ts, words: wordsOf(text) };
+      await write.move(seq, before, after);
+      if (await write.commit(stored, stored.value ?? 0)) return;
     }
-    throw new Error(`search index: entry ${seq} of ${room} kept changing; not rewritten`);
+    throw new Error(`search index: ${room} kept changing; entry ${seq} not rewritten`);
   };
 
   /** Up to `need` hits of `words` in `room` that come after `before`, newest first. */
@@ -280,7 +307,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     need: number,
     before: SearchHit | undefined,
   ): Promise<SearchHit[]> => {
-    const cursors = words.map((word) => new WordCursor(kv, room, word, pageSize));
+    const cursors = words.map((word) => new WordCursor(kv, room, word, blocksPerRead));
     const hits: SearchHit[] = [];
     let candidate = before?.room === room ? before.seq - 1 : Number.MAX_SAFE_INTEGER;
     while (hits.length < need && candidate >= 0) {
