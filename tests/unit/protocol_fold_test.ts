@@ -11,19 +11,8 @@ import { foldEntries, isTextEntry } from "../../lib/protocol/fold.ts";
 const ADA = { id: "user:ada", name: "ada" };
 const BOB = { id: "user:bob", name: "bob" };
 
-function text(seq: number, value: string, extra: Partial<Message> = {}): Message {
-  return {
-    room: "general",
-    seq,
-    id: `m${seq}`,
-    cid: `c${seq}`,
-    user: ADA,
-    text: value,
-    ts: seq * 10,
-    ...extra,
-  };
-}
-function change(seq: number, fields: Partial<Message>): Message {
+/** An entry of `general` at `seq` by ada, sent at `seq * 10`, with `fields`. */
+function entry(seq: number, fields: Partial<Message>): Message {
   return {
     room: "general",
     seq,
@@ -34,11 +23,13 @@ function change(seq: number, fields: Partial<Message>): Message {
     ...fields,
   };
 }
+const text = (seq: number, value: string, extra: Partial<Message> = {}) =>
+  entry(seq, { text: value, ...extra });
 const edit = (seq: number, target: number, value: string) =>
-  change(seq, { kind: "edit", target, text: value });
-const remove = (seq: number, target: number) => change(seq, { kind: "delete", target });
+  entry(seq, { kind: "edit", target, text: value });
+const remove = (seq: number, target: number) => entry(seq, { kind: "delete", target });
 const react = (seq: number, target: number, emoji: string, on: boolean, user = ADA) =>
-  change(seq, { kind: "reaction", target, emoji, on, user });
+  entry(seq, { kind: "reaction", target, emoji, on, user });
 
 /** The text entries of the fold. */
 const shown = (entries: Message[]) => foldEntries(entries).filter(isTextEntry);
