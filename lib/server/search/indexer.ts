@@ -11,11 +11,11 @@
  * ```ts
  * const indexer = createSearchIndexer({
  *   index: createKvSearchIndex({ kv }),
- *   readLog: (room, after, limit) => store.readAfter(room, after, limit),
+ *   readLog: async (room, after, limit) => (await store.history(room, { after, limit })).messages,
  *   clock,
  *   log,
  * });
- * await indexer.catchUp(await store.rooms());
+ * await indexer.catchUp(roomsWithMessages); // after a restart
  * // after each commit:
  * indexer.indexCommitted("general", [committed]);
  * ```
