@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/mod.ts";
+import { parseDatabaseUrl, redactDatabaseUrl } from "./postgres/mod.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {
@@ -72,6 +73,11 @@ const EnvSchema = z.object({
   MAX_TCP_CONNECTIONS: optionalInteger(1),
   MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
   KV_PATH: z.string().default("./data/switchboard.kv"),
+  DATABASE_URL: z.string().optional().superRefine((text, context) => {
+    const parsed = text === undefined ? null : parseDatabaseUrl(text);
+    if (parsed && !parsed.ok) context.addIssue({ code: "custom", message: parsed.message });
+  }),
+  DATABASE_POOL_SIZE: integer(10, 1, 1000),
   KV_WATCH: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
@@ -144,6 +150,14 @@ export interface Config {
    */
   maxTcpConnectionsPerAddress: number;
   kvPath: string;
+  /**
+   * `DATABASE_URL`: when set, everything the server stores goes to this
+   * PostgreSQL database instead of Deno KV (see docs/scaling.md). It holds
+   * a password: log {@linkcode redactDatabaseUrl} of it, never the value.
+   */
+  databaseUrl?: string;
+  /** Most connections each isolate's pool opens to PostgreSQL (`DATABASE_POOL_SIZE`). */
+  databasePoolSize: number;
   /**
    * Whether each room's head is watched in KV, to hear messages committed by
    * other instances. `KV_WATCH=auto` (the default) watches when the database
@@ -232,7 +246,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name] ?? "")} ${issue.message}`;
+      // A database URL may hold a password: never repeat it.
+      const value = name === "DATABASE_URL"
+        ? redactDatabaseUrl(env[name] ?? "")
+        : JSON.stringify(env[name] ?? "");
+      return `${name}=${value} ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
@@ -273,6 +291,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxTcpConnections: e.MAX_TCP_CONNECTIONS,
     maxTcpConnectionsPerAddress,
     kvPath: e.KV_PATH,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     watchKv: e.KV_WATCH === "auto"
       ? Boolean(env.DENO_DEPLOYMENT_ID) || /^https?:\/\//.test(e.KV_PATH)
       : e.KV_WATCH === "on",

@@ -10,8 +10,8 @@
  * @example
  * ```ts
  * const config = loadConfig(Deno.env.toObject());
- * const kv = await Deno.openKv(config.kvPath);
- * const services = await createServices(config, { kv, buildId: "3f2c9e1" });
+ * const storage = await openStorage(config, Deno.env.toObject(), { clock: createSystemClock() });
+ * const services = await createServices(config, { storage, buildId: "3f2c9e1" });
  * app.ws("/api/ws", services.socketRoute);
  * Deno.addSignalListener("SIGTERM", () => services.drain().then(() => Deno.exit(0)));
  * ```
@@ -31,6 +31,7 @@ import {
   type TokenIssuer,
 } from "./auth/mod.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
+import type { Storage } from "./storage.ts";
 import {
   createFallback,
   createHub,
@@ -45,9 +46,7 @@ import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
 import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
-import { createKvLease } from "./lease/mod.ts";
 import {
-  createKvStatusHistoryStore,
   createRangeReports,
   createStatusRecorder,
   type RangeReports,
@@ -87,7 +86,10 @@ export interface StatusHistoryServices {
 /** The running server's parts. */
 export interface Services {
   config: Config;
-  kv: Deno.Kv;
+  /** Where everything is stored (KV or PostgreSQL). */
+  storage: Storage;
+  /** The KV database, when the storage is KV. */
+  kv?: Deno.Kv;
   clock: Clock;
   random: Random;
   /** This isolate's id, as in `hello.instance`. */
@@ -117,13 +119,13 @@ export interface Services {
   publicConfig(): ConfigResponse;
   /** Stops accepting, tells the cluster, sends `reconnect` to every client, closes them with 1012. */
   drain(): Promise<void>;
-  /** Stops every timer and closes every socket; the caller closes the KV it opened. */
+  /** Stops every timer and closes every socket; the caller closes the storage it opened. */
   close(): Promise<void>;
 }
 
-/** Dependencies of {@linkcode createServices}; all but `kv` have defaults. */
+/** Dependencies of {@linkcode createServices}; all but `storage` have defaults. */
 export interface ServicesOptions {
-  kv: Deno.Kv;
+  storage: Storage;
   clock?: Clock;
   random?: Random;
   instance?: string;
@@ -132,8 +134,9 @@ export interface ServicesOptions {
   buildId?: string;
   /**
    * Isolates with the same bus namespace share fan-out and presence over
-   * BroadcastChannel. Default: derived from `KV_PATH`, so instances on one
-   * database find each other and unrelated ones (tests in one process) do not.
+   * BroadcastChannel. Default: derived from the storage's location (`KV_PATH`,
+   * or `DATABASE_URL` without its password), so instances on one database find
+   * each other and unrelated ones (tests in one process) do not.
    */
   busNamespace?: string;
 }
@@ -143,17 +146,23 @@ export async function createServices(
   config: Config,
   options: ServicesOptions,
 ): Promise<Services> {
-  const { kv } = options;
+  const { storage } = options;
+  const { kv } = storage;
   const clock = options.clock ?? createSystemClock();
   const random = options.random ?? Math.random;
   const instance = options.instance ?? crypto.randomUUID().slice(0, 8);
   const log = options.log ?? createLogger({ level: config.logLevel, clock });
-  const secrets = await resolveJwtSecrets(config.jwtSecrets, kv, log);
+  log.info("storage.opened", {
+    engine: storage.engine,
+    location: storage.location,
+    ...storage.migrated?.length ? { migrated: storage.migrated } : {},
+  });
+  const secrets = await resolveJwtSecrets(config.jwtSecrets, storage.jwtSecret, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
-  const accounts = createAccounts(kv);
+  const accounts = createAccounts(storage.accounts);
   await accounts.indexSkeletons();
   const adminUsers = await resolveAdminUsers({
-    kv,
+    missing: storage.missingAdminNames,
     accounts,
     names: config.adminUsers,
     now: clock.now(),
@@ -176,9 +185,11 @@ export async function createServices(
   const view = createClusterView({ clock, sampleIntervalMs: METRICS_INTERVAL_MS });
   const roomLayer = createRoomLayer({
     kv,
+    store: storage.messages,
+    closedRooms: storage.closedRooms,
     clock,
     config,
-    namespace: options.busNamespace ?? await busNamespaceFor(config.kvPath),
+    namespace: options.busNamespace ?? await busNamespaceFor(storage),
     isolate: instance,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
     metrics,
@@ -186,12 +197,12 @@ export async function createServices(
   const { events } = roomLayer;
   const rooms = roomLayer.service;
 
-  const historyStore = createKvStatusHistoryStore({ kv });
+  const historyStore = storage.statusHistory;
   const recorder = createStatusRecorder({
     clock,
     view,
     store: historyStore,
-    lease: createKvLease({ kv, clock, name: STATUS_HISTORY_LEASE, holder: instance }),
+    lease: storage.lease(STATUS_HISTORY_LEASE, instance),
     intervalMs: METRICS_INTERVAL_MS,
     onError: (error) => log.error("status_history.failed", { error: String(error) }),
   });
@@ -235,7 +246,8 @@ export async function createServices(
   const signOuts = createSignOuts({ events, tokens, hub });
   const auth = createAuth({
     config,
-    kv,
+    refreshRecords: storage.refreshRecords,
+    knownAddresses: storage.knownAddresses,
     clock,
     log,
     tokens,
@@ -249,7 +261,7 @@ export async function createServices(
   const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
   const ops = createOpsEndpoints({
     config,
-    kv,
+    probe: storage.probe,
     clock,
     hub,
     tokens,
@@ -257,6 +269,7 @@ export async function createServices(
     view,
     activity: recorder,
     ranges: statusHistory.reports,
+    log,
   });
   const admin = createAdmin({
     tokens,
@@ -264,7 +277,7 @@ export async function createServices(
     events,
     closures: roomLayer.closures,
     presence: roomLayer.presence,
-    kv,
+    store: roomLayer.store,
     clock,
     log,
     incidents: historyStore,
@@ -273,6 +286,7 @@ export async function createServices(
 
   return {
     config,
+    storage,
     kv,
     clock,
     random,
@@ -322,9 +336,10 @@ export async function createServices(
   };
 }
 
-/** `switchboard-<hash of the KV path>`: one namespace per database. */
-async function busNamespaceFor(kvPath: string): Promise<string> {
-  const bytes = new TextEncoder().encode(kvPath === ":memory:" ? crypto.randomUUID() : kvPath);
+/** `switchboard-<hash of the database's location>`: one namespace per database. */
+async function busNamespaceFor(storage: Storage): Promise<string> {
+  const { location } = storage;
+  const bytes = new TextEncoder().encode(location === ":memory:" ? crypto.randomUUID() : location);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hex = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
   return `switchboard-${hex}`;

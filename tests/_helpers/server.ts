@@ -43,6 +43,8 @@ export interface TestServer extends AsyncDisposable {
   services: Services;
   switchboard: Switchboard;
   kvPath: string;
+  /** The KV database the server stores in. */
+  kv: Deno.Kv;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     services: switchboard.services,
     switchboard,
     kvPath,
+    get kv() {
+      const { kv } = switchboard.services;
+      if (!kv) throw new Error("this server stores in PostgreSQL (DATABASE_URL), not in KV");
+      return kv;
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

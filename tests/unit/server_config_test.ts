@@ -134,3 +134,32 @@ Deno.test("loadConfig: connection guards that contradict each other are refused"
     "every contradiction is named at once",
   );
 });
+
+Deno.test("loadConfig: DATABASE_URL is checked, and its password is never repeated", () => {
+  const config = loadConfig({
+    DATABASE_URL: "postgres://chat:s3cret@db.internal:5433/switchboard",
+    METRICS_TOKEN: "m",
+  });
+  equal(config.databaseUrl, "postgres://chat:s3cret@db.internal:5433/switchboard");
+  equal(config.databasePoolSize, 10);
+  equal(loadConfig({}).databaseUrl, undefined, "without it, KV as before");
+  for (
+    const [url, problem] of [
+      ["mysql://chat:s3cret@db.internal/switchboard", /must start with postgres:\/\//],
+      ["postgres://chat:s3cret@db.internal", /must name one database/],
+      ["s3cret", /must be a URL/],
+    ] as const
+  ) {
+    throws(() => loadConfig({ DATABASE_URL: url, METRICS_TOKEN: "m" }), (error: Error) => {
+      equal(error instanceof ConfigError, true);
+      equal(problem.test(error.message), true, error.message);
+      equal(error.message.includes("s3cret"), false, error.message);
+      return true;
+    });
+  }
+  throws(
+    () =>
+      loadConfig({ DATABASE_URL: "postgres://h/db", METRICS_TOKEN: "m", DATABASE_POOL_SIZE: "0" }),
+    /DATABASE_POOL_SIZE="0" must be at least 1/,
+  );
+});

@@ -15,16 +15,17 @@ const SERVER = join(ROOT, "lib/server");
 const MAY_IMPORT: Record<string, string[]> = {
   limits: [],
   metrics: [],
+  postgres: [],
   http: ["metrics"],
-  store: ["limits"],
-  lease: ["store"],
-  accounts: ["store"],
+  store: ["limits", "postgres"],
+  lease: ["store", "postgres"],
+  accounts: ["store", "postgres"],
   bus: ["store", "metrics"],
   presence: ["bus"],
-  rooms: ["store", "bus", "presence", "metrics", "limits"],
+  rooms: ["store", "bus", "presence", "metrics", "limits", "postgres"],
+  status_history: ["store", "lease", "metrics", "postgres"],
+  auth: ["accounts", "store", "bus", "http", "limits", "postgres"],
   search: ["store", "limits"],
-  status_history: ["store", "lease", "metrics"],
-  auth: ["accounts", "store", "bus", "http", "limits"],
   session: ["auth", "rooms", "bus", "http", "metrics", "limits"],
   ops: [
     "session",
@@ -46,13 +47,25 @@ const SHARED_ROOT_FILES = ["config.ts", "log.ts"];
 
 /** The files at lib/server's root (the composition) and the folders and files each may import. */
 const ROOT_FILES: Record<string, string[]> = {
-  "config.ts": ["http"],
+  "config.ts": ["http", "postgres"],
   "log.ts": ["config.ts"],
   "shutdown.ts": [],
+  // The stores of the configured engine, from every folder that keeps data.
+  "storage.ts": [
+    "postgres",
+    "store",
+    "rooms",
+    "lease",
+    "status_history",
+    "accounts",
+    "auth",
+    ...SHARED_ROOT_FILES,
+  ],
   // Everything but the test hooks, which server.ts installs only with TEST_HOOKS=1.
   "services.ts": [
     ...Object.keys(MAY_IMPORT).filter((folder) => folder !== "test_hooks"),
     ...SHARED_ROOT_FILES,
+    "storage.ts",
   ],
 };
 

@@ -5,8 +5,12 @@
  * caller of an HTTP request, sign-outs that reach every isolate, and the
  * signed-in hint pages read. Who may hold a name is `../accounts`'s.
  *
- * Imports `../accounts`, `../store`, `../bus`, `../http` and `../limits`
- * (besides `lib/protocol`, `lib/time`, and the root's `config.ts` and `log.ts`).
+ * Refresh tokens and the generated JWT secret are kept in Deno KV or
+ * PostgreSQL, behind `RefreshRecordStore` and `JwtSecretStore`.
+ *
+ * Imports `../accounts`, `../store`, `../bus`, `../http`, `../limits` and
+ * `../postgres` (besides `lib/protocol`, `lib/time`, and the root's
+ * `config.ts` and `log.ts`).
  *
  * @example
  * ```ts

@@ -1,8 +1,8 @@
 /**
  * Leases: one holder at a time among the instances sharing a store, with
- * fencing tokens, and their Deno KV implementation.
+ * fencing tokens, in Deno KV (`kv_lease.ts`) or PostgreSQL (`pg_lease.ts`).
  *
- * Imports `../store` only (besides `lib/time`).
+ * Imports `../store` and `../postgres` (besides `lib/time`).
  *
  * @example
  * ```ts
@@ -12,3 +12,4 @@
  */
 export * from "./lease.ts";
 export * from "./kv_lease.ts";
+export * from "./pg_lease.ts";

@@ -1,12 +1,12 @@
 /**
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
  * `history`, `typing`), over the log (`../store`), the bus (`../bus`) and
- * presence (`../presence`); the rooms an administrator closed; and the room
- * layer that builds all of it from a KV database.
+ * presence (`../presence`); the rooms an administrator closed (their flags in
+ * KV or PostgreSQL); and the room layer that builds all of it.
  *
- * Imports `../store`, `../bus`, `../presence`, `../metrics` and `../limits`
- * (besides `lib/protocol` and `lib/time`); it knows a connection only as a
- * {@linkcode RoomMember}, never the hub's.
+ * Imports `../store`, `../bus`, `../presence`, `../metrics`, `../limits` and
+ * `../postgres` (besides `lib/protocol` and `lib/time`); it knows a connection
+ * only as a {@linkcode RoomMember}, never the hub's.
  *
  * @example
  * ```ts

@@ -1,7 +1,8 @@
 /**
- * The whole room layer of one isolate, built from a KV database: the log, the
- * bus (BroadcastChannel between isolates, a KV watch across instances),
- * presence and the room service on top. This is what the server hands the hub.
+ * The whole room layer of one isolate: the log, the bus (BroadcastChannel
+ * between isolates, a KV watch across instances), presence and the room
+ * service on top, built from a KV database or from the stores of another
+ * engine (PostgreSQL). This is what the server hands the hub.
  *
  * @example
  * ```ts
@@ -15,12 +16,26 @@ import type { Clock } from "../../time/clock.ts";
 import { type Bus, createBus, createEventBus, type EventBus } from "../bus/mod.ts";
 import { createPresence, type Presence } from "../presence/mod.ts";
 import { createMessageStore, type MessageStore } from "../store/mod.ts";
-import { createRoomClosures, type RoomClosures } from "./room_closures.ts";
+import {
+  type ClosedRoomFlags,
+  createKvClosedRoomFlags,
+  createRoomClosures,
+  type RoomClosures,
+} from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
 /** Options of {@linkcode createRoomLayer}. `Config` from `lib/server/config.ts` fits `config`. */
 export interface RoomLayerOptions {
-  kv: Deno.Kv;
+  /**
+   * The KV database: the log and the closed flags are kept in it unless
+   * `store` and `closedRooms` are given, and (with `watchKv`) its room heads
+   * are watched. Without it, both must be given and nothing is watched.
+   */
+  kv?: Deno.Kv;
+  /** The log, when it is not the KV store on `kv`. */
+  store?: MessageStore;
+  /** The closed flags, when they are not kept on `kv`. */
+  closedRooms?: ClosedRoomFlags;
   clock: Clock;
   /** `watchKv` false: no KV watch, fan-out between isolates goes over BroadcastChannel only. */
   config: {
@@ -60,7 +75,11 @@ export interface RoomLayer {
 /** Creates a {@linkcode RoomLayer}. */
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   const { kv, clock, config, onError } = options;
-  const store = createMessageStore(kv, {
+  const onKv = () => {
+    if (!kv) throw new TypeError("createRoomLayer needs kv, or both store and closedRooms");
+    return kv;
+  };
+  const store = options.store ?? createMessageStore(onKv(), {
     historyMax: config.roomHistoryMax,
     clock,
     unusedRoomTtlMs: config.emptyRoomTtlS === undefined ? undefined : config.emptyRoomTtlS * 1000,
@@ -73,7 +92,8 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   });
   const events = createEventBus(bus);
   const presence = createPresence({ events, clock, isolate: options.isolate });
-  const closures = createRoomClosures({ kv, events, clock });
+  const flags = options.closedRooms ?? createKvClosedRoomFlags(onKv());
+  const closures = createRoomClosures({ flags, events, clock });
   const service = createRoomService({
     store,
     bus,
