@@ -27,7 +27,7 @@ const SENDS = smoke ? 500 : 4_000;
 const SEND_CONCURRENCY = 16;
 const SEND_ROUNDS = smoke ? 1 : 3;
 /** `--batch-ms=N`: the indexer's batch delay when sending. */
-const BATCH_MS = Number(Deno.args.find((arg) => arg.startsWith("--batch-ms="))?.slice(11) ?? 25);
+const BATCH_MS = Number(Deno.args.find((arg) => arg.startsWith("--batch-ms="))?.slice(11) ?? 500);
 /** `--index-kv=separate`: the index in a KV file of its own rather than the log's. */
 const SEPARATE_INDEX = Deno.args.includes("--index-kv=separate");
 /** `--keys-per-write=N`: the index's transaction size when sending. */

@@ -34,7 +34,13 @@ export interface SearchIndexerOptions {
   readLog: ReadLog;
   clock: Clock;
   log: Logger;
-  /** How long after a commit its batch is written, gathering the commits between. Default 25 ms. */
+  /**
+   * How long after a commit its batch is written, gathering the commits
+   * between. Default 500 ms: a search sees a message half a second late at
+   * most, and a busy room's common words are written once per batch rather
+   * than once per message, which keeps the index's writes from slowing the
+   * log's (bench/README.md, "Search").
+   */
   batchDelayMs?: number;
   /** Entries read from the log at a time when catching up. Default 200. */
   pageSize?: number;
@@ -71,7 +77,7 @@ function consecutiveRun(entries: readonly Message[]): Message[] {
 /** Creates a {@linkcode SearchIndexer}. */
 export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexer {
   const { index, readLog, clock, log } = options;
-  const batchDelayMs = options.batchDelayMs ?? 25;
+  const batchDelayMs = options.batchDelayMs ?? 500;
   const pageSize = options.pageSize ?? 200;
   const maxQueued = options.maxQueued ?? 10_000;
 
