@@ -30,7 +30,8 @@ export interface SearchHit {
 /**
  * What to search for. Results are ordered newest first by `ts`, then `room`,
  * then `seq` (all descending); `before` is the last hit of the page before,
- * and asks for the hits after it in that order.
+ * and asks for the hits after it in that order. Within a room, seq order is
+ * taken for time order: the log stamps `ts` as it commits, in seq order.
  */
 export interface SearchQuery {
   q: string;
