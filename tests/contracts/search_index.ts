@@ -309,6 +309,37 @@ export function searchIndexContract(
     deepEqual(places(await index.search({ q: "word1", rooms: ["general"], limit: 50 })).length, 31);
   });
 
+  test("forgets every entry up to a seq, as the log's retention drops them", async (index) => {
+    const entries = Array.from(
+      { length: 300 },
+      (_, i) => textEntry("general", i + 1, `kept ${i % 7 === 0 ? "seventh" : "other"} ${i + 1}`),
+    );
+    await index.indexLog("general", 0, entries);
+    await index.indexLog("random", 0, [textEntry("random", 1, "kept elsewhere")]);
+    await index.forgetThrough("general", 250);
+    const kept = await index.search({ q: "kept", rooms: ["general"], limit: 50 });
+    ok(kept.ok);
+    deepEqual(kept.hits.map((hit) => hit.seq), Array.from({ length: 50 }, (_, i) => 300 - i));
+    equal(kept.more, false, "nothing at or below 250 is found");
+    deepEqual(places(await index.search({ q: "seventh", rooms: ["general"], limit: 50 })), [
+      "general:295",
+      "general:288",
+      "general:281",
+      "general:274",
+      "general:267",
+      "general:260",
+      "general:253",
+    ]);
+    deepEqual(places(await index.search({ q: "100", rooms: ["general"], limit: 5 })), []);
+    deepEqual(places(await index.search({ q: "kept", rooms: ["random"], limit: 5 })), ["random:1"]);
+    equal(await index.indexedThrough("general"), 300, "how far it is indexed does not move");
+    await index.forgetThrough("general", 250);
+    await index.forgetThrough("nowhere", 10);
+    // An edit of a forgotten entry changes nothing.
+    await index.reindex("general", 10, "kept again");
+    deepEqual(places(await index.search({ q: "again", rooms: ["general"], limit: 5 })), []);
+  });
+
   test("refuses queries without words or with too many", async (index) => {
     for (const q of ["", "   ", "?!…", "a b c d e f g h i", "x".repeat(201)]) {
       const page = await index.search({ q, rooms: ["general"], limit: 5 });

@@ -190,3 +190,15 @@ Deno.test("indexer: a failure is logged, never thrown, and the next commit makes
   await flaky.settled();
   deepEqual(await t.found("late"), [], "closed: takes nothing more");
 });
+
+Deno.test("indexer: with historyMax, what the log no longer keeps leaves the index", async () => {
+  await using t = await setup({ historyMax: 5 });
+  for (let seq = 1; seq <= 12; seq++) {
+    t.indexer.indexCommitted("general", t.store.append(textEntry("general", seq, "kept")));
+  }
+  await t.indexer.settled();
+  deepEqual(await t.found("kept"), [12, 11, 10, 9, 8]);
+  t.store.append(textEntry("general", 13, "kept"), textEntry("general", 14, "kept"));
+  await t.indexer.catchUp(["general"]);
+  deepEqual(await t.found("kept"), [14, 13, 12, 11, 10]);
+});

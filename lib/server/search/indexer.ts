@@ -42,6 +42,12 @@ export interface SearchIndexerOptions {
    * log's (bench/README.md, "Search").
    */
   batchDelayMs?: number;
+  /**
+   * The log's `ROOM_HISTORY_MAX`: entries this far behind a room's newest
+   * indexed one are dropped from the index, as the log drops them. Default:
+   * none are dropped.
+   */
+  historyMax?: number;
   /** Entries read from the log at a time when catching up. Default 200. */
   pageSize?: number;
   /**
@@ -80,6 +86,7 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
   const batchDelayMs = options.batchDelayMs ?? 500;
   const pageSize = options.pageSize ?? 200;
   const maxQueued = options.maxQueued ?? 10_000;
+  const historyMax = options.historyMax ?? Infinity;
 
   /** Entries per room waiting for the next batch; an empty list: catch up from the log. */
   const queued = new Map<string, Message[]>();
@@ -100,15 +107,20 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
     }
   };
 
+  /** Drops from the index what the log of `room` no longer keeps. */
+  const followRetention = async (room: string) => {
+    if (historyMax === Infinity) return;
+    const through = await index.indexedThrough(room);
+    if (through > historyMax) await index.forgetThrough(room, through - historyMax);
+  };
+
   /** Indexes what was queued for `room`, and what the log holds around it if needed. */
   const indexRoom = async (room: string, entries: readonly Message[]) => {
     const run = consecutiveRun(entries);
-    if (run.length > 0) {
-      const last = entries.reduce((top, entry) => Math.max(top, entry.seq), 0);
-      const reached = await index.indexLog(room, run[0].seq - 1, run);
-      if (reached >= last) return;
-    }
-    await catchUpRoom(room);
+    const last = entries.reduce((top, entry) => Math.max(top, entry.seq), 0);
+    const reached = run.length > 0 ? await index.indexLog(room, run[0].seq - 1, run) : 0;
+    if (run.length === 0 || reached < last) await catchUpRoom(room);
+    await followRetention(room);
   };
 
   const runBatch = async () => {
@@ -159,6 +171,7 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
       for (const room of rooms) {
         try {
           await catchUpRoom(room);
+          await followRetention(room);
         } catch (error) {
           log.error("search.catch_up_failed", { room, message: String(error) });
         }

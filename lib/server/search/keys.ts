@@ -50,6 +50,11 @@ export function searchEntryKey(room: string, seq: number): Deno.KvKey {
   return ["search_entry", room, seq];
 }
 
+/** The prefix under which what the index keeps of a room's entries lives, in seq order. */
+export function searchEntryPrefix(room: string): Deno.KvKey {
+  return ["search_entry", room];
+}
+
 /** The key of how far a room's log is indexed. */
 export function searchThroughKey(room: string): Deno.KvKey {
   return ["search_through", room];

@@ -29,6 +29,7 @@ import {
   searchBlockKey,
   searchBlockPrefix,
   searchEntryKey,
+  searchEntryPrefix,
   searchThroughKey,
 } from "./keys.ts";
 import {
@@ -300,6 +301,30 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     throw new Error(`search index: ${room} kept changing; entry ${seq} not rewritten`);
   };
 
+  /** Drops the entries of `room` up to `through`, as many per transaction as fit. */
+  const forgetThrough = async (room: string, through: number) => {
+    for (let attempts = 0; attempts < WRITE_ATTEMPTS;) {
+      const stored = await kv.get<number>(searchThroughKey(room));
+      const write = new RoomWrite(kv, room);
+      const old = kv.list<IndexedEntry>(
+        { prefix: searchEntryPrefix(room), end: searchEntryKey(room, through + 1) },
+        { limit: keysPerWrite },
+      );
+      let dropped = 0;
+      for await (const { key, value } of old) {
+        if (dropped > 0 && (write.mutations >= keysPerWrite || !write.fits(value.words.length))) {
+          break;
+        }
+        await write.move(key[key.length - 1] as number, value, null);
+        dropped++;
+      }
+      if (dropped === 0) return;
+      if (await write.commit(stored, stored.value ?? 0)) attempts = 0;
+      else attempts++;
+    }
+    throw new Error(`search index: ${room} kept changing; entries not forgotten`);
+  };
+
   /** Up to `need` hits of `words` in `room` that come after `before`, newest first. */
   const searchRoom = async (
     room: string,
@@ -354,6 +379,7 @@ export function createKvSearchIndex(options: KvSearchIndexOptions): SearchIndex 
     indexedThrough: async (room) => (await kv.get<number>(searchThroughKey(room))).value ?? 0,
     forget: (room, seq) => rewrite(room, seq, null),
     reindex: (room, seq, text) => rewrite(room, seq, text),
+    forgetThrough,
     search,
   };
 }

@@ -64,6 +64,11 @@ export interface SearchIndex {
   forget(room: string, seq: number): Promise<void>;
   /** Indexes entry `seq` under the words of `text` instead (it was edited); nothing if not indexed. */
   reindex(room: string, seq: number, text: string): Promise<void>;
+  /**
+   * Drops every entry of `room` up to seq `through`: the log keeps a room's
+   * newest entries only (`ROOM_HISTORY_MAX`), and the index follows it.
+   */
+  forgetThrough(room: string, through: number): Promise<void>;
   /** Text entries containing every word of `query.q`, newest first. */
   search(query: SearchQuery): Promise<SearchPage>;
 }
