@@ -107,6 +107,13 @@ function codeSpans(text: string): Map<number, number> {
   return spans;
 }
 
+/** The markers a run of `length` × `char` stands for: `**` then `*` for three; none past that. */
+function markersOf(char: string, length: number): string[] {
+  if (char === "~") return length === 2 ? ["~~"] : [];
+  if (length <= 2) return [char.repeat(length)];
+  return length === 3 ? [char.repeat(2), char] : [];
+}
+
 /**
  * Inline markdown of one block's text. One pass: markers open frames on a
  * stack (at most {@linkcode MAX_INLINE_DEPTH}); a closer finds its opener
@@ -123,6 +130,7 @@ export function parseInline(text: string): Inline[] {
     while (stack.length - 1 > index) dissolve(stack.pop()!);
     return stack.pop()!;
   };
+  /** Puts a frame that never closed back as text: its marker, then what it held. */
   const dissolve = (frame: Frame) => {
     const into = top().children;
     pushText(into, frame.marker);
@@ -153,6 +161,7 @@ export function parseInline(text: string): Inline[] {
       if (close === undefined) pushText(top().children, text.slice(i, end));
       else {
         const inner = text.slice(end, close);
+        // One space each side is padding (so a span can start with a backtick), unless all is space.
         const trimmed = /^ .* $/s.test(inner) && inner.trim() !== "" ? inner.slice(1, -1) : inner;
         top().children.push({ type: "code", text: trimmed });
         end = close + (end - i);
@@ -196,15 +205,7 @@ export function parseInline(text: string): Inline[] {
         canOpen &&= !WORD_CHAR.test(before);
         canClose &&= !WORD_CHAR.test(after);
       }
-      const markers = char === "~"
-        ? (run.length === 2 ? ["~~"] : [])
-        : run.length === 1
-        ? [run]
-        : run.length === 2
-        ? [run]
-        : run.length === 3
-        ? [char.repeat(2), char]
-        : [];
+      const markers = markersOf(char, run.length);
       if (markers.length === 0) {
         pushText(top().children, run);
         i = end;
