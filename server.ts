@@ -41,11 +41,13 @@ export interface SwitchboardOptions {
   /** Where log lines go; by default JSON lines on standard output at `LOG_LEVEL`. */
   log?: Logger;
   /**
-   * Isolates with the same bus namespace share fan-out over BroadcastChannel; by default one
-   * per KV path. Give instances on one `kv` different namespaces to make them talk only through
-   * the KV watch, as separate Deno Deploy instances do.
+   * With the local cluster engine, isolates with the same bus namespace are one cluster over a
+   * BroadcastChannel; by default one per KV path. Give instances on one `kv` different namespaces
+   * (and `CLUSTER=kv`) to make them meet only through KV, as separate Deno Deploy instances do.
    */
   busNamespace?: string;
+  /** How often metrics snapshots are shared and the status sampled (tests shorten it). */
+  metricsIntervalMs?: number;
 }
 
 /** A running Switchboard instance. */
@@ -57,6 +59,11 @@ export interface Switchboard {
   wsBlock?: WsBlock;
   /** Stops timers and sockets, and closes the database it opened. */
   close(): Promise<void>;
+  /**
+   * Stops as a killed process would (`Services.abandon`: no goodbye to the
+   * cluster), and closes the KV database it opened. For tests.
+   */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -82,6 +89,7 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     clock,
     random: options.random,
     busNamespace: options.busNamespace,
+    metricsIntervalMs: options.metricsIntervalMs,
     log: options.log,
     buildId: build?.build_id ?? env.BUILD_ID ?? "dev",
   });
@@ -119,6 +127,10 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     wsBlock,
     async close() {
       await services.close();
+      await storage.close();
+    },
+    async abandon() {
+      await services.abandon();
       await storage.close();
     },
   };

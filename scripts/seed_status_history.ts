@@ -13,7 +13,7 @@
  * kv.close();
  * ```
  */
-import { createKvLease } from "../lib/server/lease/mod.ts";
+import { createKvLease } from "../lib/server/cluster/mod.ts";
 import {
   bucketStart,
   createKvStatusHistoryStore,

@@ -45,8 +45,22 @@ function IsolateRows({ status }: { status: StatusDetail }) {
   );
 }
 
+/** The cluster plane as the answering instance sees it: its engine and who is alive. */
+function ClusterNote({ status }: { status: StatusDetail }) {
+  const { engine, instance, instances, expiry_ms } = status.cluster;
+  return (
+    <p class="panel-note" data-fact="cluster">
+      Cluster engine <code>{engine}</code>: {formatCount(instances)}{" "}
+      {instances === 1 ? "instance" : "instances"} alive by heartbeat
+      {engine === "kv" ? " in the shared KV" : " in this process"}; one counts{" "}
+      {formatDuration(expiry_ms / 1000)} after its last. Answered by <code>{instance}</code>.
+    </p>
+  );
+}
+
 /**
- * Every isolate that reports (and those that recently stopped), for admins.
+ * Every isolate that reports (and those that recently stopped), for admins,
+ * with the cluster plane they make up.
  * The public view has only the count, and says so.
  *
  * @example
@@ -63,6 +77,7 @@ export function IsolatesTable({ status }: { status: StatusResponse }) {
           {status.isolates_up} reporting
         </p>
       </header>
+      {status.view === "admin" && <ClusterNote status={status} />}
       {status.view === "admin"
         ? (
           <div class="table-scroll">

@@ -216,6 +216,12 @@ const StatusResponseCheck = byKey("view", {
     ...summaryShape,
     isolates: array(IsolateRow),
     missing_isolates: array(object({ id: string(), host: string(), last_seen: number() })),
+    cluster: object({
+      engine: oneOf(["local", "kv"]),
+      instance: string(),
+      instances: Count,
+      expiry_ms: Count,
+    }),
     refusals: record(Count),
     refusals_per_second: Rate,
     busiest_rooms: array(object({ room: string(), messages_per_second: Rate }), { max: 20 }),

@@ -206,6 +206,19 @@ const summaryShape = {
 export const StatusSummary = z.strictObject({ view: z.literal("public"), ...summaryShape });
 export type StatusSummary = z.infer<typeof StatusSummary>;
 
+/**
+ * The cluster plane as the answering instance sees it: `local` (the isolates
+ * of one process) or `kv` (instances sharing a Deno KV database), how many
+ * instances are alive (by heartbeat), and how long one counts after its last.
+ */
+export const ClusterSummary = z.object({
+  engine: z.enum(["local", "kv"]),
+  instance: z.string(),
+  instances: Count,
+  expiry_ms: Count,
+});
+export type ClusterSummary = z.infer<typeof ClusterSummary>;
+
 /** One isolate's row in the admin view. */
 export const IsolateRow = z.object({
   id: z.string(),
@@ -234,6 +247,8 @@ export const StatusDetail = z.strictObject({
   isolates: z.array(IsolateRow),
   /** Isolates that stopped reporting without draining, recently. */
   missing_isolates: z.array(z.object({ id: z.string(), host: z.string(), last_seen: z.number() })),
+  /** The cluster plane: its engine, and the instances alive as the answering one sees them. */
+  cluster: ClusterSummary,
   /** Handshakes refused since the live isolates started, by reason. */
   refusals: z.record(z.string(), Count),
   refusals_per_second: Rate,

@@ -78,7 +78,8 @@ const EnvSchema = z.object({
     if (parsed && !parsed.ok) context.addIssue({ code: "custom", message: parsed.message });
   }),
   DATABASE_POOL_SIZE: integer(10, 1, 1000),
-  KV_WATCH: z.enum(["auto", "on", "off"], { error: "must be auto, on or off" }).default("auto"),
+  CLUSTER: z.enum(["auto", "local", "kv"], { error: "must be auto, local or kv" }).default("auto"),
+  CLUSTER_EXPIRY_MS: integer(15_000, 300),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
   REFRESH_TOKEN_TTL_S: integer(30 * 24 * 3600, 60),
@@ -159,15 +160,19 @@ export interface Config {
   /** Most connections each isolate's pool opens to PostgreSQL (`DATABASE_POOL_SIZE`). */
   databasePoolSize: number;
   /**
-   * Whether each room's head is watched in KV, to hear messages committed by
-   * other instances. `KV_WATCH=auto` (the default) watches when the database
-   * is shared between processes that can see each other's commits: Deno
-   * Deploy's KV, or a remote `KV_PATH` (http/https). A local SQLite file
-   * notifies watchers in its own process only, where the BroadcastChannel
-   * already carries every message, so there a watch would only cost a wake-up
-   * and a read per commit.
+   * The cluster engine (`lib/server/cluster`): `kv` carries everything that
+   * spans instances through the KV database, for instances that share nothing
+   * else (Deno Deploy's, or processes on a remote `KV_PATH`); `local` through a
+   * `BroadcastChannel` between the isolates of one process. `CLUSTER=auto`
+   * (the default) takes `kv` on Deno Deploy (`DENO_DEPLOYMENT_ID`) or with a
+   * remote `KV_PATH` (http/https), and `local` otherwise: a local SQLite file
+   * notifies watchers in its own process only, where the channel is cheaper.
+   * With `DATABASE_URL` the engine is `local` (one process per database, see
+   * docs/scaling.md), and `CLUSTER=kv` is refused: there is no KV to share.
    */
-  watchKv: boolean;
+  cluster: "local" | "kv";
+  /** How long an instance counts (its presence, connections, status) after its last heartbeat. */
+  clusterExpiryMs: number;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
   jwtSecrets: string[];
   accessTokenTtlS: number;
@@ -270,6 +275,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     `SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least twice ` +
       `MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is not closed ` +
       `as a slow consumer when the next is queued`,
+    // Until a postgres cluster engine exists, the kv engine's plane would need a KV database
+    // that DATABASE_URL never opens.
+    e.CLUSTER === "kv" && e.DATABASE_URL &&
+    "CLUSTER=kv cannot be used with DATABASE_URL: with PostgreSQL no KV database is opened, " +
+      "so the cluster is local (one server process per database, see docs/scaling.md); " +
+      "unset CLUSTER or set CLUSTER=local",
     e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS &&
     `HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
     // Below it, the WebSocket limit (close 4429) could never be reached: TCP would refuse first.
@@ -293,9 +304,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     kvPath: e.KV_PATH,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    watchKv: e.KV_WATCH === "auto"
-      ? Boolean(env.DENO_DEPLOYMENT_ID) || /^https?:\/\//.test(e.KV_PATH)
-      : e.KV_WATCH === "on",
+    cluster: e.CLUSTER === "auto"
+      ? (!e.DATABASE_URL && (env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH))
+        ? "kv"
+        : "local")
+      : e.CLUSTER,
+    clusterExpiryMs: e.CLUSTER_EXPIRY_MS,
     jwtSecrets: e.JWT_SECRETS,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,

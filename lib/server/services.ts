@@ -1,11 +1,12 @@
 /**
  * Everything the server runs on, built once at start from the config: the
- * logger, JWT signing, the account endpoints, the hub, the WebSocket route
- * and the fallback transport, the metrics (shared with the other isolates
- * over the bus every few seconds), the status history (recorded by one
- * instance at a time), the status, metrics and readiness endpoints, and the
- * admin tools. `server.ts` puts the result in every
- * request's state.
+ * cluster plane (`cluster/`: the engine `CLUSTER` chose, through which
+ * everything that spans instances goes), the logger, JWT signing, the account
+ * endpoints, the hub, the WebSocket route and the fallback transport, the
+ * metrics (shared with the other instances every few seconds), the status
+ * history (recorded by one instance at a time), the status, metrics and
+ * readiness endpoints, and the admin tools. `server.ts` puts the result in
+ * every request's state.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ import { type Clock, createSystemClock } from "../time/clock.ts";
 import type { Random } from "../time/random.ts";
 import type { ConfigResponse } from "../protocol/http.ts";
 import { FEATURES, PROTOCOL, VERSIONS } from "../protocol/version.ts";
+import { type Cluster, createCluster, newInstanceId } from "./cluster/mod.ts";
 import type { Config } from "./config.ts";
 import { createLogger, type Logger } from "./log.ts";
 import {
@@ -33,6 +35,7 @@ import {
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
 import type { Storage } from "./storage.ts";
 import {
+  connectionShares,
   createFallback,
   createHub,
   createSessionAdmission,
@@ -61,6 +64,7 @@ import {
   createIsolateIdentity,
   createSnapshotPublisher,
   createSwitchboardMetrics,
+  IsolateSnapshot,
   type SnapshotPublisher,
   type SwitchboardMetrics,
 } from "./metrics/mod.ts";
@@ -68,8 +72,11 @@ import {
 /** The application's version, as `/api/status` and `switchboard_build_info` report it. */
 export const APP_VERSION = "1.0.0";
 
-/** How often each isolate publishes its metrics snapshot, and status subscribers get a frame. */
+/** How often each instance publishes its metrics snapshot, and status subscribers get a frame. */
 export const METRICS_INTERVAL_MS = 5_000;
+
+/** The cluster's shares the metrics snapshots travel in, one per instance under `snapshot`. */
+export const METRICS_SPACE = "metrics";
 
 /** The lease that elects the instance writing the status history. */
 export const STATUS_HISTORY_LEASE = "status_history";
@@ -92,8 +99,10 @@ export interface Services {
   kv?: Deno.Kv;
   clock: Clock;
   random: Random;
-  /** This isolate's id, as in `hello.instance`. */
+  /** This instance's id, as in `hello.instance`. */
   instance: string;
+  /** The cluster plane: everything that spans instances. */
+  cluster: Cluster;
   log: Logger;
   tokens: TokenIssuer;
   auth: Auth;
@@ -108,7 +117,7 @@ export interface Services {
   metrics: SwitchboardMetrics;
   /** The cluster as this isolate sees it (every isolate's latest snapshot). */
   view: ClusterView;
-  /** Shares this isolate's snapshot over the bus every {@linkcode METRICS_INTERVAL_MS}. */
+  /** Shares this instance's snapshot with the cluster every {@linkcode METRICS_INTERVAL_MS}. */
   publisher: SnapshotPublisher;
   statusHistory: StatusHistoryServices;
   /** `GET /metrics`, `GET /api/status`, `GET /readyz`. */
@@ -119,8 +128,18 @@ export interface Services {
   publicConfig(): ConfigResponse;
   /** Stops accepting, tells the cluster, sends `reconnect` to every client, closes them with 1012. */
   drain(): Promise<void>;
-  /** Stops every timer and closes every socket; the caller closes the storage it opened. */
+  /**
+   * Stops every timer and closes every socket, telling the cluster this
+   * instance is gone; the caller closes the storage it opened.
+   */
   close(): Promise<void>;
+  /**
+   * Stops as a killed process would, for tests of what the others do then:
+   * nothing more is written to the cluster (no goodbye, no lease released,
+   * no last status minute), so the others find out when its heartbeat
+   * expires. Its sockets are closed.
+   */
+  abandon(): Promise<void>;
 }
 
 /** Dependencies of {@linkcode createServices}; all but `storage` have defaults. */
@@ -133,12 +152,15 @@ export interface ServicesOptions {
   /** The build that runs, for `/api/status` and `switchboard_build_info`. Default `"dev"`. */
   buildId?: string;
   /**
-   * Isolates with the same bus namespace share fan-out and presence over
-   * BroadcastChannel. Default: derived from the storage's location (`KV_PATH`,
-   * or `DATABASE_URL` without its password), so instances on one database find
-   * each other and unrelated ones (tests in one process) do not.
+   * With the local engine, isolates with the same bus namespace are one
+   * cluster over a BroadcastChannel. Default: derived from the storage's
+   * location (`KV_PATH`, or `DATABASE_URL` without its password), so isolates
+   * on one database find each other and unrelated ones (tests in one process)
+   * do not. The kv engine uses none.
    */
   busNamespace?: string;
+  /** How often snapshots are shared and the status sampled. Default {@linkcode METRICS_INTERVAL_MS}. */
+  metricsIntervalMs?: number;
 }
 
 /** Builds the {@linkcode Services}. */
@@ -150,13 +172,32 @@ export async function createServices(
   const { kv } = storage;
   const clock = options.clock ?? createSystemClock();
   const random = options.random ?? Math.random;
-  const instance = options.instance ?? crypto.randomUUID().slice(0, 8);
+  const instance = options.instance ?? newInstanceId();
+  const metricsIntervalMs = options.metricsIntervalMs ?? METRICS_INTERVAL_MS;
   const log = options.log ?? createLogger({ level: config.logLevel, clock });
   log.info("storage.opened", {
     engine: storage.engine,
     location: storage.location,
     ...storage.migrated?.length ? { migrated: storage.migrated } : {},
   });
+  const cluster = await createCluster({
+    engine: config.cluster,
+    kv,
+    // The local engine keeps its log, buckets and leases with everything else stored (KV or
+    // PostgreSQL); the kv engine keeps its own in the KV database.
+    stores: { log: storage.messages, rateLimits: storage.rateLimits, lease: storage.lease },
+    clock,
+    instance,
+    namespace: options.busNamespace ?? await busNamespaceFor(storage),
+    expiryMs: config.clusterExpiryMs,
+    log: {
+      historyMax: config.roomHistoryMax,
+      unusedRoomTtlMs: config.emptyRoomTtlS * 1000,
+    },
+    onError: (error) => log.error("cluster.error", { error: String(error) }),
+  });
+  log.info("cluster.started", { ...cluster.info() });
+  const { events } = cluster;
   const secrets = await resolveJwtSecrets(config.jwtSecrets, storage.jwtSecret, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
   const accounts = createAccounts(storage.accounts);
@@ -182,19 +223,15 @@ export async function createServices(
     buildId: options.buildId ?? "dev",
   });
   const metrics = createSwitchboardMetrics({ clock, identity });
-  const view = createClusterView({ clock, sampleIntervalMs: METRICS_INTERVAL_MS });
+  const view = createClusterView({ clock, sampleIntervalMs: metricsIntervalMs });
   const roomLayer = createRoomLayer({
-    kv,
-    store: storage.messages,
+    cluster,
     closedRooms: storage.closedRooms,
     clock,
     config,
-    namespace: options.busNamespace ?? await busNamespaceFor(storage),
-    isolate: instance,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
     metrics,
   });
-  const { events } = roomLayer;
   const rooms = roomLayer.service;
 
   const historyStore = storage.statusHistory;
@@ -202,8 +239,8 @@ export async function createServices(
     clock,
     view,
     store: historyStore,
-    lease: storage.lease(STATUS_HISTORY_LEASE, instance),
-    intervalMs: METRICS_INTERVAL_MS,
+    lease: cluster.lease(STATUS_HISTORY_LEASE),
+    intervalMs: metricsIntervalMs,
     onError: (error) => log.error("status_history.failed", { error: String(error) }),
   });
   await recorder.start();
@@ -212,25 +249,30 @@ export async function createServices(
     recorder,
     reports: createRangeReports({ store: historyStore, clock, liveHistory: view.history }),
   };
-  const report = { clock, identity, activity: recorder };
+  const report = { clock, identity, activity: recorder, cluster: () => cluster.info() };
   const statusFeed = createStatusFeed({
     metrics,
     summarize: (statusView) =>
       statusView === "admin" ? buildStatusDetail(view, report) : buildStatusSummary(view, report),
   });
+  const snapshots = cluster.keyedShares(METRICS_SPACE, { schema: IsolateSnapshot });
   const publisher = createSnapshotPublisher({
     clock,
-    intervalMs: METRICS_INTERVAL_MS,
+    intervalMs: metricsIntervalMs,
     metrics,
     view,
-    publish: (snapshot) => events.emit("metrics", snapshot),
+    publish: (snapshot) => snapshots.set("snapshot", snapshot),
     onPublishError: (error) => log.error("metrics.publish_failed", { error: String(error) }),
     onSample: () => {
       recorder.sample();
       statusFeed.sampleTaken();
     },
   });
-  const stopReceivingSnapshots = events.on("metrics", (snapshot) => publisher.receive(snapshot));
+  const stopReceivingSnapshots = snapshots.onChange(({ value }) => {
+    if (value) publisher.receive(value);
+  });
+  // A dead instance stops counting on /status when its heartbeat does, not when its snapshot would.
+  const stopForgetting = cluster.instances.onGone((id) => view.forget(id));
 
   const hub = createHub({
     config,
@@ -242,8 +284,12 @@ export async function createServices(
     tokens,
     metrics,
     statusFeed,
+    connections: connectionShares(cluster),
+    // `cluster`: this server is one of several processes that behave as one.
+    features: cluster.engine === "kv" ? [...FEATURES, "cluster"] : FEATURES,
   });
-  const signOuts = createSignOuts({ events, tokens, hub });
+  const signOuts = createSignOuts({ store: storage.signedOut, clock, events, tokens, hub });
+  await signOuts.load();
   const auth = createAuth({
     config,
     refreshRecords: storage.refreshRecords,
@@ -253,12 +299,23 @@ export async function createServices(
     tokens,
     accounts,
     adminUsers,
+    rateLimits: cluster.rateLimits,
     onSignedOut: signOuts.signedOut,
   });
   const clientAddress = createClientAddress(config.trustProxy);
   const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
   const socketRoute = createSocketRoute({ config, hub, admit, clientAddress, log, metrics });
-  const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
+  const fallback = createFallback({
+    config,
+    hub,
+    admit,
+    tokens,
+    clientAddress,
+    events,
+    clock,
+    instance,
+    instances: cluster.instances,
+  });
   const ops = createOpsEndpoints({
     config,
     probe: storage.probe,
@@ -269,6 +326,7 @@ export async function createServices(
     view,
     activity: recorder,
     ranges: statusHistory.reports,
+    cluster: () => cluster.info(),
     log,
   });
   const admin = createAdmin({
@@ -276,13 +334,22 @@ export async function createServices(
     hub,
     events,
     closures: roomLayer.closures,
-    presence: roomLayer.presence,
+    cluster,
     store: roomLayer.store,
     clock,
     log,
     incidents: historyStore,
   });
   publisher.start();
+
+  const stopListening = () => {
+    stopReceivingSnapshots();
+    stopForgetting();
+    statusFeed.close();
+    fallback.close();
+    admin.stop();
+    signOuts.stop();
+  };
 
   return {
     config,
@@ -291,6 +358,7 @@ export async function createServices(
     clock,
     random,
     instance,
+    cluster,
     log,
     tokens,
     auth,
@@ -315,7 +383,7 @@ export async function createServices(
         rate: { burst: config.rateBurst, per_second: config.ratePerSecond },
         max_connections_per_user: config.maxConnectionsPerUser,
       },
-      features: [...FEATURES],
+      features: cluster.engine === "kv" ? [...FEATURES, "cluster"] : [...FEATURES],
     }),
     async drain() {
       metrics.draining.set(1);
@@ -325,11 +393,15 @@ export async function createServices(
     async close() {
       publisher.stop();
       await recorder.close();
-      stopReceivingSnapshots();
-      statusFeed.close();
-      fallback.close();
-      admin.stop();
-      signOuts.stop();
+      stopListening();
+      await hub.close();
+      await roomLayer.close();
+      await cluster.close();
+    },
+    async abandon() {
+      publisher.stop();
+      await cluster.close({ goodbye: false });
+      stopListening();
       await hub.close();
       await roomLayer.close();
     },

@@ -9,15 +9,19 @@
  * | --- | --- | --- | --- |
  * | the room log | `MessageStore` (store) | `createMessageStore` | `createPgMessageStore` |
  * | closed rooms | `ClosedRoomFlags` (rooms) | `createKvClosedRoomFlags` | `createPgClosedRoomFlags` |
- * | leases | `Lease` (lease) | `createKvLease` | `createPgLease` |
+ * | leases | `Lease` (cluster) | `createKvLease` | `createPgLease` |
+ * | the login and guest buckets | `RateLimits` (cluster) | `createKvRateLimits` | `createPgRateLimits` |
  * | the status history | `StatusHistoryStore` (status_history) | `createKvStatusHistoryStore` | `createPgStatusHistoryStore` |
  * | accounts | `AccountStore` (accounts) | `createKvAccountStore` | `createPgAccountStore` |
  * | sign-in addresses | `KnownAddresses` (accounts) | `createKnownAddresses` | `createPgKnownAddresses` |
  * | `ADMIN_USERS` names seen without an account | `MissingAdminNames` (accounts) | `createKvMissingAdminNames` | `createPgMissingAdminNames` |
  * | refresh tokens | `RefreshRecordStore` (auth) | `createKvRefreshRecords` | `createPgRefreshRecords` |
  * | the generated JWT secret | `JwtSecretStore` (auth) | `createKvJwtSecretStore` | `createPgJwtSecretStore` |
+ * | sign-outs | `SignedOutStore` (auth) | `createKvSignedOutStore` | `createPgSignedOutStore` |
  *
- * With PostgreSQL no KV database is opened at all.
+ * With PostgreSQL no KV database is opened at all, and the cluster plane is
+ * the local engine on these stores (`services.ts`); with KV the cluster
+ * engine keeps its own on the database (`cluster/`).
  *
  * @example
  * ```ts
@@ -46,7 +50,14 @@ import {
   createKvClosedRoomFlags,
   createPgClosedRoomFlags,
 } from "./rooms/mod.ts";
-import { createKvLease, createPgLease, type Lease } from "./lease/mod.ts";
+import {
+  createKvLease,
+  createKvRateLimits,
+  createPgLease,
+  createPgRateLimits,
+  type Lease,
+  type RateLimits,
+} from "./cluster/mod.ts";
 import {
   createKvStatusHistoryStore,
   createPgStatusHistoryStore,
@@ -66,10 +77,13 @@ import {
 import {
   createKvJwtSecretStore,
   createKvRefreshRecords,
+  createKvSignedOutStore,
   createPgJwtSecretStore,
   createPgRefreshRecords,
+  createPgSignedOutStore,
   type JwtSecretStore,
   type RefreshRecordStore,
+  type SignedOutStore,
 } from "./auth/mod.ts";
 
 /** The stores of one engine. */
@@ -77,20 +91,22 @@ export interface Storage {
   engine: "kv" | "postgres";
   /** Where the data is, safe to log: the KV path, or `DATABASE_URL` without its password. */
   location: string;
-  /** The KV database, when the engine is KV (the bus may watch it). */
+  /** The KV database, when the engine is KV (the cluster engine runs on it). */
   kv?: Deno.Kv;
   /** The schema migrations this start applied (PostgreSQL), for the log. */
   migrated?: number[];
   messages: MessageStore;
   closedRooms: ClosedRoomFlags;
   /** The lease `name`, as `holder` asks for it. */
-  lease(name: string, holder: string): Lease;
+  lease(name: string, holder: string, ttlMs?: number): Lease;
+  rateLimits: RateLimits;
   statusHistory: StatusHistoryStore;
   accounts: AccountStore;
   knownAddresses: KnownAddresses;
   missingAdminNames: MissingAdminNames;
   refreshRecords: RefreshRecordStore;
   jwtSecret: JwtSecretStore;
+  signedOut: SignedOutStore;
   /** One read: resolves while the database answers (`/readyz`). */
   probe(): Promise<unknown>;
   /** Closes the database if this storage opened it. */
@@ -131,13 +147,15 @@ export function createKvStorage(
     kv,
     messages: createMessageStore(kv, logOptions(options)),
     closedRooms: createKvClosedRoomFlags(kv),
-    lease: (name, holder) => createKvLease({ kv, clock, name, holder }),
+    lease: (name, holder, ttlMs) => createKvLease({ kv, clock, name, holder, ttlMs }),
+    rateLimits: createKvRateLimits({ kv, clock }),
     statusHistory: createKvStatusHistoryStore({ kv }),
     accounts: createKvAccountStore(kv),
     knownAddresses: createKnownAddresses(kv),
     missingAdminNames: createKvMissingAdminNames(kv),
     refreshRecords: createKvRefreshRecords(kv),
     jwtSecret: createKvJwtSecretStore(kv),
+    signedOut: createKvSignedOutStore(kv),
     probe: () => kv.get(["readyz"]),
     close() {
       if (owned) kv.close();
@@ -164,13 +182,15 @@ export function createPgStorage(pg: Postgres, options: StorageOptions): Storage 
     location: pg.target.redacted,
     messages: createPgMessageStore(sql, logOptions(options)),
     closedRooms: createPgClosedRoomFlags(sql),
-    lease: (name, holder) => createPgLease({ sql, clock, name, holder }),
+    lease: (name, holder, ttlMs) => createPgLease({ sql, clock, name, holder, ttlMs }),
+    rateLimits: createPgRateLimits({ sql, clock }),
     statusHistory: createPgStatusHistoryStore({ sql }),
     accounts: createPgAccountStore(sql),
     knownAddresses: createPgKnownAddresses(sql),
     missingAdminNames: createPgMissingAdminNames(sql),
     refreshRecords: createPgRefreshRecords(sql),
     jwtSecret: createPgJwtSecretStore(sql),
+    signedOut: createPgSignedOutStore(sql),
     probe: () => sql`select 1`,
     close: () => pg.close(),
   };

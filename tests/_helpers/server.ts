@@ -33,6 +33,10 @@ export interface TestServerOptions {
   log?: Logger;
   /** Writes into the KV file before the server opens it (data a running server would guard). */
   seed?: (kvPath: string) => Promise<void>;
+  /** The local engine's channel namespace (see `SwitchboardOptions.busNamespace`). */
+  busNamespace?: string;
+  /** How often metrics snapshots are shared (see `SwitchboardOptions.metricsIntervalMs`). */
+  metricsIntervalMs?: number;
 }
 
 /** A running test server. */
@@ -46,6 +50,11 @@ export interface TestServer extends AsyncDisposable {
   /** The KV database the server stores in. */
   kv: Deno.Kv;
   close(): Promise<void>;
+  /**
+   * Stops as a killed process would, for the others' sake: no goodbye to the
+   * cluster, no more listening; its sockets are closed.
+   */
+  kill(): Promise<void>;
 }
 
 /** Starts a server; `close()` (or `await using`) stops it and removes its temp dir. */
@@ -64,6 +73,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock: options.clock,
     kv: options.kv,
     log: options.log,
+    busNamespace: options.busNamespace,
+    metricsIntervalMs: options.metricsIntervalMs,
   });
   const { config } = switchboard.services;
   const server = await serveGuarded(switchboard.handler, {
@@ -85,6 +96,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server.close();
     if (dir) await Deno.remove(dir, { recursive: true });
   };
+  const kill = async () => {
+    if (closed) return;
+    closed = true;
+    server.close();
+    await switchboard.abandon();
+    if (dir) await Deno.remove(dir, { recursive: true });
+  };
   return {
     origin,
     wsUrl: `ws://127.0.0.1:${server.addr.port}/api/ws`,
@@ -98,6 +116,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return kv;
     },
     close,
+    kill,
     [Symbol.asyncDispose]: close,
   };
 }

@@ -2,7 +2,8 @@
  * The contracts of the stores accounts and sign-ins keep their records in:
  * {@linkcode AccountStore}, {@linkcode KnownAddresses},
  * {@linkcode MissingAdminNames}, {@linkcode RefreshRecordStore},
- * {@linkcode JwtSecretStore} and {@linkcode ClosedRoomFlags}. An engine's test
+ * {@linkcode JwtSecretStore}, {@linkcode SignedOutStore} and
+ * {@linkcode ClosedRoomFlags}. An engine's test
  * file runs each with a factory whose `open()` gives a store on one shared,
  * empty database, each through its own connection, as another process would:
  *
@@ -25,6 +26,7 @@ import type {
   JwtSecretStore,
   RefreshRecord,
   RefreshRecordStore,
+  SignedOutStore,
 } from "../../lib/server/auth/mod.ts";
 import type { ClosedRoomFlags } from "../../lib/server/rooms/mod.ts";
 
@@ -223,5 +225,32 @@ export function closedRoomFlagsContract(engine: string, setup: Setup<ClosedRoomF
     const rooms = Array.from({ length: 25 }, (_, index) => `room-${index}`);
     await flags.close("room-17", { by: "user:root", at: 2_000 });
     deepEqual(await (await open()).closedAmong(["a", "b", ...rooms]), new Set(["b", "room-17"]));
+  });
+}
+
+/** Registers the {@linkcode SignedOutStore} contract for one engine. */
+export function signedOutStoreContract(engine: string, setup: Setup<SignedOutStore>): void {
+  const test = contractTest("signed-out store", engine, setup);
+
+  test("a sign-out is live for every connection until its until, then gone", async (open) => {
+    const store = await open();
+    deepEqual(await store.live(1_000), []);
+    await store.keep({ loginId: "login-a", until: 5_000 }, 1_000);
+    await store.keep({ loginId: "login-b", until: 2_000 }, 1_000);
+    const live = (now: number) =>
+      open().then(async (other) => (await other.live(now)).sort((a, b) => a.until - b.until));
+    deepEqual(await live(1_500), [
+      { loginId: "login-b", until: 2_000 },
+      { loginId: "login-a", until: 5_000 },
+    ]);
+    deepEqual(await live(2_000), [{ loginId: "login-a", until: 5_000 }]);
+    deepEqual(await live(5_000), []);
+  });
+
+  test("signing out again replaces its until", async (open) => {
+    const store = await open();
+    await store.keep({ loginId: "login-a", until: 5_000 }, 1_000);
+    await store.keep({ loginId: "login-a", until: 9_000 }, 1_000);
+    deepEqual(await store.live(6_000), [{ loginId: "login-a", until: 9_000 }]);
   });
 }

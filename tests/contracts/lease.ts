@@ -17,7 +17,7 @@
  * ```
  */
 import { deepEqual, equal, notEqual, ok } from "node:assert/strict";
-import type { Lease, LeaseHold } from "../../lib/server/lease/lease.ts";
+import type { Lease, LeaseHold } from "../../lib/server/cluster/mod.ts";
 import { type Clock, createVirtualClock } from "../../lib/time/clock.ts";
 
 /** One engine's leases, all on one shared store. */

@@ -16,7 +16,7 @@
  * ```
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import type { Lease, LeaseHold } from "../../lib/server/lease/lease.ts";
+import type { Lease, LeaseHold } from "../../lib/server/cluster/mod.ts";
 import {
   DAY_MS,
   emptyBucket,

@@ -133,7 +133,7 @@ Deno.test("admin cleanup: expired idempotency records go, fresh ones stay", asyn
   const admin = await tokenFor(server, "root", "admin");
   const response = await post(server, "/api/admin/cleanup", {}, admin);
   equal(response.status, 200);
-  deepEqual(await response.json(), { presence_shares_removed: 0, idempotency_records_removed: 1 });
+  deepEqual(await response.json(), { instances_removed: 0, idempotency_records_removed: 1 });
   equal((await server.kv.get(stale)).value, null);
   ok((await server.kv.get(sendCidKey("user:ada", "fresh"))).value !== null);
 });

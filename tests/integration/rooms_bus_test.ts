@@ -76,30 +76,35 @@ Deno.test("two buses on one channel namespace deliver each seq once, in order", 
   }
 });
 
-Deno.test("instances sharing only the KV file hear each other through the watch", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "rooms_bus_" });
-  const [kvA, kvB] = [await Deno.openKv(`${dir}/kv`), await Deno.openKv(`${dir}/kv`)];
-  const [storeA, storeB] = [storeOf(kvA), storeOf(kvB)];
-  // Different namespaces: no BroadcastChannel path between them.
-  const busA = createBus({ namespace: `a-${crypto.randomUUID()}`, log: storeA, kv: kvA });
-  const busB = createBus({ namespace: `b-${crypto.randomUUID()}`, log: storeB, kv: kvB });
+Deno.test("an event sent to one bus is heard there alone", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const store = storeOf(kv);
+  const namespace = `to-${crypto.randomUUID()}`;
+  const [sender, addressee, bystander] = ["s", "a", "b"].map((instance) =>
+    createBus({ namespace, log: store, instance })
+  );
+  const heardBy = (bus: Bus) => {
+    const heard: unknown[] = [];
+    bus.on("typing", (data) => heard.push(data));
+    return heard;
+  };
   try {
-    const onA = collect(busA, "general");
-    const onB = collect(busB, "general");
-    await Promise.all([busA.idle(), busB.idle()]);
-    // Only A commits, so B can learn of the messages from nowhere but the watch.
-    await commitAndPublish(storeA, busA, 40, "a");
-    await Promise.all([onA.reached(40), onB.reached(40)]);
-    await commitAndPublish(storeB, busB, 10, "b");
-    await Promise.all([onA.reached(50), onB.reached(50)]);
-    await Promise.all([busA.idle(), busB.idle()]);
-    deepEqual(onA.seqs, range(1, 50));
-    deepEqual(onB.seqs, range(1, 50));
+    const [bySender, byAddressee, byBystander] = [sender, addressee, bystander].map(heardBy);
+    const fence = Promise.withResolvers<void>();
+    bystander.on("room_closed", () => fence.resolve());
+    const delivered = Promise.withResolvers<void>();
+    addressee.on("typing", () => delivered.resolve());
+    sender.sendTo("a", "typing", { to: "a" });
+    sender.sendTo("s", "typing", { to: "s" });
+    // Posted after the first: were it heard by the bystander, it would have been heard first.
+    sender.emit("room_closed", { room: "fence" });
+    await Promise.all([fence.promise, delivered.promise]);
+    deepEqual(byAddressee, [{ to: "a" }]);
+    deepEqual(bySender, [{ to: "s" }], "to itself: heard here, synchronously");
+    deepEqual(byBystander, []);
   } finally {
-    await Promise.all([busA.close(), busB.close()]);
-    kvA.close();
-    kvB.close();
-    await Deno.remove(dir, { recursive: true });
+    await Promise.all([sender, addressee, bystander].map((bus) => bus.close()));
+    kv.close();
   }
 });
 

@@ -5,8 +5,15 @@ import type {
   ServerFrameOf,
   SessionUser,
 } from "../../lib/protocol/mod.ts";
-import { createRoomLayer, type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
+import {
+  createKvClosedRoomFlags,
+  createRoomLayer,
+  type RoomLayer,
+  type RoomMember,
+} from "../../lib/server/rooms/mod.ts";
+import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
+import { startTestCluster } from "../_helpers/cluster.ts";
 
 const ada: SessionUser = { id: "u-ada", name: "ada", role: "user" };
 const bob: SessionUser = { id: "u-bob", name: "bob", role: "user" };
@@ -48,21 +55,42 @@ function connect(session: string, user: SessionUser) {
 interface Isolate {
   layer: RoomLayer;
   clock: VirtualClock;
+  cluster: Cluster;
+  close(): Promise<void>;
 }
 
-const TEST_CONFIG = { roomHistoryMax: 10_000, maxTextChars: 20 };
+const TEST_CONFIG = { maxTextChars: 20 };
 
-function isolateOn(kv: Deno.Kv, namespace: string, clock = createVirtualClock(1_000)): Isolate {
-  return { layer: createRoomLayer({ kv, clock, config: TEST_CONFIG, namespace }), clock };
+async function isolateOn(
+  kv: Deno.Kv,
+  namespace: string,
+  { clock = createVirtualClock(1_000), historyMax = 10_000 } = {},
+): Promise<Isolate> {
+  const cluster = await startTestCluster(kv, { clock, namespace, historyMax });
+  const layer = createRoomLayer({
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
+    clock,
+    config: TEST_CONFIG,
+  });
+  return {
+    layer,
+    clock,
+    cluster,
+    async close() {
+      await layer.close();
+      await cluster.close();
+    },
+  };
 }
 
 async function withIsolate(test: (isolate: Isolate, kv: Deno.Kv) => Promise<void>) {
   const kv = await Deno.openKv(":memory:");
-  const isolate = isolateOn(kv, `rooms-${crypto.randomUUID()}`);
+  const isolate = await isolateOn(kv, `rooms-${crypto.randomUUID()}`);
   try {
     await test(isolate, kv);
   } finally {
-    await isolate.layer.close();
+    await isolate.close();
     kv.close();
   }
 }
@@ -224,7 +252,7 @@ Deno.test("a rejoin with since after a restart on the same KV file replays exact
   const path = `${dir}/kv`;
   const namespace = `restart-${crypto.randomUUID()}`;
   let kv = await Deno.openKv(path);
-  let isolate = isolateOn(kv, namespace);
+  let isolate = await isolateOn(kv, namespace);
   try {
     const [reader, writer] = [connect("s-ada", ada), connect("s-bob", bob)];
     await isolate.layer.service.handle(reader, { type: "join", room: "general" });
@@ -250,11 +278,11 @@ Deno.test("a rejoin with since after a restart on the same KV file replays exact
       ),
     );
     equal(writer.of("ack").length, 105);
-    await isolate.layer.close();
+    await isolate.close();
     kv.close();
 
     kv = await Deno.openKv(path);
-    isolate = isolateOn(kv, namespace);
+    isolate = await isolateOn(kv, namespace);
     const back = connect("s-ada-again", ada);
     await isolate.layer.service.handle(back, { type: "join", room: "general", since: held });
     const [joined] = back.of("joined");
@@ -266,7 +294,7 @@ Deno.test("a rejoin with since after a restart on the same KV file replays exact
       range(1, 100).map((index) => `missed ${index}`).sort(),
     );
   } finally {
-    await isolate.layer.close();
+    await isolate.close();
     kv.close();
     await Deno.remove(dir, { recursive: true });
   }
@@ -274,13 +302,7 @@ Deno.test("a rejoin with since after a restart on the same KV file replays exact
 
 Deno.test("a gap beyond retention gives recovered: false and the newest page", async () => {
   const kv = await Deno.openKv(":memory:");
-  const clock = createVirtualClock();
-  const layer = createRoomLayer({
-    kv,
-    clock,
-    config: { roomHistoryMax: 10, maxTextChars: 100 },
-    namespace: `gap-${crypto.randomUUID()}`,
-  });
+  const { layer, close } = await isolateOn(kv, `gap-${crypto.randomUUID()}`, { historyMax: 10 });
   try {
     const writer = connect("s-bob", bob);
     await layer.service.handle(writer, { type: "join", room: "general" });
@@ -300,7 +322,7 @@ Deno.test("a gap beyond retention gives recovered: false and the newest page", a
       { recovered: false, head: 30, seqs: range(21, 30) },
     );
   } finally {
-    await layer.close();
+    await close();
     kv.close();
   }
 });
@@ -309,7 +331,7 @@ Deno.test("two isolates on one KV: concurrent senders, every member sees every s
   const dir = await Deno.makeTempDir({ prefix: "rooms_service_" });
   const [kvA, kvB] = [await Deno.openKv(`${dir}/kv`), await Deno.openKv(`${dir}/kv`)];
   const namespace = `pair-${crypto.randomUUID()}`;
-  const [a, b] = [isolateOn(kvA, namespace), isolateOn(kvB, namespace)];
+  const [a, b] = [await isolateOn(kvA, namespace), await isolateOn(kvB, namespace)];
   try {
     const onA = [connect("a1", ada), connect("a2", bob)];
     const onB = [connect("b1", ada), connect("b2", bob)];
@@ -342,7 +364,7 @@ Deno.test("two isolates on one KV: concurrent senders, every member sees every s
       [{ name: "general", members: 2 }],
     );
   } finally {
-    await Promise.all([a.layer.close(), b.layer.close()]);
+    await Promise.all([a.close(), b.close()]);
     kvA.close();
     kvB.close();
     await Deno.remove(dir, { recursive: true });
@@ -365,30 +387,42 @@ Deno.test("a connection that closes while joining is not left behind", async () 
   });
 });
 
-Deno.test("watchKv: false leaves the KV unwatched, true watches each joined room's head", async () => {
-  for (const watchKv of [false, true]) {
-    const kv = await Deno.openKv(":memory:");
-    const watched: Deno.KvKey[][] = [];
-    const watch = kv.watch.bind(kv);
-    kv.watch = (keys, options) => {
-      watched.push([...keys]);
-      return watch(keys, options);
-    };
-    const layer = createRoomLayer({
-      kv,
-      clock: createVirtualClock(),
-      config: { ...TEST_CONFIG, watchKv },
-      namespace: `watch-${crypto.randomUUID()}`,
-    });
-    try {
-      const member = connect("s-ada", ada);
-      await layer.service.handle(member, { type: "join", room: "general" });
-      await layer.service.handle(member, { type: "send", room: "general", text: "hi", cid: "c1" });
-      deepEqual(member.of("message").map((message) => message.text), ["hi"]);
-      equal(watched.length, watchKv ? 1 : 0);
-    } finally {
-      await layer.close();
-      kv.close();
+Deno.test("the kv engine watches ten keys, once, whatever the number of rooms", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const watched: Deno.KvKey[][] = [];
+  const watch = kv.watch.bind(kv);
+  kv.watch = (keys, options) => {
+    watched.push([...keys]);
+    return watch(keys, options);
+  };
+  const clock = createVirtualClock(1_000);
+  const cluster = await createCluster({
+    engine: "kv",
+    kv,
+    clock,
+    instance: newInstanceId(),
+    namespace: "unused",
+    expiryMs: 15_000,
+    log: { historyMax: 100 },
+  });
+  const layer = createRoomLayer({
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
+    clock,
+    config: TEST_CONFIG,
+  });
+  try {
+    const member = connect("s-ada", ada);
+    for (let index = 0; index < 30; index++) {
+      await layer.service.handle(member, { type: "join", room: `room-${index}` });
     }
+    await layer.service.handle(member, { type: "send", room: "room-7", text: "hi", cid: "c1" });
+    deepEqual(member.of("message").map((message) => message.text), ["hi"]);
+    equal(watched.length, 1);
+    equal(watched[0].length, 10);
+  } finally {
+    await layer.close();
+    await cluster.close();
+    kv.close();
   }
 });

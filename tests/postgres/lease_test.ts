@@ -1,5 +1,5 @@
 /** The lease contract on PostgreSQL, in virtual time. */
-import { createPgLease, pgLeaseHeld } from "../../lib/server/lease/mod.ts";
+import { createPgLease, pgLeaseHeld } from "../../lib/server/cluster/mod.ts";
 import { leaseContract } from "../contracts/lease.ts";
 import { migratedDatabase, privatePostgres } from "../_helpers/postgres.ts";
 

@@ -1,5 +1,5 @@
 /** The status history store's contract on PostgreSQL. */
-import { createPgLease } from "../../lib/server/lease/mod.ts";
+import { createPgLease } from "../../lib/server/cluster/mod.ts";
 import { createPgStatusHistoryStore } from "../../lib/server/status_history/mod.ts";
 import { statusHistoryStoreContract } from "../contracts/status_history_store.ts";
 import { migratedDatabase, privatePostgres } from "../_helpers/postgres.ts";

@@ -1,10 +1,14 @@
-/** The contracts of the accounts' and sign-ins' stores, and of closed rooms, on PostgreSQL. */
+/** The contracts of the accounts', sign-ins' and sign-outs' stores, and of closed rooms, on PostgreSQL. */
 import {
   createPgAccountStore,
   createPgKnownAddresses,
   createPgMissingAdminNames,
 } from "../../lib/server/accounts/mod.ts";
-import { createPgJwtSecretStore, createPgRefreshRecords } from "../../lib/server/auth/mod.ts";
+import {
+  createPgJwtSecretStore,
+  createPgRefreshRecords,
+  createPgSignedOutStore,
+} from "../../lib/server/auth/mod.ts";
 import { createPgClosedRoomFlags } from "../../lib/server/rooms/mod.ts";
 import type { Sql } from "../../lib/server/postgres/mod.ts";
 import {
@@ -14,6 +18,7 @@ import {
   knownAddressesContract,
   missingAdminNamesContract,
   refreshRecordStoreContract,
+  signedOutStoreContract,
   type StoreFixture,
 } from "../contracts/account_stores.ts";
 import { migratedDatabase, type PrivatePostgres, privatePostgres } from "../_helpers/postgres.ts";
@@ -41,4 +46,5 @@ if (pg) {
   refreshRecordStoreContract("postgres", onDatabase(pg, createPgRefreshRecords));
   jwtSecretStoreContract("postgres", onDatabase(pg, createPgJwtSecretStore));
   closedRoomFlagsContract("postgres", onDatabase(pg, createPgClosedRoomFlags));
+  signedOutStoreContract("postgres", onDatabase(pg, createPgSignedOutStore));
 }

@@ -1,5 +1,5 @@
 /** The lease contract, run against Deno KV (in memory), in virtual time. */
-import { createKvLease, leaseCheck } from "../../lib/server/lease/mod.ts";
+import { createKvLease, leaseCheck } from "../../lib/server/cluster/mod.ts";
 import { leaseContract } from "../contracts/lease.ts";
 
 leaseContract("kv", async () => {

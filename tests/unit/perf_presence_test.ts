@@ -1,9 +1,14 @@
 import { deepEqual } from "node:assert/strict";
 import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
-import { createPresence } from "../../lib/server/presence/mod.ts";
-import { createEventBus, type EventChannel } from "../../lib/server/bus/mod.ts";
-import { createRoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
+import { createPresence, presenceShares } from "../../lib/server/presence/mod.ts";
+import {
+  createKvClosedRoomFlags,
+  createRoomLayer,
+  type RoomMember,
+} from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
+import { startTestCluster } from "../_helpers/cluster.ts";
+import { createLinkedShares } from "../_helpers/linked_shares.ts";
 
 /** The room service's default presence tick. */
 const TICK_MS = 50;
@@ -26,11 +31,12 @@ const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: use
 Deno.test("joins within a presence tick reach each member as one merged presence frame", async () => {
   const kv = await Deno.openKv(":memory:");
   const clock = createVirtualClock(1_000);
+  const cluster = await startTestCluster(kv, { clock, historyMax: 100 });
   const layer = createRoomLayer({
-    kv,
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
     clock,
-    config: { roomHistoryMax: 100, maxTextChars: 100 },
-    namespace: `tick-${crypto.randomUUID()}`,
+    config: { maxTextChars: 100 },
   });
   try {
     const [first, second] = [member(0), member(1)];
@@ -71,37 +77,25 @@ Deno.test("joins within a presence tick reach each member as one merged presence
     deepEqual(first.presence().length, 3);
   } finally {
     await layer.close();
+    await cluster.close();
     kv.close();
   }
 });
 
-Deno.test("a join announces that one user to the peers, not the whole room", () => {
+Deno.test("a join publishes that one user to the peers, not the whole room", () => {
   const clock = createVirtualClock();
-  const listeners = new Set<(data: unknown) => void>();
-  const sent: unknown[] = [];
-  const link: EventChannel = {
-    emit(_topic, data) {
-      sent.push(data);
-      listeners.forEach((listener) => listener(data));
-    },
-    on(_topic, listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-  };
-  const here = createPresence({ events: createEventBus(link), clock, isolate: "here" });
-  const peer = createPresence({ events: createEventBus(link), clock, isolate: "peer" });
+  const linked = createLinkedShares(clock);
+  const hereLink = linked.instance("here");
+  const here = createPresence({ shares: presenceShares(hereLink), clock });
+  const peer = createPresence({ shares: presenceShares(linked.instance("peer")), clock });
   try {
-    sent.length = 0;
     const users = Array.from({ length: 100 }, (_, index) => publicOf(member(index)));
     for (const user of users) here.connect("general", user);
     deepEqual(
-      sent,
+      hereLink.sent,
       users.map((user) => ({
-        kind: "user",
-        isolate: "here",
-        room: "general",
-        user: { ...user, connections: 1 },
+        space: "presence",
+        changes: [[`general ${user.id}`, { user, connections: 1 }]],
       })),
     );
     deepEqual(peer.list("general"), users);

@@ -3,51 +3,18 @@ import {
   createPresence,
   type Presence,
   type PresenceChange,
+  presenceShares,
 } from "../../lib/server/presence/mod.ts";
-import { createEventBus, type EventChannel } from "../../lib/server/bus/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
+import { createLinkedShares, type LinkedInstance } from "../_helpers/linked_shares.ts";
 
 const ada = { id: "u-ada", name: "ada" };
 const bob = { id: "u-bob", name: "bob" };
 
-/**
- * Isolates joined like a bus joins them: an event reaches every endpoint, the
- * sender's included, at once. `sever` cuts an endpoint off without a word, as a
- * crashed isolate goes.
- */
-function createLinkedIsolates() {
-  const endpoints = new Set<Map<string, Set<(data: unknown) => void>>>();
-  const link = (): EventChannel & { sever(): void } => {
-    const topics = new Map<string, Set<(data: unknown) => void>>();
-    endpoints.add(topics);
-    return {
-      emit(topic, data) {
-        if (!endpoints.has(topics)) return;
-        for (const endpoint of endpoints) {
-          endpoint.get(topic)?.forEach((listener) => listener(data));
-        }
-      },
-      on(topic, listener) {
-        const listeners = topics.get(topic) ?? new Set();
-        topics.set(topic, listeners);
-        listeners.add(listener);
-        return () => void listeners.delete(listener);
-      },
-      sever: () => void endpoints.delete(topics),
-    };
-  };
-  return { link };
-}
+const TIMING = { leaveDelayMs: 2_000 };
 
-const TIMING = { announceMs: 1_000, expiryMs: 3_000, leaveDelayMs: 2_000 };
-
-function isolate(clock: VirtualClock, link: EventChannel, name: string) {
-  const presence = createPresence({
-    events: createEventBus(link),
-    clock,
-    isolate: name,
-    ...TIMING,
-  });
+function isolate(clock: VirtualClock, link: LinkedInstance) {
+  const presence = createPresence({ shares: presenceShares(link), clock, ...TIMING });
   const changes: PresenceChange[] = [];
   presence.onChange((change) => changes.push(change));
   return { presence, changes };
@@ -59,8 +26,8 @@ function closeAll(...trackers: { presence: Presence }[]) {
 
 Deno.test("two tabs of one user are one entry; the last one leaves after the debounce", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const here = isolate(clock, link(), "a");
+  const linked = createLinkedShares(clock);
+  const here = isolate(clock, linked.instance("a"));
   try {
     here.presence.connect("general", ada);
     here.presence.connect("general", ada);
@@ -85,8 +52,8 @@ Deno.test("two tabs of one user are one entry; the last one leaves after the deb
 
 Deno.test("a reload within the debounce neither leaves nor joins again", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const here = isolate(clock, link(), "a");
+  const linked = createLinkedShares(clock);
+  const here = isolate(clock, linked.instance("a"));
   try {
     here.presence.connect("general", ada);
     here.presence.disconnect("general", ada);
@@ -102,8 +69,8 @@ Deno.test("a reload within the debounce neither leaves nor joins again", () => {
 
 Deno.test("connections on two isolates add up, and moving between them does not flicker", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const [a, b] = [isolate(clock, link(), "a"), isolate(clock, link(), "b")];
+  const linked = createLinkedShares(clock);
+  const [a, b] = [isolate(clock, linked.instance("a")), isolate(clock, linked.instance("b"))];
   try {
     a.presence.connect("general", ada);
     b.presence.connect("general", ada);
@@ -127,23 +94,23 @@ Deno.test("connections on two isolates add up, and moving between them does not 
   }
 });
 
-Deno.test("the users of an isolate that dies silently leave once its share expires", () => {
+Deno.test("the users of an instance that dies silently leave once the cluster says it is gone", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const a = isolate(clock, link(), "a");
-  const doomedLink = link();
-  const doomed = isolate(clock, doomedLink, "doomed");
+  const linked = createLinkedShares(clock);
+  const a = isolate(clock, linked.instance("a"));
+  const doomedLink = linked.instance("doomed");
+  const doomed = isolate(clock, doomedLink);
   try {
     doomed.presence.connect("general", bob);
     deepEqual(a.presence.list("general"), [bob]);
-    clock.advance(10_000);
-    deepEqual(a.presence.list("general"), [bob], "announcements keep the share alive");
-
     doomedLink.sever();
-    clock.advance(TIMING.expiryMs - 1);
+    clock.advance(60_000);
+    deepEqual(a.presence.list("general"), [bob], "counted while its heartbeat counts");
+
+    linked.expire("doomed");
+    clock.advance(TIMING.leaveDelayMs - 1);
     deepEqual(a.changes.flatMap((change) => change.leaves), []);
-    // Expiry is seen at the next sweep (at most announceMs later), then the debounce runs.
-    clock.advance(TIMING.announceMs + TIMING.leaveDelayMs);
+    clock.advance(1);
     deepEqual(a.changes.at(-1), { room: "general", joins: [], leaves: [bob] });
     deepEqual(a.presence.list("general"), []);
   } finally {
@@ -151,18 +118,20 @@ Deno.test("the users of an isolate that dies silently leave once its share expir
   }
 });
 
-Deno.test("a new isolate learns who is online at once; a closing one says goodbye", () => {
+Deno.test("a new instance learns who is online at once; one that says goodbye leaves", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const a = isolate(clock, link(), "a");
+  const linked = createLinkedShares(clock);
+  const a = isolate(clock, linked.instance("a"));
   try {
     a.presence.connect("general", ada);
-    const late = isolate(clock, link(), "late");
+    const lateLink = linked.instance("late");
+    const late = isolate(clock, lateLink);
     deepEqual(late.presence.list("general"), [ada]);
     late.presence.connect("general", bob);
     deepEqual(a.presence.list("general"), [ada, bob]);
 
     late.presence.close();
+    lateLink.goodbye();
     clock.advance(TIMING.leaveDelayMs);
     deepEqual(a.presence.list("general"), [ada]);
   } finally {
@@ -170,17 +139,26 @@ Deno.test("a new isolate learns who is online at once; a closing one says goodby
   }
 });
 
-Deno.test("malformed announcements are ignored", () => {
+Deno.test("a user's count is published once a second at most, as its latest value", () => {
   const clock = createVirtualClock();
-  const { link } = createLinkedIsolates();
-  const shared = link();
-  const a = isolate(clock, shared, "a");
+  const linked = createLinkedShares(clock);
+  const hereLink = linked.instance("here");
+  const here = isolate(clock, hereLink);
+  const peer = isolate(clock, linked.instance("peer"));
   try {
-    shared.emit("presence", { kind: "share", isolate: "x", room: "general", users: [{ id: 1 }] });
-    shared.emit("presence", "nonsense");
-    deepEqual(a.presence.list("general"), []);
-    deepEqual(a.changes, []);
+    // A page reloaded five times within a second: five disconnects and connects.
+    here.presence.connect("general", ada);
+    for (let reload = 0; reload < 5; reload++) {
+      here.presence.disconnect("general", ada);
+      here.presence.connect("general", ada);
+    }
+    deepEqual(hereLink.sent.length, 1, "the first change goes out at once, the rest wait");
+    clock.advance(1_000);
+    deepEqual(hereLink.sent.length, 2);
+    deepEqual(hereLink.sent[1].changes, [["general u-ada", { user: ada, connections: 1 }]]);
+    deepEqual(peer.presence.list("general"), [ada]);
+    deepEqual(peer.changes, [{ room: "general", joins: [ada], leaves: [] }]);
   } finally {
-    closeAll(a);
+    closeAll(here, peer);
   }
 });

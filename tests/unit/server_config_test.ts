@@ -1,4 +1,4 @@
-import { deepEqual, equal, throws } from "node:assert/strict";
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
 
 Deno.test("loadConfig: defaults follow the contract", () => {
@@ -44,15 +44,37 @@ Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => 
   equal(config.kvPath, ":memory:");
 });
 
-Deno.test("loadConfig: KV_WATCH=auto watches only a KV that other processes commit to", () => {
-  const watches = (env: Record<string, string>) =>
-    loadConfig({ METRICS_TOKEN: "scrape-me", ...env }).watchKv;
-  equal(watches({}), false, "a local file");
-  equal(watches({ KV_PATH: ":memory:" }), false);
-  equal(watches({ DENO_DEPLOYMENT_ID: "abc123" }), true, "Deno Deploy's KV");
-  equal(watches({ KV_PATH: "https://api.deno.com/databases/x/connect" }), true, "KV Connect");
-  equal(watches({ KV_WATCH: "on" }), true);
-  equal(watches({ KV_WATCH: "off", DENO_DEPLOYMENT_ID: "abc123" }), false);
+Deno.test("loadConfig: CLUSTER=auto takes kv where instances share only the KV, local elsewhere", () => {
+  const engine = (env: Record<string, string>) =>
+    loadConfig({ METRICS_TOKEN: "scrape-me", ...env }).cluster;
+  equal(engine({}), "local", "a local file");
+  equal(engine({ KV_PATH: ":memory:" }), "local");
+  equal(engine({ DENO_DEPLOYMENT_ID: "abc123" }), "kv", "Deno Deploy's KV");
+  equal(engine({ KV_PATH: "https://api.deno.com/databases/x/connect" }), "kv", "KV Connect");
+  equal(engine({ CLUSTER: "kv" }), "kv");
+  equal(engine({ CLUSTER: "local", DENO_DEPLOYMENT_ID: "abc123" }), "local");
+  equal(loadConfig({}).clusterExpiryMs, 15_000);
+  equal(loadConfig({ CLUSTER_EXPIRY_MS: "1500" }).clusterExpiryMs, 1_500);
+});
+
+Deno.test("loadConfig: with DATABASE_URL the cluster is local, and CLUSTER=kv is refused", () => {
+  const database = {
+    DATABASE_URL: "postgres://chat:s3cret@db.internal/switchboard",
+    METRICS_TOKEN: "m",
+  };
+  equal(loadConfig(database).cluster, "local");
+  equal(
+    loadConfig({ ...database, DENO_DEPLOYMENT_ID: "abc123" }).cluster,
+    "local",
+    "no KV is opened",
+  );
+  equal(loadConfig({ ...database, CLUSTER: "local" }).cluster, "local");
+  throws(() => loadConfig({ ...database, CLUSTER: "kv" }), (error: Error) => {
+    ok(error instanceof ConfigError);
+    match(error.message, /CLUSTER=kv cannot be used with DATABASE_URL/);
+    ok(!error.message.includes("s3cret"), "the password is never repeated");
+    return true;
+  });
 });
 
 Deno.test("loadConfig: a bad value throws ConfigError naming the variable and the problem", () => {
@@ -64,7 +86,8 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     [{ RATE_PER_SECOND: "fast" }, /RATE_PER_SECOND="fast" must be a number/],
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /ALLOWED_ORIGINS=.* must be origins/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of debug, info, warn, error/],
-    [{ KV_WATCH: "yes" }, /KV_WATCH="yes" must be auto, on or off/],
+    [{ CLUSTER: "redis" }, /CLUSTER="redis" must be auto, local or kv/],
+    [{ CLUSTER_EXPIRY_MS: "10" }, /CLUSTER_EXPIRY_MS="10" must be at least 300/],
     [{ JOIN_PAGE_MAX: "0" }, /JOIN_PAGE_MAX="0" must be at least 1/],
     [{ MAX_REPLY_BYTES: "1000" }, /MAX_REPLY_BYTES="1000" must be at least 16384/],
   ];

@@ -1,5 +1,5 @@
 /** The status history store's contract, run against Deno KV (in memory). */
-import { createKvLease } from "../../lib/server/lease/mod.ts";
+import { createKvLease } from "../../lib/server/cluster/mod.ts";
 import { createKvStatusHistoryStore } from "../../lib/server/status_history/mod.ts";
 import { statusHistoryStoreContract } from "../contracts/status_history_store.ts";
 

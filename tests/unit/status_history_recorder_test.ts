@@ -5,7 +5,7 @@
  * store that fails for a while.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { createKvLease } from "../../lib/server/lease/mod.ts";
+import { createKvLease } from "../../lib/server/cluster/mod.ts";
 import {
   createClusterView,
   createIsolateIdentity,

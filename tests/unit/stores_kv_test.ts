@@ -1,10 +1,14 @@
-/** The contracts of the accounts' and sign-ins' stores, and of closed rooms, on Deno KV. */
+/** The contracts of the accounts', sign-ins' and sign-outs' stores, and of closed rooms, on Deno KV. */
 import {
   createKnownAddresses,
   createKvAccountStore,
   createKvMissingAdminNames,
 } from "../../lib/server/accounts/mod.ts";
-import { createKvJwtSecretStore, createKvRefreshRecords } from "../../lib/server/auth/mod.ts";
+import {
+  createKvJwtSecretStore,
+  createKvRefreshRecords,
+  createKvSignedOutStore,
+} from "../../lib/server/auth/mod.ts";
 import { createKvClosedRoomFlags } from "../../lib/server/rooms/mod.ts";
 import {
   accountStoreContract,
@@ -13,6 +17,7 @@ import {
   knownAddressesContract,
   missingAdminNamesContract,
   refreshRecordStoreContract,
+  signedOutStoreContract,
   type StoreFixture,
 } from "../contracts/account_stores.ts";
 
@@ -41,3 +46,4 @@ missingAdminNamesContract("kv", onKvFile(createKvMissingAdminNames));
 refreshRecordStoreContract("kv", onKvFile(createKvRefreshRecords));
 jwtSecretStoreContract("kv", onKvFile(createKvJwtSecretStore));
 closedRoomFlagsContract("kv", onKvFile(createKvClosedRoomFlags));
+signedOutStoreContract("kv", onKvFile(createKvSignedOutStore));

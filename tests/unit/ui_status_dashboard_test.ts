@@ -79,6 +79,10 @@ Deno.test("the admin board has the isolates table with headers, refusals and bus
   match(text(html), /Not authenticated 5 .*Origin not allowed 2/);
   doesNotMatch(text(html), /Too many connections for a user/, "zero counts are left out");
   match(text(html), /Busiest rooms .*general 3\.5/);
+  match(
+    text(html),
+    /Cluster engine kv ?: 2 instances alive by heartbeat in the shared KV; one counts 15 s after its last\. Answered by a1 ?\./,
+  );
 });
 
 Deno.test("charts carry their numbers in words", () => {

@@ -129,6 +129,7 @@ export function statusDetail(overrides: Partial<StatusDetail> = {}): StatusDetai
     ...summary,
     isolates: [isolate("a1", 9), isolate("b2", 7)],
     missing_isolates: [],
+    cluster: { engine: "kv", instance: "a1", instances: 2, expiry_ms: 15_000 },
     refusals: { origin: 2, auth: 5, user_limit: 0 },
     refusals_per_second: 0.1,
     busiest_rooms: [{ room: "general", messages_per_second: 3.5 }],

@@ -20,6 +20,7 @@
  * const knownAddresses = createKnownAddresses(kv);
  * const auth = createAuth({
  *   config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers,
+ *   rateLimits: cluster.rateLimits,
  * });
  * const response = await auth.handleLogin(req, info);
  * ```
@@ -30,6 +31,7 @@ import { GuestBody, LoginBody, type TokenResponse } from "../../protocol/http.ts
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIssuer } from "./tokens.ts";
+import type { RateLimits } from "../cluster/mod.ts";
 import {
   type Accounts,
   type AdminUsers,
@@ -84,11 +86,13 @@ export interface AuthOptions {
   accounts: Accounts;
   /** What `ADMIN_USERS` granted at start (`resolveAdminUsers`). */
   adminUsers: Pick<AdminUsers, "ids">;
+  /** The cluster's rate limits: the login and guest limits hold over every instance. */
+  rateLimits: RateLimits;
   /**
    * Someone signed out of the sign-in `loginId`: its access tokens (valid
    * until `untilMs` at the latest) must stop working and their sockets close.
    */
-  onSignedOut?: (loginId: string, untilMs: number) => void;
+  onSignedOut?: (loginId: string, untilMs: number) => Promise<void> | void;
 }
 
 function cookie(
@@ -110,8 +114,18 @@ function cookie(
 
 /** Creates the {@linkcode Auth} endpoints. */
 export function createAuth(
-  { config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers, onSignedOut }:
-    AuthOptions,
+  {
+    config,
+    refreshRecords,
+    knownAddresses,
+    clock,
+    log,
+    tokens,
+    accounts,
+    adminUsers,
+    rateLimits,
+    onSignedOut,
+  }: AuthOptions,
 ): Auth {
   const refreshTokens = createRefreshTokens({
     records: refreshRecords,
@@ -119,7 +133,7 @@ export function createAuth(
     ttlS: config.refreshTokenTtlS,
     guestIdleTtlS: config.guestIdleTtlS,
   });
-  const limits = createAuthLimits({ config, clock });
+  const limits = createAuthLimits({ config, rateLimits });
   const clientAddress = createClientAddress(config.trustProxy);
 
   /** The role a refresh token signs in with now: guests stay guests, accounts read theirs. */
@@ -203,11 +217,11 @@ export function createAuth(
         log.warn("auth.login_rate_limited", { user: name, address, code: 429 });
         return rateLimited(waitMs, "too many login attempts; try again later");
       };
-      const addressWait = limits.loginFrom(address);
+      const addressWait = await limits.loginFrom(address);
       if (addressWait > 0) return limited(addressWait);
       let account = await accounts.find(name);
       const known = account !== null && await knownAddresses.has(account.id, address);
-      const nameWait = limits.loginTo(address, nameKey(name), known);
+      const nameWait = await limits.loginTo(address, nameKey(name), known);
       if (nameWait > 0) return limited(nameWait);
 
       if (!account) {
@@ -236,7 +250,7 @@ export function createAuth(
       const parsed = await readJsonBody(req, GuestBody);
       if (!parsed.ok) return parsed.response;
       const address = clientAddress(req, info);
-      const waitMs = limits.guestFrom(address);
+      const waitMs = await limits.guestFrom(address);
       if (waitMs > 0) {
         log.warn("auth.guest_rate_limited", { address, code: 429 });
         return rateLimited(waitMs, "too many guest sign-ins from this address; try again later");
@@ -271,7 +285,7 @@ export function createAuth(
       const revoked = handle ? await refreshTokens.revoke(handle) : null;
       if (revoked?.loginId) {
         log.info("auth.logout", { user: revoked.userId });
-        onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
+        await onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
       }
       const secure = isHttps(req);
       const headers = new Headers({ "cache-control": "no-store" });

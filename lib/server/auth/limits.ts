@@ -1,6 +1,8 @@
 /**
  * The rate limits of the account endpoints, all counted per
- * `LOGIN_WINDOW_S` (logins) or `GUEST_WINDOW_S` (guests), per isolate:
+ * `LOGIN_WINDOW_S` (logins) or `GUEST_WINDOW_S` (guests), over every
+ * instance of the cluster (its rate limits are token buckets in the shared
+ * KV, taken atomically, so no two instances grant the same attempt):
  *
  * | limit | counts | default |
  * | --- | --- | --- |
@@ -16,29 +18,28 @@
  *
  * @example
  * ```ts
- * const limits = createAuthLimits({ config, clock });
- * limits.loginFrom(address); // 0: go on; else ms to wait
- * limits.loginTo(address, nameKey(name), known);
- * limits.guestFrom(address);
+ * const limits = createAuthLimits({ config, rateLimits: cluster.rateLimits });
+ * await limits.loginFrom(address); // 0: go on; else ms to wait
+ * await limits.loginTo(address, nameKey(name), known);
+ * await limits.guestFrom(address);
  * ```
  */
-import type { Clock } from "../../time/clock.ts";
+import type { BucketSpec, RateLimits } from "../cluster/mod.ts";
 import type { Config } from "../config.ts";
-import { createKeyedLimiter } from "../limits/mod.ts";
 
 /** The limits; each call charges one attempt and answers 0 (go on) or the ms to wait. */
 export interface AuthLimits {
   /** Any login attempt from `address`. */
-  loginFrom(address: string): number;
+  loginFrom(address: string): Promise<number>;
   /** A login attempt on the name whose key is `nameKey`; free when `known`. */
-  loginTo(address: string, nameKey: string, known: boolean): number;
+  loginTo(address: string, nameKey: string, known: boolean): Promise<number>;
   /** A new guest identity for `address`. */
-  guestFrom(address: string): number;
+  guestFrom(address: string): Promise<number>;
 }
 
-/** Creates the {@linkcode AuthLimits} of one isolate. */
+/** Creates the {@linkcode AuthLimits}, over the cluster's rate limits. */
 export function createAuthLimits(
-  { config, clock }: {
+  { config, rateLimits }: {
     config: Pick<
       Config,
       | "loginAttemptsPerAddress"
@@ -48,21 +49,30 @@ export function createAuthLimits(
       | "guestsPerAddress"
       | "guestWindowS"
     >;
-    clock: Clock;
+    rateLimits: RateLimits;
   },
 ): AuthLimits {
-  const limiter = (attempts: number, windowS: number) =>
-    createKeyedLimiter({ burst: attempts, perSecond: attempts / windowS, clock });
-  const byAddress = limiter(config.loginAttemptsPerAddress, config.loginWindowS);
-  const byNameAndAddress = limiter(config.loginAttemptsPerName, config.loginWindowS);
-  const byAccount = limiter(config.loginAttemptsPerAccount, config.loginWindowS);
-  const guests = limiter(config.guestsPerAddress, config.guestWindowS);
+  const bucket =
+    (name: string, attempts: number, windowS: number) => (key: string): BucketSpec => ({
+      name,
+      key,
+      burst: attempts,
+      perSecond: attempts / windowS,
+    });
+  const byAddress = bucket("login.address", config.loginAttemptsPerAddress, config.loginWindowS);
+  const byNameAndAddress = bucket(
+    "login.name_address",
+    config.loginAttemptsPerName,
+    config.loginWindowS,
+  );
+  const byAccount = bucket("login.account", config.loginAttemptsPerAccount, config.loginWindowS);
+  const guests = bucket("guest.address", config.guestsPerAddress, config.guestWindowS);
   return {
-    loginFrom: (address) => byAddress.take(address),
+    loginFrom: (address) => rateLimits.take([byAddress(address)]),
     loginTo(address, nameKey, known) {
-      if (known) return 0;
-      return Math.max(byNameAndAddress.take(`${address} ${nameKey}`), byAccount.take(nameKey));
+      if (known) return Promise.resolve(0);
+      return rateLimits.take([byNameAndAddress(`${address} ${nameKey}`), byAccount(nameKey)]);
     },
-    guestFrom: (address) => guests.take(address),
+    guestFrom: (address) => rateLimits.take([guests(address)]),
   };
 }

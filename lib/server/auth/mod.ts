@@ -1,14 +1,15 @@
 /**
  * Proving who a client is: the sign-in endpoints (`/api/login`, `/api/guest`,
- * `/api/token`, `/api/logout`) and their rate limits, access tokens (signed
- * and verified as HS256 JWTs with secrets kept in KV), refresh tokens, the
- * caller of an HTTP request, sign-outs that reach every isolate, and the
+ * `/api/token`, `/api/logout`) and their rate limits (over every instance),
+ * access tokens (signed and verified as HS256 JWTs with secrets kept in KV),
+ * refresh tokens, the caller of an HTTP request, sign-outs that reach every
+ * instance, and the
  * signed-in hint pages read. Who may hold a name is `../accounts`'s.
  *
  * Refresh tokens and the generated JWT secret are kept in Deno KV or
  * PostgreSQL, behind `RefreshRecordStore` and `JwtSecretStore`.
  *
- * Imports `../accounts`, `../store`, `../bus`, `../http`, `../limits` and
+ * Imports `../accounts`, `../store`, `../bus`, `../cluster`, `../http` and
  * `../postgres` (besides `lib/protocol`, `lib/time`, and the root's
  * `config.ts` and `log.ts`).
  *

@@ -1,23 +1,24 @@
 /**
- * Fan-out: a committed message reaches every subscriber of its room in every
- * isolate, once, in seq order.
+ * The bus of one isolate: what the `local` cluster engine carries between the
+ * isolates of one process over a `BroadcastChannel` named after the
+ * namespace. Two kinds of traffic ride it:
  *
- * Three paths carry it, each only a fast path, since the log is the truth:
- * - this isolate: {@linkcode Bus.publish} hands it to the room's feed directly;
- * - sibling isolates (`deno serve --parallel`, Deno Deploy): a `BroadcastChannel`
- *   named after the namespace;
- * - other instances sharing the KV database: a `kv.watch` on the head of every
- *   subscribed room, after which the feed reads from the log what it has not seen.
+ * - committed messages: {@linkcode Bus.publish} hands a message to the room's
+ *   feed here directly and posts it to the sibling isolates, whose feeds fill
+ *   whatever a post dropped or reordered from the log (`room_feed.ts`), since
+ *   the log is the truth;
+ * - events by topic: to every isolate on the channel, this one included
+ *   ({@linkcode Bus.emit}), or to one of them ({@linkcode Bus.sendTo}, which
+ *   every isolate receives and only the addressee hears).
  *
- * Whatever a path drops or reorders, the room feed fills from the log
- * (`room_feed.ts`). The bus also carries ephemeral events (typing, presence
- * announcements) to every isolate on the channel; those are best-effort, and
- * the rest of the server sends and hears them through the typed
- * `EventBus` of `topics.ts`.
+ * A `BroadcastChannel` reaches the isolates of one process only: on Deno
+ * Deploy, or with several processes, the `kv` engine carries the same traffic
+ * (`../cluster`). The rest of the server sends and hears events through the
+ * typed `EventBus` of `topics.ts`.
  *
  * @example
  * ```ts
- * const bus = createBus({ namespace: "prod", log: store, kv });
+ * const bus = createBus({ namespace: "prod", log: store, instance: "a1b2c3d4e5f6" });
  * const unsubscribe = bus.subscribe("general", (message, json) => socket.send(json));
  * const result = await store.commit({ room: "general", user, text: "hi", cid: "c1" });
  * if (result.created) bus.publish(result.message);
@@ -27,14 +28,14 @@
  */
 import { z } from "zod";
 import { Message } from "../../protocol/mod.ts";
-import { roomHeadKey } from "../store/mod.ts";
-import { createRoomFeed, type MessageLog, type RoomFeed } from "./room_feed.ts";
+import type { MessageLog } from "./room_feed.ts";
+import { createRoomSubscriptions } from "./room_subscriptions.ts";
 import type { EventChannel } from "./topics.ts";
 
 /** Receives each message of a room once; `json` is the `message` frame, serialized once. */
 export type MessageListener = (message: Message, json: string) => void;
 
-/** Receives the data of an ephemeral event. Validate it: it may come from another isolate. */
+/** Receives the data of an event. Validate it: it may come from another isolate. */
 export type EventListener = (data: unknown) => void;
 
 /** Options of {@linkcode createBus}. */
@@ -43,9 +44,9 @@ export interface BusOptions {
   namespace: string;
   /** Where feeds read the messages a path did not bring. */
   log: MessageLog;
-  /** Watch room heads in this database to hear other instances; without it, no watch. */
-  kv?: Deno.Kv;
-  /** A background failure (a log read, a watch, a listener); the bus keeps going. */
+  /** This isolate's id: events sent to it with `sendTo` are heard here. Default: a random UUID. */
+  instance?: string;
+  /** A background failure (a log read, a listener); the bus keeps going. */
   onError?: (error: unknown) => void;
 }
 
@@ -66,92 +67,46 @@ export interface MessageBus {
 
 /** The fan-out of one isolate: messages, and events as an untyped channel. */
 export interface Bus extends MessageBus, EventChannel {
-  /** Sends an ephemeral event to every listener of `topic` in every isolate, this one included. */
+  /** Sends an event to every listener of `topic` in every isolate, this one included. */
   emit(topic: string, data: unknown): void;
+  /** Sends an event to the listeners of `topic` in the isolate `instance` only. */
+  sendTo(instance: string, topic: string, data: unknown): void;
   /** Listens to a topic's events; returns the unsubscribe. */
   on(topic: string, listener: EventListener): () => void;
-  /** Closes the channel and every watch; afterwards the bus does nothing. */
+  /** Closes the channel; afterwards the bus does nothing. */
   close(): Promise<void>;
 }
 
 const Envelope = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("message"), message: Message }),
-  z.object({ kind: z.literal("event"), topic: z.string(), data: z.unknown() }),
+  z.object({
+    kind: z.literal("event"),
+    topic: z.string(),
+    data: z.unknown(),
+    /** The one isolate that hears it; every isolate when absent. */
+    to: z.string().optional(),
+  }),
 ]);
 type Envelope = z.infer<typeof Envelope>;
 
-interface RoomSubscription {
-  feed: RoomFeed;
-  listeners: Set<MessageListener>;
-  stopWatch?: () => Promise<void>;
-}
-
 /** Creates a {@linkcode Bus}. */
 export function createBus(options: BusOptions): Bus {
-  const { log, kv } = options;
+  const { log } = options;
+  const instance = options.instance ?? crypto.randomUUID();
   const onError = options.onError ?? ((error) => console.error("bus:", error));
   const channel = new BroadcastChannel(`switchboard:${options.namespace}`);
-  const rooms = new Map<string, RoomSubscription>();
+  const rooms = createRoomSubscriptions({ log, onError });
   const topics = new Map<string, Set<EventListener>>();
-  const closing = new Set<Promise<void>>();
   let state: "open" | "closed" = "open";
 
-  const guarded = <A extends unknown[]>(call: (...args: A) => void, ...args: A) => {
-    try {
-      call(...args);
-    } catch (error) {
-      onError(error);
-    }
-  };
-
   const dispatchEvent = (topic: string, data: unknown) => {
-    for (const listener of topics.get(topic) ?? []) guarded(listener, data);
-  };
-
-  const watchHead = (room: string, feed: RoomFeed): () => Promise<void> => {
-    const reader = kv!.watch([roomHeadKey(room)]).getReader();
-    const reading = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const head = value[0].value;
-        // A head this isolate committed is published here right after the commit (and a gap
-        // before it is filled then): reading the log for it would only repeat the fan-out's work.
-        if (typeof head === "number" && head > (log.committedHead?.(room) ?? 0)) {
-          feed.catchUp(head);
-        }
+    for (const listener of topics.get(topic) ?? []) {
+      try {
+        listener(data);
+      } catch (error) {
+        onError(error);
       }
-    })().catch(onError);
-    return async () => {
-      await reader.cancel();
-      await reading;
-    };
-  };
-
-  const openRoom = (room: string): RoomSubscription => {
-    const listeners = new Set<MessageListener>();
-    const feed = createRoomFeed({
-      room,
-      log,
-      onError,
-      deliver(message) {
-        const json = JSON.stringify({ type: "message", ...message });
-        for (const listener of listeners) guarded(listener, message, json);
-      },
-    });
-    const subscription: RoomSubscription = { feed, listeners };
-    if (kv) subscription.stopWatch = watchHead(room, feed);
-    rooms.set(room, subscription);
-    return subscription;
-  };
-
-  const closeRoom = (room: string, subscription: RoomSubscription) => {
-    rooms.delete(room);
-    const done = (async () => {
-      await subscription.stopWatch?.();
-      await subscription.feed.idle();
-    })().catch(onError).finally(() => closing.delete(done));
-    closing.add(done);
+    }
   };
 
   channel.onmessage = (event: MessageEvent) => {
@@ -162,8 +117,10 @@ export function createBus(options: BusOptions): Bus {
       return;
     }
     const envelope = parsed.data;
-    if (envelope.kind === "message") rooms.get(envelope.message.room)?.feed.offer(envelope.message);
-    else dispatchEvent(envelope.topic, envelope.data);
+    if (envelope.kind === "message") rooms.feed(envelope.message.room)?.offer(envelope.message);
+    else if (envelope.to === undefined || envelope.to === instance) {
+      dispatchEvent(envelope.topic, envelope.data);
+    }
   };
 
   const post = (envelope: Envelope) => {
@@ -177,26 +134,22 @@ export function createBus(options: BusOptions): Bus {
   return {
     publish(message) {
       if (state === "closed") return;
-      rooms.get(message.room)?.feed.offer(message);
+      rooms.feed(message.room)?.offer(message);
       post({ kind: "message", message });
     },
 
-    subscribe(room, listener) {
-      if (state === "closed") return () => {};
-      const subscription = rooms.get(room) ?? openRoom(room);
-      subscription.listeners.add(listener);
-      return () => {
-        subscription.listeners.delete(listener);
-        if (subscription.listeners.size === 0 && rooms.get(room) === subscription) {
-          closeRoom(room, subscription);
-        }
-      };
-    },
+    subscribe: (room, listener) => rooms.subscribe(room, listener),
 
     emit(topic, data) {
       if (state === "closed") return;
       dispatchEvent(topic, data);
       post({ kind: "event", topic, data });
+    },
+
+    sendTo(to, topic, data) {
+      if (state === "closed") return;
+      if (to === instance) dispatchEvent(topic, data);
+      else post({ kind: "event", topic, data, to });
     },
 
     on(topic, listener) {
@@ -206,18 +159,14 @@ export function createBus(options: BusOptions): Bus {
       return () => void listeners.delete(listener);
     },
 
-    async idle(room) {
-      const feeds = room === undefined ? [...rooms.values()] : [rooms.get(room)];
-      await Promise.all(feeds.map((subscription) => subscription?.feed.idle()));
-    },
+    idle: (room) => rooms.idle(room),
 
     async close() {
       if (state === "closed") return;
       state = "closed";
       channel.close();
       topics.clear();
-      for (const [room, subscription] of rooms) closeRoom(room, subscription);
-      await Promise.all(closing);
+      await rooms.close();
     },
   };
 }

@@ -1,98 +1,116 @@
 /**
- * Every event the isolates tell each other, named once with its payload's
- * schema. The bus carries events as opaque JSON under a topic name; an
- * {@linkcode EventBus} types both ends by topic: `emit` takes only the topic's
- * payload, and a listener hears only payloads that parse with the topic's
- * schema (another isolate may run another version, or send garbage).
+ * Every event the instances tell each other, named once with its payload's
+ * schema and how it travels. The cluster's engines carry events as opaque
+ * JSON under a topic name; an {@linkcode EventBus} types both ends by topic:
+ * `emit` and `sendTo` take only the topic's payload, and a listener hears only
+ * payloads that parse with the topic's schema (another instance may run
+ * another version, or send garbage).
  *
- * | topic | payload | sent when | heard by |
- * | --- | --- | --- | --- |
- * | `typing` | `{ room, user }` | a member types in a room | the room service: the room's members |
- * | `presence` | an announcement (`share`, `user` or `sync`) | an isolate's connections in a room change, every few seconds, at start | presence |
- * | `room_closed` | `{ room }` | an admin closed a room | room closures: the members leave |
- * | `signed_out` | `{ login_id, until }` | a sign-in signed out | sign-outs: its tokens stop verifying, its sockets close |
- * | `admin_kick` | `{ user_id }` | an admin kicked a user | the admin endpoints: every isolate closes the user's sockets |
- * | `metrics` | an isolate's metrics snapshot | every few seconds, and when draining | the snapshot publisher: the cluster view |
- * | `fallback.post` | `{ id, session, user, body }` | a POST reached another isolate than its session's | the fallback relay: the session's owner |
- * | `fallback.post.delivered` | `{ id, delivery }` | the owner handed the POST to its session | the relay of the isolate that forwarded it |
+ * | topic | payload | delivery | sent when | heard by |
+ * | --- | --- | --- | --- | --- |
+ * | `typing` | `{ room, user }` | ephemeral | a member types in a room (once a second per user and room) | the room service: the room's members |
+ * | `room_closed` | `{ room }` | reliable | an admin closed a room | room closures: the members leave |
+ * | `signed_out` | `{ login_id, until }` | reliable | a sign-in signed out | sign-outs: its tokens stop verifying, its sockets close |
+ * | `admin_kick` | `{ user_id }` | reliable | an admin kicked a user | the admin endpoints: every instance closes the user's sockets |
+ * | `fallback.post` | `{ id, from, session, user, body }` | directed | a POST reached another instance than its session's | the fallback relay of the session's instance |
+ * | `fallback.post.delivered` | `{ id, delivery }` | directed | the owner handed the POST to its session | the relay of the instance that forwarded it |
+ *
+ * Deliveries: `ephemeral` events go to every instance and may be dropped
+ * under pressure (best-effort); `reliable` ones go to every instance and are
+ * never dropped by the sender; `directed` ones go to one instance
+ * (`sendTo`), reliably. Presence, connection counts and metrics snapshots are
+ * not events but shares (`../cluster`): state each instance owns, counted
+ * while it lives.
  *
  * @example
  * ```ts
- * const events = createEventBus(bus);
+ * const events = createEventBus(channel);
  * const stop = events.on("room_closed", ({ room }) => evictMembers(room)); // `room` is a string
  * events.emit("room_closed", { room: "random" });
  * events.emit("room_closed", { name: "random" }); // a type error
+ * events.sendTo(owner, "fallback.post.delivered", { id, delivery: "accepted" });
  * stop();
  * ```
  */
 import { z } from "zod";
 import { PublicUser, RoomName } from "../../protocol/mod.ts";
-import { IsolateSnapshot } from "../metrics/mod.ts";
 
-/** One user's connections in a room on one isolate. */
-export const UserShare = PublicUser.extend({ connections: z.number().int().positive() });
-export type UserShare = z.infer<typeof UserShare>;
+/** How a topic's events travel: see the module's table. */
+export type Delivery = "ephemeral" | "reliable" | "directed";
 
-/** What presence tells the other isolates. */
-export const PresenceAnnouncement = z.discriminatedUnion("kind", [
-  // An isolate's connections in a room; an empty list withdraws its share.
-  z.object({
-    kind: z.literal("share"),
-    isolate: z.string(),
-    room: z.string(),
-    users: z.array(UserShare),
-  }),
-  // One user's connections on an isolate changed; 0 means they have none left there.
-  z.object({
-    kind: z.literal("user"),
-    isolate: z.string(),
-    room: z.string(),
-    user: PublicUser.extend({ connections: z.number().int().nonnegative() }),
-  }),
-  // A new isolate asks every peer for its shares, so its view is whole at once.
-  z.object({ kind: z.literal("sync"), isolate: z.string() }),
-]);
-export type PresenceAnnouncement = z.infer<typeof PresenceAnnouncement>;
+/** What the owner of a fallback session did with a POST forwarded to it (`unknown`: no such session). */
+export const RELAYED_DELIVERIES = [
+  "accepted",
+  "forbidden",
+  "closing",
+  "too_large",
+  "unknown",
+] as const;
 
-/** What the owner of a fallback session did with a POST forwarded to it. */
-export const RELAYED_DELIVERIES = ["accepted", "forbidden", "closing", "too_large"] as const;
+const topic = <S extends z.ZodType, D extends Delivery>(schema: S, delivery: D) => ({
+  schema,
+  delivery,
+});
 
-/** Every topic and the schema of its payload. */
+/** Every topic: the schema of its payload and its delivery. */
 export const TOPICS = {
-  typing: z.object({ room: RoomName, user: PublicUser }),
-  presence: PresenceAnnouncement,
-  room_closed: z.object({ room: RoomName }),
-  signed_out: z.object({ login_id: z.string().max(64), until: z.number() }),
-  admin_kick: z.object({ user_id: z.string() }),
-  metrics: IsolateSnapshot,
-  "fallback.post": z.object({
-    id: z.string(),
-    session: z.string(),
-    user: z.string(),
-    body: z.string().nullable(),
-  }),
-  "fallback.post.delivered": z.object({ id: z.string(), delivery: z.enum(RELAYED_DELIVERIES) }),
+  typing: topic(z.object({ room: RoomName, user: PublicUser }), "ephemeral"),
+  room_closed: topic(z.object({ room: RoomName }), "reliable"),
+  signed_out: topic(z.object({ login_id: z.string().max(64), until: z.number() }), "reliable"),
+  admin_kick: topic(z.object({ user_id: z.string().max(256) }), "reliable"),
+  "fallback.post": topic(
+    z.object({
+      id: z.string().max(64),
+      /** The instance that forwarded it, where the answer goes. */
+      from: z.string().max(64),
+      session: z.string().max(256),
+      user: z.string().max(256),
+      body: z.string().nullable(),
+    }),
+    "directed",
+  ),
+  "fallback.post.delivered": topic(
+    z.object({ id: z.string().max(64), delivery: z.enum(RELAYED_DELIVERIES) }),
+    "directed",
+  ),
 } as const;
 
 /** A topic's name. */
 export type Topic = keyof typeof TOPICS;
 
+/** The topics sent to every instance. */
+export type BroadcastTopic = {
+  [T in Topic]: typeof TOPICS[T]["delivery"] extends "directed" ? never : T;
+}[Topic];
+
+/** The topics sent to one instance. */
+export type DirectedTopic = Exclude<Topic, BroadcastTopic>;
+
 /** The payload of a topic's events. */
-export type TopicEvent<T extends Topic> = z.infer<typeof TOPICS[T]>;
+export type TopicEvent<T extends Topic> = z.infer<typeof TOPICS[T]["schema"]>;
 
 /**
- * What carries events: a {@linkcode Bus} (every isolate on its channel, this
- * one included), or a test's stand-in. It knows no topics.
+ * What carries events: a cluster engine (the local engine's {@linkcode Bus},
+ * the kv engine's stream and mailboxes), or a test's stand-in. It knows no
+ * topics.
  */
 export interface EventChannel {
-  emit(topic: string, data: unknown): void;
+  /**
+   * Sends to every instance, this one included (synchronously here); an
+   * `ephemeral` event may be dropped when the engine is behind.
+   */
+  emit(topic: string, data: unknown, options?: { ephemeral?: boolean }): void;
+  /** Sends to the instance `instance` only (this one: synchronously). */
+  sendTo(instance: string, topic: string, data: unknown): void;
   on(topic: string, listener: (data: unknown) => void): () => void;
 }
 
-/** Events between isolates, typed by topic. */
+/** Events between instances, typed by topic. */
 export interface EventBus {
-  /** Sends `event` to every listener of `topic` in every isolate, this one included. */
-  emit<T extends Topic>(topic: T, event: TopicEvent<T>): void;
+  /** Sends `event` to every listener of `topic` in every instance, this one included. */
+  emit<T extends BroadcastTopic>(topic: T, event: TopicEvent<T>): void;
+  /** Sends `event` to the listeners of `topic` in the instance `instance`. */
+  sendTo<T extends DirectedTopic>(instance: string, topic: T, event: TopicEvent<T>): void;
   /** Listens to `topic`'s events that parse with its schema; returns the unsubscribe. */
   on<T extends Topic>(topic: T, listener: (event: TopicEvent<T>) => void): () => void;
 }
@@ -102,14 +120,16 @@ export interface EventBus {
  *
  * @example
  * ```ts
- * const events = createEventBus(createBus({ namespace: "prod", log: store, kv }));
+ * const events = createEventBus(cluster.channel);
  * ```
  */
 export function createEventBus(channel: EventChannel): EventBus {
   return {
-    emit: (topic, event) => channel.emit(topic, event),
+    emit: (topic, event) =>
+      channel.emit(topic, event, { ephemeral: TOPICS[topic].delivery === "ephemeral" }),
+    sendTo: (instance, topic, event) => channel.sendTo(instance, topic, event),
     on<T extends Topic>(topic: T, listener: (event: TopicEvent<T>) => void) {
-      const schema: z.ZodType = TOPICS[topic];
+      const schema: z.ZodType = TOPICS[topic].schema;
       return channel.on(topic, (data) => {
         const parsed = schema.safeParse(data);
         // TOPICS[topic] parsed it, so it is TopicEvent<T>; TypeScript cannot follow a generic index.

@@ -6,9 +6,11 @@
  * rows and totals; one that expired without draining is remembered for a
  * while as missing, which makes the status degraded.
  *
+ * An isolate the cluster says is gone (`forget`) stops counting at once.
+ *
  * Written here, not taken from a library: metrics libraries (prom-client, the
  * OpenTelemetry SDK) aggregate one process's instruments, while this merges
- * whole snapshots that other isolates publish over the bus, with expiry by
+ * whole snapshots that other isolates share through the cluster, with expiry by
  * the receiver's clock, which none of them does.
  *
  * @example
@@ -83,6 +85,11 @@ export interface ClusterView {
    * not a valid snapshot, or older than the one held, is ignored: returns false.
    */
   receive(snapshot: unknown): boolean;
+  /**
+   * The cluster says `id` is gone (its heartbeat lapsed, or it said goodbye):
+   * its snapshot stops counting now rather than when its `ttl_ms` runs out.
+   */
+  forget(id: string): void;
   /** Live isolates, by id. */
   isolates(): IsolateReport[];
   /** Isolates that expired without draining in the last `missingForMs`. */
@@ -137,16 +144,19 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
     spanMs: options.historySpanMs,
   });
 
+  const expire = (id: string, report: IsolateReport, now: number) => {
+    reports.delete(id);
+    // A draining isolate was meant to stop; only a silent disappearance is news.
+    if (report.snapshot.state === "running") {
+      const { host } = report.snapshot.isolate;
+      missing.set(id, { id, host, last_seen: report.received_at, expired_at: now });
+    }
+  };
+
   const prune = () => {
     const now = clock.now();
     for (const [id, report] of reports) {
-      if (report.expires_at > now) continue;
-      reports.delete(id);
-      // A draining isolate was meant to stop; only a silent disappearance is news.
-      if (report.snapshot.state === "running") {
-        const { host } = report.snapshot.isolate;
-        missing.set(id, { id, host, last_seen: report.received_at, expired_at: now });
-      }
+      if (report.expires_at <= now) expire(id, report, now);
     }
     for (const [id, gone] of missing) {
       if (now - gone.expired_at >= missingForMs) missing.delete(id);
@@ -217,6 +227,10 @@ export function createClusterView(options: ClusterViewOptions): ClusterView {
       reports.set(id, { snapshot, received_at: now, expires_at: now + snapshot.ttl_ms });
       missing.delete(id);
       return true;
+    },
+    forget(id) {
+      const report = reports.get(id);
+      if (report) expire(id, report, clock.now());
     },
     isolates: live,
     missing() {

@@ -1,7 +1,8 @@
 /**
  * Tells the cluster about this isolate every few seconds, and feeds what the
- * others tell into the {@linkcode ClusterView}. It knows no transport: the bus
- * passes `publish` (to send) and calls `receive` (on arrival).
+ * others tell into the {@linkcode ClusterView}. It knows no transport: the
+ * server passes `publish` (to the cluster's `metrics` shares) and calls
+ * `receive` (on arrival).
  *
  * Each tick takes this isolate's snapshot, puts it into the local view, hands
  * it to `publish`, then samples the view for the history and tells `onSample`

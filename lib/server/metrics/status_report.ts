@@ -12,6 +12,7 @@
  * ```
  */
 import type {
+  ClusterSummary,
   IsolateRow,
   LastDelivery,
   LatencyPercentiles,
@@ -37,6 +38,8 @@ export interface StatusReportOptions {
    * recorder). Without it the summary says nothing was recorded.
    */
   activity?: StatusActivity;
+  /** The cluster plane, for the admin detail. Default: a `local` cluster of this isolate alone. */
+  cluster?: () => ClusterSummary;
 }
 
 /** What the big numbers show beyond the current window. */
@@ -122,6 +125,8 @@ export function buildStatusDetail(view: ClusterView, options: StatusReportOption
     ...summarize(view, totals, options),
     isolates,
     missing_isolates: view.missing(),
+    cluster: options.cluster?.() ??
+      { engine: "local", instance: options.identity.id, instances: 1, expiry_ms: 0 },
     refusals: typeof refused === "object" ? refused : {},
     refusals_per_second: totals.refusals_per_second,
     busiest_rooms: totals.busiest_rooms,

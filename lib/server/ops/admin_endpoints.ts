@@ -5,14 +5,14 @@
  *
  * | endpoint | does |
  * | --- | --- |
- * | `POST /api/admin/kick` `{ "user_id" }` | closes every connection of the user, on every isolate, with 4403 `kicked` (after `error` `forbidden`) |
+ * | `POST /api/admin/kick` `{ "user_id" }` | closes every connection of the user, on every instance, with 4403 `kicked` (after `error` `forbidden`) |
  * | `POST /api/admin/close-room` `{ "room" }` | closes the room for good: members get `error` `forbidden` and `left`; joins and sends are refused (the flag is kept in KV) |
- * | `POST /api/admin/cleanup` | drops expired presence shares and idempotency records now, and says how many |
+ * | `POST /api/admin/cleanup` | drops the instances whose heartbeat lapsed (their presence and counts) and what they left, and expired idempotency records, now, and says how many |
  * | `POST /api/admin/incident-note` `{ "incident", "text" }` | adds a note (1-500 characters) to an incident of the status history; at most 20 per incident, and 10 a minute per admin (429 beyond, with `Retry-After`) |
  *
  * @example
  * ```ts
- * const admin = createAdmin({ tokens, hub, events, closures, presence, store, clock, log, incidents });
+ * const admin = createAdmin({ tokens, hub, events, closures, cluster, store, clock, log, incidents });
  * app.post("/api/admin/kick", (ctx) => admin.kick(ctx.req));
  * ```
  */
@@ -23,8 +23,8 @@ import type { SessionUser } from "../../protocol/frames.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Hub } from "../session/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Presence } from "../presence/mod.ts";
 import type { EventBus } from "../bus/mod.ts";
+import type { Cluster } from "../cluster/mod.ts";
 import type { RoomClosures } from "../rooms/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
@@ -56,10 +56,11 @@ const NOTES_PER_MINUTE = 10;
 export interface AdminOptions {
   tokens: TokenIssuer;
   hub: Pick<Hub, "kick">;
-  /** Carries kicks (topic `admin_kick`) to the other isolates. */
+  /** Carries kicks (topic `admin_kick`) to every instance. */
   events: EventBus;
   closures: RoomClosures;
-  presence: Pick<Presence, "pruneExpired">;
+  /** Swept by the cleanup: instances whose heartbeat lapsed, and what they left. */
+  cluster: Pick<Cluster, "sweep">;
   /** The room log, whose expired idempotency records cleanup removes. */
   store: Pick<MessageStore, "pruneReceipts">;
   clock: Clock;
@@ -78,13 +79,13 @@ export interface Admin {
   cleanup(req: Request): Promise<Response>;
   /** `POST /api/admin/incident-note` */
   incidentNote(req: Request): Promise<Response>;
-  /** Stops listening to kicks from other isolates. */
+  /** Stops listening to kicks. */
   stop(): void;
 }
 
 /** Creates the {@linkcode Admin} endpoints and starts listening to kicks. */
 export function createAdmin(options: AdminOptions): Admin {
-  const { tokens, hub, events, closures, presence, store, clock, log, incidents } = options;
+  const { tokens, hub, events, closures, cluster, store, clock, log, incidents } = options;
   const notesPerAdmin = createKeyedLimiter({
     burst: NOTES_BURST,
     perSecond: NOTES_PER_MINUTE / 60,
@@ -114,6 +115,7 @@ export function createAdmin(options: AdminOptions): Admin {
       const parsed = await readJsonBody(req, KickBody);
       if (!parsed.ok) return parsed.response;
       const { user_id } = parsed.body;
+      // Every instance hears it, this one at once.
       const closedHere = hub.kick(user_id);
       events.emit("admin_kick", { user_id });
       log.info("admin.kick", { user: caller.admin.id, target: user_id, closed_here: closedHere });
@@ -136,15 +138,15 @@ export function createAdmin(options: AdminOptions): Admin {
       if (!caller.ok) return caller.response;
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
-      const presenceShares = presence.pruneExpired();
+      const instances = await cluster.sweep();
       const idempotencyRecords = await store.pruneReceipts();
       log.info("admin.cleanup", {
         user: caller.admin.id,
-        presence_shares: presenceShares,
+        instances,
         idempotency_records: idempotencyRecords,
       });
       return Response.json({
-        presence_shares_removed: presenceShares,
+        instances_removed: instances,
         idempotency_records_removed: idempotencyRecords,
       });
     },

@@ -3,7 +3,7 @@
  * and `GET /readyz` (`status_endpoints.ts`), and the admin tools under
  * `POST /api/admin/*` (`admin_endpoints.ts`).
  *
- * Imports `../session`, `../auth`, `../rooms`, `../presence`, `../store`,
+ * Imports `../session`, `../auth`, `../rooms`, `../cluster`, `../store`,
  * `../bus`, `../http`, `../metrics`, `../status_history` and `../limits`
  * (besides `lib/protocol`, `lib/time`, and the root's `config.ts` and
  * `log.ts`): it sits on top of the subsystems it reports on and acts on.

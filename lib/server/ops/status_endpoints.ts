@@ -36,6 +36,7 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   renderClusterMetrics,
   type StatusActivity,
+  type StatusReportOptions,
   type SwitchboardMetrics,
 } from "../metrics/mod.ts";
 import type { RangeReports } from "../status_history/mod.ts";
@@ -58,6 +59,8 @@ export interface OpsEndpointsOptions {
   activity: StatusActivity;
   /** The stored ranges. */
   ranges: RangeReports;
+  /** The cluster plane, as the admin detail shows it. */
+  cluster?: StatusReportOptions["cluster"];
   /** How long `/readyz` waits for the store. Default 2 000 ms. */
   readyTimeoutMs?: number;
   /** Where a store's failure is told in full; the public answers only say it failed. */
@@ -82,7 +85,12 @@ export interface OpsEndpoints {
 export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
   const { config, probe, clock, hub, tokens, metrics, view, ranges, log } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
-  const report = { clock, identity: metrics.identity, activity: options.activity };
+  const report = {
+    clock,
+    identity: metrics.identity,
+    activity: options.activity,
+    cluster: options.cluster,
+  };
   const liveStatus = (statusView: StatusView): StatusResponse =>
     statusView === "admin" ? buildStatusDetail(view, report) : buildStatusSummary(view, report);
 

@@ -25,6 +25,8 @@
  * | `known_addresses` | `(account_id, address)` | the addresses an account signed in from, the newest (`added`) kept |
  * | `refresh_tokens` | `handle` | refresh tokens by the SHA-256 of their id (index on `expires_at`) |
  * | `server_secrets` | `name` | the generated JWT signing secret, one for every process |
+ * | `rate_buckets` | `(name, key)` | the login and guest limits' token buckets, until they are full again (index on `full_at` for pruning) |
+ * | `signed_out` | `login_id` | sign-ins whose access tokens must not verify until `until` (index on `until`) |
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
  * Times are milliseconds since the epoch in `bigint` columns, on the app's
@@ -160,6 +162,26 @@ export const MIGRATIONS: readonly Migration[] = [
         name text primary key,
         value text not null
       );
+    `,
+  },
+  {
+    version: 4,
+    name: "cluster_buckets_and_sign_outs",
+    sql: `
+      create table rate_buckets (
+        name text collate "C" not null,
+        key text collate "C" not null,
+        tokens double precision not null,
+        at bigint not null,
+        full_at bigint not null,
+        primary key (name, key)
+      );
+      create index rate_buckets_full_at on rate_buckets (full_at);
+      create table signed_out (
+        login_id text primary key,
+        until bigint not null
+      );
+      create index signed_out_until on signed_out (until);
     `,
   },
 ];

@@ -1,13 +1,14 @@
 /**
- * Who is online in each room, summed over every isolate. See `presence.ts`.
+ * Who is online in each room, summed over every instance of the cluster. See
+ * `presence.ts`.
  *
- * Imports `../bus` only, for its typed events (besides `lib/protocol` and
+ * Imports `../cluster` only, for its keyed shares (besides `lib/protocol` and
  * `lib/time`).
  *
  * @example
  * ```ts
- * import { createPresence } from "./mod.ts";
- * const presence = createPresence({ events, clock: createSystemClock() });
+ * import { createPresence, presenceShares } from "./mod.ts";
+ * const presence = createPresence({ shares: presenceShares(cluster), clock: createSystemClock() });
  * ```
  */
 export * from "./presence.ts";

@@ -1,30 +1,57 @@
 /**
  * Presence: per room, the users online, with their connections summed over
- * every isolate.
+ * every instance of the cluster.
  *
- * Each isolate counts its own connections and announces a user's count in a
- * room when it changes (one user, not the room: a join costs the same in a
- * room of a thousand as in a room of two), and its whole share of each room
- * every `announceMs`; peers keep a share until `expiryMs` after they last heard
- * from it, so the users of an isolate that dies without a goodbye stop counting
- * within the expiry. A user's first
- * connection anywhere joins at once; when their last one goes, the leave waits
- * `leaveDelayMs`, and a connection that comes back in that time (a page reload)
- * cancels it, so nobody flickers. Presence is best-effort: it rides the bus's
- * ephemeral events (topic `presence`), which are not logged.
+ * Each instance counts its own connections and shares a user's count in a
+ * room when it changes, under the key `room user-id` of the cluster's
+ * `presence` shares (`../cluster`): one user, not the room, so a join costs
+ * the same in a room of a thousand as in a room of two, and at most one
+ * publication per user and room a second. The other instances' counts come
+ * from the same shares, and an instance that dies without a goodbye stops
+ * counting when its heartbeat expires. A user's first connection anywhere
+ * joins at once; when their last one goes, the leave waits `leaveDelayMs`, and
+ * a connection that comes back in that time (a page reload) cancels it, so
+ * nobody flickers. Presence is best-effort: it is never stored with the log.
  *
  * @example
  * ```ts
- * const presence = createPresence({ events, clock: createSystemClock() });
+ * const presence = createPresence({ shares: presenceShares(cluster), clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
  * presence.connect("general", { id: "u1", name: "ada" }); // joins: [ada]
  * presence.list("general"); // [{ id: "u1", name: "ada" }]
  * presence.close();
  * ```
  */
-import type { PublicUser } from "../../protocol/mod.ts";
+import { z } from "zod";
+import { PublicUser } from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
-import type { EventBus, PresenceAnnouncement, UserShare } from "../bus/mod.ts";
+import type { Cluster, KeyedShares, ShareChange } from "../cluster/mod.ts";
+
+/** What an instance shares of one user in one room: the user, and its connections there. */
+export const PresenceShare = z.object({
+  user: PublicUser,
+  connections: z.number().int().positive(),
+});
+export type PresenceShare = z.infer<typeof PresenceShare>;
+
+/** The cluster's shares presence is kept in, and how often a key may be published. */
+export const PRESENCE_SPACE = "presence";
+export const PRESENCE_MIN_INTERVAL_MS = 1_000;
+
+/**
+ * The presence shares of a cluster.
+ *
+ * @example
+ * ```ts
+ * const presence = createPresence({ shares: presenceShares(cluster), clock });
+ * ```
+ */
+export function presenceShares(cluster: Pick<Cluster, "keyedShares">): KeyedShares<PresenceShare> {
+  return cluster.keyedShares(PRESENCE_SPACE, {
+    schema: PresenceShare,
+    minIntervalMs: PRESENCE_MIN_INTERVAL_MS,
+  });
+}
 
 /** Users who came online in a room, and users who left it. */
 export interface PresenceChange {
@@ -35,20 +62,14 @@ export interface PresenceChange {
 
 /** Options of {@linkcode createPresence}. */
 export interface PresenceOptions {
-  /** How presence reaches the other isolates. */
-  events: EventBus;
+  /** Where this instance shares its counts, and hears the others'. */
+  shares: KeyedShares<PresenceShare>;
   clock: Clock;
-  /** This isolate's name in announcements. Default: a random UUID. */
-  isolate?: string;
-  /** How often this isolate repeats its shares. Default 5 000 ms. */
-  announceMs?: number;
-  /** How long a share counts after it was last heard. Default 3 × `announceMs`. */
-  expiryMs?: number;
   /** How long a last connection must stay gone before the user leaves. Default 3 000 ms. */
   leaveDelayMs?: number;
 }
 
-/** This isolate's view of presence in every room. */
+/** This instance's view of presence in every room. */
 export interface Presence {
   /** A connection of `user` entered `room` here. */
   connect(room: string, user: PublicUser): void;
@@ -58,16 +79,8 @@ export interface Presence {
   list(room: string): PublicUser[];
   /** Listens to joins and leaves; returns the unsubscribe. */
   onChange(listener: (change: PresenceChange) => void): () => void;
-  /** Drops the peers' shares that expired now, rather than at the next tick; returns how many. */
-  pruneExpired(): number;
-  /** Stops the timers and tells the peers this isolate's connections are gone. */
+  /** Stops the timers and stops listening. */
   close(): void;
-}
-
-interface RemoteShare {
-  /** user id → that isolate's connections. */
-  users: Map<string, UserShare>;
-  expiresAt: number;
 }
 
 /** The users shown online in a room: by id, and sorted as `list` returns them. */
@@ -91,18 +104,20 @@ function sortedIndex(sorted: PublicUser[], user: PublicUser): number {
   return low;
 }
 
-/** Creates a {@linkcode Presence} and asks the peers for their shares. */
+/** The shares' key of `userId` in `room` (room names have no spaces). */
+function shareKey(room: string, userId: string): string {
+  return `${room} ${userId}`;
+}
+
+/** Creates a {@linkcode Presence} over the cluster's presence shares. */
 export function createPresence(options: PresenceOptions): Presence {
-  const { events, clock } = options;
-  const isolate = options.isolate ?? crypto.randomUUID();
-  const announceMs = options.announceMs ?? 5_000;
-  const expiryMs = options.expiryMs ?? 3 * announceMs;
+  const { shares, clock } = options;
   const leaveDelayMs = options.leaveDelayMs ?? 3_000;
 
-  /** room → user id → this isolate's connections. */
-  const local = new Map<string, Map<string, UserShare>>();
-  /** room → isolate → its share. */
-  const remote = new Map<string, Map<string, RemoteShare>>();
+  /** room → user id → this instance's connections. */
+  const local = new Map<string, Map<string, PresenceShare>>();
+  /** room → user id → the instances that count them. */
+  const remote = new Map<string, Map<string, Set<string>>>();
   /** room → the users announced to listeners. */
   const online = new Map<string, RoomView>();
   /** room → user id → the timer of a pending leave. */
@@ -120,15 +135,9 @@ export function createPresence(options: PresenceOptions): Presence {
     return map;
   };
 
-  /** Whether any isolate (a live share) counts a connection of `userId` in `room`. */
-  const isPresent = (room: string, userId: string): boolean => {
-    if (local.get(room)?.has(userId)) return true;
-    const now = clock.now();
-    for (const { users, expiresAt } of remote.get(room)?.values() ?? []) {
-      if (expiresAt > now && users.has(userId)) return true;
-    }
-    return false;
-  };
+  /** Whether any instance counts a connection of `userId` in `room`. */
+  const isPresent = (room: string, userId: string): boolean =>
+    local.get(room)?.has(userId) === true || (remote.get(room)?.get(userId)?.size ?? 0) > 0;
 
   const show = (room: string, user: PublicUser) => {
     let view = online.get(room);
@@ -145,6 +154,7 @@ export function createPresence(options: PresenceOptions): Presence {
 
   const finishLeave = (room: string, userId: string) => {
     leaving.get(room)?.delete(userId);
+    if (leaving.get(room)?.size === 0) leaving.delete(room);
     if (isPresent(room, userId)) return;
     const view = online.get(room);
     const user = view?.byId.get(userId);
@@ -153,118 +163,76 @@ export function createPresence(options: PresenceOptions): Presence {
     notify({ room, joins: [], leaves: [user] });
   };
 
-  /** Brings the announced view of `users` in `room` in line with who is present. */
-  const reconcile = (room: string, users: Iterable<PublicUser>) => {
-    const pending = inner(leaving, room);
-    const joins: PublicUser[] = [];
-    for (const { id, name } of users) {
-      const timer = pending.get(id);
-      const shown = online.get(room)?.byId.has(id) === true;
-      if (isPresent(room, id)) {
-        if (timer !== undefined) {
-          clock.clearTimeout(timer);
-          pending.delete(id);
-        }
-        if (!shown) {
-          show(room, { id, name });
-          joins.push({ id, name });
-        }
-      } else if (shown && timer === undefined) {
-        pending.set(id, clock.setTimeout(() => finishLeave(room, id), leaveDelayMs));
+  /** Brings the announced view of `user` in `room` in line with whether anyone counts them. */
+  const reconcile = (room: string, user: PublicUser) => {
+    const pending = leaving.get(room);
+    const timer = pending?.get(user.id);
+    const shown = online.get(room)?.byId.has(user.id) === true;
+    if (isPresent(room, user.id)) {
+      if (timer !== undefined) {
+        clock.clearTimeout(timer);
+        pending!.delete(user.id);
+        if (pending!.size === 0) leaving.delete(room);
       }
-    }
-    if (pending.size === 0) leaving.delete(room);
-    if (joins.length > 0) notify({ room, joins, leaves: [] });
-  };
-
-  const announce = (room: string) => {
-    const users = [...(local.get(room)?.values() ?? [])];
-    events.emit("presence", { kind: "share", isolate, room, users });
-  };
-
-  const announceUser = (room: string, user: PublicUser, connections: number) => {
-    events.emit("presence", {
-      kind: "user",
-      isolate,
-      room,
-      user: { id: user.id, name: user.name, connections },
-    });
-  };
-
-  const receive = (announcement: PresenceAnnouncement) => {
-    // The bus echoes this isolate's own announcements back.
-    if (state === "closed" || announcement.isolate === isolate) return;
-    if (announcement.kind === "sync") {
-      for (const room of local.keys()) announce(room);
-      return;
-    }
-    const { room } = announcement;
-    const shares = inner(remote, room);
-    const expiresAt = clock.now() + expiryMs;
-    if (announcement.kind === "user") {
-      const { user } = announcement;
-      const share = shares.get(announcement.isolate) ?? { users: new Map(), expiresAt };
-      share.expiresAt = expiresAt;
-      if (user.connections > 0) share.users.set(user.id, user);
-      else share.users.delete(user.id);
-      if (share.users.size > 0) shares.set(announcement.isolate, share);
-      else shares.delete(announcement.isolate);
-      if (shares.size === 0) remote.delete(room);
-      reconcile(room, [user]);
-      return;
-    }
-    const before = shares.get(announcement.isolate)?.users.values() ?? [];
-    if (announcement.users.length === 0) shares.delete(announcement.isolate);
-    else {
-      const users = new Map(announcement.users.map((user) => [user.id, user]));
-      shares.set(announcement.isolate, { users, expiresAt });
-    }
-    if (shares.size === 0) remote.delete(room);
-    reconcile(room, [...before, ...announcement.users]);
-  };
-
-  const dropExpired = (): number => {
-    const now = clock.now();
-    let dropped = 0;
-    for (const [room, shares] of remote) {
-      for (const [peer, share] of shares) {
-        if (share.expiresAt > now) continue;
-        shares.delete(peer);
-        if (shares.size === 0) remote.delete(room);
-        reconcile(room, share.users.values());
-        dropped++;
+      if (!shown) {
+        const shownUser = { ...user };
+        show(room, shownUser);
+        notify({ room, joins: [shownUser], leaves: [] });
       }
+    } else if (shown && timer === undefined) {
+      inner(leaving, room).set(
+        user.id,
+        clock.setTimeout(() => finishLeave(room, user.id), leaveDelayMs),
+      );
     }
-    return dropped;
   };
 
-  const stopListening = events.on("presence", receive);
-  const ticker = clock.setInterval(() => {
-    for (const room of local.keys()) announce(room);
-    dropExpired();
-  }, announceMs);
-  events.emit("presence", { kind: "sync", isolate });
+  const heard = ({ instance, key, value }: ShareChange<PresenceShare>) => {
+    if (state === "closed") return;
+    const space = key.indexOf(" ");
+    if (space <= 0) return;
+    const room = key.slice(0, space);
+    const userId = key.slice(space + 1);
+    const users = inner(remote, room);
+    let instances = users.get(userId);
+    if (value) {
+      if (!instances) users.set(userId, instances = new Set());
+      instances.add(instance);
+    } else if (instances) {
+      instances.delete(instance);
+      if (instances.size === 0) users.delete(userId);
+      if (users.size === 0) remote.delete(room);
+    }
+    const user = value?.user ?? online.get(room)?.byId.get(userId);
+    if (user && user.id === userId) reconcile(room, user);
+  };
+
+  const stopListening = shares.onChange(heard);
+
+  // A copy: the count held here changes after it is handed over.
+  const share = (room: string, user: PublicUser, count: PresenceShare | undefined) =>
+    shares.set(shareKey(room, user.id), count ? { ...count } : null);
 
   return {
     connect(room, user) {
       if (state === "closed") return;
       const users = inner(local, room);
-      const share = users.get(user.id);
-      if (share) share.connections++;
-      else users.set(user.id, { id: user.id, name: user.name, connections: 1 });
-      announceUser(room, user, share?.connections ?? 1);
-      reconcile(room, [user]);
+      const count = users.get(user.id);
+      if (count) count.connections++;
+      else users.set(user.id, { user: { ...user }, connections: 1 });
+      share(room, user, users.get(user.id));
+      reconcile(room, user);
     },
 
     disconnect(room, user) {
       const users = local.get(room);
-      const share = users?.get(user.id);
-      if (state === "closed" || !users || !share) return;
-      share.connections--;
-      if (share.connections === 0) users.delete(user.id);
+      const count = users?.get(user.id);
+      if (state === "closed" || !users || !count) return;
+      count.connections--;
+      if (count.connections === 0) users.delete(user.id);
       if (users.size === 0) local.delete(room);
-      announceUser(room, user, share.connections);
-      reconcile(room, [user]);
+      share(room, user, users.get(user.id));
+      reconcile(room, user);
     },
 
     list(room) {
@@ -276,17 +244,12 @@ export function createPresence(options: PresenceOptions): Presence {
       return () => void listeners.delete(listener);
     },
 
-    pruneExpired: dropExpired,
-
     close() {
       if (state === "closed") return;
       state = "closed";
-      clock.clearInterval(ticker);
-      for (const timers of leaving.values()) timers.forEach((timer) => clock.clearTimeout(timer));
-      const rooms = [...local.keys()];
-      local.clear();
-      rooms.forEach(announce);
       stopListening();
+      for (const timers of leaving.values()) timers.forEach((timer) => clock.clearTimeout(timer));
+      leaving.clear();
       listeners.clear();
     },
   };

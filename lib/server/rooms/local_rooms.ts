@@ -41,7 +41,6 @@ export interface Membership {
   heldBack: { message: Message; json: string }[] | null;
   /** Whether presence counts this connection. */
   counted: boolean;
-  lastTypingAt: number;
 }
 
 /** Presence changes held until the end of a room's tick, each user by their latest change. */
@@ -58,6 +57,8 @@ interface LocalRoom {
   receivedAt: Map<number, number>;
   /** Open while a presence frame went out less than a tick ago. */
   presenceTick: PresenceTick | undefined;
+  /** user id → when their last `typing` here was passed on, oldest first. */
+  typingAt: Map<string, number>;
   unsubscribe(): void;
 }
 
@@ -94,6 +95,11 @@ export interface LocalRooms {
   markJoined(name: string, membership: Membership, head: number): void;
   /** Whether `member` joined `name` and is still in it. */
   isJoined(member: RoomMember, name: string): boolean;
+  /**
+   * Whether a `typing` of `userId` in `name` is passed on now: at most once per
+   * `intervalMs` per user and room, however many connections they type from.
+   */
+  passTyping(name: string, userId: string, now: number, intervalMs: number): boolean;
   /** Notes when the `send` of a message committed here arrived, for its delivery latency. */
   noteReceived(name: string, seq: number, receivedAt: number): void;
   /** Takes `member` out of `name` (and out of presence); the last one out closes the room here. */
@@ -198,6 +204,7 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
       memberships: new Map(),
       receivedAt: new Map(),
       presenceTick: undefined,
+      typingAt: new Map(),
       unsubscribe: () => {},
     };
     room.unsubscribe = bus.subscribe(name, (message, json) => deliver(room, message, json));
@@ -232,7 +239,7 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
       let membership = room.memberships.get(member.session);
       if (membership) membership.heldBack = [];
       else {
-        membership = { member, lastSeq: 0, heldBack: [], counted: false, lastTypingAt: -Infinity };
+        membership = { member, lastSeq: 0, heldBack: [], counted: false };
         room.memberships.set(member.session, membership);
         metrics.rooms.setMembers(name, room.memberships.size);
       }
@@ -259,6 +266,21 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
 
     isJoined: (member, name) =>
       member.rooms.has(name) && rooms.get(name)?.memberships.has(member.session) === true,
+
+    passTyping(name, userId, now, intervalMs) {
+      const room = rooms.get(name);
+      if (!room) return false;
+      if (now - (room.typingAt.get(userId) ?? -Infinity) < intervalMs) return false;
+      // Oldest first: a user who types again moves to the end, and those whose interval is
+      // over are forgotten, so the map holds only the last interval's typists.
+      room.typingAt.delete(userId);
+      room.typingAt.set(userId, now);
+      for (const [typist, at] of room.typingAt) {
+        if (now - at < intervalMs) break;
+        room.typingAt.delete(typist);
+      }
+      return true;
+    },
 
     noteReceived(name, seq, receivedAt) {
       rooms.get(name)?.receivedAt.set(seq, receivedAt);

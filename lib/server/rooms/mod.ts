@@ -1,17 +1,18 @@
 /**
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
- * `history`, `typing`), over the log (`../store`), the bus (`../bus`) and
- * presence (`../presence`); the rooms an administrator closed (their flags in
- * KV or PostgreSQL); and the room layer that builds all of it.
+ * `history`, `typing`), over the log (`../store`), the fan-out and typed
+ * events (`../bus`) and presence (`../presence`); the rooms an administrator
+ * closed (their flags in KV or PostgreSQL); and the room layer that builds all
+ * of it on the cluster plane (`../cluster`).
  *
- * Imports `../store`, `../bus`, `../presence`, `../metrics`, `../limits` and
- * `../postgres` (besides `lib/protocol` and `lib/time`); it knows a connection
+ * Imports `../store`, `../bus`, `../presence`, `../cluster`, `../metrics`,
+ * `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`); it knows a connection
  * only as a {@linkcode RoomMember}, never the hub's.
  *
  * @example
  * ```ts
  * import { createRoomLayer } from "./mod.ts";
- * const layer = createRoomLayer({ kv, clock, config });
+ * const layer = createRoomLayer({ cluster, kv, clock, config });
  * await layer.service.handle(member, { type: "join", room: "general" });
  * ```
  */

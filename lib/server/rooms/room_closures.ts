@@ -2,15 +2,16 @@
  * Rooms an administrator closed. The flag is kept in the database
  * ({@linkcode ClosedRoomFlags}: in Deno KV under `["room_closed", room]` as
  * `{ by, at }`, in PostgreSQL in `room_closures`), so it outlives restarts
- * and every instance on the database sees it; every isolate also hears of a
- * closing on the bus at once, evicts its members and refuses their sends.
+ * and every instance on the database sees it; every instance also hears of a
+ * closing at once (the cluster's reliable `room_closed` event), evicts its
+ * members and refuses their sends.
  *
  * @example
  * ```ts
  * const closures = createRoomClosures({ flags: createKvClosedRoomFlags(kv), events, clock });
  * closures.onClosed((room) => console.log(`${room} closed`));
  * await closures.closeRoom("random", "user:admin");
- * await closures.isClosed("random"); // true, here and on every isolate
+ * await closures.isClosed("random"); // true, here and on every instance
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
@@ -76,28 +77,28 @@ export function createPgClosedRoomFlags(sql: Sql): ClosedRoomFlags {
 /** Options of {@linkcode createRoomClosures}. */
 export interface RoomClosuresOptions {
   flags: ClosedRoomFlags;
-  /** Carries closings (topic `room_closed`) to every isolate. */
+  /** Carries closings (topic `room_closed`) to every instance. */
   events: EventBus;
   clock: Clock;
 }
 
-/** The closed rooms, as this isolate knows them. */
+/** The closed rooms, as this instance knows them. */
 export interface RoomClosures {
-  /** Whether the room is closed, asking the store unless this isolate already knows. */
+  /** Whether the room is closed, asking the store unless this instance already knows. */
   isClosed(room: string): Promise<boolean>;
-  /** Whether this isolate knows the room is closed, without asking the store (for sends). */
+  /** Whether this instance knows the room is closed, without asking the store (for sends). */
   isKnownClosed(room: string): boolean;
-  /** Which of `rooms` are closed, asking the store about those this isolate does not know. */
+  /** Which of `rooms` are closed, asking the store about those this instance does not know. */
   closedAmong(rooms: readonly string[]): Promise<Set<string>>;
-  /** Persists the flag, then tells every isolate, this one included. */
+  /** Persists the flag, then tells every instance, this one included. */
   closeRoom(room: string, by: string): Promise<void>;
   /** Listens to closings; returns the unsubscribe. */
   onClosed(listener: (room: string) => void): () => void;
-  /** Stops listening to the bus. */
+  /** Stops listening to closings. */
   stop(): void;
 }
 
-/** Creates the {@linkcode RoomClosures} of one isolate. */
+/** Creates the {@linkcode RoomClosures} of one instance. */
 export function createRoomClosures({ flags, events, clock }: RoomClosuresOptions): RoomClosures {
   const known = new Set<string>();
   const listeners = new Set<(room: string) => void>();

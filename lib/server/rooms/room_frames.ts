@@ -10,7 +10,8 @@
  *   contract's rule), that the room is open and joined, then commits to the log
  *   and acks only once it is committed; a retried `cid` gets its first receipt.
  * - `history`: a page before or after a seq, held to the reply bound.
- * - `typing`: passed on to every isolate at most once per `typingIntervalMs`.
+ * - `typing`: passed on to every instance at most once per `typingIntervalMs`
+ *   per user and room.
  * - `leave`: out of the room, `left`.
  *
  * A room an administrator closed refuses joins, sends and history with
@@ -202,8 +203,7 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   };
 
   const typing = (member: RoomMember, frame: ClientFrameOf<"typing">) => {
-    const membership = local.membershipOf(frame.room, member);
-    if (!membership || !local.isJoined(member, frame.room)) {
+    if (!local.isJoined(member, frame.room)) {
       replyError(
         member,
         frame.room,
@@ -213,9 +213,7 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
       );
       return Promise.resolve();
     }
-    const now = clock.now();
-    if (now - membership.lastTypingAt >= limits.typingIntervalMs) {
-      membership.lastTypingAt = now;
+    if (local.passTyping(frame.room, member.user.id, clock.now(), limits.typingIntervalMs)) {
       events.emit("typing", { room: frame.room, user: publicUserOf(member) });
     }
     return Promise.resolve();

@@ -1,59 +1,41 @@
 /**
- * The whole room layer of one isolate: the log, the bus (BroadcastChannel
- * between isolates, a KV watch across instances), presence and the room
- * service on top, built from a KV database or from the stores of another
- * engine (PostgreSQL). This is what the server hands the hub.
+ * The whole room layer of one instance, on the cluster plane: the log and the
+ * fan-out of committed messages (`cluster.log`, `cluster.feed`), typing over
+ * its events, presence over its shares, the closed rooms, and the room
+ * service on top. This is what the server hands the hub.
  *
  * @example
  * ```ts
- * const layer = createRoomLayer({ kv, clock, config });
+ * const layer = createRoomLayer({ cluster, closedRooms: createKvClosedRoomFlags(kv), clock, config });
  * const hub = createHub({ ...deps, rooms: layer.service });
- * // on shutdown, after the hub closed its sockets:
+ * // on shutdown, after the hub closed its sockets, before the cluster closes:
  * await layer.close();
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
-import { type Bus, createBus, createEventBus, type EventBus } from "../bus/mod.ts";
-import { createPresence, type Presence } from "../presence/mod.ts";
-import { createMessageStore, type MessageStore } from "../store/mod.ts";
-import {
-  type ClosedRoomFlags,
-  createKvClosedRoomFlags,
-  createRoomClosures,
-  type RoomClosures,
-} from "./room_closures.ts";
+import type { Cluster } from "../cluster/mod.ts";
+import { createPresence, type Presence, presenceShares } from "../presence/mod.ts";
+import type { MessageStore } from "../store/mod.ts";
+import { type ClosedRoomFlags, createRoomClosures, type RoomClosures } from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
 /** Options of {@linkcode createRoomLayer}. `Config` from `lib/server/config.ts` fits `config`. */
 export interface RoomLayerOptions {
-  /**
-   * The KV database: the log and the closed flags are kept in it unless
-   * `store` and `closedRooms` are given, and (with `watchKv`) its room heads
-   * are watched. Without it, both must be given and nothing is watched.
-   */
-  kv?: Deno.Kv;
-  /** The log, when it is not the KV store on `kv`. */
-  store?: MessageStore;
-  /** The closed flags, when they are not kept on `kv`. */
-  closedRooms?: ClosedRoomFlags;
+  /** The log, the fan-out, the events and the shares of every instance. */
+  cluster: Pick<Cluster, "log" | "feed" | "events" | "keyedShares">;
+  /** Where the closed rooms' flags are kept (`createKvClosedRoomFlags`, `createPgClosedRoomFlags`). */
+  closedRooms: ClosedRoomFlags;
   clock: Clock;
-  /** `watchKv` false: no KV watch, fan-out between isolates goes over BroadcastChannel only. */
   config: {
-    roomHistoryMax: number;
     maxTextChars: number;
-    watchKv?: boolean;
-    /** How long a room without messages stays listed (default 24 h). */
-    emptyRoomTtlS?: number;
     /** Default 500. */
     joinPageMax?: number;
     /** Default 512 KiB. */
     maxReplyBytes?: number;
   };
-  /** Isolates with the same namespace share fan-out and presence. Default `"switchboard"`. */
-  namespace?: string;
-  /** This isolate's name in presence announcements. Default: a random UUID. */
-  isolate?: string;
-  /** Background failures (a log read of the bus, a failed commit). Default: `console.error`. */
+  /** How long a last connection must stay gone before its user leaves. Default 3 000 ms. */
+  leaveDelayMs?: number;
+  /** Background failures (a log read of the fan-out, a failed commit). Default: `console.error`. */
   onError?: (error: unknown) => void;
   /** Where the room service reports. Default: a metric set nobody reads. */
   metrics?: RoomMetrics;
@@ -62,41 +44,27 @@ export interface RoomLayerOptions {
 /** The parts of the room layer; `service` is the hub's `RoomHandler`. */
 export interface RoomLayer {
   store: MessageStore;
-  bus: Bus;
-  /** The bus's events, typed by topic: what the rest of the server sends and hears on it. */
-  events: EventBus;
   presence: Presence;
   closures: RoomClosures;
   service: RoomService;
-  /** Closes the service, presence (saying goodbye to the peers) and the bus; not the KV. */
+  /** Closes the service and presence; not the cluster, nor the KV. */
   close(): Promise<void>;
 }
 
 /** Creates a {@linkcode RoomLayer}. */
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
-  const { kv, clock, config, onError } = options;
-  const onKv = () => {
-    if (!kv) throw new TypeError("createRoomLayer needs kv, or both store and closedRooms");
-    return kv;
-  };
-  const store = options.store ?? createMessageStore(onKv(), {
-    historyMax: config.roomHistoryMax,
+  const { cluster, closedRooms, clock, config, onError } = options;
+  const { events } = cluster;
+  const store = cluster.log;
+  const presence = createPresence({
+    shares: presenceShares(cluster),
     clock,
-    unusedRoomTtlMs: config.emptyRoomTtlS === undefined ? undefined : config.emptyRoomTtlS * 1000,
+    leaveDelayMs: options.leaveDelayMs,
   });
-  const bus = createBus({
-    namespace: options.namespace ?? "switchboard",
-    log: store,
-    kv: config.watchKv === false ? undefined : kv,
-    onError,
-  });
-  const events = createEventBus(bus);
-  const presence = createPresence({ events, clock, isolate: options.isolate });
-  const flags = options.closedRooms ?? createKvClosedRoomFlags(onKv());
-  const closures = createRoomClosures({ flags, events, clock });
+  const closures = createRoomClosures({ flags: closedRooms, events, clock });
   const service = createRoomService({
     store,
-    bus,
+    bus: cluster.feed,
     events,
     presence,
     clock,
@@ -111,8 +79,6 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
   });
   return {
     store,
-    bus,
-    events,
     presence,
     closures,
     service,
@@ -120,7 +86,6 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
       await service.close();
       closures.stop();
       presence.close();
-      await bus.close();
     },
   };
 }

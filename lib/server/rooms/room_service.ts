@@ -76,9 +76,9 @@ export type RoomMetrics = Pick<
 /** What {@linkcode createRoomService} is made from. */
 export interface RoomServiceDeps {
   store: MessageStore;
-  /** Fans committed messages out to every isolate. */
+  /** Fans committed messages out to every instance. */
   bus: MessageBus;
-  /** Carries typing (topic `typing`) to every isolate. */
+  /** Carries typing (topic `typing`) to every instance. */
   events: EventBus;
   presence: Presence;
   clock: Clock;

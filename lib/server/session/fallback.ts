@@ -14,14 +14,16 @@
  * it had arrived on a socket (size, validation, rate limit), and the replies,
  * errors included, arrive on the stream: the POST only says 202. It answers
  * 401 without a valid token, 403 for another user's session, 404 for a session
- * no isolate holds, 410 for one that is closing, and 413 (closing the session,
+ * no instance holds, 410 for one that is closing, and 413 (closing the session,
  * as 1009 closes a socket) for a body over a burst of full frames. A POST that
- * reaches another isolate than its session's stream is relayed to the owner
- * over the bus (`fallback_relay.ts`) and answered the same.
+ * reaches another instance than its session's stream is relayed to the owner
+ * through the cluster (`fallback_relay.ts`) and answered the same.
  *
  * @example
  * ```ts
- * const fallback = createFallback({ config, hub, admit, tokens, clientAddress, events, clock });
+ * const fallback = createFallback({
+ *   config, hub, admit, tokens, clientAddress, events, clock, instance, instances,
+ * });
  * app.get("/api/events", (ctx) => fallback.openStream(ctx.req, ctx.info));
  * app.post("/api/send", (ctx) => fallback.send(ctx.req));
  * ```
@@ -29,6 +31,7 @@
 import { CloseCode } from "../../protocol/codes.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus } from "../bus/mod.ts";
+import type { InstanceDirectory } from "../cluster/mod.ts";
 import {
   bearerTokenOf,
   type ClientAddress,
@@ -52,10 +55,16 @@ export interface FallbackOptions {
   /** The checks both transports run before a session starts. */
   admit: AdmitSession;
   clientAddress: ClientAddress;
-  /** Carries POSTs to the isolate that holds their session. */
+  /** Carries POSTs to the instance that holds their session. */
   events: EventBus;
   /** Times how long a relayed POST waits for the session's owner. */
   clock: Clock;
+  /** This instance's id. */
+  instance: string;
+  /** Who is alive, to relay only to a live owner. */
+  instances: Pick<InstanceDirectory, "isLive">;
+  /** How long a relayed POST waits for its owner's answer. Default `RELAY_TIMEOUT_MS`. */
+  relayTimeoutMs?: number;
 }
 
 /** The two endpoints of the fallback transport. */
@@ -64,7 +73,7 @@ export interface Fallback {
   openStream(req: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
   /** `POST /api/send?session=ID`: hands the body's frames to the session. */
   send(req: Request): Promise<Response>;
-  /** Stops relaying POSTs between isolates. */
+  /** Stops relaying POSTs between instances. */
   close(): void;
 }
 
@@ -93,11 +102,11 @@ function refusalOf(connection: Connection, userId: string): Delivery | undefined
 
 /** Creates the fallback transport's endpoints. */
 export function createFallback(options: FallbackOptions): Fallback {
-  const { config, hub, admit, tokens, clientAddress, events, clock } = options;
+  const { config, hub, admit, tokens, clientAddress, events, clock, instance, instances } = options;
   // A POST carries at most what the rate limit would let through at once.
   const maxBodyBytes = config.maxFrameBytes * config.rateBurst;
 
-  /** Hands a POST to a session of this isolate, whichever isolate received it. */
+  /** Hands a POST to a session of this instance, whichever instance received it. */
   const deliver = ({ session, user, body }: SessionPost): Delivery => {
     const connection = hub.session(session);
     if (!connection) return "unknown";
@@ -110,7 +119,14 @@ export function createFallback(options: FallbackOptions): Fallback {
     for (const frame of framesOf(body)) hub.receive(connection, frame);
     return "accepted";
   };
-  const relay = createFallbackRelay({ events, clock, deliver });
+  const relay = createFallbackRelay({
+    events,
+    clock,
+    instance,
+    instances,
+    deliver,
+    timeoutMs: options.relayTimeoutMs,
+  });
 
   const answer = (delivery: Delivery): Response => {
     switch (delivery) {
@@ -154,7 +170,7 @@ export function createFallback(options: FallbackOptions): Fallback {
       if (!caller.ok) return caller.response;
       const id = new URL(req.url).searchParams.get("session");
       if (!id) return errorResponse(400, "bad_request", "session: missing; use hello.session");
-      // A session of this isolate refuses before the body is read; another's owner judges it.
+      // A session of this instance refuses before the body is read; another's owner judges it.
       const local = hub.session(id);
       const refusal = local && refusalOf(local, caller.user.id);
       if (refusal) return answer(refusal);

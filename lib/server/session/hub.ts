@@ -1,5 +1,6 @@
 /**
- * The hub: every live connection of this isolate, and the limits on them. It
+ * The hub: every live connection of this instance, and the limits on them
+ * (per user and per address, counted over the cluster: `connection_counts.ts`). It
  * attaches a socket that passed the admission (`admission.ts`) and sends it
  * `hello`, takes what the socket receives through the inbound pipeline
  * (`inbound.ts`: size, validation, rate limit, order), answers the frames about
@@ -28,6 +29,7 @@ import type { TokenIssuer } from "../auth/mod.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { SwitchboardMetrics, Transport } from "../metrics/mod.ts";
+import type { KeyedShares } from "../cluster/mod.ts";
 import type { RoomHandler } from "../rooms/mod.ts";
 import {
   type Admission,
@@ -36,6 +38,7 @@ import {
   type Refused,
 } from "./admission.ts";
 import { Connection, type ConnectionSocket } from "./connection.ts";
+import { addressKey, createConnectionCounts, userKey } from "./connection_counts.ts";
 import { createFrameRateLimit } from "./frame_rate_limit.ts";
 import { createInbound } from "./inbound.ts";
 import { createSessionFrames } from "./session_frames.ts";
@@ -55,6 +58,31 @@ export interface HubOptions {
   metrics: SwitchboardMetrics;
   /** Where `subscribe_status` frames subscribe. */
   statusFeed: StatusFeed;
+  /**
+   * The cluster's connection counts (`connectionShares`), so the per-user and
+   * per-address limits hold over every instance. Default: this instance's only.
+   */
+  connections?: KeyedShares<number>;
+  /** What `hello.features` lists. Default {@linkcode FEATURES}. */
+  features?: readonly string[];
+}
+
+/** The separator between the instance and the rest of a session id. */
+const SESSION_OWNER_SEPARATOR = ".";
+
+/**
+ * The instance that holds a session, as its id says (`<instance>.<uuid>`), so
+ * a fallback POST that lands elsewhere goes straight to it.
+ *
+ * @example
+ * ```ts
+ * sessionOwner("a1b2c3d4e5f6.3f2c9e1a-…"); // "a1b2c3d4e5f6"
+ * sessionOwner("garbage"); // undefined
+ * ```
+ */
+export function sessionOwner(session: string): string | undefined {
+  const at = session.indexOf(SESSION_OWNER_SEPARATOR);
+  return at > 0 && at <= 64 ? session.slice(0, at) : undefined;
 }
 
 /** The connections of this isolate, and the limits on them. */
@@ -64,7 +92,7 @@ export interface Hub {
   readonly accepting: boolean;
   /**
    * Whether a client may start a session now (draining, per-user and
-   * per-address limits). A refusal is counted and logged.
+   * per-address limits over every instance). A refusal is counted and logged.
    */
   admit(admission: Admission): Refused<LimitRefusal> | undefined;
   /**
@@ -113,10 +141,11 @@ function removeFrom(index: Map<string, Set<Connection>>, key: string, connection
 /** Creates a {@linkcode Hub}. */
 export function createHub(options: HubOptions): Hub {
   const { config, clock, random, log, instance, rooms, tokens, metrics, statusFeed } = options;
+  const features = [...options.features ?? FEATURES];
+  const counts = createConnectionCounts(options.connections);
   const connections = new Set<Connection>();
   const sessions = new Map<string, Connection>();
   const byUser = new Map<string, Set<Connection>>();
-  const byAddress = new Map<string, Set<Connection>>();
   let accepting = true;
   let draining: Promise<void> | undefined;
 
@@ -149,11 +178,11 @@ export function createHub(options: HubOptions): Hub {
 
   const admit = ({ user, address }: Admission): Refused<LimitRefusal> | undefined => {
     if (!accepting) return refuse("draining", "server restarting");
-    if ((byUser.get(user.id)?.size ?? 0) >= config.maxConnectionsPerUser) {
+    if (counts.total(userKey(user.id)) >= config.maxConnectionsPerUser) {
       log.warn("ws.rejected", { user: user.id, reason: "user_limit" });
       return refuse("user_limit", "too many connections for this user");
     }
-    if ((byAddress.get(address)?.size ?? 0) >= config.maxConnectionsPerAddress) {
+    if (counts.total(addressKey(address)) >= config.maxConnectionsPerAddress) {
       log.warn("ws.rejected", { user: user.id, address, reason: "address_limit" });
       return refuse("address_limit", "too many connections from this address");
     }
@@ -177,7 +206,7 @@ export function createHub(options: HubOptions): Hub {
       socket,
       transport,
       metrics,
-      session: crypto.randomUUID(),
+      session: `${instance}${SESSION_OWNER_SEPARATOR}${crypto.randomUUID()}`,
       user,
       address,
       tokenExpiresAt: admission.tokenExpiresAt,
@@ -196,7 +225,8 @@ export function createHub(options: HubOptions): Hub {
     connections.add(connection);
     sessions.set(connection.session, connection);
     addTo(byUser, user.id, connection);
-    addTo(byAddress, address, connection);
+    counts.add(userKey(user.id));
+    counts.add(addressKey(address));
     metrics.connectionsOpened.labels(transport).inc();
     metrics.connectionsOpen.labels(transport).inc();
     metrics.usersOnline.set(byUser.size);
@@ -214,7 +244,7 @@ export function createHub(options: HubOptions): Hub {
         max_text_chars: config.maxTextChars,
         rate: { burst: config.rateBurst, per_second: config.ratePerSecond },
       },
-      features: [...FEATURES],
+      features,
       instance,
     });
     return connection;
@@ -224,7 +254,8 @@ export function createHub(options: HubOptions): Hub {
     if (!connections.delete(connection)) return;
     sessions.delete(connection.session);
     removeFrom(byUser, connection.user.id, connection);
-    removeFrom(byAddress, connection.address, connection);
+    counts.remove(userKey(connection.user.id));
+    counts.remove(addressKey(connection.address));
     connection.markClosed();
     statusFeed.unsubscribe(connection);
     metrics.connectionsClosed.labels(code).inc();

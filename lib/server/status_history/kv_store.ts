@@ -18,7 +18,7 @@
 import type { Incident } from "../../protocol/status.ts";
 import { INCIDENT_NOTES_MAX } from "../../protocol/status_range.ts";
 import { retryWhenLocked } from "../store/mod.ts";
-import { leaseCheck, type LeaseHold, leaseKey } from "../lease/mod.ts";
+import { leaseCheck, type LeaseHold, leaseKey } from "../cluster/mod.ts";
 import { bucketStart, DAY_MS, HOUR_MS } from "./bucket.ts";
 import {
   NO_LAST_KNOWN,

@@ -7,8 +7,8 @@
  * Kept in Deno KV (`kv_store.ts`) or PostgreSQL (`pg_store.ts`), behind one
  * interface (`store.ts`).
  *
- * Imports `../store`, `../lease`, `../metrics` and `../postgres` (besides
- * `lib/protocol` and `lib/time`).
+ * Imports `../store`, `../cluster` (its leases), `../metrics` and `../postgres`
+ * (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts

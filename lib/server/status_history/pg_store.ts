@@ -20,7 +20,7 @@
  * ```
  */
 import { INCIDENT_NOTES_MAX } from "../../protocol/status_range.ts";
-import { pgLeaseHeld } from "../lease/mod.ts";
+import { pgLeaseHeld } from "../cluster/mod.ts";
 import type { Sql } from "../postgres/mod.ts";
 import { bucketStart, DAY_MS, type HistoryBucket } from "./bucket.ts";
 import {

@@ -36,7 +36,7 @@
  */
 import type { RecentActivity } from "../../protocol/status.ts";
 import type { Clock } from "../../time/clock.ts";
-import type { Lease, LeaseHold } from "../lease/mod.ts";
+import type { Lease, LeaseHold } from "../cluster/mod.ts";
 import type { ClusterView, HealthThresholds } from "../metrics/mod.ts";
 import {
   bucketStart,

@@ -14,7 +14,7 @@
  *   most {@linkcode HISTORY_RETENTION.incidents} of them.
  *
  * Everything that writes history is fenced by the writer's lease hold
- * (`../lease/lease.ts`): a write from a holder that lost the lease answers
+ * (`../cluster/lease.ts`): a write from a holder that lost the lease answers
  * `"fenced"` and changes nothing. Admin notes are not fenced (any instance
  * takes them) and merge with the writer's updates without losing either.
  *
@@ -26,7 +26,7 @@
  * ```
  */
 import type { Incident, LastDelivery } from "../../protocol/status.ts";
-import type { LeaseHold } from "../lease/mod.ts";
+import type { LeaseHold } from "../cluster/mod.ts";
 import { DAY_MS, type HistoryBucket, HOUR_MS } from "./bucket.ts";
 
 /** How long each kind of record is kept. */

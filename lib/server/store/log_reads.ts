@@ -75,10 +75,9 @@ export function createLogReads(primitives: LogPrimitives): LogReads {
       return { head, recovered: true, messages: await readRange(room, seq, head + 1), more: false };
     },
 
-    async range(room, after, through) {
-      const head = await readHead(room);
-      const from = Math.max(after, retentionFloor(head));
-      return await readRange(room, from, Math.min(through, head) + 1);
-    },
+    // One read: the head is not read, since the commits up to `through` pruned what fell out of
+    // retention below it.
+    range: (room, after, through) =>
+      readRange(room, Math.max(after, retentionFloor(through)), through + 1),
   };
 }

@@ -4,7 +4,8 @@
  *
  * A commit is one atomic operation that checks the room head's versionstamp,
  * writes the message at `head + 1`, moves the head, records the sender's cid
- * (for 24 h) and prunes the message that fell out of retention. If another
+ * (for 24 h), prunes the message that fell out of retention and, when asked
+ * (`headSignal`), bumps the key that tells watchers the head moved. If another
  * committer (another isolate, another instance, another KV handle) moved the
  * head first, the check fails and the commit is retried on the new head, so
  * seqs have no gaps and no duplicates. Commits for one room that arrive while
@@ -118,7 +119,12 @@ export interface MessageStore {
   since(room: string, seq: number, size?: PageSize): Promise<Replay>;
   /** The newest page, for a reader who holds nothing yet (so `recovered` is true). */
   latest(room: string): Promise<Replay>;
-  /** Kept messages with `after < seq <= through`, oldest first. */
+  /**
+   * Kept messages with `after < seq <= through`, oldest first, for a reader
+   * that knows `through` was committed (a feed filling a gap). One read: the
+   * head is not read, since the commits up to `through` pruned what fell out
+   * of retention below it.
+   */
   range(room: string, after: number, through: number): Promise<Message[]>;
   /** The room's newest seq; 0 for a room without messages. */
   head(room: string): Promise<number>;
@@ -164,6 +170,12 @@ export interface MessageStoreOptions {
   maxAttempts?: number;
   /** How long a room nobody wrote in stays listed after {@linkcode MessageStore.ensureRoom}. Default 24 h. */
   unusedRoomTtlMs?: number;
+  /**
+   * A key every commit to `room` bumps (a `sum` of 1) inside its own atomic
+   * operation, for whoever watches many rooms through a few keys (the kv
+   * cluster engine's shard signals). Default: none.
+   */
+  headSignal?: (room: string) => Deno.KvKey;
 }
 
 // Deno KV refuses atomic operations above 800 KiB of mutations; stay well below.
@@ -175,7 +187,7 @@ const DELETE_BATCH = 100;
 
 /** Creates a {@linkcode MessageStore} over `kv`. */
 export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): MessageStore {
-  const { historyMax, clock } = options;
+  const { historyMax, clock, headSignal } = options;
   const pageSize = options.pageSize ?? 50;
   const maxBatch = options.maxBatch ?? 32;
   const maxAttempts = options.maxAttempts ?? 100;
@@ -285,6 +297,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     });
     if (byCid.size === 0) return results;
     operation.set(roomHeadKey(room), seq);
+    if (headSignal) operation.sum(headSignal(room), 1n);
     try {
       const committed = await operation.commit();
       if (!committed.ok) return null;
