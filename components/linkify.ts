@@ -34,8 +34,17 @@ function count(text: string, char: string): number {
   return text.split(char).length - 1;
 }
 
-/** The normalized href of `text` if it is a well-formed http(s) URL with a host. */
-function safeHref(text: string): string | null {
+/**
+ * The normalized href of `text` if it is a well-formed http(s) URL with a
+ * host; null for anything else (`javascript:`, `data:`, relative paths).
+ *
+ * @example
+ * ```ts
+ * safeHref("https://deno.com"); // "https://deno.com/"
+ * safeHref("javascript:alert(1)"); // null
+ * ```
+ */
+export function safeHref(text: string): string | null {
   try {
     const url = new URL(text);
     if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) return null;

@@ -2,6 +2,7 @@ import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
 import { findPeople } from "../lib/client/people.ts";
+import { createDrafts } from "../lib/client/drafts.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
 import type { PublicUser, RoomMemberEntry } from "../lib/protocol/frames.ts";
@@ -53,6 +54,9 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const client = usePageClient();
   const [directory, setDirectory] = useState<ReturnType<typeof createRoomDirectory> | null>(null);
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
+  const [drafts] = useState(() =>
+    typeof document === "undefined" ? null : createDrafts({ storage: localStorage })
+  );
   const [drawerOpen, setDrawerOpen] = useState(false);
   // On narrower screens the presence list is a drawer too, opened from the room header.
   const [presenceOpen, setPresenceOpen] = useState(false);
@@ -324,6 +328,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           key={active}
           room={label}
           maxChars={client?.limits.value?.max_text_chars ?? maxChars}
+          draft={drafts?.get(active) ?? ""}
+          onDraft={(text) => drafts?.set(active, text)}
           onSend={(text) => {
             if (!client) return "Still starting up; try again in a moment.";
             try {

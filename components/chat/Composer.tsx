@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { checkTextLength } from "../../lib/protocol/text.ts";
 
 /** Props of {@linkcode Composer}. */
@@ -6,6 +6,10 @@ export interface ComposerProps {
   /** The room in running text: `#general`, or a direct message's people. */
   room: string;
   maxChars: number;
+  /** What was being written in this room before (`lib/client/drafts.ts`). */
+  draft: string;
+  /** Called with the text as it is written (and with "" once it is sent). */
+  onDraft(text: string): void;
   /** Sends the text; returns why it could not be sent, or null. */
   onSend(text: string): string | null;
   onTyping(): void;
@@ -17,9 +21,11 @@ const COUNTER_FROM = 0.8;
 /**
  * The message box: Enter sends, Shift+Enter adds a line. A counter appears
  * near the length limit and the send button stays off past it; length is
- * counted as the server counts it (`lib/protocol/text.ts`).
+ * counted as the server counts it (`lib/protocol/text.ts`). It starts from
+ * the room's draft and reports every change, so a draft survives a room
+ * switch and a reload.
  */
-export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
+export function Composer({ room, maxChars, draft, onDraft, onSend, onTyping }: ComposerProps) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -27,11 +33,21 @@ export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
   const over = !fits;
   const empty = text.trim() === "";
 
+  // After mounting, not as the first state: hydration does not patch a textarea's value.
+  useEffect(() => {
+    if (draft) setText(draft);
+  }, []);
+
+  const change = (value: string) => {
+    setText(value);
+    onDraft(value);
+  };
+
   const submit = () => {
     if (empty || over) return;
     const problem = onSend(text);
     setError(problem);
-    if (!problem) setText("");
+    if (!problem) change("");
     input.current?.focus();
   };
 
@@ -54,7 +70,7 @@ export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
         aria-invalid={over}
         aria-describedby="composer-help"
         onInput={(event) => {
-          setText(event.currentTarget.value);
+          change(event.currentTarget.value);
           setError(null);
           onTyping();
         }}

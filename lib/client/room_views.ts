@@ -116,7 +116,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
       seq: message.seq,
       cid: message.cid,
       user: message.user,
-      text: message.text,
+      text: message.text ?? "",
       ts: message.ts,
       status: "sent",
       error: null,

@@ -20,6 +20,8 @@ import {
   USER_NAME_HELP,
   USER_NAME_PATTERN,
 } from "./names.ts";
+import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, isEmoji } from "./entries.ts";
+import { SEARCH_LIMIT_MAX, SEARCH_QUERY_MAX_CHARS } from "./search.ts";
 import { StatusResponse } from "./status.ts";
 
 /** Room names: 1–64 characters of `a-z 0-9 - _`. */
@@ -60,16 +62,54 @@ export type RoomRole = z.infer<typeof RoomRole>;
 export const RoomMemberEntry = z.object({ user: PublicUser, role: RoomRole });
 export type RoomMemberEntry = z.infer<typeof RoomMemberEntry>;
 
-/** A committed room message. */
-export const Message = z.object({
+/** A reaction (`./entries.ts`: pictographs, never text or markup). */
+export const Emoji = z.string().max(EMOJI_MAX_UNITS).refine(isEmoji, "not an emoji");
+
+/** Who reacted with each emoji, by user id (second edition). */
+export const Reactions = z.record(Emoji, z.array(z.string()));
+export type Reactions = z.infer<typeof Reactions>;
+
+/**
+ * A committed room log entry. Second edition: a `kind` (absent means
+ * `text`, as every first-edition message is), the `target` of an edit,
+ * delete or reaction, a reaction's `emoji` and `on`, a text entry's
+ * `reply_to` and `mentions` (user ids), and, folded into a text entry as
+ * `joined` and `history` serve it, `edited_at`, `deleted` (then no `text`)
+ * and `reactions`. `entryProblem` (`./entries.ts`) says which fields each
+ * kind must have.
+ */
+const messageShape = {
   room: RoomName,
   seq: Seq,
   id: z.string(),
   cid: z.string(),
   user: PublicUser,
-  text: z.string(),
+  text: z.string().optional(),
   ts: z.number(),
-});
+  kind: z.enum(ENTRY_KINDS).optional(),
+  target: Seq.optional(),
+  emoji: Emoji.optional(),
+  on: z.boolean().optional(),
+  reply_to: Seq.optional(),
+  mentions: z.array(z.string()).optional(),
+  edited_at: z.number().optional(),
+  deleted: z.literal(true).optional(),
+  reactions: Reactions.optional(),
+};
+
+/** Refuses an entry that lacks a field its kind needs (or has a text it must not). */
+function checkEntryShape(entry: z.infer<z.ZodObject<typeof messageShape>>, ctx: z.RefinementCtx) {
+  const field = entryProblem(entry);
+  if (field === null) return;
+  ctx.addIssue({
+    code: "custom",
+    path: [field],
+    message: `${field}: not what a ${entry.kind ?? "text"} entry has`,
+  });
+}
+
+/** A committed room log entry (see `messageShape` above). */
+export const Message = z.object(messageShape).superRefine(checkEntryShape);
 export type Message = z.infer<typeof Message>;
 
 // ---- client → server ------------------------------------------------------
@@ -90,11 +130,13 @@ export const LeaveFrame = z.object({
   forget: z.boolean().optional(),
   ref: Ref,
 });
+/** Second edition: `reply_to`, the seq of the text entry it answers. */
 export const SendFrame = z.object({
   type: z.literal("send"),
   room: RoomName,
   text: z.string().min(1, "text must not be empty"),
   cid: ClientId,
+  reply_to: Seq.optional(),
   ref: Ref,
 });
 /**
@@ -160,6 +202,59 @@ export const RoomMembersFrame = z.object({
   limit: z.number().int().min(1).max(200).optional(),
   ref: Ref,
 });
+
+// ---- client → server, second edition: entries, read positions, search ----
+// Not in `ClientFrame` yet: the server answers them once they are wired
+// (issue 18), and `hello.features` will say so.
+
+/** Second edition: changes the text of one's own text entry `target`. */
+export const EditFrame = z.object({
+  type: z.literal("edit"),
+  room: RoomName,
+  target: Seq,
+  text: z.string().min(1, "text must not be empty"),
+  cid: ClientId,
+  ref: Ref,
+});
+/** Second edition: deletes the text entry `target` (its text is erased from storage). */
+export const DeleteFrame = z.object({
+  type: z.literal("delete"),
+  room: RoomName,
+  target: Seq,
+  cid: ClientId,
+  ref: Ref,
+});
+/** Second edition: sets (`on: true`) or takes back one's `emoji` on the text entry `target`. */
+export const ReactFrame = z.object({
+  type: z.literal("react"),
+  room: RoomName,
+  target: Seq,
+  emoji: Emoji,
+  on: z.boolean(),
+  cid: ClientId,
+  ref: Ref,
+});
+/** Second edition: the account has read `room` up to `seq` (a position only moves forward). */
+export const ReadFrame = z.object({ type: z.literal("read"), room: RoomName, seq: Seq, ref: Ref });
+/**
+ * Second edition: text entries containing every word of `q`, newest first,
+ * in `room` or in every room the account may read. Extension `before`: the
+ * `ts`, `room` and `seq` of the last result of the page before, for the
+ * next page (results are ordered by `ts`, then `room`, then `seq`).
+ */
+export const SearchFrame = z.object({
+  type: z.literal("search"),
+  q: z.string().min(1, "q must not be empty").max(SEARCH_QUERY_MAX_CHARS),
+  room: RoomName.optional(),
+  limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).optional(),
+  before: z.object({ ts: z.number(), room: RoomName, seq: Seq }).optional(),
+  ref: Ref,
+});
+
+/** The second edition's client frames that add an entry to a room's log. */
+export const EntryFrame = z.discriminatedUnion("type", [EditFrame, DeleteFrame, ReactFrame]);
+export type EntryFrame = z.infer<typeof EntryFrame>;
+
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
 export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
 export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
@@ -272,6 +367,8 @@ export const HelloFrame = z.object({
  * messages after `since`); the client continues with `history` `after`.
  * Absent otherwise. Extensions of the second edition: the room's `visibility`,
  * the joiner's `room_role`, and for a direct message its `people`.
+ * Second edition: `read_seq`, the account's read position in the room, and
+ * `unread`, the text entries after it.
  */
 export const JoinedFrame = z.object({
   type: z.literal("joined"),
@@ -284,6 +381,8 @@ export const JoinedFrame = z.object({
   visibility: RoomVisibility.optional(),
   room_role: RoomRole.optional(),
   people: z.array(PublicUser).optional(),
+  read_seq: Seq.optional(),
+  unread: z.number().int().nonnegative().optional(),
   ref: Ref,
 });
 export const LeftFrame = z.object({ type: z.literal("left"), room: RoomName, ref: Ref });
@@ -302,7 +401,8 @@ export const HistoryReplyFrame = z.object({
   more: z.boolean(),
   ref: Ref,
 });
-export const MessageFrame = Message.extend({ type: z.literal("message") });
+export const MessageFrame = z.object({ ...messageShape, type: z.literal("message") })
+  .superRefine(checkEntryShape);
 export const PresenceFrame = z.object({
   type: z.literal("presence"),
   room: RoomName,
@@ -399,6 +499,24 @@ export const MemberRemovedFrame = z.object({
   user: PublicUser,
   ref: Ref,
 });
+/** Second edition: the account's read position in `room` moved (sent to its other connections). */
+export const ReadEventFrame = z.object({ type: z.literal("read"), room: RoomName, seq: Seq });
+/** Second edition: a text entry mentioned the account (sent to every connection of it). */
+export const MentionFrame = z.object({
+  type: z.literal("mention"),
+  room: RoomName,
+  seq: Seq,
+  by: PublicUser,
+  text: z.string(),
+});
+/** Second edition: the answer to `search`: text entries as they read now, newest first. */
+export const SearchResultsFrame = z.object({
+  type: z.literal("search_results"),
+  q: z.string(),
+  messages: z.array(Message),
+  more: z.boolean(),
+  ref: Ref,
+});
 
 /** Any frame the server may send. */
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -423,6 +541,9 @@ export const ServerFrame = z.discriminatedUnion("type", [
   RoomMembersReplyFrame,
   MemberRoleFrame,
   MemberRemovedFrame,
+  ReadEventFrame,
+  MentionFrame,
+  SearchResultsFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

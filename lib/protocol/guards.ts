@@ -27,10 +27,13 @@ import {
   optional,
   record,
   refine,
+  type Shape,
   strictObject,
   string,
+  stringWhere,
 } from "./check.ts";
 import { ERROR_CODES } from "./codes.ts";
+import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, type EntryShape, isEmoji } from "./entries.ts";
 import type { ServerFrame } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse, UserLookupResponse } from "./http.ts";
 import {
@@ -57,16 +60,28 @@ const RoomName = string({ pattern: ROOM_NAME_PATTERN });
 const Ref = optional(string({ max: 128 }));
 const Seq = number({ int: true, min: 0 });
 const PublicUser = object({ id: string(), name: string(), role: oneOf(ROLES) });
+const Emoji = stringWhere({ max: EMOJI_MAX_UNITS }, isEmoji);
 const messageShape = {
   room: RoomName,
   seq: Seq,
   id: string(),
   cid: string(),
   user: PublicUser,
-  text: string(),
+  text: optional(string()),
   ts: number(),
+  kind: optional(oneOf(ENTRY_KINDS)),
+  target: optional(Seq),
+  emoji: optional(Emoji),
+  on: optional(boolean()),
+  reply_to: optional(Seq),
+  mentions: optional(array(string())),
+  edited_at: optional(number()),
+  deleted: optional(oneOf([true])),
+  reactions: optional(record(array(string()), { key: Emoji })),
 };
-const Message = object(messageShape);
+/** An entry with the fields its kind needs (`entryProblem`). */
+const entry = (shape: Shape) => refine(object(shape), (value) => entryProblem(value as EntryShape));
+const Message = entry(messageShape);
 const literal = (value: string) => oneOf([value]);
 
 // ---- the status (status.ts) ------------------------------------------------
@@ -264,6 +279,8 @@ const ServerFrameCheck = byKey("type", {
     visibility: optional(oneOf(ROOM_VISIBILITIES)),
     room_role: optional(oneOf(ROOM_ROLES)),
     people: optional(array(PublicUser)),
+    read_seq: optional(Seq),
+    unread: optional(Count),
     ref: Ref,
   }),
   left: object({ type: literal("left"), room: RoomName, ref: Ref }),
@@ -282,7 +299,7 @@ const ServerFrameCheck = byKey("type", {
     more: boolean(),
     ref: Ref,
   }),
-  message: object({ ...messageShape, type: literal("message") }),
+  message: entry({ ...messageShape, type: literal("message") }),
   presence: object({
     type: literal("presence"),
     room: RoomName,
@@ -335,6 +352,21 @@ const ServerFrameCheck = byKey("type", {
     type: literal("member_removed"),
     room: RoomName,
     user: PublicUser,
+    ref: Ref,
+  }),
+  read: object({ type: literal("read"), room: RoomName, seq: Seq }),
+  mention: object({
+    type: literal("mention"),
+    room: RoomName,
+    seq: Seq,
+    by: PublicUser,
+    text: string(),
+  }),
+  search_results: object({
+    type: literal("search_results"),
+    q: string(),
+    messages: array(Message),
+    more: boolean(),
     ref: Ref,
   }),
 });

@@ -1,7 +1,8 @@
 /**
  * The Switchboard wire contract (see `docs/protocol.md`), shared by server and
  * client: frame schemas, HTTP bodies, close and error codes, the version, and
- * the rules both sides measure by (a text's length, a status history's span).
+ * the rules both sides measure by (a text's length, a status history's span),
+ * and the fold of a room's log entries into what the room shows.
  *
  * @example
  * ```ts
@@ -10,11 +11,14 @@
  */
 export * from "./version.ts";
 export * from "./codes.ts";
+export * from "./entries.ts";
+export * from "./fold.ts";
 export * from "./frames.ts";
 export * from "./guards.ts";
 export * from "./http.ts";
 export * from "./names.ts";
 export * from "./parse.ts";
+export * from "./search.ts";
 export * from "./status.ts";
 export * from "./next_path.ts";
 export * from "./status_history.ts";

@@ -44,6 +44,34 @@ const MESSAGE: Message = {
   text: "hello",
   ts: 1_700_000_000_000,
 };
+/** A text entry as `joined` and `history` fold it: answering, mentioning, edited, reacted to. */
+const FOLDED: Message = {
+  ...MESSAGE,
+  seq: 8,
+  id: "m8",
+  cid: "c8",
+  reply_to: 7,
+  mentions: ["user:bob"],
+  edited_at: 1_700_000_050_000,
+  reactions: { "👍": ["user:ada", "user:bob"], "🇫🇷": ["user:bob"] },
+};
+const { text: _text, ...WITHOUT_TEXT } = MESSAGE;
+const DELETED: Message = { ...WITHOUT_TEXT, seq: 9, id: "m9", cid: "c9", deleted: true };
+/** One entry of each kind that changes a text entry. */
+const CHANGES: Message[] = [
+  { ...MESSAGE, seq: 10, id: "m10", cid: "c10", kind: "edit", target: 8, text: "hello!" },
+  { ...WITHOUT_TEXT, seq: 11, id: "m11", cid: "c11", kind: "delete", target: 9 },
+  {
+    ...WITHOUT_TEXT,
+    seq: 12,
+    id: "m12",
+    cid: "c12",
+    kind: "reaction",
+    target: 8,
+    emoji: "👍",
+    on: true,
+  },
+];
 const SUMMARY = statusSummary({ history: statusHistory(2), reasons: ["kv slow"] });
 const DETAIL = statusDetail({
   history: statusHistory(2),
@@ -79,6 +107,22 @@ const SERVER_FRAMES: ServerFrame[] = [
   { type: "ack", cid: "c7", room: "general", seq: 7, ts: 1_700_000_000_000, ref: "r3" },
   { type: "history", room: "general", messages: [MESSAGE], more: false, ref: "r4" },
   { type: "message", ...MESSAGE },
+  { type: "message", ...FOLDED, kind: "text" },
+  ...CHANGES.map((entry): ServerFrame => ({ type: "message", ...entry })),
+  { type: "read", room: "general", seq: 7 },
+  { type: "mention", room: "general", seq: 8, by: USER, text: "hi @bob" },
+  { type: "search_results", q: "hello", messages: [FOLDED, MESSAGE], more: true, ref: "r9" },
+  { type: "search_results", q: "nothing", messages: [], more: false },
+  {
+    type: "joined",
+    room: "general",
+    head: 12,
+    recovered: false,
+    messages: [FOLDED, DELETED, ...CHANGES],
+    presence: [],
+    read_seq: 7,
+    unread: 1,
+  },
   { type: "presence", room: "general", joins: [USER], leaves: [] },
   { type: "typing", room: "general", user: USER },
   { type: "ping", t: 5 },

@@ -26,6 +26,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   rooms: ["store", "bus", "presence", "membership", "cluster", "metrics", "limits", "postgres"],
   status_history: ["store", "cluster", "metrics", "postgres"],
   auth: ["accounts", "store", "bus", "cluster", "http", "limits", "postgres"],
+  search: ["store", "limits"],
   session: ["auth", "rooms", "bus", "cluster", "http", "metrics", "limits"],
   ops: [
     "session",

@@ -29,6 +29,7 @@ export interface BoundedPage {
 /** The UTF-8 bytes `JSON.stringify(message)` takes, its text measured in place. */
 export function messageJsonLength(message: Message): number {
   // The text is all but a few dozen bytes: the rest is small enough to serialize.
+  if (message.text === undefined) return utf8Length(JSON.stringify(message));
   const rest = utf8Length(JSON.stringify({ ...message, text: "" }));
   return rest - 2 + jsonStringLength(message.text);
 }

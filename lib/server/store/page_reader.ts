@@ -32,7 +32,7 @@ export async function fillPage(
       break;
     }
     page.push(message);
-    bytes += utf8Length(message.text);
+    bytes += utf8Length(message.text ?? "");
   }
   if (from === "newest") page.reverse();
   return { messages: page, more };

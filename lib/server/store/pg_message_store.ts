@@ -166,13 +166,14 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     const now = clock.now();
     let seq = await lockHead(tx, room);
     const earlier = await freshReceipts(tx, inputs, now);
-    const created: Message[] = [];
+    // What a send commits: a text entry, its text always there.
+    const created: (Message & { text: string })[] = [];
     const results = inputs.map((input): CommitResult => {
       const key = cidKey(input.user.id, input.cid);
       const receipt = earlier.get(key);
       if (receipt) return { created: false, receipt };
       seq += 1;
-      const message: Message = {
+      const message = {
         room,
         seq,
         id: crypto.randomUUID(),
@@ -189,7 +190,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     });
     if (created.length === 0) return results;
 
-    const column = <T>(pick: (message: Message) => T) => created.map(pick);
+    const column = <T>(pick: (message: typeof created[number]) => T) => created.map(pick);
     // Receipts are claimed in key order, so that two commits claiming the same cids (one user
     // sending to two rooms at once) wait for each other instead of deadlocking.
     const claimed = await tx`

@@ -1,0 +1,271 @@
+/**
+ * The markdown of messages (`components/markdown.ts`, rendered by
+ * `components/chat/MessageText.tsx`): a corpus of every construct of the
+ * subset and its edges, rendered to HTML as the page serves it; an XSS corpus
+ * whose every rendering holds only the elements and attributes the renderer
+ * makes, with http(s) links only; and the bounds on nesting and length.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { renderToString } from "preact-render-to-string";
+import { isLongText, MessageText } from "../../components/chat/MessageText.tsx";
+import {
+  type Block,
+  type Inline,
+  MAX_INLINE_DEPTH,
+  MAX_MARKDOWN_CHARS,
+  MAX_QUOTE_DEPTH,
+  parseInline,
+  parseMarkdown,
+} from "../../components/markdown.ts";
+
+/** The HTML a message's text renders to, without the wrapper. */
+function html(text: string): string {
+  const rendered = renderToString(<MessageText text={text} />);
+  const inner = rendered.match(/^<div class="msg-text(?: msg-text-collapsed)?">([\s\S]*)<\/div>/);
+  ok(inner, rendered);
+  return inner[1];
+}
+
+const A = (href: string, text = href) =>
+  `<a href="${href}" target="_blank" rel="noopener noreferrer">${text}</a>`;
+
+/** Input, and the HTML it renders to. */
+const CORPUS: [string, string][] = [
+  // Plain text stays as it is, line breaks included (the list keeps white-space: pre-wrap).
+  ["hello", "<p>hello</p>"],
+  ["two\nlines", "<p>two\nlines</p>"],
+  ["  indented", "<p>  indented</p>"],
+  ["first\n\nsecond", "<p>first</p><p>second</p>"],
+  ["a\r\nb", "<p>a\nb</p>"],
+  ["", ""],
+  ["\n\n", ""],
+  // Emphasis.
+  ["**bold**", "<p><strong>bold</strong></p>"],
+  ["__bold__", "<p><strong>bold</strong></p>"],
+  ["*it* and _it_", "<p><em>it</em> and <em>it</em></p>"],
+  ["~~gone~~", "<p><del>gone</del></p>"],
+  ["~single~", "<p>~single~</p>"],
+  ["***both***", "<p><strong><em>both</em></strong></p>"],
+  ["**bold *and it***", "<p><strong>bold <em>and it</em></strong></p>"],
+  ["*it **and bold***", "<p><em>it <strong>and bold</strong></em></p>"],
+  ["**a** **b**", "<p><strong>a</strong> <strong>b</strong></p>"],
+  ["~~**x**~~", "<p><del><strong>x</strong></del></p>"],
+  ["2*3*4", "<p>2<em>3</em>4</p>"],
+  ["snake_case_name", "<p>snake_case_name</p>"],
+  ["__init__.py", "<p><strong>init</strong>.py</p>"], // as CommonMark has it: `code` keeps it
+  ["x__init__y", "<p>x__init__y</p>"],
+  ["a * b * c", "<p>a * b * c</p>"],
+  ["** not bold **", "<p>** not bold **</p>"],
+  ["****", "<p>****</p>"],
+  ["**", "<p>**</p>"],
+  ["**unclosed", "<p>**unclosed</p>"],
+  ["*a **b* c**", "<p><em>a **b</em> c**</p>"],
+  ["**a *b** c*", "<p><strong>a *b</strong> c*</p>"],
+  // Code.
+  ["`code`", "<p><code>code</code></p>"],
+  ["`**not bold**`", "<p><code>**not bold**</code></p>"],
+  ["``a ` b``", "<p><code>a ` b</code></p>"],
+  ["`` `tick` ``", "<p><code>`tick`</code></p>"],
+  ["`unclosed", "<p>`unclosed</p>"],
+  ["**`x`**", "<p><strong><code>x</code></strong></p>"],
+  ["```\nline 1\n  *line 2*\n```", "<pre><code>line 1\n  *line 2*</code></pre>"],
+  ["```ts\nconst a = 1;\n```\nafter", "<pre><code>const a = 1;</code></pre><p>after</p>"],
+  ["```\nnever closed\n**x**", "<pre><code>never closed\n**x**</code></pre>"],
+  ["before\n```\ncode\n```", "<p>before</p><pre><code>code</code></pre>"],
+  // Escapes.
+  ["\\*not it\\*", "<p>*not it*</p>"],
+  ["\\`not code\\`", "<p>`not code`</p>"],
+  ["back\\slash \\a", "<p>back\\slash \\a</p>"],
+  // Quotes.
+  ["> quoted", "<blockquote><p>quoted</p></blockquote>"],
+  [">no space\n> two", "<blockquote><p>no space\ntwo</p></blockquote>"],
+  ["> a\n> > b", "<blockquote><p>a</p><blockquote><p>b</p></blockquote></blockquote>"],
+  ["> **bold** quote", "<blockquote><p><strong>bold</strong> quote</p></blockquote>"],
+  ["> quote\nafter", "<blockquote><p>quote</p></blockquote><p>after</p>"],
+  ["5 > 3", "<p>5 > 3</p>"],
+  // Lists.
+  ["- one\n- two", "<ul><li>one</li><li>two</li></ul>"],
+  ["* one\n+ two", "<ul><li>one</li><li>two</li></ul>"],
+  ["1. one\n2. two", "<ol><li>one</li><li>two</li></ol>"],
+  ["3) three\n4) four", '<ol start="3"><li>three</li><li>four</li></ol>'],
+  ["- *it*\n- `c`", "<ul><li><em>it</em></li><li><code>c</code></li></ul>"],
+  ["intro\n- item", "<p>intro</p><ul><li>item</li></ul>"],
+  ["- a\n1. b", "<ul><li>a</li></ul><ol><li>b</li></ol>"],
+  ["-not a list", "<p>-not a list</p>"],
+  ["1.5 is a number", "<p>1.5 is a number</p>"],
+  // Links.
+  ["[docs](https://deno.com/manual)", `<p>${A("https://deno.com/manual", "docs")}</p>`],
+  ["[**bold** docs](http://x.org)", `<p>${A("http://x.org/", "<strong>bold</strong> docs")}</p>`],
+  ["see https://deno.com.", `<p>see ${A("https://deno.com/", "https://deno.com")}.</p>`],
+  ["[https://a.org](https://b.org)", `<p>${A("https://b.org/", "https://a.org")}</p>`],
+  ["[a [b](https://x.org)", `<p>${A("https://x.org/", "a [b")}</p>`],
+  ["[no url]", "<p>[no url]</p>"],
+  ["[rel](/relative)", "<p>[rel](/relative)</p>"],
+  ["[sp](https://a.org/ b)", `<p>[sp](${A("https://a.org/")} b)</p>`],
+  ["`https://in.code`", "<p><code>https://in.code</code></p>"],
+  ["*[x](https://a.org)*", `<p><em>${A("https://a.org/", "x")}</em></p>`],
+];
+
+Deno.test("markdown: the corpus renders as written", () => {
+  const wrong = CORPUS.filter(([input, expected]) => html(input) !== expected)
+    .map(([input, expected]) =>
+      `${JSON.stringify(input)}\n  want ${expected}\n  got  ${html(input)}`
+    );
+  deepEqual(wrong, []);
+});
+
+Deno.test("markdown: the tree of a mixed message", () => {
+  const text = (value: string): Inline => ({ type: "text", text: value });
+  deepEqual(
+    parseMarkdown("# not a heading\n> *q*\n\n1. `x`"),
+    [
+      { type: "paragraph", children: [text("# not a heading")] },
+      {
+        type: "quote",
+        children: [{ type: "paragraph", children: [{ type: "em", children: [text("q")] }] }],
+      },
+      { type: "list", ordered: true, start: 1, items: [[{ type: "code", text: "x" }]] },
+    ] satisfies Block[],
+  );
+});
+
+/** What the renderer may produce: these elements, these attributes. */
+const ELEMENTS = new Set([
+  "p",
+  "strong",
+  "em",
+  "del",
+  "code",
+  "pre",
+  "blockquote",
+  "ul",
+  "ol",
+  "li",
+  "a",
+]);
+const ATTRIBUTES = new Set(["href", "target", "rel", "start"]);
+
+/** Every element and attribute of `markup`, refused if the renderer would never make it. */
+function strangers(markup: string): string[] {
+  const found: string[] = [];
+  for (const [, name, attributes] of markup.matchAll(/<([a-z0-9]+)([^>]*)>/gi)) {
+    if (!ELEMENTS.has(name)) found.push(`<${name}>`);
+    for (const [, attribute, value] of attributes.matchAll(/\s([^\s=]+)="([^"]*)"/g)) {
+      if (!ATTRIBUTES.has(attribute)) found.push(`${name}[${attribute}]`);
+      if (attribute === "href" && !/^https?:\/\/[^\s"<>]+$/.test(value)) {
+        found.push(`href=${value}`);
+      }
+    }
+  }
+  return found;
+}
+
+const HOSTILE = [
+  "<script>alert(1)</script>",
+  "<img src=x onerror=alert(1)>",
+  '<a href="javascript:alert(1)">x</a>',
+  "[x](javascript:alert(1))",
+  "[x](JaVaScRiPt:alert(1))",
+  "[x](javascript://%0Aalert(1))",
+  "[x](data:text/html,<script>alert(1)</script>)",
+  "[x](vbscript:msgbox(1))",
+  "[x](//evil.example)",
+  '[x](https://a.org" onmouseover="alert(1))',
+  '[x](https://a.org/"><script>alert(1)</script>)',
+  "[<img src=x onerror=alert(1)>](https://a.org)",
+  "`<script>alert(1)</script>`",
+  "```\n<script>alert(1)</script>\n```",
+  "> <iframe src=javascript:alert(1)>",
+  "- <svg onload=alert(1)>",
+  "**<b onclick=alert(1)>x</b>**",
+  "https://a.org/<script>",
+  'https://a.org/"onmouseover="alert(1)',
+  "\u202ehttps://a.org\u202c",
+  "&lt;script&gt;alert(1)&lt;/script&gt;",
+  "<style>*{display:none}</style>",
+  "[x](https://a.org)<!--",
+  "*".repeat(5_000),
+  "**a ".repeat(3_000),
+  "*a ".repeat(3_000),
+  "_a ".repeat(3_000),
+  "~~a ".repeat(3_000),
+  "[".repeat(5_000) + "x" + "](https://a.org)".repeat(5_000),
+  "[x](".repeat(5_000),
+  "](https://a.org)".repeat(3_000),
+  "`".repeat(5_000),
+  "` `` ``` ".repeat(1_000),
+  "> ".repeat(5_000) + "deep",
+  ">\n".repeat(5_000),
+  "- ".repeat(5_000),
+  "\\".repeat(5_000),
+  "[a](https://" + "a".repeat(5_000) + ".org)",
+  ("*a ".repeat(50) + "[b](https://a.org) ").repeat(40),
+];
+
+Deno.test("markdown: hostile text renders only the renderer's elements, links only to http(s)", () => {
+  for (const text of HOSTILE) {
+    const markup = html(text);
+    deepEqual(
+      strangers(markup),
+      [],
+      `${JSON.stringify(text.slice(0, 80))}: ${markup.slice(0, 200)}`,
+    );
+    ok(!/javascript:/i.test(markup.match(/href="[^"]*"/g)?.join("") ?? ""));
+  }
+});
+
+Deno.test("markdown: nothing of a hostile text is lost: the words come through as text", () => {
+  for (const text of ["<script>alert(1)</script>", "[x](javascript:alert(1))", "a <b>c</b>"]) {
+    const shown = html(text).replace(/<[^>]+>/g, "").replaceAll("&lt;", "<").replaceAll("&gt;", ">")
+      .replaceAll("&amp;", "&").replaceAll("&quot;", '"');
+    equal(shown, text);
+  }
+});
+
+/** The deepest nesting of inline spans in `nodes`. */
+function inlineDepth(nodes: readonly Inline[]): number {
+  let depth = 0;
+  for (const node of nodes) {
+    if ("children" in node) depth = Math.max(depth, 1 + inlineDepth(node.children));
+  }
+  return depth;
+}
+
+function quoteDepth(blocks: readonly Block[]): number {
+  let depth = 0;
+  for (const block of blocks) {
+    if (block.type === "quote") depth = Math.max(depth, 1 + quoteDepth(block.children));
+  }
+  return depth;
+}
+
+Deno.test("markdown: nesting is capped; markers past the cap are text", () => {
+  const deep = "*a **b ~~c ".repeat(20) + "x" + "~~ d** e*".repeat(20);
+  const nodes = parseInline(deep);
+  ok(inlineDepth(nodes) <= MAX_INLINE_DEPTH, `depth ${inlineDepth(nodes)}`);
+  equal(
+    inlineDepth(parseInline("*".repeat(100) + "x" + "*".repeat(100))),
+    0,
+    "runs of 4+ are text",
+  );
+  equal(quoteDepth(parseMarkdown("> ".repeat(50) + "x")), MAX_QUOTE_DEPTH);
+  const [quote] = parseMarkdown("> > > > > x");
+  deepEqual(JSON.stringify(quote).includes("> > x"), true, "the deeper markers stay as text");
+});
+
+Deno.test("markdown: a text past the length bound is one plain paragraph", () => {
+  const text = "**x** ".repeat(MAX_MARKDOWN_CHARS / 6 + 1);
+  deepEqual(parseMarkdown(text), [{ type: "paragraph", children: [{ type: "text", text }] }]);
+});
+
+Deno.test("markdown: long texts are collapsed with Show more, short ones are not", () => {
+  equal(isLongText("short"), false);
+  equal(isLongText("x".repeat(700)), false);
+  equal(isLongText("x".repeat(701)), true);
+  equal(isLongText("line\n".repeat(11) + "line"), false);
+  equal(isLongText("line\n".repeat(12) + "line"), true);
+  const long = renderToString(<MessageText text={"x".repeat(800)} />);
+  ok(long.includes('class="msg-text msg-text-collapsed"'));
+  ok(long.includes('aria-expanded="false"') && long.includes("Show more"));
+  ok(!renderToString(<MessageText text="short" />).includes("Show more"));
+});
