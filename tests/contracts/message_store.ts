@@ -419,4 +419,57 @@ export function messageStoreContract(
     deepEqual(messages.map((message) => message.text), texts);
     deepEqual(messages.map((message) => message.cid), texts.map((text, i) => `${text}#${i}`));
   });
+
+  test("edits, reactions and a delete fold into the stored text entry; the delete erases every text of it", async ({ open }) => {
+    const [store, other] = [await open(), await open()];
+    const base = { room: "general", user: ada };
+    await store.commit({ ...base, cid: "t1", text: "helo @bob", mentions: [bob.id] });
+    await store.commit({ ...base, cid: "t2", text: "second", reply_to: 1 });
+    await other.commit({ ...base, cid: "e1", kind: "edit", target: 1, text: "hello @bob" });
+    await store.commit({
+      ...base,
+      user: bob,
+      cid: "r1",
+      kind: "reaction",
+      target: 1,
+      emoji: "👍",
+      on: true,
+    });
+    await other.commit({ ...base, cid: "r2", kind: "reaction", target: 1, emoji: "👍", on: true });
+    await store.commit({
+      ...base,
+      user: bob,
+      cid: "r3",
+      kind: "reaction",
+      target: 1,
+      emoji: "👍",
+      on: false,
+    });
+
+    const folded = await store.entry("general", 1);
+    equal(folded?.text, "hello @bob");
+    equal(folded?.edited_at, 1_000);
+    deepEqual(folded?.mentions, [bob.id]);
+    deepEqual(folded?.reactions, { "👍": [ada.id] });
+    equal((await store.entry("general", 2))?.reply_to, 1);
+    const edit = await store.entry("general", 3);
+    deepEqual([edit?.kind, edit?.target, edit?.text], ["edit", 1, "hello @bob"]);
+
+    const deleted = await other.commit({ ...base, cid: "d1", kind: "delete", target: 1 });
+    equal(deleted.receipt.seq, 7);
+    const again = await store.commit({ ...base, cid: "d1", kind: "delete", target: 1 });
+    deepEqual(again, { created: false, receipt: deleted.receipt });
+    const late = await store.commit({ ...base, cid: "e2", kind: "edit", target: 1, text: "again" });
+    equal(late.created && late.message.text, "", "an edit of a deleted entry keeps no text");
+
+    const { messages } = await store.since("general", 0);
+    deepEqual(messages.map((message) => message.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
+    const [first] = messages;
+    deepEqual(
+      { ...first, id: "" },
+      { room: "general", seq: 1, id: "", cid: "t1", user: ada, ts: 1_000, deleted: true },
+    );
+    const texts = messages.filter((message) => message.text !== undefined).map((m) => m.text);
+    deepEqual(texts, ["second", "", ""], "no text of the deleted entry is kept");
+  });
 }

@@ -34,7 +34,10 @@
  * | `room_invitations` | `(room, user_id)` | who may join a private room once, until 30 days after `at` (index on `at` for pruning) |
  *
  * `room_messages.user_role` is the author's role (null on messages stored
- * before users carried one), and `accounts` has an index on its names in byte
+ * before users carried one); `room_messages.entry` holds a log entry's
+ * second-edition fields besides its text (`kind`, `target`, `emoji`, `on`,
+ * `reply_to`, `mentions`, and a text entry's folded `edited_at`, `deleted`,
+ * `reactions`; null on a plain message), and `text` is null on a deleted one; `accounts` has an index on its names in byte
  * order, for finding people by the start of a name.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
@@ -235,6 +238,14 @@ export const MIGRATIONS: readonly Migration[] = [
         primary key (room, user_id)
       );
       create index room_invitations_at on room_invitations (at);
+    `,
+  },
+  {
+    version: 7,
+    name: "log_entries",
+    sql: `
+      alter table room_messages alter column text drop not null;
+      alter table room_messages add column entry jsonb;
     `,
   },
 ];

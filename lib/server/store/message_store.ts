@@ -24,7 +24,7 @@
  * retry.created; // false, and retry.receipt equals first.receipt
  * ```
  */
-import type { Message, PublicUser, Role } from "../../protocol/mod.ts";
+import type { EntryKind, Message, PublicUser, Role } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import {
   ROOM_HEAD_PREFIX,
@@ -40,6 +40,7 @@ import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
 import { createCommitQueue } from "./commit_queue.ts";
 import { fillPage } from "./page_reader.ts";
 import { createLogReads } from "./log_reads.ts";
+import { entryOf, ERASED_TEXT, foldBatch, targetsOf } from "./log_entries.ts";
 
 /**
  * A stored message as the log serves it. Messages stored before users carried
@@ -59,12 +60,25 @@ export function legacyAuthorRole(userId: string): Role {
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** What a client sends, with the author taken from its session. */
+/**
+ * What a client sends, with the author taken from its session: a text entry
+ * (`text`, maybe `reply_to` and the `mentions` the server found), or a change
+ * of the text entry `target` (`kind` `edit` with its `text`, `delete`, or
+ * `reaction` with `emoji` and `on`). The room layer checks that the target is
+ * a live text entry the author may change; the log folds the change into it
+ * (`log_entries.ts`).
+ */
 export interface CommitInput {
   room: string;
   user: PublicUser;
-  text: string;
   cid: string;
+  kind?: EntryKind;
+  text?: string;
+  target?: number;
+  emoji?: string;
+  on?: boolean;
+  reply_to?: number;
+  mentions?: string[];
 }
 
 /** The fields of an `ack`: where a cid's message landed. */
@@ -143,6 +157,8 @@ export interface MessageStore {
   range(room: string, after: number, through: number): Promise<Message[]>;
   /** The room's newest seq; 0 for a room without messages. */
   head(room: string): Promise<number>;
+  /** The kept entry `seq` of `room` (a text entry in its present state), or null. */
+  entry(room: string, seq: number): Promise<Message | null>;
   /**
    * The highest seq this store itself committed in `room` (0 if none), known
    * without a read. Its committer publishes every message it creates, so a
@@ -274,10 +290,13 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     batch: CommitInput[],
     head: Deno.KvEntryMaybe<unknown>,
     cids: Deno.KvEntryMaybe<unknown>[],
+    targets: Map<number, Message>,
   ): Promise<CommitResult[] | null> => {
     let seq = (head.value as number | null) ?? 0;
     const operation = kv.atomic().check(head);
     const byCid = new Map<string, CommitResult>();
+    const created: Message[] = [];
+    const createdResults: { created: true; receipt: Receipt; message: Message }[] = [];
     const results = batch.map((input, index): CommitResult => {
       const cidKey = cids[index].key;
       const earlier = cids[index].value as Receipt | null;
@@ -286,27 +305,29 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       if (sameBatch) return { created: false, receipt: sameBatch.receipt };
 
       seq += 1;
-      const ts = clock.now();
-      const message: Message = {
-        room,
-        seq,
-        id: crypto.randomUUID(),
-        cid: input.cid,
-        user: { id: input.user.id, name: input.user.name, role: input.user.role },
-        text: input.text,
-        ts,
-      };
-      const receipt: Receipt = { cid: input.cid, room, seq, ts };
-      operation
-        .check(cids[index])
-        .set(roomMessageKey(room, seq), message)
-        .set(cidKey, receipt, { expireIn: CID_TTL_MS });
-      if (seq > historyMax) operation.delete(roomMessageKey(room, seq - historyMax));
-      const result: CommitResult = { created: true, receipt, message };
+      const message = entryOf(input, seq, clock.now());
+      const receipt: Receipt = { cid: input.cid, room, seq, ts: message.ts };
+      operation.check(cids[index]).set(cidKey, receipt, { expireIn: CID_TTL_MS });
+      created.push(message);
+      const result = { created: true as const, receipt, message };
+      createdResults.push(result);
       byCid.set(JSON.stringify(cidKey), result);
       return result;
     });
     if (byCid.size === 0) return results;
+    const { changed, stored } = foldBatch(targets, created);
+    stored.forEach((message, index) => {
+      operation.set(roomMessageKey(room, message.seq), message);
+      createdResults[index].message = message;
+    });
+    // Pruned at this head: what fell out of retention is not written back.
+    const floor = seq - historyMax;
+    for (const [target, folded] of changed) {
+      if (target > floor) operation.set(roomMessageKey(room, target), folded);
+    }
+    for (let pruned = Math.max(1, floor - created.length + 1); pruned <= floor; pruned++) {
+      operation.delete(roomMessageKey(room, pruned));
+    }
     operation.set(roomHeadKey(room), seq);
     if (headSignal) operation.sum(headSignal(room), 1n);
     try {
@@ -323,31 +344,70 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     }
   };
 
+  /** The stored entries `seqs` of `room` that are still kept, by seq. */
+  const readTargets = async (room: string, seqs: number[]): Promise<Map<number, Message>> => {
+    const entries = await readMany<Message>(seqs.map((seq) => roomMessageKey(room, seq)));
+    const targets = new Map<number, Message>();
+    for (const entry of entries) {
+      if (entry.value) targets.set(entry.value.seq, withAuthorRole(entry.value));
+    }
+    return targets;
+  };
+
   /** One attempt for `batch`; null when another committer moved the head first. */
   const tryCommit = async (
     room: string,
     batch: CommitInput[],
   ): Promise<CommitResult[] | null> => {
     const cidKeys = batch.map((input) => sendCidKey(input.user.id, input.cid));
+    const targetSeqs = targetsOf(batch);
     const written = writtenHeads.get(room);
     if (written) {
       // Most commits to a room follow this store's own previous one: assume the
       // head it wrote and new cids, and let the operation's checks say whether
       // that still holds. A KV read costs as much CPU as half a commit.
       const unseen = cidKeys.map((key) => ({ key, value: null, versionstamp: null }));
-      const results = await commitOn(room, batch, written, unseen);
+      const targets = await readTargets(room, targetSeqs);
+      const results = await commitOn(room, batch, written, unseen, targets);
       if (results) return results;
       writtenHeads.delete(room);
     }
-    const [head, ...cids] = await readMany<unknown>([roomHeadKey(room), ...cidKeys]);
-    return await commitOn(room, batch, head, cids);
+    const [[head, ...cids], targets] = await Promise.all([
+      readMany<unknown>([roomHeadKey(room), ...cidKeys]),
+      readTargets(room, targetSeqs),
+    ]);
+    return await commitOn(room, batch, head, cids, targets);
+  };
+
+  /**
+   * Erases the text of the edits of `target` committed before the delete at
+   * `deletedAt` (the commit already erased the target's own). Each write
+   * checks the entry it read, so an edit pruned meanwhile is not written back.
+   */
+  const eraseEdits = async (room: string, target: number, deletedAt: number) => {
+    for await (const entry of kv.list<Message>(rangeSelector(room, target, deletedAt))) {
+      const { value } = entry;
+      if (value.kind !== "edit" || value.target !== target || value.text === ERASED_TEXT) continue;
+      await retryWhenLocked(() =>
+        kv.atomic().check(entry).set(entry.key, { ...value, text: ERASED_TEXT }).commit()
+      );
+    }
   };
 
   const commitBatch = async (room: string, batch: CommitInput[]): Promise<CommitResult[]> => {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const results = await tryCommit(room, batch);
-      if (results) return results;
-      await contentionPause(attempt);
+      if (!results) {
+        await contentionPause(attempt);
+        continue;
+      }
+      // A retried delete erases again: its first attempt may have stopped short.
+      for (const [index, input] of batch.entries()) {
+        if (input.kind === "delete") {
+          await eraseEdits(room, input.target!, results[index].receipt.seq);
+        }
+      }
+      return results;
     }
     throw new Error(`commit to room "${room}" kept conflicting (${maxAttempts} attempts)`);
   };
@@ -356,7 +416,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     maxBatch,
     maxBatchBytes: MAX_BATCH_BYTES,
     // A string costs at most 2 bytes per UTF-16 unit in KV's serialization.
-    sizeOf: (input) => input.text.length * 2 + 512,
+    sizeOf: (input) => (input.text?.length ?? 0) * 2 + 512,
     write: commitBatch,
   });
 
@@ -386,6 +446,11 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     range: reads.range,
 
     head: readHead,
+
+    async entry(room, seq) {
+      const { value } = await kv.get<Message>(roomMessageKey(room, seq));
+      return value ? withAuthorRole(value) : null;
+    },
 
     committedHead: (room) => committedHeads.get(room) ?? 0,
 

@@ -41,6 +41,7 @@ import {
 } from "./message_store.ts";
 import { fillPage } from "./page_reader.ts";
 import { createLogReads } from "./log_reads.ts";
+import { entryOf, ERASED_TEXT, foldBatch, targetsOf } from "./log_entries.ts";
 
 /** A batch's rows stay well below what one statement should carry. */
 const MAX_BATCH_BYTES = 1024 * 1024;
@@ -62,9 +63,16 @@ interface MessageRow {
   user_name: string;
   /** Null on messages stored before users carried their role. */
   user_role: Role | null;
-  text: string;
+  /** Null on a deleted text entry, a delete and a reaction. */
+  text: string | null;
   ts: number;
+  entry: EntryColumn | null;
 }
+
+/** The fields of an entry kept in the `entry` column: all but the row's own columns. */
+type EntryColumn = Omit<Message, "room" | "seq" | "id" | "cid" | "user" | "text" | "ts">;
+
+const ROW_COLUMNS = "room, seq, id, cid, user_id, user_name, user_role, text, ts, entry";
 
 function messageOf(row: MessageRow): Message {
   const role = row.user_role ?? legacyAuthorRole(row.user_id);
@@ -74,9 +82,21 @@ function messageOf(row: MessageRow): Message {
     id: row.id,
     cid: decodeText(row.cid),
     user: { id: row.user_id, name: row.user_name, role },
-    text: decodeText(row.text),
+    ...(row.text === null ? {} : { text: decodeText(row.text) }),
     ts: row.ts,
+    ...row.entry,
   };
+}
+
+/** What `message` keeps in the `entry` column, as JSON; null when it is a plain message. */
+function entryColumnOf(message: Message): string | null {
+  const { room: _r, seq: _s, id: _i, cid: _c, user: _u, text: _t, ts: _ts, ...entry } = message;
+  return Object.keys(entry).length === 0 ? null : JSON.stringify(entry);
+}
+
+/** `message.text` as the `text` column holds it. */
+function textColumnOf(message: Message): string | null {
+  return message.text === undefined ? null : encodeText(message.text);
 }
 
 /** Creates a {@linkcode MessageStore} in the PostgreSQL database of `sql` (migrated). */
@@ -103,7 +123,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     const direction = order.from === "newest" ? sql`desc` : sql`asc`;
     const limit = order.limit === undefined ? sql`` : sql`limit ${order.limit}`;
     const rows = await sql<MessageRow[]>`
-      select room, seq, id, cid, user_id, user_name, user_role, text, ts from room_messages
+      select ${sql.unsafe(ROW_COLUMNS)} from room_messages
       where room = ${room} and seq > ${after} and seq < ${before}
       order by seq ${direction} ${limit}`;
     return rows.map(messageOf);
@@ -157,6 +177,38 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     return receipts;
   };
 
+  /** The kept entries `seqs` of `room`, by seq, read in the commit's transaction. */
+  const readTargets = async (tx: TransactionSql, room: string, seqs: number[]) => {
+    const targets = new Map<number, Message>();
+    if (seqs.length === 0) return targets;
+    const rows = await tx<MessageRow[]>`
+      select ${tx.unsafe(ROW_COLUMNS)} from room_messages
+      where room = ${room} and seq = any(${seqs}::bigint[])`;
+    for (const row of rows) targets.set(row.seq, messageOf(row));
+    return targets;
+  };
+
+  /**
+   * Erases the text of the edits before each delete of the batch that target
+   * what it deletes (the fold already erased the target's own). A retried
+   * delete erases again: it costs one statement and finds nothing left.
+   */
+  const eraseEdits = async (
+    tx: TransactionSql,
+    room: string,
+    inputs: CommitInput[],
+    results: CommitResult[],
+  ) => {
+    for (const [index, input] of inputs.entries()) {
+      if (input.kind !== "delete") continue;
+      await tx`
+        update room_messages set text = ${ERASED_TEXT}
+        where room = ${room} and seq > ${input.target!} and seq < ${results[index].receipt.seq}
+          and entry ->> 'kind' = 'edit' and (entry ->> 'target')::bigint = ${input.target!}
+          and text <> ${ERASED_TEXT}`;
+    }
+  };
+
   /** One transaction for the batch. */
   const commitIn = async (
     tx: TransactionSql,
@@ -165,32 +217,31 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
   ): Promise<CommitResult[]> => {
     const now = clock.now();
     let seq = await lockHead(tx, room);
-    const earlier = await freshReceipts(tx, inputs, now);
-    // What a send commits: a text entry, its text always there.
-    const created: (Message & { text: string })[] = [];
+    const [earlier, targets] = await Promise.all([
+      freshReceipts(tx, inputs, now),
+      readTargets(tx, room, targetsOf(inputs)),
+    ]);
+    const made: Message[] = [];
+    const madeResults: { created: true; receipt: Receipt; message: Message }[] = [];
     const results = inputs.map((input): CommitResult => {
       const key = cidKey(input.user.id, input.cid);
       const receipt = earlier.get(key);
       if (receipt) return { created: false, receipt };
       seq += 1;
-      const message = {
-        room,
-        seq,
-        id: crypto.randomUUID(),
-        cid: input.cid,
-        user: { id: input.user.id, name: input.user.name, role: input.user.role },
-        text: input.text,
-        ts: now,
-      };
-      const made: Receipt = { cid: input.cid, room, seq, ts: now };
+      const message = entryOf(input, seq, now);
+      const receiptMade: Receipt = { cid: input.cid, room, seq, ts: now };
       // A cid twice in one batch: the second gets the first's receipt.
-      earlier.set(key, made);
-      created.push(message);
-      return { created: true, receipt: made, message };
+      earlier.set(key, receiptMade);
+      made.push(message);
+      const result = { created: true as const, receipt: receiptMade, message };
+      madeResults.push(result);
+      return result;
     });
-    if (created.length === 0) return results;
+    if (made.length === 0) return results;
+    const { changed, stored: created } = foldBatch(targets, made);
+    created.forEach((message, index) => madeResults[index].message = message);
 
-    const column = <T>(pick: (message: typeof created[number]) => T) => created.map(pick);
+    const column = <T>(pick: (message: Message) => T) => created.map(pick);
     // Receipts are claimed in key order, so that two commits claiming the same cids (one user
     // sending to two rooms at once) wait for each other instead of deadlocking.
     const claimed = await tx`
@@ -206,16 +257,25 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
       returning 1`;
     if (claimed.length !== created.length) throw new CidClaimedMeanwhile();
     await tx`
-      insert into room_messages (room, seq, id, cid, user_id, user_name, user_role, text, ts)
-      select ${room}, seq, id, cid, user_id, user_name, user_role, text, ${now}::bigint from unnest(
+      insert into room_messages (room, seq, id, cid, user_id, user_name, user_role, text, ts, entry)
+      select ${room}, seq, id, cid, user_id, user_name, user_role, text, ${now}::bigint,
+        entry::jsonb from unnest(
         ${column((m) => m.seq)}::bigint[],
         ${column((m) => m.id)}::text[],
         ${column((m) => encodeText(m.cid))}::text[],
         ${column((m) => m.user.id)}::text[],
         ${column((m) => m.user.name)}::text[],
         ${column((m) => m.user.role)}::text[],
-        ${column((m) => encodeText(m.text))}::text[]
-      ) as batch (seq, id, cid, user_id, user_name, user_role, text)`;
+        ${column(textColumnOf)}::text[],
+        ${column(entryColumnOf)}::text[]
+      ) as batch (seq, id, cid, user_id, user_name, user_role, text, entry)`;
+    for (const folded of changed.values()) {
+      await tx`
+        update room_messages set text = ${textColumnOf(folded)},
+          entry = ${entryColumnOf(folded)}::text::jsonb
+        where room = ${room} and seq = ${folded.seq}`;
+    }
+    await eraseEdits(tx, room, inputs, results);
     await tx`update room_heads set head = ${seq}, unused_until = null where room = ${room}`;
     if (seq > historyMax) {
       await tx`delete from room_messages where room = ${room} and seq <= ${seq - historyMax}`;
@@ -272,7 +332,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     maxBatch: options.maxBatch ?? 32,
     maxBatchBytes: MAX_BATCH_BYTES,
     // UTF-8 takes at most 3 bytes per UTF-16 unit; the rest of a row is small.
-    sizeOf: (input) => input.text.length * 3 + 256,
+    sizeOf: (input) => (input.text?.length ?? 0) * 3 + 256,
     write: writeBatch,
   });
 
@@ -291,6 +351,12 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     range: reads.range,
 
     head: readHead,
+
+    async entry(room, seq) {
+      const [row] = await sql<MessageRow[]>`
+        select ${sql.unsafe(ROW_COLUMNS)} from room_messages where room = ${room} and seq = ${seq}`;
+      return row ? messageOf(row) : null;
+    },
 
     committedHead: (room) => committedHeads.get(room) ?? 0,
 
