@@ -15,6 +15,7 @@
  */
 import { computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
 import type { PublicUser, SessionUser } from "../protocol/mod.ts";
+import { foldEntries, isTextEntry } from "../protocol/fold.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Outbox } from "./outbox.ts";
 import type { PendingRequests } from "./pending_requests.ts";
@@ -35,6 +36,16 @@ export interface RoomMessage {
   /** Why a `failed` message failed. */
   error: string | null;
   own: boolean;
+  /** Second edition, as the room's log leaves the message: when it was last edited. */
+  editedAt?: number;
+  /** It was deleted: `text` is empty. */
+  deleted?: boolean;
+  /** Who reacted with each emoji, by user id. */
+  reactions?: Readonly<Record<string, readonly string[]>>;
+  /** The seq of the message it answers. */
+  replyTo?: number;
+  /** The ids of the members it mentions. */
+  mentions?: readonly string[];
 }
 
 /** The signals of one joined room. */
@@ -112,7 +123,9 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
 
   function roomMessages(state: RoomState): RoomMessage[] {
     const me = user.value;
-    const shown: RoomMessage[] = state.messages.value.map((message) => ({
+    // Edits, deletes and reactions are entries of the log: shown folded into the messages they change.
+    const texts = foldEntries(state.messages.value).filter(isTextEntry);
+    const shown: RoomMessage[] = texts.map((message) => ({
       seq: message.seq,
       cid: message.cid,
       user: message.user,
@@ -121,6 +134,11 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
       status: "sent",
       error: null,
       own: message.user.id === me?.id,
+      ...(message.edited_at === undefined ? {} : { editedAt: message.edited_at }),
+      ...(message.deleted ? { deleted: true } : {}),
+      ...(message.reactions ? { reactions: message.reactions } : {}),
+      ...(message.reply_to === undefined ? {} : { replyTo: message.reply_to }),
+      ...(message.mentions ? { mentions: message.mentions } : {}),
     }));
     const committedOwn = new Set(shown.filter((message) => message.own).map((m) => m.cid));
     for (const entry of outbox.entries.value) {

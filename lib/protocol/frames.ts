@@ -204,8 +204,6 @@ export const RoomMembersFrame = z.object({
 });
 
 // ---- client → server, second edition: entries, read positions, search ----
-// Not in `ClientFrame` yet: the server answers them once they are wired
-// (issue 18), and `hello.features` will say so.
 
 /** Second edition: changes the text of one's own text entry `target`. */
 export const EditFrame = z.object({
@@ -299,6 +297,9 @@ export const RoomFrame = z.discriminatedUnion("type", [
   SetRoleFrame,
   RemoveMemberFrame,
   RoomMembersFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];

@@ -32,4 +32,10 @@ export const FEATURES = [
   "private_rooms",
   // Second edition: `dm`, one room per set of people.
   "dm",
+  // Second edition: `edit` and `delete` entries in the room's log.
+  "edits",
+  // Second edition: `react` entries (a toggle per user, emoji and message).
+  "reactions",
+  // Second edition: `send` with `reply_to`.
+  "replies",
 ] as const;

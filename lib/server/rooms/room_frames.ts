@@ -13,7 +13,14 @@
  * - `send`: checks the text's length (the server's one check, by the
  *   contract's rule), that the room is joined (and, if not, whether the user
  *   may use it at all) and open, then commits to the log and acks only once
- *   it is committed; a retried `cid` gets its first receipt.
+ *   it is committed; a retried `cid` gets its first receipt. A `reply_to`
+ *   must be a live text entry of the room (`bad_request` otherwise).
+ * - `edit`, `delete`, `react`: as `send`, each an entry with the room's next
+ *   seq, for a target that is a live text entry of the room (`bad_request`
+ *   otherwise); an edit by its author only, a delete by its author, the
+ *   room's owner and moderators and admins (`forbidden` otherwise). The log
+ *   folds each into its target, so `joined` and `history` serve text entries
+ *   in their present state with the changes listed after them.
  * - `history`: a page before or after a seq, held to the reply bound.
  * - `typing`: passed on to every instance at most once per `typingIntervalMs`
  *   per user and room.
@@ -33,19 +40,38 @@
  * await frames.join(member, { type: "join", room: "general" }, clock.now());
  * ```
  */
-import { checkTextLength, type ClientFrameOf } from "../../protocol/mod.ts";
+import { checkTextLength, type ClientFrameOf, type Message } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus, MessageBus } from "../bus/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
 import type { MembershipStore } from "../membership/mod.ts";
-import type { MessageStore } from "../store/mod.ts";
+import type { CommitInput, MessageStore } from "../store/mod.ts";
 import type { RoomAccess } from "./access.ts";
 import type { LocalRooms } from "./local_rooms.ts";
 import type { MembershipEvents } from "./membership_events.ts";
 import { publicUserOf, type RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import type { RoomReplies } from "./room_replies.ts";
+
+/** Why a change (or a reply) may not be made to the entry it targets. */
+interface TargetRefusal {
+  code: "bad_request" | "forbidden";
+  message: string;
+}
+
+/**
+ * Why `entry` (seq `seq`, as the log keeps it) cannot be the target of a
+ * change or a reply: it is no text entry of the room (any more), or it was
+ * deleted. Null when it can.
+ */
+function liveTextProblem(entry: Message | null, seq: number): TargetRefusal | null {
+  if (entry === null || (entry.kind ?? "text") !== "text") {
+    return { code: "bad_request", message: `${seq} is not a message of this room` };
+  }
+  if (entry.deleted) return { code: "bad_request", message: `message ${seq} was deleted` };
+  return null;
+}
 
 /** The limits the frames keep, every default resolved. */
 export interface RoomFrameLimits {
@@ -79,7 +105,15 @@ export interface RoomFramesOptions {
 }
 
 /** The frames about a room's log and who hears it. */
-export type LogFrameType = "join" | "leave" | "send" | "history" | "typing";
+export type LogFrameType =
+  | "join"
+  | "leave"
+  | "send"
+  | "history"
+  | "typing"
+  | "edit"
+  | "delete"
+  | "react";
 
 /** One answer per frame type; `receivedAt` is when the frame arrived. */
 export type RoomFrames = {
@@ -194,29 +228,41 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     reply(member, { type: "left", room, ref });
   };
 
-  const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {
-    const { room, text, cid, ref } = frame;
-    // The one length check of the server, by the contract's rule (code points).
-    const length = checkTextLength(text, limits.maxTextChars);
-    if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
+  /**
+   * Commits what `member` asked for in `room` (a joined, open room), publishes
+   * it if it is new, and acks it once committed; a retried `cid` gets its first
+   * receipt. `checkTarget`, when given, says why the change may not be made
+   * (read from the log just before), or null.
+   */
+  const commitAndAck = async (
+    member: RoomMember,
+    input: Omit<CommitInput, "user">,
+    receivedAt: number,
+    ref: string | undefined,
+    checkTarget?: (target: Message) => Promise<TargetRefusal | null>,
+  ) => {
+    const { room } = input;
+    const what = input.kind ?? "message";
     if (!local.isJoined(member, room)) {
-      return await refuseUnjoined(member, room, "sending to it", ref);
+      const act = input.kind ? "changing its messages" : "sending to it";
+      return await refuseUnjoined(member, room, act, ref);
     }
     if (closures?.isKnownClosed(room)) {
       return replyError(member, room, "forbidden", `${room} is closed`, ref);
     }
     let result;
     try {
-      result = await store.commit({ room, user: publicUserOf(member), text, cid });
+      const targetSeq = input.target ?? input.reply_to;
+      if (targetSeq !== undefined) {
+        const target = await store.entry(room, targetSeq);
+        const refusal = liveTextProblem(target, targetSeq) ??
+          await checkTarget?.(target!) ?? null;
+        if (refusal) return replyError(member, room, refusal.code, refusal.message, ref);
+      }
+      result = await store.commit({ ...input, user: publicUserOf(member) });
     } catch (error) {
       storeFailed(error);
-      return replyError(
-        member,
-        room,
-        "internal",
-        "the message was not stored; send it again",
-        ref,
-      );
+      return replyError(member, room, "internal", `the ${what} was not stored; send it again`, ref);
     }
     metrics.kvUp.set(1);
     if (result.created) {
@@ -227,6 +273,46 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
       bus.publish(result.message);
     }
     reply(member, { type: "ack", ...result.receipt, ref });
+  };
+
+  const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {
+    const { room, text, cid, reply_to, ref } = frame;
+    // The one length check of the server, by the contract's rule (code points).
+    const length = checkTextLength(text, limits.maxTextChars);
+    if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
+    await commitAndAck(member, { room, cid, text, reply_to }, receivedAt, ref);
+  };
+
+  const edit = async (member: RoomMember, frame: ClientFrameOf<"edit">, receivedAt: number) => {
+    const { room, target, text, cid, ref } = frame;
+    const length = checkTextLength(text, limits.maxTextChars);
+    if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
+    const input = { room, cid, kind: "edit" as const, target, text };
+    await commitAndAck(member, input, receivedAt, ref, (entry) =>
+      Promise.resolve(
+        entry.user.id === member.user.id
+          ? null
+          : { code: "forbidden", message: "only its author may edit a message" },
+      ));
+  };
+
+  const remove = async (member: RoomMember, frame: ClientFrameOf<"delete">, receivedAt: number) => {
+    const { room, target, cid, ref } = frame;
+    const input = { room, cid, kind: "delete" as const, target };
+    await commitAndAck(member, input, receivedAt, ref, async (entry) => {
+      if (entry.user.id === member.user.id) return null;
+      const verdict = await access.moderate(member.user, room);
+      return verdict.ok ? null : {
+        code: "forbidden",
+        message: "only its author, the room's owner and moderators and admins may delete a message",
+      };
+    });
+  };
+
+  const react = async (member: RoomMember, frame: ClientFrameOf<"react">, receivedAt: number) => {
+    const { room, target, emoji, on, cid, ref } = frame;
+    const input = { room, cid, kind: "reaction" as const, target, emoji, on };
+    await commitAndAck(member, input, receivedAt, ref);
   };
 
   const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
@@ -261,5 +347,5 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     }
   };
 
-  return { join, leave, send, history, typing };
+  return { join, leave, send, history, typing, edit, delete: remove, react };
 }

@@ -309,6 +309,12 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.history(member, frame, receivedAt);
           case "typing":
             return await frames.typing(member, frame, receivedAt);
+          case "edit":
+            return await frames.edit(member, frame, receivedAt);
+          case "delete":
+            return await frames.delete(member, frame, receivedAt);
+          case "react":
+            return await frames.react(member, frame, receivedAt);
           case "create_room":
             return await membershipFrames.create_room(member, frame);
           case "dm":
