@@ -300,6 +300,7 @@ export const RoomFrame = z.discriminatedUnion("type", [
   EditFrame,
   DeleteFrame,
   ReactFrame,
+  ReadFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];

@@ -38,4 +38,8 @@ export const FEATURES = [
   "reactions",
   // Second edition: `send` with `reply_to`.
   "replies",
+  // Second edition: `read` positions per account, `read_seq` and `unread` in `joined` and the room list.
+  "read_state",
+  // Second edition: `@name` mentions found by the server, `mention` frames.
+  "mentions",
 ] as const;

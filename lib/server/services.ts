@@ -245,6 +245,7 @@ export async function createServices(
     cluster,
     closedRooms: storage.closedRooms,
     memberships: storage.memberships,
+    readPositions: storage.readPositions,
     clock,
     config,
     onError: (error) => log.error("rooms.error", { error: String(error) }),

@@ -19,6 +19,7 @@
  * | the generated JWT secret | `JwtSecretStore` (auth) | `createKvJwtSecretStore` | `createPgJwtSecretStore` |
  * | sign-outs | `SignedOutStore` (auth) | `createKvSignedOutStore` | `createPgSignedOutStore` |
  * | rooms' metadata, members, invitations | `MembershipStore` (membership) | `createKvMembershipStore` | `createPgMembershipStore` |
+ * | read positions | `ReadPositions` (membership) | `createKvReadPositions` | `createPgReadPositions` |
  *
  * With PostgreSQL no KV database is opened at all, and the cluster plane is
  * the local engine on these stores (`services.ts`); with KV the cluster
@@ -77,8 +78,11 @@ import {
 } from "./accounts/mod.ts";
 import {
   createKvMembershipStore,
+  createKvReadPositions,
   createPgMembershipStore,
+  createPgReadPositions,
   type MembershipStore,
+  type ReadPositions,
 } from "./membership/mod.ts";
 import {
   createKvJwtSecretStore,
@@ -114,6 +118,8 @@ export interface Storage {
   jwtSecret: JwtSecretStore;
   signedOut: SignedOutStore;
   memberships: MembershipStore;
+  /** Each account's read position in each room. */
+  readPositions: ReadPositions;
   /** One read: resolves while the database answers (`/readyz`). */
   probe(): Promise<unknown>;
   /** Closes the database if this storage opened it. */
@@ -164,6 +170,7 @@ export function createKvStorage(
     jwtSecret: createKvJwtSecretStore(kv),
     signedOut: createKvSignedOutStore(kv),
     memberships: createKvMembershipStore({ kv }),
+    readPositions: createKvReadPositions(kv),
     probe: () => kv.get(["readyz"]),
     close() {
       if (owned) kv.close();
@@ -200,6 +207,7 @@ export function createPgStorage(pg: Postgres, options: StorageOptions): Storage 
     jwtSecret: createPgJwtSecretStore(sql),
     signedOut: createPgSignedOutStore(sql),
     memberships: createPgMembershipStore(sql),
+    readPositions: createPgReadPositions(sql),
     probe: () => sql`select 1`,
     close: () => pg.close(),
   };

@@ -18,7 +18,7 @@ import {
   type RoomLayer,
   type RoomLayerOptions,
 } from "../../lib/server/rooms/mod.ts";
-import { createKvMembershipStore } from "../../lib/server/membership/mod.ts";
+import { createKvMembershipStore, createKvReadPositions } from "../../lib/server/membership/mod.ts";
 
 /** Options of {@linkcode startTestCluster}. */
 export interface TestClusterOptions {
@@ -55,6 +55,7 @@ export function roomLayerOnKv(
     cluster,
     closedRooms: createKvClosedRoomFlags(kv),
     memberships: createKvMembershipStore({ kv }),
+    readPositions: createKvReadPositions(kv),
     findUser: () => Promise.resolve(null),
     ...options,
   });

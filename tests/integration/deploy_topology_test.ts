@@ -303,6 +303,35 @@ Deno.test("topology: an invitation and a removal on one instance reach the invit
   });
 });
 
+Deno.test("topology: a read position and a mention on one instance reach the account's connections on another", async () => {
+  await using topology = await startTopology(2, KV);
+  const [a, b] = topology.instances;
+  const phone = await registerAccount(a.origin, "ada");
+  const laptop = await signInAccount(b.origin, "ada");
+  const bob = await registerAccount(a.origin, "bob");
+  await using phoneSocket = await connectAs(a, phone);
+  await using laptopSocket = await connectAs(b, laptop);
+  await using bobSocket = await connectAs(a, bob);
+  equal((await ask(phoneSocket, { type: "join", room: "desk" })).type, "joined");
+  equal((await ask(bobSocket, { type: "join", room: "desk" })).type, "joined");
+
+  const sent = await ask(bobSocket, { type: "send", room: "desk", text: "@ada ping", cid: "m1" });
+  equal(sent.type, "ack");
+  const mention = await within(CROSSING_DEADLINE_MS, "the mention", laptopSocket.nextOf("mention"));
+  deepEqual({ ...mention, by: mention.by.name }, {
+    type: "mention",
+    room: "desk",
+    seq: 1,
+    by: "bob",
+    text: "@ada ping",
+  });
+  phoneSocket.send({ type: "read", room: "desk", seq: 1 });
+  deepEqual(
+    await within(CROSSING_DEADLINE_MS, "the read position", laptopSocket.nextOf("read")),
+    { type: "read", room: "desk", seq: 1 },
+  );
+});
+
 Deno.test("topology: a password changed on one instance closes the account's other sign-ins on the others", async () => {
   await using topology = await startTopology(3, KV);
   const [a, b, c] = topology.instances;

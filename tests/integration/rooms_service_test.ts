@@ -102,6 +102,8 @@ Deno.test("two members exchange messages with consecutive seqs; history is compl
       presence: [publicOf(ada)],
       visibility: "public",
       room_role: "member",
+      read_seq: 0,
+      unread: 0,
       ref: "j1",
     }]);
     await service.handle(bobsTab, { type: "join", room: "general" });

@@ -14,6 +14,8 @@
  * | `account_signed_out` | `{ user_id, except_login, issued_before, until }` | reliable | an account's password changed | sign-outs: its other sign-ins' tokens stop verifying, their sockets close |
  * | `membership_changed` | `{ user_id, room, joined, reason }` | reliable | a user's membership of a room began or ended | the room service: their connections leave the room when it ended; user notices: every connection of theirs hears `membership` |
  * | `invitation` | `{ user_id, room, by }` | reliable | a member invited someone to a room | user notices: every connection of the invited user hears `invitation` |
+ * | `read_moved` | `{ user_id, room, seq, session }` | reliable | an account's read position in a room moved | user notices: the account's other connections hear `read` |
+ * | `mention` | `{ user_id, room, seq, by, text }` | reliable | a text entry mentioned a member | user notices: every connection of the member hears `mention` |
  * | `admin_kick` | `{ user_id }` | reliable | an admin kicked a user | the admin endpoints: every instance closes the user's sockets |
  * | `fallback.post` | `{ id, from, session, user, body }` | directed | a POST reached another instance than its session's | the fallback relay of the session's instance |
  * | `fallback.post.delivered` | `{ id, delivery }` | directed | the owner handed the POST to its session | the relay of the instance that forwarded it |
@@ -37,6 +39,12 @@
  */
 import { z } from "zod";
 import { PublicUser, RoomName } from "../../protocol/mod.ts";
+
+/**
+ * The most of a message's text a `mention` event carries (UTF-16 units): a
+ * notification shows the start of a message, and the event stays small.
+ */
+export const MENTION_TEXT_MAX = 200;
 
 /** How a topic's events travel: see the module's table. */
 export type Delivery = "ephemeral" | "reliable" | "directed";
@@ -80,6 +88,25 @@ export const TOPICS = {
   ),
   invitation: topic(
     z.object({ user_id: z.string().max(256), room: RoomName, by: PublicUser }),
+    "reliable",
+  ),
+  read_moved: topic(
+    z.object({
+      user_id: z.string().max(256),
+      room: RoomName,
+      seq: z.number().int().nonnegative(),
+      session: z.string().max(256),
+    }),
+    "reliable",
+  ),
+  mention: topic(
+    z.object({
+      user_id: z.string().max(256),
+      room: RoomName,
+      seq: z.number().int().nonnegative(),
+      by: PublicUser,
+      text: z.string().max(MENTION_TEXT_MAX),
+    }),
     "reliable",
   ),
   admin_kick: topic(z.object({ user_id: z.string().max(256) }), "reliable"),

@@ -2,7 +2,7 @@
  * Membership: what the server keeps about rooms besides their log — each
  * room's metadata (public, private or a direct message; its owner; a direct
  * message's people), its members and their part in it, member counts, and
- * invitations — behind one store interface (`membership_store.ts`) with a
+ * invitations, and each account's read positions (`read_positions.ts`) — behind one store interface (`membership_store.ts`) with a
  * Deno KV engine (`kv_membership_store.ts`, keys in `keys.ts`) and a
  * PostgreSQL one (`pg_membership_store.ts`). Who may do what with these facts
  * is `../rooms`' access check.
@@ -21,3 +21,4 @@ export * from "./keys.ts";
 export * from "./membership_store.ts";
 export * from "./kv_membership_store.ts";
 export * from "./pg_membership_store.ts";
+export * from "./read_positions.ts";

@@ -32,6 +32,7 @@
  * | `room_members` | `(room, user_id)` | who belongs to a room and in what part (index on `(user_id, room)`: the rooms of an account) |
  * | `room_member_counts` | `room` | how many members a room has, moved in the transaction that adds or removes one |
  * | `room_invitations` | `(room, user_id)` | who may join a private room once, until 30 days after `at` (index on `at` for pruning) |
+ * | `read_positions` | `(user_id, room)` | how far each account has read each room (only moves forward) |
  *
  * `room_messages.user_role` is the author's role (null on messages stored
  * before users carried one); `room_messages.entry` holds a log entry's
@@ -246,6 +247,18 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       alter table room_messages alter column text drop not null;
       alter table room_messages add column entry jsonb;
+    `,
+  },
+  {
+    version: 8,
+    name: "read_positions",
+    sql: `
+      create table read_positions (
+        user_id text collate "C" not null,
+        room text collate "C" not null,
+        seq bigint not null,
+        primary key (user_id, room)
+      );
     `,
   },
 ];

@@ -14,13 +14,19 @@
  *   contract's rule), that the room is joined (and, if not, whether the user
  *   may use it at all) and open, then commits to the log and acks only once
  *   it is committed; a retried `cid` gets its first receipt. A `reply_to`
- *   must be a live text entry of the room (`bad_request` otherwise).
+ *   must be a live text entry of the room (`bad_request` otherwise). The
+ *   `@name`s of room members become the entry's `mentions`, and each
+ *   mentioned member's connections (on every instance) hear `mention`.
  * - `edit`, `delete`, `react`: as `send`, each an entry with the room's next
  *   seq, for a target that is a live text entry of the room (`bad_request`
  *   otherwise); an edit by its author only, a delete by its author, the
  *   room's owner and moderators and admins (`forbidden` otherwise). The log
  *   folds each into its target, so `joined` and `history` serve text entries
  *   in their present state with the changes listed after them.
+ * - `read`: moves the account's read position in the room forward (never
+ *   past the head); the account's other connections, on every instance, hear
+ *   `read`. `joined` carries the position (`read_seq`) and the text entries
+ *   after it (`unread`).
  * - `history`: a page before or after a seq, held to the reply bound.
  * - `typing`: passed on to every instance at most once per `typingIntervalMs`
  *   per user and room.
@@ -40,16 +46,23 @@
  * await frames.join(member, { type: "join", room: "general" }, clock.now());
  * ```
  */
-import { checkTextLength, type ClientFrameOf, type Message } from "../../protocol/mod.ts";
+import {
+  checkTextLength,
+  type ClientFrameOf,
+  type Message,
+  type PublicUser,
+} from "../../protocol/mod.ts";
+import { MENTION_TEXT_MAX } from "../bus/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus, MessageBus } from "../bus/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
-import type { MembershipStore } from "../membership/mod.ts";
+import type { MembershipStore, ReadPositions } from "../membership/mod.ts";
 import type { CommitInput, MessageStore } from "../store/mod.ts";
 import type { RoomAccess } from "./access.ts";
 import type { LocalRooms } from "./local_rooms.ts";
 import type { MembershipEvents } from "./membership_events.ts";
+import { mentionedMembers } from "./mentions.ts";
 import { publicUserOf, type RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import type { RoomReplies } from "./room_replies.ts";
@@ -100,9 +113,18 @@ export interface RoomFramesOptions {
   /** The store failed: whoever needs to know is told why. */
   storeFailed(error: unknown): void;
   access: RoomAccess;
-  memberships: Pick<MembershipStore, "removeMember">;
+  memberships: Pick<MembershipStore, "removeMember" | "access">;
   notices: Pick<MembershipEvents, "changed">;
+  readPositions: ReadPositions;
+  /** The account, or active guest, that goes by `name` (whom an `@name` mentions). */
+  findUser(name: string): Promise<PublicUser | null>;
 }
+
+/**
+ * The newest entries of a room read to count its unread text entries and
+ * mentions: past this many, `unread` says this many.
+ */
+export const UNREAD_COUNT_MAX = 1_000;
 
 /** The frames about a room's log and who hears it. */
 export type LogFrameType =
@@ -113,7 +135,8 @@ export type LogFrameType =
   | "typing"
   | "edit"
   | "delete"
-  | "react";
+  | "react"
+  | "read";
 
 /** One answer per frame type; `receivedAt` is when the frame arrived. */
 export type RoomFrames = {
@@ -128,7 +151,9 @@ export type RoomFrames = {
 export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   const { store, bus, events, presence, clock, closures, metrics, local, limits } = options;
   const { reply, replyPage, replyError } = options.replies;
-  const { storeFailed, access, memberships, notices } = options;
+  const { storeFailed, access, memberships, notices, readPositions, findUser } = options;
+  const isMember = async (room: string, userId: string) =>
+    (await memberships.access(room, userId, clock.now())).membership !== null;
 
   /**
    * Why `member`, not joined to `room`, may not `act` there: `forbidden` if they
@@ -158,6 +183,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
 
     let entry;
     let replay;
+    let readSeq = 0;
+    let unread = 0;
     try {
       entry = await access.enter(member.user, name);
       if (!entry.ok) return refuse(entry.message);
@@ -172,6 +199,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         frame.since,
         { limit: limits.joinPageMax, maxBytes: limits.maxReplyBytes },
       );
+      readSeq = (await readPositions.of(member.user.id, [name])).get(name) ?? 0;
+      ({ unread } = await store.countUnread(name, readSeq, member.user.id, UNREAD_COUNT_MAX));
     } catch (error) {
       storeFailed(error);
       local.remove(name, member);
@@ -205,6 +234,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         visibility: info.visibility,
         room_role: entry.role,
         ...(info.people ? { people: info.people } : {}),
+        read_seq: readSeq,
+        unread,
         ref: frame.ref,
       },
       replay.messages,
@@ -232,7 +263,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
    * Commits what `member` asked for in `room` (a joined, open room), publishes
    * it if it is new, and acks it once committed; a retried `cid` gets its first
    * receipt. `checkTarget`, when given, says why the change may not be made
-   * (read from the log just before), or null.
+   * (read from the log just before), or null. Answers the receipt of a new
+   * entry, or null (refused, failed, or made before).
    */
   const commitAndAck = async (
     member: RoomMember,
@@ -245,10 +277,12 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     const what = input.kind ?? "message";
     if (!local.isJoined(member, room)) {
       const act = input.kind ? "changing its messages" : "sending to it";
-      return await refuseUnjoined(member, room, act, ref);
+      await refuseUnjoined(member, room, act, ref);
+      return null;
     }
     if (closures?.isKnownClosed(room)) {
-      return replyError(member, room, "forbidden", `${room} is closed`, ref);
+      replyError(member, room, "forbidden", `${room} is closed`, ref);
+      return null;
     }
     let result;
     try {
@@ -257,12 +291,16 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         const target = await store.entry(room, targetSeq);
         const refusal = liveTextProblem(target, targetSeq) ??
           await checkTarget?.(target!) ?? null;
-        if (refusal) return replyError(member, room, refusal.code, refusal.message, ref);
+        if (refusal) {
+          replyError(member, room, refusal.code, refusal.message, ref);
+          return null;
+        }
       }
       result = await store.commit({ ...input, user: publicUserOf(member) });
     } catch (error) {
       storeFailed(error);
-      return replyError(member, room, "internal", `the ${what} was not stored; send it again`, ref);
+      replyError(member, room, "internal", `the ${what} was not stored; send it again`, ref);
+      return null;
     }
     metrics.kvUp.set(1);
     if (result.created) {
@@ -273,6 +311,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
       bus.publish(result.message);
     }
     reply(member, { type: "ack", ...result.receipt, ref });
+    // Only a new entry is news; a retried cid was told about the first time.
+    return result.created ? result.receipt : null;
   };
 
   const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {
@@ -280,7 +320,33 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     // The one length check of the server, by the contract's rule (code points).
     const length = checkTextLength(text, limits.maxTextChars);
     if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
-    await commitAndAck(member, { room, cid, text, reply_to }, receivedAt, ref);
+    let mentions;
+    try {
+      mentions = await mentionedMembers(text, room, { findUser, isMember });
+    } catch (error) {
+      storeFailed(error);
+      return replyError(member, room, "internal", "the message was not stored; send it again", ref);
+    }
+    const committed = await commitAndAck(
+      member,
+      { room, cid, text, reply_to, mentions },
+      receivedAt,
+      ref,
+    );
+    if (!committed) return;
+    // Everyone mentioned hears it on every connection, in whatever rooms they are.
+    for (const userId of mentions) {
+      if (userId === member.user.id) continue;
+      const { seq } = committed;
+      const by = publicUserOf(member);
+      events.emit("mention", {
+        user_id: userId,
+        room,
+        seq,
+        by,
+        text: text.slice(0, MENTION_TEXT_MAX),
+      });
+    }
   };
 
   const edit = async (member: RoomMember, frame: ClientFrameOf<"edit">, receivedAt: number) => {
@@ -315,6 +381,27 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     await commitAndAck(member, input, receivedAt, ref);
   };
 
+  const read = async (member: RoomMember, frame: ClientFrameOf<"read">) => {
+    const { room, ref } = frame;
+    try {
+      const verdict = await access.write(member.user, room);
+      if (!verdict.ok) return replyError(member, room, "forbidden", verdict.message, ref);
+      // Read past the head is read up to it: a position never runs ahead of the log.
+      const seq = Math.min(frame.seq, await store.head(room));
+      const moved = await readPositions.advance(member.user.id, room, seq);
+      if (moved === null) return;
+      events.emit("read_moved", {
+        user_id: member.user.id,
+        room,
+        seq: moved,
+        session: member.session,
+      });
+    } catch (error) {
+      storeFailed(error);
+      replyError(member, room, "internal", "the read position was not stored; try again", ref);
+    }
+  };
+
   const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
     const { room, before, after, limit, ref } = frame;
     try {
@@ -347,5 +434,5 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     }
   };
 
-  return { join, leave, send, history, typing, edit, delete: remove, react };
+  return { join, leave, send, history, typing, edit, delete: remove, react, read };
 }

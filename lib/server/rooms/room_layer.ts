@@ -25,7 +25,7 @@ import type { Clock } from "../../time/clock.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { createPresence, type Presence, presenceShares } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
-import type { MembershipStore } from "../membership/mod.ts";
+import type { MembershipStore, ReadPositions } from "../membership/mod.ts";
 import { type ClosedRoomFlags, createRoomClosures, type RoomClosures } from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
@@ -37,6 +37,8 @@ export interface RoomLayerOptions {
   closedRooms: ClosedRoomFlags;
   /** Rooms' metadata, members and invitations (`createKvMembershipStore`, `createPgMembershipStore`). */
   memberships: MembershipStore;
+  /** Each account's read positions (`createKvReadPositions`, `createPgReadPositions`). */
+  readPositions: ReadPositions;
   clock: Clock;
   config: {
     maxTextChars: number;
@@ -92,6 +94,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     metrics: options.metrics,
     closures,
     memberships,
+    readPositions: options.readPositions,
     findUser: options.findUser,
   });
   return {

@@ -42,7 +42,7 @@ import {
   type SwitchboardMetrics,
 } from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
-import type { MembershipStore } from "../membership/mod.ts";
+import { type MembershipStore, READ_POSITIONS_MAX, type ReadPositions } from "../membership/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { createRoomAccess, type RoomAccess } from "./access.ts";
 import { createLocalRooms } from "./local_rooms.ts";
@@ -105,6 +105,8 @@ export interface RoomServiceDeps {
   onError?: (error: unknown) => void;
   /** Rooms' metadata, membership and invitations. */
   memberships: MembershipStore;
+  /** Each account's read positions. */
+  readPositions: ReadPositions;
   /** The account, or active guest, that goes by `name` (for `invite`, `dm` and the like). */
   findUser(name: string): Promise<PublicUser | null>;
 }
@@ -138,6 +140,9 @@ export interface RoomService extends RoomHandler {
   /** Drops every subscription of the service; the store, bus and presence stay open. */
   close(): Promise<void>;
 }
+
+/** The most unread entries (and mentions) `GET /api/rooms` counts per room. */
+export const LIST_UNREAD_MAX = 100;
 
 /** Creates a {@linkcode RoomService}. */
 export function createRoomService(deps: RoomServiceDeps): RoomService {
@@ -194,6 +199,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     access,
     memberships,
     notices,
+    readPositions: deps.readPositions,
+    findUser: deps.findUser,
   });
   const membershipFrames = createMembershipFrames({
     access,
@@ -253,6 +260,27 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     return { rooms, frontier: next };
   };
 
+  /**
+   * `user`'s unread text entries and mentions in each of `rooms` (they are a
+   * member of each), after their read position: counted up to
+   * {@linkcode LIST_UNREAD_MAX} per room, so a long list stays cheap.
+   */
+  const unreadCounts = async (user: PublicUser, rooms: string[]) => {
+    const positions = new Map<string, number>();
+    for (let start = 0; start < rooms.length; start += READ_POSITIONS_MAX) {
+      const page = rooms.slice(start, start + READ_POSITIONS_MAX);
+      for (const [room, seq] of await deps.readPositions.of(user.id, page)) {
+        positions.set(room, seq);
+      }
+    }
+    const counts = await Promise.all(
+      rooms.map((room) =>
+        store.countUnread(room, positions.get(room) ?? 0, user.id, LIST_UNREAD_MAX)
+      ),
+    );
+    return new Map(rooms.map((room, index) => [room, counts[index]]));
+  };
+
   const listRooms = async (
     { user, after, limit }: { user?: PublicUser; after?: string; limit: number },
   ): Promise<RoomListPage> => {
@@ -270,23 +298,26 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       names = names.slice(0, limit);
       next = names[limit - 1];
     }
-    const [closed, infos, counts] = await Promise.all([
+    const [closed, infos, memberCounts] = await Promise.all([
       closures?.closedAmong(names) ?? new Set<string>(),
       memberships.infos(names),
       memberships.memberCounts(names),
     ]);
     const joined = new Set(mine.rooms);
+    const counts = user
+      ? await unreadCounts(user, names.filter((name) => joined.has(name)))
+      : new Map();
     const rooms = names.filter((name) => !closed.has(name)).map((name): RoomListEntry => {
       const info = infos.get(name);
       return {
         room: name,
         name,
         visibility: info?.visibility ?? "public",
-        members: counts.get(name) ?? 0,
+        members: memberCounts.get(name) ?? 0,
         online: presence.list(name).length,
         joined: joined.has(name),
-        unread: 0,
-        mentions: 0,
+        unread: counts.get(name)?.unread ?? 0,
+        mentions: counts.get(name)?.mentions ?? 0,
         ...(info?.people ? { people: info.people } : {}),
       };
     });
@@ -315,6 +346,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.delete(member, frame, receivedAt);
           case "react":
             return await frames.react(member, frame, receivedAt);
+          case "read":
+            return await frames.read(member, frame, receivedAt);
           case "create_room":
             return await membershipFrames.create_room(member, frame);
           case "dm":

@@ -2,9 +2,12 @@
  * Frames for a user rather than a room: every connection of the user on this
  * instance hears that someone invited them (`invitation`), and those that
  * asked (`subscribe_membership`) that their membership of a room began or
- * ended (`membership`, so each device's sidebar follows). The room layer sends
- * the news as the cluster's reliable events (topics `membership_changed` and
- * `invitation`), which reach every instance; this is where each instance hands
+ * ended (`membership`, so each device's sidebar follows); the account's other
+ * connections, that its read position in a room moved (`read`); every
+ * connection of a mentioned member, the mention (`mention`). The room layer
+ * sends the news as the cluster's reliable events (topics
+ * `membership_changed`, `invitation`, `read_moved` and `mention`), which
+ * reach every instance; this is where each instance hands
  * it to its connections.
  *
  * @example
@@ -37,6 +40,13 @@ export function createUserNotices({ events, hub }: UserNoticesOptions): UserNoti
     }),
     events.on("invitation", ({ user_id, room, by }) => {
       hub.sendToUser(user_id, { type: "invitation", room, by });
+    }),
+    events.on("read_moved", ({ user_id, room, seq, session }) => {
+      const frame = { type: "read" as const, room, seq };
+      hub.sendToUser(user_id, frame, (connection) => connection.session !== session);
+    }),
+    events.on("mention", ({ user_id, room, seq, by, text }) => {
+      hub.sendToUser(user_id, { type: "mention", room, seq, by, text });
     }),
   ];
   return { stop: () => stops.forEach((stop) => stop()) };

@@ -40,7 +40,7 @@ import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
 import { createCommitQueue } from "./commit_queue.ts";
 import { fillPage } from "./page_reader.ts";
 import { createLogReads } from "./log_reads.ts";
-import { entryOf, ERASED_TEXT, foldBatch, targetsOf } from "./log_entries.ts";
+import { entryOf, ERASED_TEXT, foldBatch, isChange, targetsOf } from "./log_entries.ts";
 
 /**
  * A stored message as the log serves it. Messages stored before users carried
@@ -160,6 +160,12 @@ export interface MessageStore {
   /** The kept entry `seq` of `room` (a text entry in its present state), or null. */
   entry(room: string, seq: number): Promise<Message | null>;
   /**
+   * How many kept text entries (deleted ones too) of `room` come after seq
+   * `after`, and how many of them mention `userId`: of the newest `limit`
+   * entries at most.
+   */
+  countUnread(room: string, after: number, userId: string, limit: number): Promise<UnreadCount>;
+  /**
    * The highest seq this store itself committed in `room` (0 if none), known
    * without a read. Its committer publishes every message it creates, so a
    * bus that sees the head move only this far has nothing to read.
@@ -182,6 +188,12 @@ export interface MessageStore {
   rooms(options: { after?: string; limit: number; skip?: string }): Promise<RoomPage>;
   /** Deletes the cid records older than {@linkcode CID_TTL_MS}; resolves with how many. */
   pruneReceipts(): Promise<number>;
+}
+
+/** What {@linkcode MessageStore.countUnread} counts. */
+export interface UnreadCount {
+  unread: number;
+  mentions: number;
 }
 
 /** A page of room names. */
@@ -450,6 +462,20 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     async entry(room, seq) {
       const { value } = await kv.get<Message>(roomMessageKey(room, seq));
       return value ? withAuthorRole(value) : null;
+    },
+
+    async countUnread(room, after, userId, limit) {
+      const entries = kv.list<Message>(
+        { prefix: roomMessagesPrefix(room), start: roomMessageKey(room, after + 1) },
+        { limit, reverse: true },
+      );
+      const count = { unread: 0, mentions: 0 };
+      for await (const { value } of entries) {
+        if (isChange(value)) continue;
+        count.unread++;
+        if (value.mentions?.includes(userId)) count.mentions++;
+      }
+      return count;
     },
 
     committedHead: (room) => committedHeads.get(room) ?? 0,

@@ -358,6 +358,17 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
       return row ? messageOf(row) : null;
     },
 
+    async countUnread(room, after, userId, limit) {
+      const [row] = await sql<{ unread: number; mentions: number }[]>`
+        select count(*)::int as unread,
+          count(*) filter (where entry -> 'mentions' ? ${userId})::int as mentions
+        from (
+          select entry from room_messages where room = ${room} and seq > ${after}
+          order by seq desc limit ${limit}) as newest
+        where coalesce(entry ->> 'kind', 'text') = 'text'`;
+      return row;
+    },
+
     committedHead: (room) => committedHeads.get(room) ?? 0,
 
     async ensureRoom(room) {
