@@ -283,7 +283,8 @@ export const SubscribeMembershipFrame = z.object({
 
 /**
  * The client frames about rooms, each with its `room` but `dm` (whose room is
- * named by its people): the server's room layer answers them.
+ * named by its people) and `search` (whose `room` is optional): the server's
+ * room layer answers them.
  */
 export const RoomFrame = z.discriminatedUnion("type", [
   JoinFrame,
@@ -301,6 +302,7 @@ export const RoomFrame = z.discriminatedUnion("type", [
   DeleteFrame,
   ReactFrame,
   ReadFrame,
+  SearchFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];

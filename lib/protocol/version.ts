@@ -42,4 +42,6 @@ export const FEATURES = [
   "read_state",
   // Second edition: `@name` mentions found by the server, `mention` frames.
   "mentions",
+  // Second edition: `search` over the rooms one may read.
+  "search",
 ] as const;

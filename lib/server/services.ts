@@ -58,6 +58,8 @@ import {
 } from "./rooms/mod.ts";
 import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
+import { createSearchIndexer, type SearchIndexer } from "./search/mod.ts";
+import type { MessageStore } from "./store/mod.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
 import {
   createRangeReports,
@@ -241,11 +243,14 @@ export async function createServices(
   });
   const metrics = createSwitchboardMetrics({ clock, identity });
   const view = createClusterView({ clock, sampleIntervalMs: metricsIntervalMs });
+  const indexer = createLogIndexer(storage, cluster.log, clock, log, config.roomHistoryMax);
   const roomLayer = createRoomLayer({
     cluster,
     closedRooms: storage.closedRooms,
     memberships: storage.memberships,
     readPositions: storage.readPositions,
+    search: storage.search,
+    onCommitted: indexer ? (room, entry) => indexer.indexCommitted(room, [entry]) : undefined,
     clock,
     config,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
@@ -433,6 +438,7 @@ export async function createServices(
       stopListening();
       await hub.close();
       await roomLayer.close();
+      await indexer?.close();
       await cluster.close();
     },
     async abandon() {
@@ -441,8 +447,43 @@ export async function createServices(
       stopListening();
       await hub.close();
       await roomLayer.close();
+      await indexer?.close();
     },
   };
+}
+
+/**
+ * With the KV engine, the indexer that feeds the search index from the log
+ * (off the ack path), first catching up, in the background, with what the
+ * logs hold beyond the index (a restart, or commits of a stopped instance).
+ * PostgreSQL searches the log itself: no indexer.
+ */
+function createLogIndexer(
+  storage: Storage,
+  store: MessageStore,
+  clock: Clock,
+  log: Logger,
+  historyMax: number,
+): SearchIndexer | null {
+  if (storage.engine !== "kv") return null;
+  const indexer = createSearchIndexer({
+    index: storage.search,
+    readLog: async (room, after, limit) => (await store.history(room, { after, limit })).messages,
+    clock,
+    log,
+    historyMax,
+  });
+  (async () => {
+    const rooms: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await store.rooms({ after, limit: 500 });
+      rooms.push(...page.names);
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+    await indexer.catchUp(rooms);
+  })().catch((error) => log.error("search.catch_up_failed", { error: String(error) }));
+  return indexer;
 }
 
 /** `switchboard-<hash of the database's location>`: one namespace per database. */

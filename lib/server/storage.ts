@@ -20,6 +20,7 @@
  * | sign-outs | `SignedOutStore` (auth) | `createKvSignedOutStore` | `createPgSignedOutStore` |
  * | rooms' metadata, members, invitations | `MembershipStore` (membership) | `createKvMembershipStore` | `createPgMembershipStore` |
  * | read positions | `ReadPositions` (membership) | `createKvReadPositions` | `createPgReadPositions` |
+ * | message search | `SearchIndex` (search) | `createKvSearchIndex` | `createPgSearchIndex` |
  *
  * With PostgreSQL no KV database is opened at all, and the cluster plane is
  * the local engine on these stores (`services.ts`); with KV the cluster
@@ -84,6 +85,7 @@ import {
   type MembershipStore,
   type ReadPositions,
 } from "./membership/mod.ts";
+import { createKvSearchIndex, createPgSearchIndex, type SearchIndex } from "./search/mod.ts";
 import {
   createKvJwtSecretStore,
   createKvRefreshRecords,
@@ -120,6 +122,11 @@ export interface Storage {
   memberships: MembershipStore;
   /** Each account's read position in each room. */
   readPositions: ReadPositions;
+  /**
+   * Message search: an index of its own in KV (fed by the search indexer), or
+   * PostgreSQL's full-text search over the log itself.
+   */
+  search: SearchIndex;
   /** One read: resolves while the database answers (`/readyz`). */
   probe(): Promise<unknown>;
   /** Closes the database if this storage opened it. */
@@ -171,6 +178,7 @@ export function createKvStorage(
     signedOut: createKvSignedOutStore(kv),
     memberships: createKvMembershipStore({ kv }),
     readPositions: createKvReadPositions(kv),
+    search: createKvSearchIndex({ kv }),
     probe: () => kv.get(["readyz"]),
     close() {
       if (owned) kv.close();
@@ -208,6 +216,7 @@ export function createPgStorage(pg: Postgres, options: StorageOptions): Storage 
     signedOut: createPgSignedOutStore(sql),
     memberships: createPgMembershipStore(sql),
     readPositions: createPgReadPositions(sql),
+    search: createPgSearchIndex(sql),
     probe: () => sql`select 1`,
     close: () => pg.close(),
   };

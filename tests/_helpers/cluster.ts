@@ -19,6 +19,7 @@ import {
   type RoomLayerOptions,
 } from "../../lib/server/rooms/mod.ts";
 import { createKvMembershipStore, createKvReadPositions } from "../../lib/server/membership/mod.ts";
+import { createKvSearchIndex } from "../../lib/server/search/mod.ts";
 
 /** Options of {@linkcode startTestCluster}. */
 export interface TestClusterOptions {
@@ -56,6 +57,7 @@ export function roomLayerOnKv(
     closedRooms: createKvClosedRoomFlags(kv),
     memberships: createKvMembershipStore({ kv }),
     readPositions: createKvReadPositions(kv),
+    search: createKvSearchIndex({ kv }),
     findUser: () => Promise.resolve(null),
     ...options,
   });

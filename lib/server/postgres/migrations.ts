@@ -38,7 +38,8 @@
  * before users carried one); `room_messages.entry` holds a log entry's
  * second-edition fields besides its text (`kind`, `target`, `emoji`, `on`,
  * `reply_to`, `mentions`, and a text entry's folded `edited_at`, `deleted`,
- * `reactions`; null on a plain message), and `text` is null on a deleted one; `accounts` has an index on its names in byte
+ * `reactions`; null on a plain message), and `text` is null on a deleted one
+ * (a GIN index on `to_tsvector('simple', text)` serves search); `accounts` has an index on its names in byte
  * order, for finding people by the start of a name.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
@@ -259,6 +260,14 @@ export const MIGRATIONS: readonly Migration[] = [
         seq bigint not null,
         primary key (user_id, room)
       );
+    `,
+  },
+  {
+    version: 9,
+    name: "log_search",
+    sql: `
+      create index room_messages_words on room_messages
+        using gin (to_tsvector('simple', text)) where text is not null;
     `,
   },
 ];

@@ -1,6 +1,8 @@
 /**
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
- * `history`, `typing`, and those about membership: `create_room`, `dm`,
+ * `history`, `typing`; the second edition's `edit`, `delete`, `react`, `read`
+ * and `search` (`search_frames.ts`, over `../search`), with mentions found in
+ * `mentions.ts`; and those about membership: `create_room`, `dm`,
  * `invite`, `set_role`, `remove_member`, `room_members`), over the log
  * (`../store`), the fan-out and typed events (`../bus`), presence
  * (`../presence`) and membership (`../membership`); who may do what in a room
@@ -9,14 +11,16 @@
  * of it on the cluster plane (`../cluster`).
  *
  * Imports `../store`, `../bus`, `../presence`, `../membership`, `../cluster`,
- * `../metrics`, `../limits` and `../postgres` (besides `lib/protocol` and
+ * `../metrics`, `../limits`, `../postgres` and `../search` (besides `lib/protocol` and
  * `lib/time`); it knows a connection only as a {@linkcode RoomMember}, never
  * the hub's.
  *
  * @example
  * ```ts
  * import { createRoomLayer } from "./mod.ts";
- * const layer = createRoomLayer({ cluster, closedRooms, memberships, clock, config, findUser });
+ * const layer = createRoomLayer({
+ *   cluster, closedRooms, memberships, readPositions, search, clock, config, findUser,
+ * });
  * await layer.service.handle(member, { type: "join", room: "general" });
  * ```
  */

@@ -118,6 +118,8 @@ export interface RoomFramesOptions {
   readPositions: ReadPositions;
   /** The account, or active guest, that goes by `name` (whom an `@name` mentions). */
   findUser(name: string): Promise<PublicUser | null>;
+  /** Told each entry committed here, after its ack (to index it). Default: nobody. */
+  onCommitted?: (room: string, entry: Message) => void;
 }
 
 /**
@@ -312,7 +314,9 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     }
     reply(member, { type: "ack", ...result.receipt, ref });
     // Only a new entry is news; a retried cid was told about the first time.
-    return result.created ? result.receipt : null;
+    if (!result.created) return null;
+    options.onCommitted?.(room, result.message);
+    return result.receipt;
   };
 
   const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {

@@ -20,7 +20,8 @@
  * await layer.close();
  * ```
  */
-import type { PublicUser } from "../../protocol/mod.ts";
+import type { Message, PublicUser } from "../../protocol/mod.ts";
+import type { SearchIndex } from "../search/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { createPresence, type Presence, presenceShares } from "../presence/mod.ts";
@@ -39,6 +40,10 @@ export interface RoomLayerOptions {
   memberships: MembershipStore;
   /** Each account's read positions (`createKvReadPositions`, `createPgReadPositions`). */
   readPositions: ReadPositions;
+  /** Where `search` looks (`createKvSearchIndex`, `createPgSearchIndex`). */
+  search: Pick<SearchIndex, "search">;
+  /** Told each entry committed here, after its ack (the search indexer). Default: nobody. */
+  onCommitted?: (room: string, entry: Message) => void;
   clock: Clock;
   config: {
     maxTextChars: number;
@@ -95,6 +100,8 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     closures,
     memberships,
     readPositions: options.readPositions,
+    search: options.search,
+    onCommitted: options.onCommitted,
     findUser: options.findUser,
   });
   return {

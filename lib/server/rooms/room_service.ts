@@ -30,6 +30,7 @@
 import {
   DEFAULT_ROOM,
   DM_PREFIX,
+  type Message,
   type PublicUser,
   type RoomFrame,
   type RoomListEntry,
@@ -52,6 +53,8 @@ import type { RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import { createRoomFrames } from "./room_frames.ts";
 import type { RoomHandler } from "./room_handler.ts";
+import { createSearchFrames } from "./search_frames.ts";
+import type { SearchIndex } from "../search/mod.ts";
 import { createRoomReplies } from "./room_replies.ts";
 
 /** Limits of the room service. `Config` from `lib/server/config.ts` fits. */
@@ -107,6 +110,10 @@ export interface RoomServiceDeps {
   memberships: MembershipStore;
   /** Each account's read positions. */
   readPositions: ReadPositions;
+  /** Where `search` looks. */
+  search: Pick<SearchIndex, "search">;
+  /** Told each entry committed here, after its ack (to index it). Default: nobody. */
+  onCommitted?: (room: string, entry: Message) => void;
   /** The account, or active guest, that goes by `name` (for `invite`, `dm` and the like). */
   findUser(name: string): Promise<PublicUser | null>;
 }
@@ -201,6 +208,16 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     notices,
     readPositions: deps.readPositions,
     findUser: deps.findUser,
+    onCommitted: deps.onCommitted,
+  });
+  const searchFrames = createSearchFrames({
+    index: deps.search,
+    store,
+    access,
+    memberships,
+    replies,
+    clock,
+    failed: storeFailed,
   });
   const membershipFrames = createMembershipFrames({
     access,
@@ -348,6 +365,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.react(member, frame, receivedAt);
           case "read":
             return await frames.read(member, frame, receivedAt);
+          case "search":
+            return await searchFrames.search(member, frame);
           case "create_room":
             return await membershipFrames.create_room(member, frame);
           case "dm":
@@ -363,7 +382,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
         }
       } catch (error) {
         storeFailed(error);
-        const room = "room" in frame ? frame.room : null;
+        const room = "room" in frame ? frame.room ?? null : null;
         replies.replyError(member, room, "internal", `${frame.type} failed`, frame.ref);
       }
     },

@@ -6,7 +6,10 @@
  * path and catches up from the log after a restart (`indexer.ts`). Which rooms
  * an asker may read is the caller's to say.
  *
- * Imports `../store` and `../limits` only (besides `lib/protocol` and `lib/time`).
+ * On PostgreSQL, its full-text search over the log's rows stands in for the
+ * index (`pg_search_index.ts`).
+ *
+ * Imports `../store`, `../limits` and `../postgres` only (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts
@@ -20,5 +23,6 @@
 export * from "./indexer.ts";
 export * from "./keys.ts";
 export * from "./kv_search_index.ts";
+export * from "./pg_search_index.ts";
 export * from "./search_index.ts";
 export * from "./tokenize.ts";
