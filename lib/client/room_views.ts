@@ -61,6 +61,8 @@ export interface RoomView {
   readonly loadingOlder: ReadonlySignal<boolean>;
   /** Who may see the room, your part in it, a direct message's people (from `joined`). */
   readonly about: ReadonlySignal<RoomAbout | null>;
+  /** How far this account has read the room, on any device (0: nothing yet). */
+  readonly readSeq: ReadonlySignal<number>;
 }
 
 /** Options of {@linkcode createRoomViews}. */
@@ -173,6 +175,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
         typing: state.typing,
         hasOlder: state.hasOlder,
         about: state.about,
+        readSeq: state.readSeq,
         loadingOlder: computed(() =>
           pending.has((request) => request.kind === "older" && request.room === name)
         ),
