@@ -37,7 +37,7 @@ const KEYS_PER_WRITE = Number(
 /** `--only=send`: skip the index-and-search part. */
 const ONLY_SEND = Deno.args.includes("--only=send");
 
-const USER = { id: "user:bench", name: "bench" };
+const USER = { id: "user:bench", name: "bench", role: "user" as const };
 const VOCABULARY = Array.from({ length: 5_000 }, (_, i) => `w${i.toString(36)}`);
 
 /** A word drawn from a Zipf-like distribution: a few words are everywhere, most are rare. */

@@ -24,7 +24,7 @@ export interface SearchIndexFixture {
   close(): Promise<void> | void;
 }
 
-const ADA = { id: "user:ada", name: "ada" };
+const ADA = { id: "user:ada", name: "ada", role: "user" as const };
 const T0 = 1_800_000_000_000;
 
 /** A text entry of `room` at `seq`, sent at `T0 + seq` seconds unless `ts` says otherwise. */

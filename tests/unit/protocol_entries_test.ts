@@ -19,7 +19,7 @@ import {
 import { readServerFrame } from "../../lib/protocol/guards.ts";
 import { SEARCH_LIMIT_MAX, SEARCH_QUERY_MAX_CHARS } from "../../lib/protocol/search.ts";
 
-const USER = { id: "user:ada", name: "ada" };
+const USER = { id: "user:ada", name: "ada", role: "user" as const };
 const BASE = { room: "general", id: "m1", cid: "c1", user: USER, ts: 1_700_000_000_000 };
 
 Deno.test("a reaction is one or more emoji, never text, markup or spaces", () => {

@@ -8,8 +8,8 @@ import { deepEqual, equal } from "node:assert/strict";
 import type { Message } from "../../lib/protocol/frames.ts";
 import { foldEntries, isTextEntry } from "../../lib/protocol/fold.ts";
 
-const ADA = { id: "user:ada", name: "ada" };
-const BOB = { id: "user:bob", name: "bob" };
+const ADA = { id: "user:ada", name: "ada", role: "user" as const };
+const BOB = { id: "user:bob", name: "bob", role: "user" as const };
 
 /** An entry of `general` at `seq` by ada, sent at `seq * 10`, with `fields`. */
 function entry(seq: number, fields: Partial<Message>): Message {
