@@ -62,11 +62,18 @@ export type RoomRole = z.infer<typeof RoomRole>;
 export const RoomMemberEntry = z.object({ user: PublicUser, role: RoomRole });
 export type RoomMemberEntry = z.infer<typeof RoomMemberEntry>;
 
-/** A reaction (`./entries.ts`: pictographs, never text or markup). */
+/** A reaction a client asks for (`./entries.ts`: pictographs, never text or markup). */
 export const Emoji = z.string().max(EMOJI_MAX_UNITS).refine(isEmoji, "not an emoji");
 
+/**
+ * A reaction as the server sends it: checked for size only, as the browser
+ * checks it, since the server let in nothing but {@linkcode Emoji} (and the
+ * page shows it as text).
+ */
+const ReactionName = z.string().min(1).max(EMOJI_MAX_UNITS);
+
 /** Who reacted with each emoji, by user id (second edition). */
-export const Reactions = z.record(Emoji, z.array(z.string()));
+export const Reactions = z.record(ReactionName, z.array(z.string()));
 export type Reactions = z.infer<typeof Reactions>;
 
 /**
@@ -88,7 +95,7 @@ const messageShape = {
   ts: z.number(),
   kind: z.enum(ENTRY_KINDS).optional(),
   target: Seq.optional(),
-  emoji: Emoji.optional(),
+  emoji: ReactionName.optional(),
   on: z.boolean().optional(),
   reply_to: Seq.optional(),
   mentions: z.array(z.string()).optional(),
