@@ -27,6 +27,13 @@
  * | `server_secrets` | `name` | the generated JWT signing secret, one for every process |
  * | `rate_buckets` | `(name, key)` | the login and guest limits' token buckets, until they are full again (index on `full_at` for pruning) |
  * | `signed_out` | `login_id` | sign-ins whose access tokens must not verify until `until` (index on `until`) |
+ * | `cluster_instances` | `id` | the postgres cluster engine's heartbeats: a counter each beat moves, and when |
+ * | `cluster_stream` | `(sender, seq)` | each instance's events and share changes, seqs rising by 1, pruned after a minute |
+ * | `cluster_mail` | `(sender, mail_seq)` | directed events to `recipient` (index), deleted once read |
+ * | `cluster_shares` | `(instance, space, key)` | each instance's current share values |
+ *
+ * The cluster tables hold JSON as `text`: `JSON.stringify` escapes U+0000 and
+ * lone surrogates, which `jsonb` would refuse.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
  * Times are milliseconds since the epoch in `bigint` columns, on the app's
@@ -182,6 +189,43 @@ export const MIGRATIONS: readonly Migration[] = [
         until bigint not null
       );
       create index signed_out_until on signed_out (until);
+    `,
+  },
+  {
+    version: 5,
+    name: "cluster_plane",
+    sql: `
+      create table cluster_instances (
+        id text primary key,
+        started_at bigint not null,
+        beats bigint not null default 0,
+        beat_at bigint not null,
+        expiry_ms bigint not null
+      );
+      create table cluster_stream (
+        sender text not null,
+        seq bigint not null,
+        items text not null,
+        at bigint not null,
+        primary key (sender, seq)
+      );
+      create index cluster_stream_at on cluster_stream (at);
+      create table cluster_mail (
+        sender text not null,
+        mail_seq bigint not null,
+        recipient text not null,
+        mail text not null,
+        at bigint not null,
+        primary key (sender, mail_seq)
+      );
+      create index cluster_mail_recipient on cluster_mail (recipient, sender, mail_seq);
+      create table cluster_shares (
+        instance text not null,
+        space text not null,
+        key text not null,
+        value text not null,
+        primary key (instance, space, key)
+      );
     `,
   },
 ];
