@@ -1,7 +1,7 @@
 /**
  * The cluster plane: the one seam through which everything that spans
  * instances goes (the room log and its fan-out, events, instances and their
- * heartbeats, shares, rate limits, leases), with two engines behind it:
+ * heartbeats, shares, rate limits, leases), with three engines behind it:
  * `local` (the isolates of one process, over a `BroadcastChannel`, keeping
  * the log, buckets and leases in Deno KV or PostgreSQL), `kv` (instances
  * sharing one Deno KV database) and `postgres` (processes sharing one

@@ -39,15 +39,15 @@
  * await cluster.close();
  * ```
  */
-import { z } from "zod";
 import type { Clock } from "../../../time/clock.ts";
-import { createEventBus, type EventChannel, type EventListener } from "../../bus/mod.ts";
+import { createEventBus } from "../../bus/mod.ts";
 import { decodeText, type Sql } from "../../postgres/mod.ts";
 import { createPgMessageStore, type MessageStoreOptions } from "../../store/mod.ts";
 import type { Cluster } from "../cluster.ts";
 import { createPgLease } from "../pg_lease.ts";
 import { createPgRateLimits } from "../pg_rate_limits.ts";
-import { createSharesCore, type ShareEntry } from "../shares_core.ts";
+import type { ShareEntry } from "../shares_core.ts";
+import { createStreamPlane } from "../stream_plane.ts";
 import { mailChannel, REGISTRY_CHANNEL, ROOM_CHANNEL, STREAM_CHANNEL } from "./pg_channels.ts";
 import { createPgFeed } from "./pg_feed.ts";
 import { listenTo } from "./pg_listener.ts";
@@ -70,17 +70,6 @@ export interface PgClusterOptions {
   onError?: (error: unknown) => void;
 }
 
-const StreamItems = z.object({
-  items: z.array(z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("event"), topic: z.string(), data: z.unknown() }),
-    z.object({
-      kind: z.literal("share"),
-      space: z.string(),
-      changes: z.array(z.tuple([z.string(), z.unknown()])),
-    }),
-  ])),
-});
-
 /** Creates the postgres engine of one instance: registers it, reads the others' shares, listens. */
 export async function createPgCluster(options: PgClusterOptions): Promise<Cluster> {
   const { sql, clock, instance, expiryMs } = options;
@@ -89,42 +78,7 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
   const feed = createPgFeed({ sql, log, onError });
   const outbox = createPgOutbox({ sql, clock, instance, onError });
 
-  const topics = new Map<string, Set<EventListener>>();
-  const dispatch = (topic: string, data: unknown) => {
-    for (const listener of topics.get(topic) ?? []) {
-      try {
-        listener(data);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-  const channel: EventChannel = {
-    emit(topic, data, emitOptions) {
-      dispatch(topic, data);
-      outbox.event(topic, data, emitOptions?.ephemeral ?? false);
-    },
-    sendTo(to, topic, data) {
-      if (to === instance) dispatch(topic, data);
-      else outbox.mail(to, topic, data);
-    },
-    on(topic, listener) {
-      const listeners = topics.get(topic) ?? new Set();
-      topics.set(topic, listeners);
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-  };
-
-  const shares = createSharesCore({
-    instance,
-    clock,
-    onError,
-    transport: {
-      publish: (space, changes) => outbox.share(space, changes),
-      flushed: () => outbox.flushed(),
-    },
-  });
+  const plane = createStreamPlane({ instance, clock, outbox, onError });
 
   const registry = createPgRegistry({
     sql,
@@ -148,28 +102,17 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
     const bySpace = new Map<string, ShareEntry[]>();
     for (const row of rows) {
       const space = decodeText(row.space);
-      bySpace.set(space, [...bySpace.get(space) ?? [], [
-        decodeText(row.key),
-        JSON.parse(row.value),
-      ]]);
+      const entries = bySpace.get(space) ?? [];
+      entries.push([decodeText(row.key), JSON.parse(row.value)]);
+      bySpace.set(space, entries);
     }
-    for (const space of shares.spacesOf(sender)) if (!bySpace.has(space)) bySpace.set(space, []);
-    for (const [space, entries] of bySpace) {
-      shares.receive(sender, space, entries, { whole: true });
-    }
+    plane.receiveWhole(sender, bySpace);
   };
 
   const reader = createPgStreamReader({
     sql,
     senders: () => registry.live().filter((id) => id !== instance),
-    onRecord(sender, record) {
-      const parsed = StreamItems.safeParse(record);
-      if (!parsed.success) return onError(new Error(`a malformed record from ${sender}`));
-      for (const item of parsed.data.items) {
-        if (item.kind === "event") dispatch(item.topic, item.data);
-        else shares.receive(sender, item.space, item.changes, { whole: false });
-      }
-    },
+    onRecord: plane.onRecord,
     async onGap(sender, missed) {
       onError(
         new Error(`cluster: ${missed} records of ${sender} were missed; reloading its shares`),
@@ -178,27 +121,10 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
     },
     onError,
   });
-  const mailbox = createPgMailbox({ sql, instance, onMail: dispatch, onError });
+  const mailbox = createPgMailbox({ sql, instance, onMail: plane.dispatch, onError });
 
   let starting = true;
-  const stops = [
-    registry.onJoined((sender) => {
-      // Alive before this instance started: its values are read whole, its stream from now on.
-      // Started since: its stream is read from its first record. Back after a lapse: read on.
-      const from = starting ? "latest" : "first";
-      reader.startAt(sender, from)
-        .then(() => loadShares(sender))
-        .then(() => reader.wake())
-        .catch(onError);
-    }),
-    registry.onGone((sender) => {
-      reader.forget(sender);
-      shares.dropInstance(sender);
-    }),
-    registry.onLapsed(() => {
-      for (const [space, entries] of shares.ownSpaces()) outbox.share(space, entries);
-    }),
-  ];
+  const stops = plane.follow({ registry, reader, loadShares, starting: () => starting });
   await registry.start();
 
   const listener = await listenTo(sql, [
@@ -220,9 +146,9 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
     instance,
     log,
     feed,
-    events: createEventBus(channel),
+    events: createEventBus(plane.channel),
     instances: registry,
-    keyedShares: (space, spaceOptions) => shares.space(space, spaceOptions),
+    keyedShares: (space, spaceOptions) => plane.shares.space(space, spaceOptions),
     rateLimits,
     lease: (name, leaseOptions) =>
       createPgLease({ sql, clock, name, holder: instance, ttlMs: leaseOptions?.ttlMs }),
@@ -238,13 +164,12 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
         const goodbye = closeOptions?.goodbye ?? true;
         if (goodbye) await outbox.flushed();
         stops.forEach((stop) => stop());
-        shares.close();
+        plane.close();
         await listener.stop();
         await Promise.all([reader.idle(), mailbox.idle()]);
         await outbox.close();
         await registry.close(goodbye);
         await feed.close();
-        topics.clear();
       })();
       return closing;
     },
