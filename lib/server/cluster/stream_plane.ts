@@ -15,7 +15,9 @@
  * - this instance's own heartbeat lapsed: every share of its own is published
  *   again (the others dropped them).
  *
- * How records are written, read and woken is the engine's.
+ * How records are written, read and woken is the engine's; `assembleCluster`
+ * puts an engine's parts together into the {@linkcode Cluster}, and closes
+ * them in the one order that loses nothing.
  *
  * @example
  * ```ts
@@ -27,8 +29,10 @@
  */
 import { z } from "zod";
 import type { Clock } from "../../time/clock.ts";
-import type { EventChannel, EventListener } from "../bus/mod.ts";
-import type { InstanceDirectory } from "./cluster.ts";
+import { createEventBus, type EventChannel, type EventListener } from "../bus/mod.ts";
+import type { MessageStore } from "../store/mod.ts";
+import type { Cluster, ClusterEngine, InstanceDirectory, RateLimits } from "./cluster.ts";
+import type { Lease } from "./lease.ts";
 import { createSharesCore, type ShareEntry, type SharesCore } from "./shares_core.ts";
 
 /** Where the plane writes: an engine's outbox. */
@@ -38,6 +42,8 @@ export interface PlaneOutbox {
   mail(to: string, topic: string, data: unknown): void;
   /** Resolves once everything queued so far is written. */
   flushed(): Promise<void>;
+  /** Stops after the write in flight. */
+  close(): Promise<void>;
 }
 
 /** The engine's reader of the other instances' streams. */
@@ -45,11 +51,16 @@ export interface PlaneStreamReader {
   startAt(sender: string, from: "latest" | "first"): Promise<void>;
   forget(sender: string): void;
   wake(): void;
+  /** Resolves once the reads asked for so far are done. */
+  idle(): Promise<void>;
 }
 
 /** The engine's instance directory, which also says when this instance's heartbeat lapsed. */
 export interface PlaneRegistry extends InstanceDirectory {
   onLapsed(listener: () => void): () => void;
+  sweep(): Promise<number>;
+  /** Stops beating; with `goodbye`, removes this instance and what it holds. */
+  close(goodbye: boolean): Promise<void>;
 }
 
 /** Options of {@linkcode createStreamPlane}. */
@@ -175,6 +186,64 @@ export function createStreamPlane(options: StreamPlaneOptions): StreamPlane {
     close() {
       shares.close();
       topics.clear();
+    },
+  };
+}
+
+/** An engine's parts, started. */
+export interface ClusterParts {
+  engine: ClusterEngine;
+  instance: string;
+  expiryMs: number;
+  log: MessageStore;
+  feed: Cluster["feed"] & { close(): Promise<void> };
+  plane: StreamPlane;
+  /** What `plane.follow` returned. */
+  stops: (() => void)[];
+  outbox: PlaneOutbox;
+  registry: PlaneRegistry;
+  reader: PlaneStreamReader;
+  mailbox: { idle(): Promise<void> };
+  /** Stops the wake-ups (the engine's watch or listener). */
+  stopWaking(): Promise<void>;
+  rateLimits: RateLimits;
+  lease(name: string, ttlMs?: number): Lease;
+}
+
+/**
+ * The {@linkcode Cluster} of an engine's parts. Closing flushes the outbox
+ * first (with the goodbye), stops the wake-ups, lets the reads in flight end,
+ * then the outbox, the registry (deleting what this instance holds, with the
+ * goodbye) and the feed.
+ */
+export function assembleCluster(parts: ClusterParts): Cluster {
+  const { engine, instance, expiryMs, plane, outbox, registry, feed } = parts;
+  let closing: Promise<void> | null = null;
+  return {
+    engine,
+    instance,
+    log: parts.log,
+    feed,
+    events: createEventBus(plane.channel),
+    instances: registry,
+    keyedShares: (space, spaceOptions) => plane.shares.space(space, spaceOptions),
+    rateLimits: parts.rateLimits,
+    lease: (name, leaseOptions) => parts.lease(name, leaseOptions?.ttlMs),
+    info: () => ({ engine, instance, instances: registry.live().length, expiry_ms: expiryMs }),
+    sweep: () => registry.sweep(),
+    close(closeOptions) {
+      closing ??= (async () => {
+        const goodbye = closeOptions?.goodbye ?? true;
+        if (goodbye) await outbox.flushed();
+        parts.stops.forEach((stop) => stop());
+        plane.close();
+        await parts.stopWaking();
+        await Promise.all([parts.reader.idle(), parts.mailbox.idle()]);
+        await outbox.close();
+        await registry.close(goodbye);
+        await feed.close();
+      })();
+      return closing;
     },
   };
 }

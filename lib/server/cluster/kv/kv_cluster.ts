@@ -31,13 +31,12 @@
  * ```
  */
 import type { Clock } from "../../../time/clock.ts";
-import { createEventBus } from "../../bus/mod.ts";
 import { createMessageStore, type MessageStoreOptions } from "../../store/mod.ts";
 import type { Cluster } from "../cluster.ts";
 import { createKvLease } from "../kv_lease.ts";
 import { createKvRateLimits } from "../kv_rate_limits.ts";
 import type { ShareEntry } from "../shares_core.ts";
-import { createStreamPlane } from "../stream_plane.ts";
+import { assembleCluster, createStreamPlane } from "../stream_plane.ts";
 import { createKvFeed } from "./kv_feed.ts";
 import {
   mailboxSignal,
@@ -146,39 +145,20 @@ export async function createKvCluster(options: KvClusterOptions): Promise<Cluste
   await watch.opened;
   starting = false;
 
-  const rateLimits = createKvRateLimits({ kv, clock });
-  let closing: Promise<void> | null = null;
-  return {
+  return assembleCluster({
     engine: "kv",
     instance,
+    expiryMs,
     log,
     feed,
-    events: createEventBus(plane.channel),
-    instances: registry,
-    keyedShares: (space, spaceOptions) => plane.shares.space(space, spaceOptions),
-    rateLimits,
-    lease: (name, leaseOptions) =>
-      createKvLease({ kv, clock, name, holder: instance, ttlMs: leaseOptions?.ttlMs }),
-    info: () => ({
-      engine: "kv",
-      instance,
-      instances: registry.live().length,
-      expiry_ms: expiryMs,
-    }),
-    sweep: () => registry.sweep(),
-    close(closeOptions) {
-      closing ??= (async () => {
-        const goodbye = closeOptions?.goodbye ?? true;
-        if (goodbye) await outbox.flushed();
-        stops.forEach((stop) => stop());
-        plane.close();
-        await watch.stop();
-        await Promise.all([reader.idle(), mailbox.idle()]);
-        await outbox.close();
-        await registry.close(goodbye);
-        await feed.close();
-      })();
-      return closing;
-    },
-  };
+    plane,
+    stops,
+    outbox,
+    registry,
+    reader,
+    mailbox,
+    stopWaking: () => watch.stop(),
+    rateLimits: createKvRateLimits({ kv, clock }),
+    lease: (name, ttlMs) => createKvLease({ kv, clock, name, holder: instance, ttlMs }),
+  });
 }

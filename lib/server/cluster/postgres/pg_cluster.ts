@@ -40,14 +40,13 @@
  * ```
  */
 import type { Clock } from "../../../time/clock.ts";
-import { createEventBus } from "../../bus/mod.ts";
 import { decodeText, type Sql } from "../../postgres/mod.ts";
 import { createPgMessageStore, type MessageStoreOptions } from "../../store/mod.ts";
 import type { Cluster } from "../cluster.ts";
 import { createPgLease } from "../pg_lease.ts";
 import { createPgRateLimits } from "../pg_rate_limits.ts";
 import type { ShareEntry } from "../shares_core.ts";
-import { createStreamPlane } from "../stream_plane.ts";
+import { assembleCluster, createStreamPlane } from "../stream_plane.ts";
 import { mailChannel, REGISTRY_CHANNEL, ROOM_CHANNEL, STREAM_CHANNEL } from "./pg_channels.ts";
 import { createPgFeed } from "./pg_feed.ts";
 import { listenTo } from "./pg_listener.ts";
@@ -139,39 +138,20 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
   ], onError);
   starting = false;
 
-  const rateLimits = createPgRateLimits({ sql, clock });
-  let closing: Promise<void> | null = null;
-  return {
+  return assembleCluster({
     engine: "postgres",
     instance,
+    expiryMs,
     log,
     feed,
-    events: createEventBus(plane.channel),
-    instances: registry,
-    keyedShares: (space, spaceOptions) => plane.shares.space(space, spaceOptions),
-    rateLimits,
-    lease: (name, leaseOptions) =>
-      createPgLease({ sql, clock, name, holder: instance, ttlMs: leaseOptions?.ttlMs }),
-    info: () => ({
-      engine: "postgres",
-      instance,
-      instances: registry.live().length,
-      expiry_ms: expiryMs,
-    }),
-    sweep: () => registry.sweep(),
-    close(closeOptions) {
-      closing ??= (async () => {
-        const goodbye = closeOptions?.goodbye ?? true;
-        if (goodbye) await outbox.flushed();
-        stops.forEach((stop) => stop());
-        plane.close();
-        await listener.stop();
-        await Promise.all([reader.idle(), mailbox.idle()]);
-        await outbox.close();
-        await registry.close(goodbye);
-        await feed.close();
-      })();
-      return closing;
-    },
-  };
+    plane,
+    stops,
+    outbox,
+    registry,
+    reader,
+    mailbox,
+    stopWaking: () => listener.stop(),
+    rateLimits: createPgRateLimits({ sql, clock }),
+    lease: (name, ttlMs) => createPgLease({ sql, clock, name, holder: instance, ttlMs }),
+  });
 }
