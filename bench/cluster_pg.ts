@@ -115,14 +115,15 @@ function join(socket: WebSocket, room: string, frames: { joined?: () => void }) 
 }
 
 function deadline<T>(what: string, promise: Promise<T>): Promise<T> {
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: not done in time`)), PHASE_DEADLINE_MS);
   });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-async function fanOut(processes: ServerProcess[], options: ClusterBenchOptions) {
+/** Opens and joins the subscribers and the publisher; `publish` runs the fan-out. */
+async function prepareFanOut(processes: ServerProcess[], options: ClusterBenchOptions) {
   const same = createHistogram();
   const other = createHistogram();
   const expected = options.subscribers * options.messages;
@@ -149,24 +150,26 @@ async function fanOut(processes: ServerProcess[], options: ClusterBenchOptions) 
     if (frame.type === "joined") publisherFrames.joined?.();
   });
   await join(publisher, "fan", publisherFrames);
-
-  const startedAt = nowMs();
-  for (let index = 0; index < options.messages; index++) {
-    const dueAt = startedAt + (index * 1000) / options.rate;
-    const wait = dueAt - nowMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    publisher.send(
-      JSON.stringify({ type: "send", room: "fan", text: String(nowMs()), cid: `m${index}` }),
-    );
-  }
-  await deadline("fan-out", allDelivered.promise);
-  for (const socket of [...sockets, publisher]) socket.close();
-  return {
-    deliveries: delivered,
-    deliveriesPerS: Math.round(delivered / ((lastAt - startedAt) / 1000)),
-    same: summarize(same),
-    other: summarize(other),
+  const publish = async () => {
+    const startedAt = nowMs();
+    for (let index = 0; index < options.messages; index++) {
+      const dueAt = startedAt + (index * 1000) / options.rate;
+      const wait = dueAt - nowMs();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      publisher.send(
+        JSON.stringify({ type: "send", room: "fan", text: String(nowMs()), cid: `m${index}` }),
+      );
+    }
+    await deadline("fan-out", allDelivered.promise);
+    for (const socket of [...sockets, publisher]) socket.close();
+    return {
+      deliveries: delivered,
+      deliveriesPerS: Math.round(delivered / ((lastAt - startedAt) / 1000)),
+      same: summarize(same),
+      other: summarize(other),
+    };
   };
+  return { publish };
 }
 
 async function commits(processes: ServerProcess[], options: ClusterBenchOptions) {
@@ -237,9 +240,10 @@ export async function runSetup(
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       idlePerS = ((await transactions(url)) - before) / 2;
     }
+    const fanOut = await prepareFanOut(processes, options);
     const before = url ? await transactions(url) : 0;
     const fanStartedAt = nowMs();
-    const fan = await fanOut(processes, options);
+    const fan = await fanOut.publish();
     const fanS = (nowMs() - fanStartedAt) / 1000;
     const pgTransactionsPerMessage = url
       ? Math.round(((await transactions(url)) - before - idlePerS * fanS) / options.messages * 10) /
