@@ -29,11 +29,12 @@
  * registry.live(); // [instance, ...]
  * ```
  */
-import type { Clock, TimerId } from "../../../time/clock.ts";
+import type { Clock } from "../../../time/clock.ts";
 import type { Sql } from "../../postgres/mod.ts";
 import type { InstanceDirectory } from "../cluster.ts";
 import { createCoalescedRun } from "../coalesced_run.ts";
-import type { Lease, LeaseHold } from "../lease.ts";
+import type { Lease } from "../lease.ts";
+import { createHeartbeatLoop } from "../heartbeat_loop.ts";
 import { createPeerSet } from "../peer_set.ts";
 import { REGISTRY_CHANNEL } from "./pg_channels.ts";
 
@@ -75,12 +76,8 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
   const startedAt = clock.now();
   /** Live peers: their counter and when this instance saw it move. */
   const peers = createPeerSet<{ beats: number; changedAt: number }>(instance);
-  const lapsedListeners = new Set<() => void>();
   /** When this instance's heartbeat was last written (its clock). */
   let beatAt = -Infinity;
-  let janitorHold: LeaseHold | null = null;
-  let timer: TimerId | undefined;
-  let closed = false;
 
   const register = async () => {
     const now = clock.now();
@@ -129,7 +126,7 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
   };
   const listing = createCoalescedRun(list, onError);
   const refresh = async () => {
-    if (closed) return;
+    if (loop.stopped) return;
     listing.wake();
     await listing.idle();
   };
@@ -154,38 +151,24 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
     return gone.length;
   };
 
-  const janitor = async () => {
-    janitorHold = janitorHold
-      ? await janitorLease.renew(janitorHold)
-      : await janitorLease.acquire();
-    if (janitorHold) await clearGone();
-  };
-
-  const tick = async () => {
-    if (!await beat()) {
-      await register();
-      for (const listener of lapsedListeners) listener();
-    }
-    await refresh();
-    await janitor();
-  };
+  const loop = createHeartbeatLoop({
+    clock,
+    expiryMs,
+    janitorLease,
+    beat,
+    register,
+    refresh,
+    clearGone,
+    onError,
+  });
 
   return {
     live: peers.live,
     isLive: peers.isLive,
     onGone: peers.onGone,
     onJoined: peers.onJoined,
-    onLapsed(listener) {
-      lapsedListeners.add(listener);
-      return () => void lapsedListeners.delete(listener);
-    },
-    async start() {
-      await register();
-      await refresh();
-      timer = clock.setInterval(() => {
-        if (!closed) tick().catch(onError);
-      }, expiryMs / 3);
-    },
+    onLapsed: loop.onLapsed,
+    start: loop.start,
     refresh,
     async sweep() {
       const before = peers.size();
@@ -194,10 +177,8 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
       return before - peers.size();
     },
     async close(goodbye) {
-      closed = true;
-      if (timer !== undefined) clock.clearInterval(timer);
+      await loop.stop();
       await listing.idle();
-      if (janitorHold) await janitorLease.release(janitorHold).catch(onError);
       if (goodbye) await clear(instance, true);
     },
   };
