@@ -80,6 +80,13 @@ export interface StreamPlane {
   shares: SharesCore;
   /** A record of another instance's stream, in its order. */
   onRecord(sender: string, record: unknown): void;
+  /**
+   * What a reader that finds records of a sender missed does: says so (only
+   * events can be lost that way), then reads the sender's values whole.
+   */
+  reloadOnGap(
+    loadShares: (sender: string) => Promise<void>,
+  ): (sender: string, missed: number) => Promise<void>;
   /** Every value `sender` holds now, by space: any other value of it stops counting. */
   receiveWhole(sender: string, bySpace: Map<string, ShareEntry[]>): void;
   /**
@@ -159,6 +166,12 @@ export function createStreamPlane(options: StreamPlaneOptions): StreamPlane {
         if (item.kind === "event") dispatch(item.topic, item.data);
         else shares.receive(sender, item.space, item.changes, { whole: false });
       }
+    },
+    reloadOnGap: (loadShares) => async (sender, missed) => {
+      onError(
+        new Error(`cluster: ${missed} records of ${sender} were missed; reloading its shares`),
+      );
+      await loadShares(sender);
     },
     receiveWhole(sender, bySpace) {
       for (const space of shares.spacesOf(sender)) if (!bySpace.has(space)) bySpace.set(space, []);

@@ -110,12 +110,7 @@ export async function createKvCluster(options: KvClusterOptions): Promise<Cluste
     kv,
     senders: () => registry.live().filter((id) => id !== instance),
     onRecord: plane.onRecord,
-    async onGap(sender, missed) {
-      onError(
-        new Error(`cluster: ${missed} records of ${sender} were missed; reloading its shares`),
-      );
-      await loadShares(sender);
-    },
+    onGap: plane.reloadOnGap(loadShares),
     onError,
   });
   const mailbox = createKvMailbox({ kv, instance, onMail: plane.dispatch, onError });

@@ -112,12 +112,7 @@ export async function createPgCluster(options: PgClusterOptions): Promise<Cluste
     sql,
     senders: () => registry.live().filter((id) => id !== instance),
     onRecord: plane.onRecord,
-    async onGap(sender, missed) {
-      onError(
-        new Error(`cluster: ${missed} records of ${sender} were missed; reloading its shares`),
-      );
-      await loadShares(sender);
-    },
+    onGap: plane.reloadOnGap(loadShares),
     onError,
   });
   const mailbox = createPgMailbox({ sql, instance, onMail: plane.dispatch, onError });
