@@ -2,13 +2,21 @@
  * The cluster contracts on the postgres engine, as several processes on one
  * `DATABASE_URL` run it: each instance has its own pool (so its own
  * listening connection), and nothing but the database joins them (no
- * BroadcastChannel: the engine uses none). The lease contract runs on its
- * leases.
+ * BroadcastChannel: the engine uses none). Then what only this engine has: a
+ * notification lost while an instance's listening connection was away is
+ * caught up from the log when it comes back.
  */
+import { deepEqual, equal } from "node:assert/strict";
 import { createPgCluster } from "../../lib/server/cluster/postgres/pg_cluster.ts";
+import { connectPostgres } from "../../lib/server/postgres/mod.ts";
 import { newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
-import type { ClusterFixture } from "../contracts/cluster_fixture.ts";
+import {
+  type ClusterFixture,
+  DEADLINE_MS,
+  LONG_EXPIRY_MS,
+  within,
+} from "../contracts/cluster_fixture.ts";
 import { clusterEventsContract } from "../contracts/cluster_events.ts";
 import { clusterFeedContract } from "../contracts/cluster_feed.ts";
 import { clusterInstancesContract } from "../contracts/cluster_instances.ts";
@@ -17,6 +25,7 @@ import { clusterSharesContract } from "../contracts/cluster_shares.ts";
 import { migratedDatabase, type PrivatePostgres, privatePostgres } from "../_helpers/postgres.ts";
 
 const pg = privatePostgres();
+const user = { id: "u-ada", name: "ada" };
 
 function onDatabase(cluster: PrivatePostgres): () => Promise<ClusterFixture> {
   return async () => {
@@ -41,4 +50,70 @@ if (pg) {
   clusterInstancesContract("postgres", onDatabase(pg));
   clusterSharesContract("postgres", onDatabase(pg));
   clusterRateLimitsContract("postgres", onDatabase(pg));
+}
+
+if (pg) {
+  Deno.test("cluster (postgres): a notification lost while the listener was away is caught up from the log", async () => {
+    const database = await migratedDatabase(pg);
+    const admin = await database.pool(2);
+    // The reader connects as a role of its own, so its listening connection can be cut and kept
+    // from coming back while a commit's notification goes out.
+    const role = `listener_${crypto.randomUUID().slice(0, 8)}`;
+    await admin.sql.unsafe(`create role ${role} login`);
+    await admin.sql.unsafe(`grant all on all tables in schema public to ${role}`);
+    const readerDb = await connectPostgres({
+      url: database.url.replace("//postgres@", `//${role}@`),
+      poolSize: 2,
+    });
+    const clock = createSystemClock();
+    const start = (sql: typeof admin.sql) =>
+      createPgCluster({
+        sql,
+        clock,
+        instance: newInstanceId(),
+        expiryMs: LONG_EXPIRY_MS,
+        log: { historyMax: 1_000 },
+      });
+    const writer = await start(admin.sql);
+    const reader = await start(readerDb.sql);
+    try {
+      const heard: number[] = [];
+      const next = () => {
+        const { promise, resolve } = Promise.withResolvers<void>();
+        const stop = reader.feed.subscribe("general", (message) => {
+          heard.push(message.seq);
+          stop();
+          resolve();
+        });
+        return within(DEADLINE_MS, "a message", promise);
+      };
+      const send = async (cid: string) => {
+        const result = await writer.log.commit({ room: "general", user, text: cid, cid });
+        if (result.created) writer.feed.publish(result.message);
+      };
+      const keep = reader.feed.subscribe("general", () => {});
+      await reader.feed.idle();
+      const first = next();
+      await send("c1");
+      await first;
+
+      await admin.sql.unsafe(`alter role ${role} nologin`);
+      const [cut] = await admin.sql<{ cut: boolean }[]>`
+        select pg_terminate_backend(pid, 5000) as cut from pg_stat_activity
+        where usename = ${role} and query ilike 'listen %'`;
+      equal(cut?.cut, true, "the reader's listening connection was cut");
+      await send("c2"); // its notification reaches nobody on the reader's side
+      const second = next();
+      await admin.sql.unsafe(`alter role ${role} login`);
+      await second;
+      deepEqual(heard, [1, 2]);
+      keep();
+    } finally {
+      await reader.close();
+      await writer.close();
+      await readerDb.close();
+      await admin.sql.unsafe(`drop owned by ${role}`).catch(() => {});
+      await database.close();
+    }
+  });
 }
