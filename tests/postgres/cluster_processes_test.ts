@@ -3,7 +3,8 @@
  * private PostgreSQL behave as one server: a message, presence, typing, a
  * kick, a room closure, the per-user connection limit, a fallback POST that
  * lands on another process, and `/api/status` counting every process. Nothing
- * joins them but `DATABASE_URL` (the postgres cluster engine).
+ * joins them but `DATABASE_URL` (the postgres cluster engine); a process may
+ * itself run several isolates (`WORKERS`), each counted.
  */
 import { deepEqual, equal, notEqual, ok } from "node:assert/strict";
 import type { ServerFrameOf, StatusDetail } from "../../lib/protocol/mod.ts";
@@ -186,5 +187,34 @@ if (pg) {
     equal(status.cluster.engine, "postgres");
     equal(status.cluster.instances, 3);
     for (const { socket } of sockets) await socket[Symbol.asyncDispose]();
+  });
+
+  Deno.test("processes: each process may run several isolates; every isolate counts", async () => {
+    await using cluster = await startPgProcesses(pg, 2, { WORKERS: "2" });
+    const [a, b] = cluster.processes;
+    const admin = await cluster.token("root", "admin");
+    await within(
+      DEADLINE_MS,
+      "four isolates in the cluster",
+      (async () => {
+        for (;;) {
+          const response = await fetch(`${a.origin}/api/status`, {
+            headers: { authorization: `Bearer ${admin}` },
+          });
+          const body: StatusDetail = await response.json();
+          if (body.cluster.instances === 4) return;
+          // Heartbeats cross within a beat; nothing announces one to a client.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })(),
+    );
+    const bob = await connect(cluster, b, "bob");
+    await join(bob.socket, "general");
+    const ada = await connect(cluster, a, "ada");
+    await join(ada.socket, "general");
+    ada.socket.send({ type: "send", room: "general", text: "across", cid: "c1" });
+    const message = await within(DEADLINE_MS, "the message", bob.socket.nextOf("message"));
+    equal(message.text, "across");
+    for (const { socket } of [ada, bob]) await socket[Symbol.asyncDispose]();
   });
 }
