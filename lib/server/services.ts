@@ -185,7 +185,7 @@ export async function createServices(
     kv,
     sql: storage.sql,
     // The local engine keeps its log, buckets and leases with everything else stored (KV or
-    // PostgreSQL); the kv engine keeps its own in the KV database.
+    // PostgreSQL); the kv and postgres engines keep their own in their database.
     stores: { log: storage.messages, rateLimits: storage.rateLimits, lease: storage.lease },
     clock,
     instance,
