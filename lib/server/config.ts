@@ -11,7 +11,6 @@
 import { z } from "zod";
 import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/mod.ts";
 import { parseDatabaseUrl, redactDatabaseUrl } from "./postgres/mod.ts";
-import type { ClusterEngine } from "./cluster/cluster.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {
@@ -174,7 +173,7 @@ export interface Config {
    * the database are one server (docs/scaling.md); `CLUSTER=local` keeps one
    * process per database, and `CLUSTER=kv` is refused: there is no KV to share.
    */
-  cluster: ClusterEngine;
+  cluster: "local" | "kv" | "postgres";
   /** How long an instance counts (its presence, connections, status) after its last heartbeat. */
   clusterExpiryMs: number;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
