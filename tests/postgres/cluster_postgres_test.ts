@@ -4,17 +4,19 @@
  * listening connection), and nothing but the database joins them (no
  * BroadcastChannel: the engine uses none). Then what only this engine has: a
  * notification lost while an instance's listening connection was away is
- * caught up from the log when it comes back.
+ * caught up from the log when it comes back, and an instance that could not
+ * list the others for a while does not drop them before they could beat.
  */
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { createPgCluster } from "../../lib/server/cluster/postgres/pg_cluster.ts";
 import { connectPostgres } from "../../lib/server/postgres/mod.ts";
 import { newInstanceId } from "../../lib/server/cluster/mod.ts";
-import { createSystemClock } from "../../lib/time/clock.ts";
+import { type Clock, createSystemClock } from "../../lib/time/clock.ts";
 import {
   type ClusterFixture,
   DEADLINE_MS,
   LONG_EXPIRY_MS,
+  when,
   within,
 } from "../contracts/cluster_fixture.ts";
 import { clusterEventsContract } from "../contracts/cluster_events.ts";
@@ -113,6 +115,59 @@ if (pg) {
       await writer.close();
       await readerDb.close();
       await admin.sql.unsafe(`drop owned by ${role}`).catch(() => {});
+      await database.close();
+    }
+  });
+}
+
+/** A clock moved by hand whose timers never fire: an instance that stalls (no beats, no lists). */
+function stalledClock(start: number) {
+  let now = start;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout: () => 0,
+    clearTimeout: () => {},
+    setInterval: () => 0,
+    clearInterval: () => {},
+  };
+  return { clock, jump: (ms: number) => void (now += ms) };
+}
+
+if (pg) {
+  Deno.test("cluster (postgres): after a spell without listing, peers get one expiry to show a beat", async () => {
+    const database = await migratedDatabase(pg);
+    const expiryMs = 1_000;
+    const [onA, onB] = [stalledClock(Date.now()), stalledClock(Date.now())];
+    const start = async (clock: Clock) =>
+      createPgCluster({
+        sql: (await database.pool(2)).sql,
+        clock,
+        instance: newInstanceId(),
+        expiryMs,
+        log: { historyMax: 1_000 },
+      });
+    const a = await start(onA.clock);
+    const b = await start(onB.clock);
+    try {
+      await within(
+        DEADLINE_MS,
+        "A to see B",
+        when((listener) => a.instances.onJoined(listener), () => a.instances.isLive(b.instance)),
+      );
+      // A could not list for twice the expiry (PostgreSQL unreachable, the process stalled): it
+      // saw no beat of B's, which says nothing about B, who was as cut off.
+      onA.jump(2 * expiryMs);
+      equal(await a.sweep(), 0, "B is not dropped at A's first list after the spell");
+      ok(a.instances.isLive(b.instance));
+      // A lists on (more often than the expiry); B shows no beat within the expiry: now it is gone.
+      onA.jump(expiryMs / 2);
+      equal(await a.sweep(), 0);
+      onA.jump(expiryMs / 2);
+      equal(await a.sweep(), 1);
+      equal(a.instances.isLive(b.instance), false);
+    } finally {
+      await a.close();
+      await b.close();
       await database.close();
     }
   });

@@ -13,8 +13,11 @@
  * (deleting its row), at once.
  *
  * A beat that finds its row gone, or comes more than the expiry after the
- * last one (PostgreSQL was unreachable, the process stalled: the others have
- * dropped it), registers again and publishes every share anew (`onLapsed`).
+ * last one (PostgreSQL was unreachable, the process stalled: the others may
+ * have dropped it), registers again and publishes every share anew
+ * (`onLapsed`). After such a spell without listing, the peers it knew get one
+ * expiry to show a beat before they are dropped: they were as cut off as it
+ * was, not dead.
  *
  * The janitor, run by the holder of the `cluster.janitor` lease at each of its
  * beats (or by `sweep`), deletes in one transaction per instance what
@@ -78,6 +81,8 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
   const peers = createPeerSet<{ beats: number; changedAt: number }>(instance);
   /** When this instance's heartbeat was last written (its clock). */
   let beatAt = -Infinity;
+  /** When the instances were last listed (its clock). */
+  let listedAt = -Infinity;
 
   const register = async () => {
     const now = clock.now();
@@ -109,6 +114,13 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
     const rows = await sql<InstanceRow[]>`
       select id, beats, beat_at, expiry_ms from cluster_instances where id <> ${instance}`;
     const now = clock.now();
+    // This instance could not list for longer than the expiry (PostgreSQL was unreachable): it
+    // saw nobody's heartbeat move, which says nothing of them. Each peer gets one expiry from now
+    // to show a beat, instead of being dropped (and its rows cleared) before it could write one.
+    if (now - listedAt >= expiryMs) {
+      for (const [id, state] of peers.entries()) peers.set(id, { ...state, changedAt: now });
+    }
+    listedAt = now;
     const listed = new Set<string>();
     for (const row of rows) {
       const known = peers.get(row.id);
