@@ -1,5 +1,7 @@
-import type { PublicUser } from "../../lib/protocol/mod.ts";
+import type { ComponentChildren } from "preact";
+import type { PublicUser } from "../../lib/protocol/frames.ts";
 import { Avatar } from "./Avatar.tsx";
+import { isGuest, UserName } from "./UserName.tsx";
 
 /** Props of {@linkcode PresenceList}. */
 export interface PresenceListProps {
@@ -9,13 +11,18 @@ export interface PresenceListProps {
   /** Shown as a drawer on narrower screens (where it is no column of its own). */
   open: boolean;
   onClose(): void;
+  /** Shown below the people online: the room's members. */
+  children?: ComponentChildren;
 }
 
 /**
- * Who is in the room now, you first: a column beside the messages on wide
- * screens, a drawer opened from the room header on narrower ones.
+ * Who is in the room now, you first, then what `children` add (the members):
+ * a column beside the messages on wide screens, a drawer opened from the room
+ * header on narrower ones.
  */
-export function PresenceList({ users, meId, loaded, open, onClose }: PresenceListProps) {
+export function PresenceList(
+  { users, meId, loaded, open, onClose, children }: PresenceListProps,
+) {
   const sorted = [...users].sort((a, b) =>
     Number(b.id === meId) - Number(a.id === meId) || a.name.localeCompare(b.name)
   );
@@ -43,15 +50,16 @@ export function PresenceList({ users, meId, loaded, open, onClose }: PresenceLis
               {sorted.map((user) => (
                 <li key={user.id} class="presence-item">
                   <span class="presence-avatar">
-                    <Avatar name={user.name} size="sm" />
+                    <Avatar name={user.name} guest={isGuest(user)} size="sm" />
                     <span class="online-dot" aria-hidden="true" />
                   </span>
-                  <span class="presence-name">{user.name}</span>
+                  <UserName user={user} class="presence-name" />
                   {user.id === meId && <span class="you-tag">you</span>}
                 </li>
               ))}
             </ul>
           )}
+        {children}
       </aside>
     </>
   );

@@ -18,7 +18,7 @@ import type { PublicUser, SessionUser } from "../protocol/mod.ts";
 import type { Clock } from "../time/clock.ts";
 import type { Outbox } from "./outbox.ts";
 import type { PendingRequests } from "./pending_requests.ts";
-import { createRoomState, type RoomState } from "./room_state.ts";
+import { createRoomState, type RoomAbout, type RoomState } from "./room_state.ts";
 
 const TYPING_THROTTLE_MS = 3_000;
 
@@ -48,6 +48,8 @@ export interface RoomView {
   readonly typing: ReadonlySignal<readonly PublicUser[]>;
   readonly hasOlder: ReadonlySignal<boolean>;
   readonly loadingOlder: ReadonlySignal<boolean>;
+  /** Who may see the room, your part in it, a direct message's people (from `joined`). */
+  readonly about: ReadonlySignal<RoomAbout | null>;
 }
 
 /** Options of {@linkcode createRoomViews}. */
@@ -126,7 +128,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
       shown.push({
         seq: null,
         cid: entry.cid,
-        user: me && { id: me.id, name: me.name },
+        user: me && { id: me.id, name: me.name, role: me.role },
         text: entry.text,
         ts: entry.createdAt,
         status: entry.status,
@@ -152,6 +154,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
         presence: state.presence,
         typing: state.typing,
         hasOlder: state.hasOlder,
+        about: state.about,
         loadingOlder: computed(() =>
           pending.has((request) => request.kind === "older" && request.room === name)
         ),

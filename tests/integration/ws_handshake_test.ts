@@ -109,6 +109,10 @@ Deno.test("hello carries the session, user, limits and token expiry", async () =
       "idempotent_send",
       "token_refresh",
       "history_after",
+      "accounts",
+      "membership",
+      "private_rooms",
+      "dm",
     ],
     instance: server.services.instance,
   });

@@ -27,7 +27,7 @@ import { clusterSharesContract } from "../contracts/cluster_shares.ts";
 import { migratedDatabase, type PrivatePostgres, privatePostgres } from "../_helpers/postgres.ts";
 
 const pg = privatePostgres();
-const user = { id: "u-ada", name: "ada" };
+const user = { id: "u-ada", name: "ada", role: "user" as const };
 
 function onDatabase(cluster: PrivatePostgres): () => Promise<ClusterFixture> {
   return async () => {

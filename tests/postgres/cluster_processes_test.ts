@@ -90,7 +90,7 @@ if (pg) {
 
     carol.socket.send({ type: "typing", room: "general" });
     const typing = await within(DEADLINE_MS, "typing on B", bob.socket.nextOf("typing"));
-    deepEqual(typing.user, { id: "user:carol", name: "carol" });
+    deepEqual(typing.user, { id: "user:carol", name: "carol", role: "user" });
 
     ada.socket.send({ type: "leave", room: "general" });
     await presenceOf(carol.socket, "user:ada", "leaves");

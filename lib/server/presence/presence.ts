@@ -17,8 +17,8 @@
  * ```ts
  * const presence = createPresence({ shares: presenceShares(cluster), clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
- * presence.connect("general", { id: "u1", name: "ada" }); // joins: [ada]
- * presence.list("general"); // [{ id: "u1", name: "ada" }]
+ * presence.connect("general", { id: "u1", name: "ada", role: "user" }); // joins: [ada]
+ * presence.list("general"); // [{ id: "u1", name: "ada", role: "user" }]
  * presence.close();
  * ```
  */
