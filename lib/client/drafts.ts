@@ -1,10 +1,10 @@
 /**
  * What you were writing in each room, kept when you switch rooms and across
- * reloads. Each draft lives under its own `storage` key, so typing writes
- * only the draft being typed; a list of the rooms with drafts, newest last,
- * bounds how many are kept: past {@linkcode DraftsOptions.maxRooms} the
- * oldest draft is dropped. A draft is cut at
- * {@linkcode DraftsOptions.maxChars}, and an empty one is removed.
+ * reloads: one `storage` entry holds the drafts by room, the one written
+ * last at the end. At most {@linkcode DraftsOptions.maxRooms} are kept (the
+ * least recently written goes first), each cut at
+ * {@linkcode DraftsOptions.maxChars}, and an empty draft is removed, so the
+ * entry stays small enough to rewrite as you type.
  *
  * @example
  * ```ts
@@ -17,13 +17,8 @@
 import { array, string } from "../protocol/check.ts";
 import { isRoomName } from "../protocol/names.ts";
 
-/** Where the rooms with drafts are listed, oldest first, in `storage`. */
-export const DRAFT_ROOMS_KEY = "switchboard.drafts";
-
-/** Where the draft of `room` is kept in `storage`. */
-export function draftKey(room: string): string {
-  return `switchboard.draft.${room}`;
-}
+/** Where the drafts are kept in `storage`: `[[room, text], …]`, the last written last. */
+export const DRAFTS_KEY = "switchboard.drafts";
 
 /** Options of {@linkcode createDrafts}. */
 export interface DraftsOptions {
@@ -31,7 +26,7 @@ export interface DraftsOptions {
   storage: Storage | null;
   /** The most rooms with a draft. Default 20. */
   maxRooms?: number;
-  /** The longest draft kept, in UTF-16 units. Default 16 000 (four messages at the longest). */
+  /** The longest draft kept, in UTF-16 units. Default 4 000 (a message at the longest). */
   maxChars?: number;
 }
 
@@ -43,71 +38,37 @@ export interface Drafts {
   set(room: string, text: string): void;
 }
 
-const isRoomList = array(string());
+const isStoredDrafts = array(array(string(), { max: 2 }));
 
 /** Creates the {@linkcode Drafts}, reading what `storage` kept. */
 export function createDrafts(options: DraftsOptions): Drafts {
   const { storage } = options;
   const maxRooms = options.maxRooms ?? 20;
-  const maxChars = options.maxChars ?? 16_000;
-  const held = new Map<string, string>();
-
-  const read = (key: string): string | null => {
-    try {
-      return storage?.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
-  };
-  // A full or refused storage only costs keeping drafts across reloads.
-  const write = (key: string, value: string | null) => {
-    try {
-      if (value === null) storage?.removeItem(key);
-      else storage?.setItem(key, value);
-    } catch {
-      // Kept in memory all the same.
-    }
-  };
-
-  // The rooms with drafts, oldest first: what storage lists, if it is a list of room names.
-  let rooms: string[] = [];
+  const maxChars = options.maxChars ?? 4_000;
+  const drafts = new Map<string, string>();
   try {
-    const listed: unknown = JSON.parse(read(DRAFT_ROOMS_KEY) ?? "[]");
-    if (isRoomList(listed) === null) {
-      rooms = [...new Set(listed as string[])].filter(isRoomName).slice(-maxRooms);
+    const stored: unknown = JSON.parse(storage?.getItem(DRAFTS_KEY) ?? "[]");
+    if (isStoredDrafts(stored) === null) {
+      for (const [room, text = ""] of (stored as string[][]).slice(-maxRooms)) {
+        if (isRoomName(room)) drafts.set(room, text.slice(0, maxChars));
+      }
     }
   } catch {
     // Another version's value, or none: start without drafts.
   }
-  for (const room of rooms) {
-    const text = read(draftKey(room));
-    if (text) held.set(room, text.slice(0, maxChars));
-  }
-  rooms = rooms.filter((room) => held.has(room));
-
-  const saveRooms = () => write(DRAFT_ROOMS_KEY, JSON.stringify(rooms));
 
   return {
-    get: (room) => held.get(room) ?? "",
+    get: (room) => drafts.get(room) ?? "",
     set(room, text) {
-      if (!isRoomName(room)) return;
-      const kept = text.slice(0, maxChars);
-      if (kept.trim() === "") {
-        if (!held.delete(room)) return;
-        write(draftKey(room), null);
-        rooms = rooms.filter((name) => name !== room);
-        saveRooms();
-        return;
+      drafts.delete(room);
+      if (text.trim() !== "") drafts.set(room, text.slice(0, maxChars));
+      // A Map keeps the order of writing: the first is the least recently written.
+      for (const oldest of [...drafts.keys()].slice(0, -maxRooms)) drafts.delete(oldest);
+      try {
+        storage?.setItem(DRAFTS_KEY, JSON.stringify([...drafts]));
+      } catch {
+        // A full or refused storage only costs keeping drafts across reloads.
       }
-      held.set(room, kept);
-      write(draftKey(room), kept);
-      if (rooms.at(-1) === room) return;
-      rooms = [...rooms.filter((name) => name !== room), room];
-      for (const dropped of rooms.splice(0, Math.max(0, rooms.length - maxRooms))) {
-        held.delete(dropped);
-        write(draftKey(dropped), null);
-      }
-      saveRooms();
     },
   };
 }

@@ -244,41 +244,17 @@ export function byKey(key: string, variants: Readonly<Record<string, Check>>): C
 }
 
 /**
- * A string within `rules` that `rule` accepts too (zod's `z.string().refine`).
- *
- * @example
- * ```ts
- * const even = stringWhere({ max: 8 }, (text) => text.length % 2 === 0);
- * even("abc"); // ""
- * ```
- */
-export function stringWhere(rules: StringRules, rule: (value: string) => boolean): Check {
-  const base = string(rules);
-  return (value) => base(value) ?? pass(rule(value as string));
-}
-
-/**
  * `check`, then a rule across fields that it cannot express (zod's `.refine`).
- * The rule answers yes or no, or, to name the field at fault as zod's
- * `.superRefine` does, that field's path (or null when none is).
  *
  * @example
  * ```ts
  * const range = refine(object({ lo: number(), hi: number() }), (r) => r.lo <= r.hi);
  * range({ lo: 2, hi: 1 }); // ""
- * const named = refine(object({ lo: number(), hi: number() }), (r) => r.lo <= r.hi ? null : "hi");
- * named({ lo: 2, hi: 1 }); // "hi"
  * ```
  */
 export function refine(
   check: Check,
-  rule: (value: Record<string, unknown>) => boolean | string | null,
+  rule: (value: Record<string, unknown>) => boolean,
 ): Check {
-  return (value) => {
-    const failed = check(value);
-    if (failed !== null) return failed;
-    const verdict = rule(value as Record<string, unknown>);
-    if (typeof verdict === "boolean") return pass(verdict);
-    return verdict;
-  };
+  return (value) => check(value) ?? pass(rule(value as Record<string, unknown>));
 }

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODES } from "./codes.ts";
+import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, isEmoji } from "./entries.ts";
 import {
   DM_MEMBERS_MAX,
   ROLES,
@@ -20,7 +21,6 @@ import {
   USER_NAME_HELP,
   USER_NAME_PATTERN,
 } from "./names.ts";
-import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, isEmoji } from "./entries.ts";
 import { SEARCH_LIMIT_MAX, SEARCH_QUERY_MAX_CHARS } from "./search.ts";
 import { StatusResponse } from "./status.ts";
 
@@ -62,11 +62,18 @@ export type RoomRole = z.infer<typeof RoomRole>;
 export const RoomMemberEntry = z.object({ user: PublicUser, role: RoomRole });
 export type RoomMemberEntry = z.infer<typeof RoomMemberEntry>;
 
-/** A reaction (`./entries.ts`: pictographs, never text or markup). */
+/** A reaction a client asks for (`./entries.ts`: pictographs, never text or markup). */
 export const Emoji = z.string().max(EMOJI_MAX_UNITS).refine(isEmoji, "not an emoji");
 
+/**
+ * A reaction as the server sends it: checked for size only, as the browser
+ * checks it, since the server let in nothing but {@linkcode Emoji} (and the
+ * page shows it as text).
+ */
+const ReactionName = z.string().min(1).max(EMOJI_MAX_UNITS);
+
 /** Who reacted with each emoji, by user id (second edition). */
-export const Reactions = z.record(Emoji, z.array(z.string()));
+export const Reactions = z.record(ReactionName, z.array(z.string()));
 export type Reactions = z.infer<typeof Reactions>;
 
 /**
@@ -88,7 +95,7 @@ const messageShape = {
   ts: z.number(),
   kind: z.enum(ENTRY_KINDS).optional(),
   target: Seq.optional(),
-  emoji: Emoji.optional(),
+  emoji: ReactionName.optional(),
   on: z.boolean().optional(),
   reply_to: Seq.optional(),
   mentions: z.array(z.string()).optional(),
@@ -370,9 +377,8 @@ export const HelloFrame = z.object({
  * Extension `more`: true when a `since` catch-up was cut to a page (the oldest
  * messages after `since`); the client continues with `history` `after`.
  * Absent otherwise. Extensions of the second edition: the room's `visibility`,
- * the joiner's `room_role`, and for a direct message its `people`.
- * Second edition: `read_seq`, the account's read position in the room, and
- * `unread`, the text entries after it.
+ * the joiner's `room_role`, for a direct message its `people`, the
+ * account's read position `read_seq` and `unread`, the text entries after it.
  */
 export const JoinedFrame = z.object({
   type: z.literal("joined"),

@@ -30,10 +30,9 @@ import {
   type Shape,
   strictObject,
   string,
-  stringWhere,
 } from "./check.ts";
 import { ERROR_CODES } from "./codes.ts";
-import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, type EntryShape, isEmoji } from "./entries.ts";
+import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, type EntryShape } from "./entries.ts";
 import type { ServerFrame } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse, UserLookupResponse } from "./http.ts";
 import {
@@ -60,7 +59,7 @@ const RoomName = string({ pattern: ROOM_NAME_PATTERN });
 const Ref = optional(string({ max: 128 }));
 const Seq = number({ int: true, min: 0 });
 const PublicUser = object({ id: string(), name: string(), role: oneOf(ROLES) });
-const Emoji = stringWhere({ max: EMOJI_MAX_UNITS }, isEmoji);
+const ReactionName = string({ min: 1, max: EMOJI_MAX_UNITS });
 const messageShape = {
   room: RoomName,
   seq: Seq,
@@ -71,16 +70,17 @@ const messageShape = {
   ts: number(),
   kind: optional(oneOf(ENTRY_KINDS)),
   target: optional(Seq),
-  emoji: optional(Emoji),
+  emoji: optional(ReactionName),
   on: optional(boolean()),
   reply_to: optional(Seq),
   mentions: optional(array(string())),
   edited_at: optional(number()),
   deleted: optional(oneOf([true])),
-  reactions: optional(record(array(string()), { key: Emoji })),
+  reactions: optional(record(array(string()), { key: ReactionName })),
 };
 /** An entry with the fields its kind needs (`entryProblem`). */
-const entry = (shape: Shape) => refine(object(shape), (value) => entryProblem(value as EntryShape));
+const entry = (shape: Shape) =>
+  refine(object(shape), (value) => entryProblem(value as EntryShape) === null);
 const Message = entry(messageShape);
 const literal = (value: string) => oneOf([value]);
 
@@ -223,7 +223,7 @@ const StatusResponseCheck = byKey("view", {
     isolates: array(IsolateRow),
     missing_isolates: array(object({ id: string(), host: string(), last_seen: number() })),
     cluster: object({
-      engine: oneOf(["local", "kv"]),
+      engine: oneOf(["local", "kv", "postgres"]),
       instance: string(),
       instances: Count,
       expiry_ms: Count,

@@ -32,6 +32,10 @@
  * | `room_members` | `(room, user_id)` | who belongs to a room and in what part (index on `(user_id, room)`: the rooms of an account) |
  * | `room_member_counts` | `room` | how many members a room has, moved in the transaction that adds or removes one |
  * | `room_invitations` | `(room, user_id)` | who may join a private room once, until 30 days after `at` (index on `at` for pruning) |
+ * | `cluster_instances` | `id` | the postgres cluster engine's heartbeats: a counter each beat moves, and when |
+ * | `cluster_stream` | `(sender, seq)` | each instance's events and share changes, seqs rising by 1, pruned after a minute |
+ * | `cluster_mail` | `(sender, mail_seq)` | directed events to `recipient` (index), deleted once read |
+ * | `cluster_shares` | `(instance, space, key)` | each instance's current share values |
  * | `read_positions` | `(user_id, room)` | how far each account has read each room (only moves forward) |
  *
  * `room_messages.user_role` is the author's role (null on messages stored
@@ -41,6 +45,9 @@
  * `reactions`; null on a plain message), and `text` is null on a deleted one
  * (a GIN index on `to_tsvector('simple', text)` serves search); `accounts` has an index on its names in byte
  * order, for finding people by the start of a name.
+ *
+ * The cluster tables hold JSON as `text`: `JSON.stringify` escapes U+0000 and
+ * lone surrogates, which `jsonb` would refuse.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
  * Times are milliseconds since the epoch in `bigint` columns, on the app's
@@ -244,6 +251,43 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    name: "cluster_plane",
+    sql: `
+      create table cluster_instances (
+        id text primary key,
+        started_at bigint not null,
+        beats bigint not null default 0,
+        beat_at bigint not null,
+        expiry_ms bigint not null
+      );
+      create table cluster_stream (
+        sender text not null,
+        seq bigint not null,
+        items text not null,
+        at bigint not null,
+        primary key (sender, seq)
+      );
+      create index cluster_stream_at on cluster_stream (at);
+      create table cluster_mail (
+        sender text not null,
+        mail_seq bigint not null,
+        recipient text not null,
+        mail text not null,
+        at bigint not null,
+        primary key (sender, mail_seq)
+      );
+      create index cluster_mail_recipient on cluster_mail (recipient, sender, mail_seq);
+      create table cluster_shares (
+        instance text not null,
+        space text not null,
+        key text not null,
+        value text not null,
+        primary key (instance, space, key)
+      );
+    `,
+  },
+  {
+    version: 8,
     name: "log_entries",
     sql: `
       alter table room_messages alter column text drop not null;
@@ -251,7 +295,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 8,
+    version: 9,
     name: "read_positions",
     sql: `
       create table read_positions (
@@ -263,7 +307,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 9,
+    version: 10,
     name: "log_search",
     sql: `
       create index room_messages_words on room_messages
