@@ -53,10 +53,6 @@ export interface RoomState {
   readonly hasOlder: ReadonlySignal<boolean>;
   /** What the last `joined` said of the room; null before (or from a server that says nothing). */
   readonly about: ReadonlySignal<RoomAbout | null>;
-  /** How far this account has read the room (on any device); 0 before anything was read. */
-  readonly readSeq: ReadonlySignal<number>;
-  /** The account read the room up to `seq` (here or on another device): only forward. */
-  applyRead(seq: number): void;
   /** Every message up to this seq is held; null before the first `joined`. */
   lastContiguousSeq(): number | null;
   oldestSeq(): number | null;
@@ -95,10 +91,6 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   const typing = signal<readonly PublicUser[]>([]);
   const hasOlder = signal(false);
   const about = signal<RoomAbout | null>(null);
-  const readSeq = signal(0);
-  const applyRead = (seq: number) => {
-    if (seq > readSeq.peek()) readSeq.value = seq;
-  };
   const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
   let contiguous: number | null = null;
   /** The highest seq known to exist: a `joined` head, or any message seen. */
@@ -141,8 +133,6 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     typing,
     hasOlder,
     about,
-    readSeq,
-    applyRead,
     lastContiguousSeq: () => contiguous,
     oldestSeq,
     applyJoined(frame) {
@@ -157,7 +147,6 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       merge(frame.messages);
       if (firstJoin || !frame.recovered) hasOlder.value = (oldestSeq() ?? 1) > 1;
       presence.value = frame.presence;
-      if (frame.read_seq !== undefined) applyRead(frame.read_seq);
       if (frame.visibility) {
         about.value = {
           visibility: frame.visibility,
