@@ -52,6 +52,25 @@ async function roomOfTwo() {
   return { server, ada, bob };
 }
 
+/** {@linkcode roomOfTwo} with ada and bob joined, each on a socket; disposing closes it all. */
+async function bothJoined() {
+  const { server, ada, bob } = await roomOfTwo();
+  const { socket: adaSocket } = await joinedAs(server, ada);
+  const { socket: bobSocket } = await joinedAs(server, bob);
+  return {
+    server,
+    ada,
+    bob,
+    adaSocket,
+    bobSocket,
+    async [Symbol.asyncDispose]() {
+      await adaSocket[Symbol.asyncDispose]();
+      await bobSocket[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 /** The parts of an entry a test compares: no ids or times. */
 function shapeOf(entry: Message & { type?: string }) {
   const { type: _type, id: _id, cid: _cid, ts: _ts, room: _room, edited_at, user, ...rest } = entry;
@@ -59,12 +78,8 @@ function shapeOf(entry: Message & { type?: string }) {
 }
 
 Deno.test("entries: an edit, a reaction, a reply and a delete reach both clients with the next seqs, and history folds them", async () => {
-  const { server, ada, bob } = await roomOfTwo();
-  await using _server = server;
-  const { socket: adaSocket } = await joinedAs(server, ada);
-  await using _ada = adaSocket;
-  const { socket: bobSocket } = await joinedAs(server, bob);
-  await using _bob = bobSocket;
+  await using room = await bothJoined();
+  const { server, bob, adaSocket, bobSocket } = room;
 
   equal(ackedSeq(await make(adaSocket, { type: "send", text: "helo" })), 1);
   equal(ackedSeq(await make(adaSocket, { type: "edit", target: 1, text: "hello" })), 2);
@@ -101,12 +116,8 @@ Deno.test("entries: an edit, a reaction, a reply and a delete reach both clients
 });
 
 Deno.test("entries: only the author edits, moderators delete others' messages, and a target must be a live message", async () => {
-  const { server, ada, bob } = await roomOfTwo();
-  await using _server = server;
-  const { socket: adaSocket } = await joinedAs(server, ada);
-  await using _ada = adaSocket;
-  const { socket: bobSocket } = await joinedAs(server, bob);
-  await using _bob = bobSocket;
+  await using room = await bothJoined();
+  const { bob, adaSocket, bobSocket } = room;
   equal(ackedSeq(await make(adaSocket, { type: "send", text: "ada's" })), 1);
   equal(ackedSeq(await make(bobSocket, { type: "send", text: "bob's" })), 2);
 

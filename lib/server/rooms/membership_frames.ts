@@ -26,13 +26,13 @@
  */
 import { type ClientFrameOf, DEFAULT_ROOM, isDmRoom, type PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
-import { createKeyedLimiter } from "../limits/mod.ts";
 import type { MembershipStore } from "../membership/mod.ts";
 import type { RoomAccess } from "./access.ts";
 import { dmRoomName } from "./dm_rooms.ts";
 import { publicUserOf, type RoomMember } from "./member.ts";
 import type { MembershipEvents } from "./membership_events.ts";
 import type { RoomReplies } from "./room_replies.ts";
+import { createUserBudget } from "./user_budget.ts";
 
 /** The frames about membership. */
 export type MembershipFrameType =
@@ -71,28 +71,15 @@ const FIXED_PEOPLE = "the people of a direct message are fixed; start another on
 export function createMembershipFrames(options: MembershipFramesOptions): MembershipFrames {
   const { access, memberships, notices, findUser, clock, join } = options;
   const { reply, replyError } = options.replies;
-  const changesPerMinute = options.changesPerMinute ?? 20;
-  const changes = createKeyedLimiter({
-    burst: changesPerMinute,
-    perSecond: changesPerMinute / 60,
+  const changes = createUserBudget({
+    perMinute: options.changesPerMinute ?? 20,
     clock,
-    maxKeys: 10_000,
+    replies: options.replies,
+    refusal: "too many new rooms, direct messages or invitations",
   });
 
   /** Charges one change to `member`'s user; false (after answering) when over the bound. */
-  const mayChange = (member: RoomMember, ref?: string): boolean => {
-    const waitMs = changes.take(member.user.id);
-    if (waitMs === 0) return true;
-    reply(member, {
-      type: "error",
-      code: "rate_limited",
-      message: "too many new rooms, direct messages or invitations; try again later",
-      recoverable: true,
-      retry_after_ms: waitMs,
-      ref,
-    });
-    return false;
-  };
+  const mayChange = (member: RoomMember, ref?: string): boolean => changes.charge(member, ref);
 
   /** The user named `name`, or null after answering that nobody is. */
   const named = async (member: RoomMember, room: string | null, name: string, ref?: string) => {

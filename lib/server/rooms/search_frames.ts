@@ -16,13 +16,13 @@
  */
 import { type ClientFrameOf, type Message, SEARCH_LIMIT_DEFAULT } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
-import { createKeyedLimiter } from "../limits/mod.ts";
 import type { MembershipStore } from "../membership/mod.ts";
 import type { SearchIndex } from "../search/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import type { RoomAccess } from "./access.ts";
 import type { RoomMember } from "./member.ts";
 import type { RoomReplies } from "./room_replies.ts";
+import { createUserBudget } from "./user_budget.ts";
 
 /** The most rooms one `search` without `room` looks in. */
 export const SEARCH_ROOMS_MAX = 500;
@@ -50,12 +50,11 @@ export interface SearchFrames {
 export function createSearchFrames(options: SearchFramesOptions): SearchFrames {
   const { index, store, access, memberships, clock, failed } = options;
   const { reply, replyError } = options.replies;
-  const perMinute = options.searchesPerMinute ?? 30;
-  const searches = createKeyedLimiter({
-    burst: perMinute,
-    perSecond: perMinute / 60,
+  const searches = createUserBudget({
+    perMinute: options.searchesPerMinute ?? 30,
     clock,
-    maxKeys: 10_000,
+    replies: options.replies,
+    refusal: "too many searches",
   });
 
   /** The rooms `member` searches: `room` if they may read it, else their rooms; null after refusing. */
@@ -80,17 +79,7 @@ export function createSearchFrames(options: SearchFramesOptions): SearchFrames {
   return {
     async search(member, frame) {
       const { q, room, ref } = frame;
-      const waitMs = searches.take(member.user.id);
-      if (waitMs > 0) {
-        return reply(member, {
-          type: "error",
-          code: "rate_limited",
-          message: "too many searches; try again later",
-          recoverable: true,
-          retry_after_ms: waitMs,
-          ref,
-        });
-      }
+      if (!searches.charge(member, ref)) return;
       try {
         const rooms = await roomsFor(member, room, ref);
         if (rooms === null) return;
