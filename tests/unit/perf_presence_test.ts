@@ -89,7 +89,7 @@ Deno.test("a join publishes that one user to the peers, not the whole room", () 
         changes: [[`general ${user.id}`, { user, connections: 1 }]],
       })),
     );
-    deepEqual(peer.list("general"), users);
+    deepEqual(peer.page("general", { limit: 1_000 }).users, users);
   } finally {
     here.close();
     peer.close();
