@@ -80,6 +80,26 @@ export const HistoryFrame = z.object({
   path: ["after"],
 });
 export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName, ref: Ref });
+
+/** The most users a `members` page may ask for, and how many it gives unasked. */
+export const MEMBERS_LIMIT_MAX = 200;
+export const MEMBERS_LIMIT_DEFAULT = 100;
+/** The longest name a `members` frame may page after or search for. */
+export const MEMBER_NAME_MAX = 128;
+
+/**
+ * Second edition (`presence_summary`): a page of the users online in a room,
+ * by name, after `after` (the `next` of the page before). Extension `prefix`:
+ * only names starting with it, case-insensitive (the member list's search).
+ */
+export const MembersFrame = z.object({
+  type: z.literal("members"),
+  room: RoomName,
+  after: z.string().min(1).max(MEMBER_NAME_MAX).optional(),
+  prefix: z.string().max(MEMBER_NAME_MAX).optional(),
+  limit: z.number().int().min(1).max(MEMBERS_LIMIT_MAX).optional(),
+  ref: Ref,
+});
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
 export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
 export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
@@ -109,6 +129,7 @@ export const RoomFrame = z.discriminatedUnion("type", [
   SendFrame,
   HistoryFrame,
   TypingFrame,
+  MembersFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];
@@ -175,6 +196,10 @@ export const HelloFrame = z.object({
  * Extension `more`: true when a `since` catch-up was cut to a page (the oldest
  * messages after `since`); the client continues with `history` `after`.
  * Absent otherwise.
+ *
+ * Second edition (`presence_summary`): in a room with more than
+ * `PRESENCE_LIST_MAX` users online, `presence` holds the first of them by name
+ * and `presence_count` all of them; absent in a smaller room.
  */
 export const JoinedFrame = z.object({
   type: z.literal("joined"),
@@ -183,6 +208,7 @@ export const JoinedFrame = z.object({
   recovered: z.boolean(),
   messages: z.array(Message),
   presence: z.array(PublicUser),
+  presence_count: z.number().int().nonnegative().optional(),
   more: z.boolean().optional(),
   ref: Ref,
 });
@@ -203,16 +229,44 @@ export const HistoryReplyFrame = z.object({
   ref: Ref,
 });
 export const MessageFrame = Message.extend({ type: z.literal("message") });
+/**
+ * Who came and went. Second edition (`presence_summary`): in a room with more
+ * than `PRESENCE_LIST_MAX` users online, only `count` (how many are online),
+ * at most once a second, and no lists.
+ */
 export const PresenceFrame = z.object({
   type: z.literal("presence"),
   room: RoomName,
-  joins: z.array(PublicUser),
-  leaves: z.array(PublicUser),
+  joins: z.array(PublicUser).optional(),
+  leaves: z.array(PublicUser).optional(),
+  count: z.number().int().nonnegative().optional(),
 });
+/** The most typists a coalesced `typing` names. */
+export const TYPING_NAMED_MAX = 3;
+/**
+ * Someone is typing. Extension (`presence_summary`): in a big room, at most
+ * one a second, naming up to three typists in `users` (`user` is the first of
+ * them) and how many typed in `count`.
+ */
 export const TypingEventFrame = z.object({
   type: z.literal("typing"),
   room: RoomName,
   user: PublicUser,
+  users: z.array(PublicUser).max(TYPING_NAMED_MAX).optional(),
+  count: z.number().int().positive().optional(),
+});
+/**
+ * Second edition (`presence_summary`): a page of the users online, by name;
+ * `next` is the `after` of the next page, null after the last. Extension
+ * `count`: everyone online in the room, whatever the `prefix`.
+ */
+export const MembersReplyFrame = z.object({
+  type: z.literal("members"),
+  room: RoomName,
+  users: z.array(PublicUser),
+  next: z.string().nullable(),
+  count: z.number().int().nonnegative(),
+  ref: Ref,
 });
 export const ServerPingFrame = z.object({ type: z.literal("ping"), t: z.number() });
 export const PongReplyFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
@@ -261,6 +315,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   MessageFrame,
   PresenceFrame,
   TypingEventFrame,
+  MembersReplyFrame,
   ServerPingFrame,
   PongReplyFrame,
   ErrorFrame,

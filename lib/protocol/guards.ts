@@ -31,7 +31,7 @@ import {
   string,
 } from "./check.ts";
 import { ERROR_CODES } from "./codes.ts";
-import type { ServerFrame } from "./frames.ts";
+import { type ServerFrame, TYPING_NAMED_MAX } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse } from "./http.ts";
 import { ROOM_NAME_PATTERN } from "./names.ts";
 import type { FrameError, ParseResult } from "./parse.ts";
@@ -258,6 +258,7 @@ const ServerFrameCheck = byKey("type", {
     recovered: boolean(),
     messages: array(Message),
     presence: array(PublicUser),
+    presence_count: optional(number({ int: true, min: 0 })),
     more: optional(boolean()),
     ref: Ref,
   }),
@@ -281,10 +282,25 @@ const ServerFrameCheck = byKey("type", {
   presence: object({
     type: literal("presence"),
     room: RoomName,
-    joins: array(PublicUser),
-    leaves: array(PublicUser),
+    joins: optional(array(PublicUser)),
+    leaves: optional(array(PublicUser)),
+    count: optional(number({ int: true, min: 0 })),
   }),
-  typing: object({ type: literal("typing"), room: RoomName, user: PublicUser }),
+  typing: object({
+    type: literal("typing"),
+    room: RoomName,
+    user: PublicUser,
+    users: optional(array(PublicUser, { max: TYPING_NAMED_MAX })),
+    count: optional(PositiveInt),
+  }),
+  members: object({
+    type: literal("members"),
+    room: RoomName,
+    users: array(PublicUser),
+    next: nullable(string()),
+    count: number({ int: true, min: 0 }),
+    ref: Ref,
+  }),
   ping: object({ type: literal("ping"), t: number() }),
   pong: object({ type: literal("pong"), t: number(), ref: Ref }),
   error: object({

@@ -24,4 +24,6 @@ export const FEATURES = [
   "token_refresh",
   // Extension: `history` takes `after`, and a long `joined` catch-up is paged with `more`.
   "history_after",
+  // Second edition: big rooms summarize presence (`presence_count`, `count`) and page `members`.
+  "presence_summary",
 ] as const;
