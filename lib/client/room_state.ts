@@ -151,8 +151,8 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     },
     applyPresence(frame) {
       const users = new Map(presence.peek().map((user) => [user.id, user]));
-      for (const user of frame.joins) users.set(user.id, user);
-      for (const user of frame.leaves) {
+      for (const user of frame.joins ?? []) users.set(user.id, user);
+      for (const user of frame.leaves ?? []) {
         users.delete(user.id);
         stopTyping(user.id);
       }

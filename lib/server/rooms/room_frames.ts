@@ -11,7 +11,7 @@
  *   and acks only once it is committed; a retried `cid` gets its first receipt.
  * - `history`: a page before or after a seq, held to the reply bound.
  * - `typing`: passed on to every instance at most once per `typingIntervalMs`
- *   per user and room.
+ *   per user and room (each instance summarizes it in a big room).
  * - `leave`: out of the room, `left`.
  *
  * A room an administrator closed refuses joins, sends and history with
@@ -40,6 +40,8 @@ import type { RoomReplies } from "./room_replies.ts";
 /** The limits the frames keep, every default resolved. */
 export interface RoomFrameLimits {
   maxTextChars: number;
+  /** A `joined` lists at most this many users, and counts them all when there are more. */
+  presenceListMax: number;
   pageSize: number;
   typingIntervalMs: number;
   joinPageMax: number;
@@ -51,7 +53,7 @@ export interface RoomFramesOptions {
   store: MessageStore;
   bus: Pick<MessageBus, "idle" | "publish">;
   events: EventBus;
-  presence: Pick<Presence, "connect" | "list">;
+  presence: Pick<Presence, "connect" | "count" | "page">;
   clock: Clock;
   closures?: Pick<RoomClosures, "isClosed" | "isKnownClosed">;
   metrics: Pick<
@@ -65,9 +67,12 @@ export interface RoomFramesOptions {
   storeFailed(error: unknown): void;
 }
 
-/** One answer per room frame type; `receivedAt` is when the frame arrived. */
+/** The frames about a room's log and who hears it (`members` is `members_frame.ts`). */
+export type LogFrameType = Exclude<RoomFrameType, "members">;
+
+/** One answer per frame type; `receivedAt` is when the frame arrived. */
 export type RoomFrames = {
-  [T in RoomFrameType]: (
+  [T in LogFrameType]: (
     member: RoomMember,
     frame: ClientFrameOf<T>,
     receivedAt: number,
@@ -123,6 +128,9 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     // A catch-up keeps its oldest messages, to be continued with `history` `after`;
     // the newest page (first join, or history lost) keeps its newest.
     const catchingUp = frame.since !== undefined && replay.recovered;
+    // A big room lists its first users by name and counts them all: the rest are `members` pages.
+    const online = presence.count(name);
+    const listed = presence.page(name, { limit: limits.presenceListMax }).users;
     replyPage(
       member,
       {
@@ -130,7 +138,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         room: name,
         head,
         recovered: replay.recovered,
-        presence: presence.list(name),
+        presence: listed,
+        ...(online > limits.presenceListMax ? { presence_count: online } : {}),
         more: replay.more,
         ref: frame.ref,
       },

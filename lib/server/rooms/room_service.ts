@@ -1,6 +1,6 @@
 /**
  * The room service: the room layer the hub hands each room frame to (`join`,
- * `leave`, `send`, `history`, `typing`), one at a time per connection, tying
+ * `leave`, `send`, `history`, `typing`, `members`), one at a time per connection, tying
  * the log, the bus and presence together; every reply goes back through
  * {@linkcode RoomMember.sendText}. It also lists the rooms for `GET /api/rooms`.
  *
@@ -9,7 +9,8 @@
  * highest seq it was sent, so a message that both the replay and the bus carry
  * is sent once. What each frame does is `room_frames.ts`; the rooms of this
  * isolate, the fan-out into them and presence frames are `local_rooms.ts`; the
- * replies and their bounds are `room_replies.ts`. A room an administrator
+ * replies and their bounds are `room_replies.ts`; the member list's pages are
+ * `members_frame.ts`. A room an administrator
  * closed (`room_closures.ts`) refuses joins, sends and history with
  * `forbidden`; its members get `error` and `left` when it closes.
  *
@@ -34,6 +35,7 @@ import {
 import type { Presence } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { createLocalRooms } from "./local_rooms.ts";
+import { createMembersFrame } from "./members_frame.ts";
 import type { RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import { createRoomFrames } from "./room_frames.ts";
@@ -50,6 +52,13 @@ export interface RoomServiceConfig {
   typingIntervalMs?: number;
   /** Presence changes in a room within this of the last frame are merged into one. Default 50 ms. */
   presenceTickMs?: number;
+  /**
+   * A room with more users online is big (`PRESENCE_LIST_MAX`): `joined` lists
+   * this many and counts them all, presence and typing are summarized. Default 100.
+   */
+  presenceListMax?: number;
+  /** A big room's members get at most one presence and one typing frame per this. Default 1 000 ms. */
+  summaryIntervalMs?: number;
   /** Most messages a `joined` catch-up carries before it says `more` (`JOIN_PAGE_MAX`). Default 500. */
   joinPageMax?: number;
   /** Largest `joined` or `history` reply, in bytes (`MAX_REPLY_BYTES`). Default 512 KiB. */
@@ -138,6 +147,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     typingIntervalMs: config.typingIntervalMs ?? 1_000,
     joinPageMax: config.joinPageMax ?? 500,
     maxReplyBytes: config.maxReplyBytes ?? 512 * 1024,
+    presenceListMax: config.presenceListMax ?? 100,
   };
   /** Set by close: leaving rooms then writes nothing, as the store is about to close. */
   let closing = false;
@@ -156,6 +166,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     clock,
     metrics,
     presenceTickMs: config.presenceTickMs ?? 50,
+    presenceListMax: limits.presenceListMax,
+    summaryIntervalMs: config.summaryIntervalMs ?? 1_000,
     // A room someone joined that never saw a message stays listed a while from now.
     onUnused: (name) => {
       if (!closing) store.ensureRoom(name).catch(storeFailed);
@@ -175,9 +187,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     storeFailed,
   });
 
-  const stopTyping = events.on("typing", ({ room, user }) => {
-    local.broadcast(room, { type: "typing", room, user }, (member) => member.user.id === user.id);
-  });
+  const members = createMembersFrame({ presence, closures, replies });
+
+  const stopTyping = events.on("typing", ({ room, user }) => local.typing(room, user));
 
   const stopClosures = closures?.onClosed((name) => {
     for (const member of local.membersOf(name)) {
@@ -201,6 +213,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.history(member, frame, receivedAt);
           case "typing":
             return await frames.typing(member, frame, receivedAt);
+          case "members":
+            return await members(member, frame);
         }
       } catch (error) {
         onError(error);
@@ -229,7 +243,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       }
       const closed = await closures?.closedAmong(names) ?? new Set<string>();
       const rooms = names.filter((name) => !closed.has(name))
-        .map((name) => ({ name, members: presence.list(name).length }));
+        .map((name) => ({ name, members: presence.count(name) }));
       return { rooms, next };
     },
 
