@@ -49,7 +49,12 @@
  * ```
  */
 import type { ReadonlySignal } from "@preact/signals";
-import type { ClientFrame, Message, ServerFrameOf } from "../protocol/frames.ts";
+import {
+  type ClientFrame,
+  MEMBERS_LIMIT_MAX,
+  type Message,
+  type ServerFrameOf,
+} from "../protocol/frames.ts";
 import { isRoomName, ROOM_NAME_HELP } from "../protocol/names.ts";
 import { checkTextLength } from "../protocol/text.ts";
 import type { TimerId } from "../time/clock.ts";
@@ -60,6 +65,7 @@ import {
   type ConnectionSignals,
   createConnection,
 } from "./connection.ts";
+import type { MembersQuery } from "./member_list.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
 import { createPendingRequests } from "./pending_requests.ts";
@@ -113,6 +119,8 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
 }
 
 const OLDER_PAGE = 50;
+/** People in a page of the member list. */
+const MEMBERS_PAGE = 100;
 
 function checkRoomName(room: string) {
   if (!isRoomName(room)) throw new TypeError(`bad room name: ${ROOM_NAME_HELP}`);
@@ -165,6 +173,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     user,
     outbox,
     pending,
+    requestMembers,
   });
   const statusSubscription = createStatusSubscription(sendFrame);
 
@@ -197,6 +206,29 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     );
   }
 
+  /** Asks for a page of a room's member list (`prefix`: its search). */
+  function requestMembers(room: string, asked: MembersQuery): boolean {
+    const { query, after } = asked;
+    return pending.add({ kind: "members", room, asked }, (ref) =>
+      sendFrame({
+        type: "members",
+        room,
+        limit: MEMBERS_PAGE,
+        ...(query ? { prefix: query } : {}),
+        ...(after === undefined ? {} : { after }),
+        ref,
+      }));
+  }
+
+  /** A big room shrank back: its whole presence list is read again, in one page. */
+  function requestRefill(room: string) {
+    if (pending.has((request) => request.kind === "refill" && request.room === room)) return;
+    pending.add(
+      { kind: "refill", room },
+      (ref) => sendFrame({ type: "members", room, limit: MEMBERS_LIMIT_MAX, ref }),
+    );
+  }
+
   // ---- frames -----------------------------------------------------------------
 
   function receive(frame: ChatFrame) {
@@ -225,9 +257,18 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return requestGap(frame.room);
       }
       case "presence":
-        return room?.applyPresence(frame);
+        if (room?.applyPresence(frame)) requestRefill(frame.room);
+        return;
       case "typing":
-        return room?.applyTyping(frame.user);
+        return room?.applyTyping(frame, user.peek()?.id);
+      case "members": {
+        const request = pending.take(frame.ref);
+        if (request?.kind === "refill") room?.applyMembersRefill(frame);
+        if (request?.kind === "members") {
+          roomViews.memberList(frame.room)?.applyPage(frame, request.asked);
+        }
+        return;
+      }
       case "error":
         return handleError(frame);
       case "auth_ok":
@@ -272,6 +313,9 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     if (!entry) {
       const request = pending.take(frame.ref);
       if (request?.kind === "gap" && frame.recoverable) retryGap(request.room, frame);
+      if (request?.kind === "members") {
+        roomViews.memberList(request.room)?.pageLost(request.asked);
+      }
       connection.showError(`${frame.code}: ${frame.message}`);
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * The client's `history` requests that wait for their reply, by the `ref` they
+ * The client's `history` and `members` requests that wait for their reply, by the `ref` they
  * went out with: a reply (or an `error`) names its request by echoing the ref,
  * and the table says what was asked. A connection's end forgets them all,
  * since their replies can no longer come.
@@ -17,6 +17,7 @@
  * ```
  */
 import { signal } from "@preact/signals";
+import type { MembersQuery } from "./member_list.ts";
 import type { Gap } from "./room_state.ts";
 
 /** What a pending request asked for. */
@@ -24,7 +25,11 @@ export type PendingRequest =
   /** The page of messages before the oldest held (`loadOlder`). */
   | { kind: "older"; room: string }
   /** Messages found missing while connected: a gap, or the rest of a paged `joined`. */
-  | { kind: "gap"; room: string; gap: Gap };
+  | { kind: "gap"; room: string; gap: Gap }
+  /** A page of the member list. */
+  | { kind: "members"; room: string; asked: MembersQuery }
+  /** The whole presence list again, after a big room shrank back. */
+  | { kind: "refill"; room: string };
 
 /** The requests waiting for a reply. */
 export interface PendingRequests {
