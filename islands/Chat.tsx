@@ -6,6 +6,7 @@ import { signOut } from "../lib/client/session.ts";
 import { DEFAULT_ROOM } from "../lib/protocol/names.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 import { describeConnection } from "../components/chat/banner.ts";
+import { countLabel } from "../components/chat/format.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { ConnectionBanner } from "../components/chat/ConnectionBanner.tsx";
 import { DiagnosticsPanel } from "../components/chat/DiagnosticsPanel.tsx";
@@ -121,7 +122,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const typingNames = (view?.typing.value ?? [])
     .filter((user) => user.id !== me?.id)
     .map((user) => user.name);
-  const presence = view?.presence.value ?? [];
+  const members = view?.members;
+  const online = countLabel(view?.online.value ?? 0);
 
   return (
     <div class="chat-app" data-state={snapshot.state} data-transport={snapshot.transport}>
@@ -164,7 +166,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             <span class="hash" aria-hidden="true">#</span>
             {active}
           </h1>
-          {view?.synced.value && <span class="room-sub">{presence.length} online</span>}
+          {view?.synced.value && <span class="room-sub">{online} online</span>}
           <div class="room-actions">
             <button
               type="button"
@@ -180,7 +182,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
                 <circle cx="8" cy="7" r="3" />
                 <path d="M2.5 17c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5M13 4.5a3 3 0 010 5.5M15 12.8c1.4.6 2.3 2 2.6 4.2" />
               </svg>
-              {view?.synced.value ? `${presence.length} online` : "People"}
+              {view?.synced.value ? `${online} online` : "People"}
               <span class="sr-only">: show who is in #{active}</span>
             </button>
             {active !== DEFAULT_ROOM && (
@@ -206,7 +208,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           onRetry={(cid) => client?.retry(cid)}
           onDiscard={(cid) => client?.discard(cid)}
         />
-        <TypingIndicator names={typingNames} />
+        <TypingIndicator names={typingNames} more={view?.typingMore.value ?? 0} />
         <Composer
           key={active}
           room={active}
@@ -224,11 +226,18 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         />
       </section>
       <PresenceList
-        users={presence}
+        key={active}
+        users={members?.users.value ?? []}
+        online={view?.online.value ?? 0}
+        query={members?.query.value ?? ""}
+        hasMore={members?.hasMore.value ?? false}
+        loading={members?.loading.value ?? false}
         meId={me?.id ?? null}
         loaded={view?.synced.value ?? false}
         open={presenceOpen}
         onClose={() => setPresenceOpen(false)}
+        onSearch={(query) => members?.search(query)}
+        onMore={() => members?.more()}
       />
       {diagnosticsOpen && client && (
         <DiagnosticsPanel

@@ -49,12 +49,8 @@
  * ```
  */
 import type { ReadonlySignal } from "@preact/signals";
-import {
-  type ClientFrame,
-  MEMBERS_LIMIT_MAX,
-  type Message,
-  type ServerFrameOf,
-} from "../protocol/frames.ts";
+import { MEMBERS_LIMIT_MAX } from "../protocol/big_rooms.ts";
+import type { ClientFrame, Message, ServerFrameOf } from "../protocol/frames.ts";
 import { isRoomName, ROOM_NAME_HELP } from "../protocol/names.ts";
 import { checkTextLength } from "../protocol/text.ts";
 import type { TimerId } from "../time/clock.ts";

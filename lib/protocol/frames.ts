@@ -9,6 +9,7 @@
  * ```
  */
 import { z } from "zod";
+import { MEMBER_NAME_MAX, MEMBERS_LIMIT_MAX, TYPING_NAMED_MAX } from "./big_rooms.ts";
 import { ERROR_CODES } from "./codes.ts";
 import { ROOM_NAME_HELP, ROOM_NAME_PATTERN } from "./names.ts";
 import { StatusResponse } from "./status.ts";
@@ -80,12 +81,6 @@ export const HistoryFrame = z.object({
   path: ["after"],
 });
 export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName, ref: Ref });
-
-/** The most users a `members` page may ask for, and how many it gives unasked. */
-export const MEMBERS_LIMIT_MAX = 200;
-export const MEMBERS_LIMIT_DEFAULT = 100;
-/** The longest name a `members` frame may page after or search for. */
-export const MEMBER_NAME_MAX = 128;
 
 /**
  * Second edition (`presence_summary`): a page of the users online in a room,
@@ -241,8 +236,6 @@ export const PresenceFrame = z.object({
   leaves: z.array(PublicUser).optional(),
   count: z.number().int().nonnegative().optional(),
 });
-/** The most typists a coalesced `typing` names. */
-export const TYPING_NAMED_MAX = 3;
 /**
  * Someone is typing. Extension (`presence_summary`): in a big room, at most
  * one a second, naming up to three typists in `users` (`user` is the first of

@@ -31,7 +31,8 @@ import {
   string,
 } from "./check.ts";
 import { ERROR_CODES } from "./codes.ts";
-import { type ServerFrame, TYPING_NAMED_MAX } from "./frames.ts";
+import { TYPING_NAMED_MAX } from "./big_rooms.ts";
+import type { ServerFrame } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse } from "./http.ts";
 import { ROOM_NAME_PATTERN } from "./names.ts";
 import type { FrameError, ParseResult } from "./parse.ts";

@@ -11,6 +11,7 @@
 export * from "./version.ts";
 export * from "./codes.ts";
 export * from "./frames.ts";
+export * from "./big_rooms.ts";
 export * from "./guards.ts";
 export * from "./http.ts";
 export * from "./names.ts";
