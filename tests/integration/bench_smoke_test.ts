@@ -7,6 +7,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { BenchResults } from "../../bench/report.ts";
+import { SCENARIO_NAMES } from "../../bench/run.ts";
 import type { TargetOutcome } from "../../bench/scenarios/common.ts";
 import { median } from "../../bench/scenarios/idle_memory.ts";
 
@@ -18,14 +19,7 @@ const TARGETS = await Deno.stat(MAIN_TS).then(
   () => ["deno-hub"] as const,
 );
 const PARALLEL_TARGETS = TARGETS.map((target) => `${target}-parallel` as const);
-const SCENARIOS = [
-  "fan_out",
-  "chat_mix",
-  "idle_memory",
-  "connect_storm",
-  "parallel",
-  "big_room",
-] as const;
+const SCENARIOS = SCENARIO_NAMES;
 
 function measured<T>(outcome: TargetOutcome<T> | undefined, where: string): T {
   ok(outcome, `${where}: no outcome`);

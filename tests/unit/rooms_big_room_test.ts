@@ -5,33 +5,19 @@
  * fast people come, go and type, and `members` pages through everyone.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
+import type { PublicUser } from "../../lib/protocol/mod.ts";
 import { createRoomLayer, type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 import { startTestCluster } from "../_helpers/cluster.ts";
+import { type RecordingMember, recordingMember } from "../_helpers/room_member.ts";
 
 const LIST_MAX = 5;
 const SECOND = 1_000;
 /** How long a last connection stays gone before its user leaves (the room layer's default). */
 const LEAVE_DELAY_MS = 3_000;
 
-type Member = RoomMember & {
-  frames: ServerFrame[];
-  of<T extends ServerFrame["type"]>(type: T): ServerFrameOf<T>[];
-};
-
-function member(index: number): Member {
-  const frames: ServerFrame[] = [];
-  return {
-    session: `s${index}`,
-    user: { id: `u${index}`, name: `user-${String(index).padStart(3, "0")}`, role: "user" },
-    rooms: new Set(),
-    sendText: (text) => void frames.push(JSON.parse(text)),
-    frames,
-    of: <T extends ServerFrame["type"]>(type: T) =>
-      frames.filter((frame) => frame.type === type) as ServerFrameOf<T>[],
-  };
-}
+type Member = RecordingMember;
+const member = recordingMember;
 
 const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
 
