@@ -3,13 +3,15 @@
  * other, with `PRESENCE_LIST_MAX=20`. What each join costs must not grow with
  * the room: the joiner's `joined` lists 20 users and counts the rest, so its
  * size stays put; everyone already in gets presence as a count at most once a
- * second, not a frame per join; and `members` pages through all 300.
+ * second, not a frame per join; and `members` pages through all 300. Then the
+ * same over the `kv` cluster engine, two instances sharing only a KV database.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { ServerFrame, SessionUser } from "../../lib/protocol/mod.ts";
 import { startRoomServer } from "../fault/_room_server.ts";
 import { roomTestToken } from "../fault/_room_process.ts";
 import { openSocket, type TestSocket } from "../_helpers/socket.ts";
+import { CROSSING_DEADLINE_MS, startTopology, within } from "./_topology.ts";
 
 const PEOPLE = 300;
 const LIST_MAX = 20;
@@ -107,5 +109,49 @@ Deno.test("300 joins: each costs a bounded joined and no per-join frame to the o
     await Promise.all(sockets.map(({ client }) => client[Symbol.asyncDispose]()));
     await server.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kv engine: a big room on two instances counts, summarizes and lists everyone", async () => {
+  await using topology = await startTopology(2, { CLUSTER: "kv", PRESENCE_LIST_MAX: "3" });
+  const [a, b] = topology.instances;
+  const sockets: TestSocket[] = [];
+  const names = ["ada", "bob", "cy", "dee", "eve", "fay", "gus"];
+  try {
+    for (const [index, name] of names.entries()) {
+      const instance = index % 2 === 0 ? a : b;
+      const socket = await openSocket(instance.wsUrl, { token: await topology.token(name) });
+      sockets.push(socket);
+      await socket.nextOf("hello");
+      socket.send({ type: "join", room: "town" });
+      await socket.nextOf("joined");
+    }
+    // Everyone is counted on both instances once the shares crossed: on b, a member on a
+    // hears the count, and `members` lists all seven by name from either.
+    const [onA, onB] = [sockets[0], sockets[1]];
+    await within(
+      CROSSING_DEADLINE_MS,
+      "the count of seven on a",
+      (async () => {
+        for (;;) if ((await onA.nextOf("presence")).count === names.length) return;
+      })(),
+    );
+    for (const socket of [onA, onB]) {
+      socket.send({ type: "members", room: "town", limit: 4 });
+      const first = await socket.nextOf("members");
+      socket.send({ type: "members", room: "town", after: first.next, limit: 4 });
+      const second = await socket.nextOf("members");
+      deepEqual([...first.users, ...second.users].map((user) => user.name), names);
+      deepEqual([first.count, second.next], [names.length, null]);
+    }
+    const late = await openSocket(b.wsUrl, { token: await topology.token("hal") });
+    sockets.push(late);
+    await late.nextOf("hello");
+    late.send({ type: "join", room: "town" });
+    const joined = await late.nextOf("joined");
+    deepEqual(joined.presence.map((user) => user.name), ["ada", "bob", "cy"]);
+    equal(joined.presence_count, names.length + 1);
+  } finally {
+    await Promise.all(sockets.map((socket) => socket[Symbol.asyncDispose]()));
   }
 });
