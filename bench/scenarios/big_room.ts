@@ -60,7 +60,7 @@ const FULL_TIMING = {
 };
 const SMOKE_TIMING = { justJoinedMs: 200, idleFromMs: 400, idleUntilMs: 600, everyMs: 100 };
 
-/** The fan-out of one size: the first rate offers ~40 000 deliveries/s whatever N is. */
+/** The fan-out of one size: the first rate offers ~20 000 deliveries/s whatever N is. */
 function fanOutPlan(members: number, smoke: boolean): FanOutPlan {
   return smoke
     ? {
@@ -75,7 +75,7 @@ function fanOutPlan(members: number, smoke: boolean): FanOutPlan {
     }
     : {
       subscribers: members,
-      firstRate: Math.max(2, Math.round(40_000 / members)),
+      firstRate: Math.max(2, Math.round(20_000 / members)),
       growth: 1.4,
       maxSteps: 10,
       refineSteps: 2,
