@@ -10,8 +10,9 @@
  *   ("just joined") and the median of readings 30–60 s after it ("idle"), as
  *   `idle_memory` reads them;
  * - **fan-out**: one publisher steps its rate up (×1.4 per 3 s step, then two
- *   bisecting steps) until delivery falls short or p99 passes 100 ms; the
- *   highest sustained deliveries/s and its p99.
+ *   bisecting steps) until delivery falls short or p99 passes 1 s (one message
+ *   to 10 000 sockets is ~100 ms of sending for the hub too, so `fan_out`'s
+ *   100 ms would fail every step); the highest sustained deliveries/s and its p99.
  *
  * The targets (issue 19, ratios in the same run): open-and-join ≤ 2× the hub's,
  * memory idle ≤ 1.3× and just joined ≤ 2× the hub's, fan-out ≥ 0.9×. Each
@@ -60,6 +61,9 @@ const FULL_TIMING = {
 };
 const SMOKE_TIMING = { justJoinedMs: 200, idleFromMs: 400, idleUntilMs: 600, everyMs: 100 };
 
+/** The fan-out's bound on p99: sending one message to N sockets takes ~10 µs × N. */
+const BIG_FAN_OUT_P99_MS = 1_000;
+
 /** The fan-out of one size: the first rate offers ~20 000 deliveries/s whatever N is. */
 function fanOutPlan(members: number, smoke: boolean): FanOutPlan {
   return smoke
@@ -82,6 +86,7 @@ function fanOutPlan(members: number, smoke: boolean): FanOutPlan {
       stepMs: 3_000,
       drainMs: 2_000,
       warmupMs: 1_000,
+      maxP99Ms: BIG_FAN_OUT_P99_MS,
     };
 }
 
