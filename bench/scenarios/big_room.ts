@@ -43,12 +43,13 @@ import {
   type ScenarioResult,
   selectTargets,
 } from "./common.ts";
-import { type FanOutPlan, runFanOutPlan } from "./fan_out.ts";
+import { type FanOutPlan, stepFanOut } from "./fan_out.ts";
 import { createBenchClock } from "../loadgen/bench_clock.ts";
 
 const FULL_SIZES = [1_000, 5_000, 10_000];
 const SMOKE_SIZES = [20];
 const BIG_ROOM_TARGETS: TargetName[] = ["switchboard", "deno-hub"];
+const ROOM = "big";
 /** File descriptors a process needs besides its sockets (KV, pipes, workers). */
 const SPARE_FILES = 512;
 
@@ -132,7 +133,7 @@ async function measureSize(
       const baseline = await server.rssBytes();
       const connections = Array.from({ length: members }, (_, index) => ({
         index,
-        rooms: ["big"],
+        rooms: [ROOM],
       }));
       let openMs = 0;
       let joinMs = 0;
@@ -154,15 +155,15 @@ async function measureSize(
         await pause(options.clock, timing.everyMs);
         samples.push(await server.rssBytes());
       }
-      const fanOut = await runFanOutPlan(
+      // The members just measured are the subscribers: connection 0 publishes into their room.
+      const fanOut = await stepFanOut(
         server,
         loadgen,
         options,
         fanOutPlan(members, options.smoke),
+        ROOM,
       );
-      const best = fanOut.steps.find((step) =>
-        step.sustained && step.rate_msgs_per_s === fanOut.max_sustained_rate_msgs_per_s
-      );
+      const { best } = fanOut;
       const complete = fanOut.steps.filter((step) => step.delivery_ratio >= 1)
         .sort((a, b) => b.rate_msgs_per_s - a.rate_msgs_per_s)[0];
       const size: BigRoomSize = {
@@ -175,7 +176,7 @@ async function measureSize(
         just_joined_bytes_per_connection: perConnection(justJoined),
         idle_bytes_per_connection: perConnection(median(samples)),
         idle_rss_samples: samples,
-        max_sustained_deliveries_per_s: fanOut.max_sustained_deliveries_per_s,
+        max_sustained_deliveries_per_s: best?.deliveries_per_s ?? 0,
         fan_out_p99_ms: best?.p99_ms ?? 0,
         fan_out_server_us_per_delivery: complete?.server_us_per_delivery ?? 0,
       };
