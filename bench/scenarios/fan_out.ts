@@ -59,9 +59,8 @@ export interface FanOutPlan {
 }
 
 /**
- * 1 000 subscribers only: joining 5 000 connections to one Switchboard room
- * takes ~13 s, each `joined` carrying the whole presence list (see README.md),
- * which with every peer would not fit the bench's ten minutes.
+ * 1 000 subscribers against every peer; `big_room.ts` takes Switchboard and
+ * the bare hub to 10 000.
  */
 const FULL_PLANS: FanOutPlan[] = [
   {
