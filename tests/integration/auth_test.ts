@@ -226,6 +226,7 @@ Deno.test("GET /api/config reports the effective settings", async () => {
       "idempotent_send",
       "token_refresh",
       "history_after",
+      "presence_summary",
     ],
   });
 });

@@ -109,6 +109,7 @@ Deno.test("hello carries the session, user, limits and token expiry", async () =
       "idempotent_send",
       "token_refresh",
       "history_after",
+      "presence_summary",
     ],
     instance: server.services.instance,
   });
