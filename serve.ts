@@ -23,19 +23,33 @@
  * PORT=8000 WORKERS=2 deno run -A serve.ts
  * ```
  */
-import { ConfigError, loadConfig } from "./lib/server/config.ts";
+import { type Config, ConfigError, loadConfig } from "./lib/server/config.ts";
+import { DatabaseUnavailableError } from "./lib/server/postgres/mod.ts";
+import { openStorage } from "./lib/server/storage.ts";
+import { createSystemClock } from "./lib/time/clock.ts";
 import type { IsolateListen, IsolateMessage } from "./serve_isolate.ts";
 
-let workers: number;
-let host: string;
-let port: number;
-let reusePort: boolean;
+let config: Config;
 try {
-  ({ workers, host, port, reusePort } = loadConfig(Deno.env.toObject()));
+  config = loadConfig(Deno.env.toObject());
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`switchboard: ${error.message}`);
   Deno.exit(1);
+}
+const { workers, host, reusePort } = config;
+let { port } = config;
+
+// PostgreSQL is reached and its schema migrated once, before any isolate starts: a database that
+// cannot be used stops the start here, with one line naming its host.
+if (config.databaseUrl) {
+  try {
+    await (await openStorage(config, Deno.env.toObject(), { clock: createSystemClock() })).close();
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    console.error(`switchboard: ${error.message}`);
+    Deno.exit(1);
+  }
 }
 
 /** Starts one worker isolate listening on `listen`; resolves with the port it listens on. */
@@ -48,6 +62,14 @@ function startWorker(index: number, listen: IsolateListen): Promise<number> {
   worker.onmessage = ({ data }: MessageEvent<IsolateMessage>) => {
     if (data.kind === "ready") worker.postMessage(listen);
     else listening.resolve(data.port);
+  };
+  // An isolate that cannot start (a database it cannot reach) stops the process with its reason.
+  worker.onerror = (event) => {
+    event.preventDefault();
+    console.error(
+      `switchboard: isolate ${index}: ${event.message.replace(/^Uncaught (\(in promise\) )?/, "")}`,
+    );
+    Deno.exit(1);
   };
   return listening.promise;
 }

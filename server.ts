@@ -1,5 +1,6 @@
 /**
- * Composes Switchboard: configuration → KV → services → the app with its
+ * Composes Switchboard: configuration → storage (KV, or PostgreSQL with
+ * `DATABASE_URL`) → services → the app with its
  * middleware, WebSocket endpoint and file routes. `main.ts` serves it; tests
  * and benchmarks create as many instances as they need in one process.
  *
@@ -17,8 +18,9 @@ import { errorResponse, nameRequestSpans, securityHeaders } from "./lib/server/h
 import type { Logger } from "./lib/server/log.ts";
 import { loadConfig } from "./lib/server/config.ts";
 import { createServices, type Services } from "./lib/server/services.ts";
+import { createKvStorage, openStorage } from "./lib/server/storage.ts";
 import { createWsBlock, type WsBlock } from "./lib/server/test_hooks/mod.ts";
-import type { Clock } from "./lib/time/clock.ts";
+import { type Clock, createSystemClock } from "./lib/time/clock.ts";
 import type { Random } from "./lib/time/random.ts";
 import manifest from "./manifest.gen.ts";
 import type { State } from "./utils.ts";
@@ -27,7 +29,10 @@ import type { State } from "./utils.ts";
 export interface SwitchboardOptions {
   /** Environment variables (see README); defaults to the process environment. */
   env?: Record<string, string | undefined>;
-  /** A KV database to use instead of opening `KV_PATH` (it is then not closed by `close`). */
+  /**
+   * A KV database to use instead of opening `KV_PATH` or `DATABASE_URL` (it is
+   * then not closed by `close`).
+   */
   kv?: Deno.Kv;
   clock?: Clock;
   random?: Random;
@@ -52,29 +57,13 @@ export interface Switchboard {
   handler: (req: Request, info: ServeInfo) => Promise<Response>;
   /** The test-only WebSocket switch; undefined (no switch, no route) unless `TEST_HOOKS=1`. */
   wsBlock?: WsBlock;
-  /** Stops timers and sockets, and closes the KV database it opened. */
+  /** Stops timers and sockets, and closes the database it opened. */
   close(): Promise<void>;
   /**
    * Stops as a killed process would (`Services.abandon`: no goodbye to the
    * cluster), and closes the KV database it opened. For tests.
    */
   abandon(): Promise<void>;
-}
-
-/**
- * Opens the KV database: Deno Deploy's own when deployed (no path), otherwise
- * the file at `KV_PATH` (its folder is created) or `:memory:`.
- */
-export async function openKv(
-  kvPath: string,
-  env: Record<string, string | undefined>,
-): Promise<Deno.Kv> {
-  if (env.DENO_DEPLOYMENT_ID) return await Deno.openKv();
-  if (kvPath !== ":memory:") {
-    const folder = kvPath.includes("/") ? kvPath.slice(0, kvPath.lastIndexOf("/")) : "";
-    if (folder) await Deno.mkdir(folder, { recursive: true });
-  }
-  return await Deno.openKv(kvPath);
 }
 
 /**
@@ -90,11 +79,14 @@ const SOCKET_PATH = "/api/ws";
 export async function createSwitchboard(options: SwitchboardOptions = {}): Promise<Switchboard> {
   const env = options.env ?? Deno.env.toObject();
   const config = loadConfig(env);
-  const kv = options.kv ?? await openKv(config.kvPath, env);
+  const clock = options.clock ?? createSystemClock();
+  const storage = options.kv
+    ? createKvStorage(options.kv, { config, clock, location: config.kvPath })
+    : await openStorage(config, env, { clock });
   const build = await readBuildManifest(new URL("./_build/", import.meta.url));
   const services = await createServices(config, {
-    kv,
-    clock: options.clock,
+    storage,
+    clock,
     random: options.random,
     busNamespace: options.busNamespace,
     metricsIntervalMs: options.metricsIntervalMs,
@@ -135,11 +127,11 @@ export async function createSwitchboard(options: SwitchboardOptions = {}): Promi
     wsBlock,
     async close() {
       await services.close();
-      if (!options.kv) kv.close();
+      await storage.close();
     },
     async abandon() {
       await services.abandon();
-      if (!options.kv) kv.close();
+      await storage.close();
     },
   };
 }

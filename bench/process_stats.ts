@@ -8,6 +8,7 @@
  * const cpu = await readCpuSeconds("self"); // user + system seconds so far
  * const busy = await readMachineBusySeconds(); // every process's, for what else is running
  * const overflows = await readListenOverflows(); // accept-queue overflows since boot
+ * isProcessAlive(server.pid); // false once it exited
  * ```
  */
 
@@ -58,4 +59,14 @@ export async function readListenOverflows(): Promise<number> {
   const column = names.indexOf("ListenOverflows");
   if (column < 0) throw new Error("no TcpExt ListenOverflows in /proc/net/netstat");
   return Number(values[column]);
+}
+
+/** Whether a process with this id exists (its /proc entry does). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
 }

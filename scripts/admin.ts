@@ -1,6 +1,6 @@
 /**
  * `deno task admin <create|grant|revoke> NAME`: administrators from the
- * command line, on the database `KV_PATH` names (see
+ * command line, on the database `DATABASE_URL` or else `KV_PATH` names (see
  * lib/server/accounts/admin_command.ts). `create` reads the password from
  * `ADMIN_PASSWORD`, else from standard input: asked for without echo on a
  * terminal, the first line of a pipe otherwise.
@@ -12,9 +12,11 @@
  * deno task admin grant ada
  * ```
  */
-import { ConfigError, loadConfig } from "../lib/server/config.ts";
+import { type Config, ConfigError, loadConfig } from "../lib/server/config.ts";
 import { createAccounts, runAdminCommand } from "../lib/server/accounts/mod.ts";
-import { openKv } from "../server.ts";
+import { openStorage, type Storage } from "../lib/server/storage.ts";
+import { DatabaseUnavailableError } from "../lib/server/postgres/mod.ts";
+import { createSystemClock } from "../lib/time/clock.ts";
 
 const ENTER = new Set([0x0a, 0x0d]);
 const BACKSPACE = new Set([0x08, 0x7f]);
@@ -61,16 +63,23 @@ async function readPassword(name: string): Promise<string> {
 }
 
 const env = Deno.env.toObject();
-let kvPath: string;
+let config: Config;
 try {
-  kvPath = loadConfig(env).kvPath;
+  config = loadConfig(env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`admin: ${error.message}`);
   Deno.exit(2);
 }
-const kv = await openKv(kvPath, env);
-const accounts = createAccounts(kv);
+let storage: Storage;
+try {
+  storage = await openStorage(config, env, { clock: createSystemClock() });
+} catch (error) {
+  if (!(error instanceof DatabaseUnavailableError)) throw error;
+  console.error(`admin: ${error.message}`);
+  Deno.exit(1);
+}
+const accounts = createAccounts(storage.accounts);
 // A database a newer server has not started on yet: look-alikes must be known before creating.
 await accounts.indexSkeletons();
 const code = await runAdminCommand(Deno.args, {
@@ -78,5 +87,5 @@ const code = await runAdminCommand(Deno.args, {
   readPassword,
   print: (line) => console.log(line),
 });
-kv.close();
+await storage.close();
 Deno.exit(code);

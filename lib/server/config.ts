@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { isTrustProxyItem, TRUST_PROXY_HELP } from "./http/mod.ts";
+import { parseDatabaseUrl, redactDatabaseUrl } from "./postgres/mod.ts";
 
 /** Thrown by {@linkcode loadConfig} when a variable has a bad value. */
 export class ConfigError extends Error {
@@ -72,6 +73,11 @@ const EnvSchema = z.object({
   MAX_TCP_CONNECTIONS: optionalInteger(1),
   MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
   KV_PATH: z.string().default("./data/switchboard.kv"),
+  DATABASE_URL: z.string().optional().superRefine((text, context) => {
+    const parsed = text === undefined ? null : parseDatabaseUrl(text);
+    if (parsed && !parsed.ok) context.addIssue({ code: "custom", message: parsed.message });
+  }),
+  DATABASE_POOL_SIZE: integer(10, 1, 1000),
   CLUSTER: z.enum(["auto", "local", "kv"], { error: "must be auto, local or kv" }).default("auto"),
   CLUSTER_EXPIRY_MS: integer(15_000, 300),
   JWT_SECRETS: list(z.string()),
@@ -147,6 +153,14 @@ export interface Config {
   maxTcpConnectionsPerAddress: number;
   kvPath: string;
   /**
+   * `DATABASE_URL`: when set, everything the server stores goes to this
+   * PostgreSQL database instead of Deno KV (see docs/scaling.md). It holds
+   * a password: log {@linkcode redactDatabaseUrl} of it, never the value.
+   */
+  databaseUrl?: string;
+  /** Most connections each isolate's pool opens to PostgreSQL (`DATABASE_POOL_SIZE`). */
+  databasePoolSize: number;
+  /**
    * The cluster engine (`lib/server/cluster`): `kv` carries everything that
    * spans instances through the KV database, for instances that share nothing
    * else (Deno Deploy's, or processes on a remote `KV_PATH`); `local` through a
@@ -154,6 +168,8 @@ export interface Config {
    * (the default) takes `kv` on Deno Deploy (`DENO_DEPLOYMENT_ID`) or with a
    * remote `KV_PATH` (http/https), and `local` otherwise: a local SQLite file
    * notifies watchers in its own process only, where the channel is cheaper.
+   * With `DATABASE_URL` the engine is `local` (one process per database, see
+   * docs/scaling.md), and `CLUSTER=kv` is refused: there is no KV to share.
    */
   cluster: "local" | "kv";
   /** How long an instance counts (its presence, connections, status) after its last heartbeat. */
@@ -241,7 +257,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name] ?? "")} ${issue.message}`;
+      // A database URL may hold a password: never repeat it.
+      const value = name === "DATABASE_URL"
+        ? redactDatabaseUrl(env[name] ?? "")
+        : JSON.stringify(env[name] ?? "");
+      return `${name}=${value} ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
@@ -261,6 +281,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     `SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least twice ` +
       `MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is not closed ` +
       `as a slow consumer when the next is queued`,
+    // Until a postgres cluster engine exists, the kv engine's plane would need a KV database
+    // that DATABASE_URL never opens.
+    e.CLUSTER === "kv" && e.DATABASE_URL &&
+    "CLUSTER=kv cannot be used with DATABASE_URL: with PostgreSQL no KV database is opened, " +
+      "so the cluster is local (one server process per database, see docs/scaling.md); " +
+      "unset CLUSTER or set CLUSTER=local",
     e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS &&
     `HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
     // Below it, the WebSocket limit (close 4429) could never be reached: TCP would refuse first.
@@ -282,8 +308,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxTcpConnections: e.MAX_TCP_CONNECTIONS,
     maxTcpConnectionsPerAddress,
     kvPath: e.KV_PATH,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     cluster: e.CLUSTER === "auto"
-      ? (env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH) ? "kv" : "local")
+      ? (!e.DATABASE_URL && (env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH))
+        ? "kv"
+        : "local")
       : e.CLUSTER,
     clusterExpiryMs: e.CLUSTER_EXPIRY_MS,
     jwtSecrets: e.JWT_SECRETS,

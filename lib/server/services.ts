@@ -11,8 +11,8 @@
  * @example
  * ```ts
  * const config = loadConfig(Deno.env.toObject());
- * const kv = await Deno.openKv(config.kvPath);
- * const services = await createServices(config, { kv, buildId: "3f2c9e1" });
+ * const storage = await openStorage(config, Deno.env.toObject(), { clock: createSystemClock() });
+ * const services = await createServices(config, { storage, buildId: "3f2c9e1" });
  * app.ws("/api/ws", services.socketRoute);
  * Deno.addSignalListener("SIGTERM", () => services.drain().then(() => Deno.exit(0)));
  * ```
@@ -33,6 +33,7 @@ import {
   type TokenIssuer,
 } from "./auth/mod.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
+import type { Storage } from "./storage.ts";
 import {
   connectionShares,
   createFallback,
@@ -49,7 +50,6 @@ import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
 import {
-  createKvStatusHistoryStore,
   createRangeReports,
   createStatusRecorder,
   type RangeReports,
@@ -93,7 +93,10 @@ export interface StatusHistoryServices {
 /** The running server's parts. */
 export interface Services {
   config: Config;
-  kv: Deno.Kv;
+  /** Where everything is stored (KV or PostgreSQL). */
+  storage: Storage;
+  /** The KV database, when the storage is KV. */
+  kv?: Deno.Kv;
   clock: Clock;
   random: Random;
   /** This instance's id, as in `hello.instance`. */
@@ -127,7 +130,7 @@ export interface Services {
   drain(): Promise<void>;
   /**
    * Stops every timer and closes every socket, telling the cluster this
-   * instance is gone; the caller closes the KV it opened.
+   * instance is gone; the caller closes the storage it opened.
    */
   close(): Promise<void>;
   /**
@@ -139,9 +142,9 @@ export interface Services {
   abandon(): Promise<void>;
 }
 
-/** Dependencies of {@linkcode createServices}; all but `kv` have defaults. */
+/** Dependencies of {@linkcode createServices}; all but `storage` have defaults. */
 export interface ServicesOptions {
-  kv: Deno.Kv;
+  storage: Storage;
   clock?: Clock;
   random?: Random;
   instance?: string;
@@ -150,9 +153,10 @@ export interface ServicesOptions {
   buildId?: string;
   /**
    * With the local engine, isolates with the same bus namespace are one
-   * cluster over a BroadcastChannel. Default: derived from `KV_PATH`, so
-   * isolates on one database find each other and unrelated ones (tests in one
-   * process) do not. The kv engine uses none.
+   * cluster over a BroadcastChannel. Default: derived from the storage's
+   * location (`KV_PATH`, or `DATABASE_URL` without its password), so isolates
+   * on one database find each other and unrelated ones (tests in one process)
+   * do not. The kv engine uses none.
    */
   busNamespace?: string;
   /** How often snapshots are shared and the status sampled. Default {@linkcode METRICS_INTERVAL_MS}. */
@@ -164,18 +168,27 @@ export async function createServices(
   config: Config,
   options: ServicesOptions,
 ): Promise<Services> {
-  const { kv } = options;
+  const { storage } = options;
+  const { kv } = storage;
   const clock = options.clock ?? createSystemClock();
   const random = options.random ?? Math.random;
   const instance = options.instance ?? newInstanceId();
   const metricsIntervalMs = options.metricsIntervalMs ?? METRICS_INTERVAL_MS;
   const log = options.log ?? createLogger({ level: config.logLevel, clock });
+  log.info("storage.opened", {
+    engine: storage.engine,
+    location: storage.location,
+    ...storage.migrated?.length ? { migrated: storage.migrated } : {},
+  });
   const cluster = await createCluster({
     engine: config.cluster,
     kv,
+    // The local engine keeps its log, buckets and leases with everything else stored (KV or
+    // PostgreSQL); the kv engine keeps its own in the KV database.
+    stores: { log: storage.messages, rateLimits: storage.rateLimits, lease: storage.lease },
     clock,
     instance,
-    namespace: options.busNamespace ?? await busNamespaceFor(config.kvPath),
+    namespace: options.busNamespace ?? await busNamespaceFor(storage),
     expiryMs: config.clusterExpiryMs,
     log: {
       historyMax: config.roomHistoryMax,
@@ -185,12 +198,12 @@ export async function createServices(
   });
   log.info("cluster.started", { ...cluster.info() });
   const { events } = cluster;
-  const secrets = await resolveJwtSecrets(config.jwtSecrets, kv, log);
+  const secrets = await resolveJwtSecrets(config.jwtSecrets, storage.jwtSecret, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
-  const accounts = createAccounts(kv);
+  const accounts = createAccounts(storage.accounts);
   await accounts.indexSkeletons();
   const adminUsers = await resolveAdminUsers({
-    kv,
+    missing: storage.missingAdminNames,
     accounts,
     names: config.adminUsers,
     now: clock.now(),
@@ -213,7 +226,7 @@ export async function createServices(
   const view = createClusterView({ clock, sampleIntervalMs: metricsIntervalMs });
   const roomLayer = createRoomLayer({
     cluster,
-    kv,
+    closedRooms: storage.closedRooms,
     clock,
     config,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
@@ -221,7 +234,7 @@ export async function createServices(
   });
   const rooms = roomLayer.service;
 
-  const historyStore = createKvStatusHistoryStore({ kv });
+  const historyStore = storage.statusHistory;
   const recorder = createStatusRecorder({
     clock,
     view,
@@ -275,11 +288,12 @@ export async function createServices(
     // `cluster`: this server is one of several processes that behave as one.
     features: cluster.engine === "kv" ? [...FEATURES, "cluster"] : FEATURES,
   });
-  const signOuts = createSignOuts({ kv, clock, events, tokens, hub });
+  const signOuts = createSignOuts({ store: storage.signedOut, clock, events, tokens, hub });
   await signOuts.load();
   const auth = createAuth({
     config,
-    kv,
+    refreshRecords: storage.refreshRecords,
+    knownAddresses: storage.knownAddresses,
     clock,
     log,
     tokens,
@@ -304,7 +318,7 @@ export async function createServices(
   });
   const ops = createOpsEndpoints({
     config,
-    kv,
+    probe: storage.probe,
     clock,
     hub,
     tokens,
@@ -313,6 +327,7 @@ export async function createServices(
     activity: recorder,
     ranges: statusHistory.reports,
     cluster: () => cluster.info(),
+    log,
   });
   const admin = createAdmin({
     tokens,
@@ -320,7 +335,7 @@ export async function createServices(
     events,
     closures: roomLayer.closures,
     cluster,
-    kv,
+    store: roomLayer.store,
     clock,
     log,
     incidents: historyStore,
@@ -338,6 +353,7 @@ export async function createServices(
 
   return {
     config,
+    storage,
     kv,
     clock,
     random,
@@ -392,9 +408,10 @@ export async function createServices(
   };
 }
 
-/** `switchboard-<hash of the KV path>`: one namespace per database. */
-async function busNamespaceFor(kvPath: string): Promise<string> {
-  const bytes = new TextEncoder().encode(kvPath === ":memory:" ? crypto.randomUUID() : kvPath);
+/** `switchboard-<hash of the database's location>`: one namespace per database. */
+async function busNamespaceFor(storage: Storage): Promise<string> {
+  const { location } = storage;
+  const bytes = new TextEncoder().encode(location === ":memory:" ? crypto.randomUUID() : location);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hex = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
   return `switchboard-${hex}`;

@@ -7,7 +7,7 @@
  * ```ts
  * const kv = await Deno.openKv(":memory:");
  * const cluster = await startTestCluster(kv, { clock });
- * const layer = createRoomLayer({ cluster, kv, clock, config: { maxTextChars: 100 } });
+ * const layer = createRoomLayer({ cluster, closedRooms: createKvClosedRoomFlags(kv), clock, config: { maxTextChars: 100 } });
  * ```
  */
 import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";

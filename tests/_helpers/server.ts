@@ -13,6 +13,7 @@
  */
 import { createSwitchboard, type Switchboard } from "../../server.ts";
 import { serveGuarded } from "../../lib/framework/guarded_server.ts";
+import { createIsTrustedProxy } from "../../lib/server/http/mod.ts";
 import type { Services } from "../../lib/server/services.ts";
 import type { Logger } from "../../lib/server/log.ts";
 import type { Clock } from "../../lib/time/clock.ts";
@@ -46,6 +47,8 @@ export interface TestServer extends AsyncDisposable {
   services: Services;
   switchboard: Switchboard;
   kvPath: string;
+  /** The KV database the server stores in. */
+  kv: Deno.Kv;
   close(): Promise<void>;
   /**
    * Stops as a killed process would, for the others' sake: no goodbye to the
@@ -81,6 +84,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     requestTimeoutMs: config.requestTimeoutMs,
     maxConnections: 10_000,
     maxConnectionsPerAddress: config.maxTcpConnectionsPerAddress,
+    // As serve_isolate.ts does: behind a trusted proxy every connection comes from the proxy.
+    isExempt: createIsTrustedProxy(config.trustProxy),
   });
   const origin = `http://127.0.0.1:${server.addr.port}`;
   let closed = false;
@@ -105,6 +110,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     services: switchboard.services,
     switchboard,
     kvPath,
+    get kv() {
+      const { kv } = switchboard.services;
+      if (!kv) throw new Error("this server stores in PostgreSQL (DATABASE_URL), not in KV");
+      return kv;
+    },
     close,
     kill,
     [Symbol.asyncDispose]: close,

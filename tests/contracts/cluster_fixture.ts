@@ -16,6 +16,8 @@
  * ```
  */
 import type { Cluster } from "../../lib/server/cluster/mod.ts";
+import { within } from "../_helpers/within.ts";
+export { within };
 
 /** How an instance is started. */
 export interface InstanceOptions {
@@ -37,19 +39,6 @@ export const SHORT_EXPIRY_MS = 600;
 export const LONG_EXPIRY_MS = 30_000;
 /** How long a test waits for what must happen, before it fails instead of hanging. */
 export const DEADLINE_MS = 10_000;
-
-/** Resolves with `promise`, or rejects after `ms` saying what did not come. */
-export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Resolves once `condition` holds, checking it whenever `subscribe`'s listener is called. */
 export function when(

@@ -15,6 +15,8 @@
  */
 import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import type { SessionUser } from "../../lib/protocol/mod.ts";
+import { within } from "../_helpers/within.ts";
+export { within };
 
 /** A short expiry, so that a silent death shows within about two seconds. */
 export const TOPOLOGY_EXPIRY_MS = 1_500;
@@ -83,17 +85,4 @@ export async function startTopology(
     close,
     [Symbol.asyncDispose]: close,
   };
-}
-
-/** Resolves with `promise`, or rejects after `ms` saying what did not come. */
-export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

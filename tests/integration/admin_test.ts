@@ -101,10 +101,10 @@ Deno.test("admin close-room: members get forbidden and left; joins and sends are
   equal(refused.ref, "again");
   ada.send({ type: "send", room: "doomed", text: "hi", cid: "c1", ref: "send" });
   equal((await ada.nextOf("error")).code, "forbidden");
-  equal((await server.services.kv.get(roomClosedKey("doomed"))).value !== null, true);
+  equal((await server.kv.get(roomClosedKey("doomed"))).value !== null, true);
 
   // Another instance on the same database, which never heard the bus, refuses it too.
-  await using other = await startTestServer({ kv: server.services.kv });
+  await using other = await startTestServer({ kv: server.kv });
   await using bob = await connect(other, "bob");
   bob.send({ type: "join", room: "doomed" });
   equal((await bob.nextOf("error")).code, "forbidden");
@@ -128,14 +128,14 @@ Deno.test("admin cleanup: expired idempotency records go, fresh ones stay", asyn
   await ada.nextOf("ack");
   const stale = sendCidKey("user:ada", "stale");
   const ts = Date.now() - CID_TTL_MS - 1_000;
-  await server.services.kv.set(stale, { cid: "stale", room: "general", seq: 99, ts });
+  await server.kv.set(stale, { cid: "stale", room: "general", seq: 99, ts });
 
   const admin = await tokenFor(server, "root", "admin");
   const response = await post(server, "/api/admin/cleanup", {}, admin);
   equal(response.status, 200);
   deepEqual(await response.json(), { instances_removed: 0, idempotency_records_removed: 1 });
-  equal((await server.services.kv.get(stale)).value, null);
-  ok((await server.services.kv.get(sendCidKey("user:ada", "fresh"))).value !== null);
+  equal((await server.kv.get(stale)).value, null);
+  ok((await server.kv.get(sendCidKey("user:ada", "fresh"))).value !== null);
 });
 
 Deno.test("admin actions are audited in the log with the admin's id", async () => {

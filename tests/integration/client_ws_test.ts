@@ -174,7 +174,7 @@ Deno.test("a client far behind catches up through a paged joined and history aft
   await until(() => ada.client.room("general")!.synced.value, "joined");
   ada.client.disconnect();
 
-  const store = createMessageStore(server.services.kv, {
+  const store = createMessageStore(server.kv, {
     historyMax: 10_000,
     clock: createVirtualClock(1_000),
   });

@@ -16,7 +16,7 @@ const author = { id: "user:seed", name: "seed" };
 
 /** Commits `count` messages of `text` to `room` through a second store on the server's KV. */
 async function seed(server: TestServer, room: string, count: number, text = "hello") {
-  const store = createMessageStore(server.services.kv, {
+  const store = createMessageStore(server.kv, {
     historyMax: 10_000,
     clock: createVirtualClock(1_000),
   });

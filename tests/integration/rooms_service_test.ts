@@ -5,7 +5,12 @@ import type {
   ServerFrameOf,
   SessionUser,
 } from "../../lib/protocol/mod.ts";
-import { createRoomLayer, type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
+import {
+  createKvClosedRoomFlags,
+  createRoomLayer,
+  type RoomLayer,
+  type RoomMember,
+} from "../../lib/server/rooms/mod.ts";
 import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 import { startTestCluster } from "../_helpers/cluster.ts";
@@ -62,7 +67,12 @@ async function isolateOn(
   { clock = createVirtualClock(1_000), historyMax = 10_000 } = {},
 ): Promise<Isolate> {
   const cluster = await startTestCluster(kv, { clock, namespace, historyMax });
-  const layer = createRoomLayer({ cluster, kv, clock, config: TEST_CONFIG });
+  const layer = createRoomLayer({
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
+    clock,
+    config: TEST_CONFIG,
+  });
   return {
     layer,
     clock,
@@ -395,7 +405,12 @@ Deno.test("the kv engine watches ten keys, once, whatever the number of rooms", 
     expiryMs: 15_000,
     log: { historyMax: 100 },
   });
-  const layer = createRoomLayer({ cluster, kv, clock, config: TEST_CONFIG });
+  const layer = createRoomLayer({
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
+    clock,
+    config: TEST_CONFIG,
+  });
   try {
     const member = connect("s-ada", ada);
     for (let index = 0; index < 30; index++) {

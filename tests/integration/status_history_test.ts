@@ -200,6 +200,7 @@ Deno.test("POST /api/admin/incident-note: admins only, bounded, rate-limited, an
     const bad of [
       { incident: incident.id, text: "   " },
       { incident: incident.id, text: "a\u0007bell" },
+      { incident: incident.id, text: "a lone \ud800 surrogate" },
       { incident: "x", text: "hi" },
       { incident: incident.id, text: "x".repeat(501) },
       "not json",

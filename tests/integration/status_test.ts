@@ -5,6 +5,7 @@ import { createVirtualClock } from "../../lib/time/clock.ts";
 import { StatusDetail, StatusSummary } from "../../lib/protocol/status.ts";
 import type { Role } from "../../lib/protocol/frames.ts";
 import { openEventStream } from "./fallback_stream.ts";
+import { createLogger } from "../../lib/server/log.ts";
 
 const START = 1_800_000_000_000;
 
@@ -37,6 +38,32 @@ Deno.test("/api/status: the public summary for everyone, the detail for admins",
   equal(detail.isolates.length, 1);
   equal(detail.isolates[0].id, server.services.instance);
   ok("refusals" in detail && !("refusals" in summary));
+});
+
+Deno.test("the cluster engine is logged at start and shown to admins, not to the public", async () => {
+  for (const [env, engine] of [[{}, "local"], [{ CLUSTER: "kv" }, "kv"]] as const) {
+    const lines: string[] = [];
+    await using server = await startTestServer({
+      env: { ...env, LOG_LEVEL: "info" },
+      log: createLogger({ sink: (line) => lines.push(line) }),
+    });
+    const started = lines.map((line) => JSON.parse(line)).find((line) =>
+      line.event === "cluster.started"
+    );
+    equal(started?.engine, engine);
+    equal(started?.instance, server.services.instance);
+
+    const detail = StatusDetail.parse(
+      await getStatus(server, await tokenFor(server, "root", "admin")),
+    );
+    deepEqual(detail.cluster, {
+      engine,
+      instance: server.services.instance,
+      instances: 1,
+      expiry_ms: started?.expiry_ms,
+    });
+    ok(!("cluster" in await getStatus(server, await tokenFor(server, "ada"))));
+  }
 });
 
 Deno.test("/api/status: numbers follow the connections at the next snapshot", async () => {

@@ -63,7 +63,7 @@ Deno.test("closed room: history, join and resume answer forbidden and nothing el
   equal(listed.rooms.some(({ name }: { name: string }) => name === "secret"), false);
 
   // Another instance on the same database, which never heard the bus, refuses too.
-  await using other = await startTestServer({ kv: server.services.kv });
+  await using other = await startTestServer({ kv: server.kv });
   await using bob = await connect(other, "bob");
   bob.send({ type: "history", room: "secret", ref: "elsewhere" });
   const elsewhere = await bob.next();

@@ -14,7 +14,7 @@
  * test below).
  */
 import { equal, ok } from "node:assert/strict";
-import { readRssBytes } from "../../bench/process_stats.ts";
+import { isProcessAlive, readRssBytes } from "../../bench/process_stats.ts";
 import {
   readOpenFilesLimit,
   tcpConnectionBudget,
@@ -78,15 +78,6 @@ async function chat(client: TestSocket, text: string): Promise<void> {
   equal((await client.nextOf("message")).text, text);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const statusOf = (answer: string) => answer === "refused" ? answer : answer.split("\r\n")[0];
 
 /** The exhaustion attack against `entry` with `workers` isolates; see the module doc. */
@@ -120,7 +111,7 @@ async function exhaustionAttack(entry: "start.ts" | "serve.ts", workers: number)
       () => `${attackers - budget} refusals at exhaustion (${JSON.stringify(heads.counts())})`,
       heads.refusedAtLeast(attackers - budget),
     );
-    ok(isAlive(server.serverPid), "the server process is alive at exhaustion");
+    ok(isProcessAlive(server.serverPid), "the server process is alive at exhaustion");
     await chat(chatter, "during");
     const newcomer = statusOf(await rawRequest(server.port, getRequest("/healthz")));
     const rssDuring = await readRssBytes(server.serverPid);
@@ -138,7 +129,7 @@ async function exhaustionAttack(entry: "start.ts" | "serve.ts", workers: number)
     later.send({ type: "join", room: "lobby" });
     await later.nextOf("joined");
     await chat(chatter, "after");
-    ok(isAlive(server.serverPid), "the server process is alive after the attack");
+    ok(isProcessAlive(server.serverPid), "the server process is alive after the attack");
     ok(
       rssDuring - rssBefore < RSS_GROWTH_BOUND,
       `RSS grew ${Math.round((rssDuring - rssBefore) / 1024 / 1024)} MiB`,
@@ -237,7 +228,7 @@ Deno.test("one address holds at most MAX_TCP_CONNECTIONS_PER_ADDRESS connections
     );
     equal(others.filter((end) => end.received === "").length, 10, "exactly the 10 over the cap");
     equal(others.filter((end) => end.received.startsWith("HTTP/1.1 408")).length, 19);
-    ok(isAlive(server.serverPid));
+    ok(isProcessAlive(server.serverPid));
   } finally {
     closeAll(heads.all);
     await stop();

@@ -24,7 +24,7 @@ function post(server: TestServer, path: string, body: unknown) {
 
 async function countAccounts(server: TestServer): Promise<number> {
   let count = 0;
-  for await (const _ of server.services.kv.list({ prefix: ["auth", "accounts"] })) count++;
+  for await (const _ of server.kv.list({ prefix: ["auth", "accounts"] })) count++;
   return count;
 }
 

@@ -4,6 +4,7 @@
  * `DATABASE_URL` or on Deno Deploy now refuses to start without
  * `METRICS_TOKEN`, and with it `/metrics` answers only that bearer token.
  */
+import { privatePostgres } from "../_helpers/postgres.ts";
 import { equal, match, throws } from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
 import { startServerProcess } from "../_helpers/server_process.ts";
@@ -46,9 +47,13 @@ Deno.test("metrics token: a server with DATABASE_URL and no METRICS_TOKEN does n
   }
 });
 
+const pg = privatePostgres();
+
 Deno.test("metrics token: with it, /metrics answers only that bearer token", async () => {
+  // On a private PostgreSQL where there is one (DATABASE_URL must now reach a database).
+  const database: Record<string, string> = pg ? { DATABASE_URL: await pg.database() } : {};
   await using server = await startServerProcess({
-    env: { DATABASE_URL: "postgres://db.internal/switchboard", METRICS_TOKEN: "scrape-me-secret" },
+    env: { ...database, METRICS_TOKEN: "scrape-me-secret" },
   });
   for (const authorization of [undefined, "Bearer wrong", "Basic scrape-me-secret"]) {
     const refused = await fetch(`${server.origin}/metrics`, {

@@ -4,7 +4,7 @@
  * which the channel joins the same way), sharing a KV database.
  */
 import { createLocalCluster } from "../../lib/server/cluster/local/local_cluster.ts";
-import { newInstanceId } from "../../lib/server/cluster/mod.ts";
+import { kvLocalStores, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 import type { ClusterFixture } from "../contracts/cluster_fixture.ts";
 import { clusterEventsContract } from "../contracts/cluster_events.ts";
@@ -16,15 +16,16 @@ import { clusterSharesContract } from "../contracts/cluster_shares.ts";
 async function setup(): Promise<ClusterFixture> {
   const kv = await Deno.openKv(":memory:");
   const namespace = `cluster-contract-${crypto.randomUUID()}`;
+  const clock = createSystemClock();
   return {
     start: ({ expiryMs }) =>
       createLocalCluster({
-        kv,
-        clock: createSystemClock(),
+        // Each instance its own stores on the shared database, as each isolate has.
+        stores: kvLocalStores({ kv, clock, log: { historyMax: 1_000 } }),
+        clock,
         instance: newInstanceId(),
         namespace,
         expiryMs,
-        log: { historyMax: 1_000 },
       }),
     close: () => kv.close(),
   };

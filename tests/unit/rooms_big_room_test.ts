@@ -6,7 +6,12 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { PublicUser } from "../../lib/protocol/mod.ts";
-import { createRoomLayer, type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
+import {
+  createKvClosedRoomFlags,
+  createRoomLayer,
+  type RoomLayer,
+  type RoomMember,
+} from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 import { startTestCluster } from "../_helpers/cluster.ts";
 import { type RecordingMember, recordingMember } from "../_helpers/room_member.ts";
@@ -27,7 +32,7 @@ async function withLayer(test: (layer: RoomLayer, clock: VirtualClock) => Promis
   const cluster = await startTestCluster(kv, { clock, historyMax: 100 });
   const layer = createRoomLayer({
     cluster,
-    kv,
+    closedRooms: createKvClosedRoomFlags(kv),
     clock,
     config: { maxTextChars: 100, presenceListMax: LIST_MAX },
   });

@@ -1,4 +1,4 @@
-import { deepEqual, equal, throws } from "node:assert/strict";
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
 
 Deno.test("loadConfig: defaults follow the contract", () => {
@@ -56,6 +56,26 @@ Deno.test("loadConfig: CLUSTER=auto takes kv where instances share only the KV, 
   equal(engine({ CLUSTER: "local", DENO_DEPLOYMENT_ID: "abc123" }), "local");
   equal(loadConfig({}).clusterExpiryMs, 15_000);
   equal(loadConfig({ CLUSTER_EXPIRY_MS: "1500" }).clusterExpiryMs, 1_500);
+});
+
+Deno.test("loadConfig: with DATABASE_URL the cluster is local, and CLUSTER=kv is refused", () => {
+  const database = {
+    DATABASE_URL: "postgres://chat:s3cret@db.internal/switchboard",
+    METRICS_TOKEN: "m",
+  };
+  equal(loadConfig(database).cluster, "local");
+  equal(
+    loadConfig({ ...database, DENO_DEPLOYMENT_ID: "abc123" }).cluster,
+    "local",
+    "no KV is opened",
+  );
+  equal(loadConfig({ ...database, CLUSTER: "local" }).cluster, "local");
+  throws(() => loadConfig({ ...database, CLUSTER: "kv" }), (error: Error) => {
+    ok(error instanceof ConfigError);
+    match(error.message, /CLUSTER=kv cannot be used with DATABASE_URL/);
+    ok(!error.message.includes("s3cret"), "the password is never repeated");
+    return true;
+  });
 });
 
 Deno.test("loadConfig: a bad value throws ConfigError naming the variable and the problem", () => {
@@ -138,5 +158,34 @@ Deno.test("loadConfig: connection guards that contradict each other are refused"
       error instanceof ConfigError && error.message.includes("HEADERS_TIMEOUT_MS=20000") &&
       error.message.includes("SLOW_CONSUMER_BYTES=600000"),
     "every contradiction is named at once",
+  );
+});
+
+Deno.test("loadConfig: DATABASE_URL is checked, and its password is never repeated", () => {
+  const config = loadConfig({
+    DATABASE_URL: "postgres://chat:s3cret@db.internal:5433/switchboard",
+    METRICS_TOKEN: "m",
+  });
+  equal(config.databaseUrl, "postgres://chat:s3cret@db.internal:5433/switchboard");
+  equal(config.databasePoolSize, 10);
+  equal(loadConfig({}).databaseUrl, undefined, "without it, KV as before");
+  for (
+    const [url, problem] of [
+      ["mysql://chat:s3cret@db.internal/switchboard", /must start with postgres:\/\//],
+      ["postgres://chat:s3cret@db.internal", /must name one database/],
+      ["s3cret", /must be a URL/],
+    ] as const
+  ) {
+    throws(() => loadConfig({ DATABASE_URL: url, METRICS_TOKEN: "m" }), (error: Error) => {
+      equal(error instanceof ConfigError, true);
+      equal(problem.test(error.message), true, error.message);
+      equal(error.message.includes("s3cret"), false, error.message);
+      return true;
+    });
+  }
+  throws(
+    () =>
+      loadConfig({ DATABASE_URL: "postgres://h/db", METRICS_TOKEN: "m", DATABASE_POOL_SIZE: "0" }),
+    /DATABASE_POOL_SIZE="0" must be at least 1/,
   );
 });

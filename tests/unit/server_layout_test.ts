@@ -15,15 +15,16 @@ const SERVER = join(ROOT, "lib/server");
 const MAY_IMPORT: Record<string, string[]> = {
   limits: [],
   metrics: [],
+  postgres: [],
   http: ["metrics"],
-  store: ["limits"],
-  accounts: ["store"],
+  store: ["limits", "postgres"],
+  accounts: ["store", "postgres"],
   bus: ["store"],
-  cluster: ["store", "bus"],
+  cluster: ["store", "bus", "postgres"],
   presence: ["cluster"],
-  rooms: ["store", "bus", "presence", "cluster", "metrics", "limits"],
-  status_history: ["store", "cluster", "metrics"],
-  auth: ["accounts", "store", "bus", "cluster", "http"],
+  rooms: ["store", "bus", "presence", "cluster", "metrics", "limits", "postgres"],
+  status_history: ["store", "cluster", "metrics", "postgres"],
+  auth: ["accounts", "store", "bus", "cluster", "http", "postgres"],
   session: ["auth", "rooms", "bus", "cluster", "http", "metrics", "limits"],
   ops: [
     "session",
@@ -45,13 +46,25 @@ const SHARED_ROOT_FILES = ["config.ts", "log.ts"];
 
 /** The files at lib/server's root (the composition) and the folders and files each may import. */
 const ROOT_FILES: Record<string, string[]> = {
-  "config.ts": ["http"],
+  "config.ts": ["http", "postgres"],
   "log.ts": ["config.ts"],
   "shutdown.ts": [],
+  // The stores of the configured engine, from every folder that keeps data.
+  "storage.ts": [
+    "postgres",
+    "store",
+    "rooms",
+    "cluster",
+    "status_history",
+    "accounts",
+    "auth",
+    ...SHARED_ROOT_FILES,
+  ],
   // Everything but the test hooks, which server.ts installs only with TEST_HOOKS=1.
   "services.ts": [
     ...Object.keys(MAY_IMPORT).filter((folder) => folder !== "test_hooks"),
     ...SHARED_ROOT_FILES,
+    "storage.ts",
   ],
 };
 

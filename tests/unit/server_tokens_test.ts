@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { decodeProtectedHeader, SignJWT } from "jose";
 import { createTokenIssuer, keyIdOf } from "../../lib/server/auth/tokens.ts";
-import { resolveJwtSecrets } from "../../lib/server/auth/secrets.ts";
+import { createKvJwtSecretStore, resolveJwtSecrets } from "../../lib/server/auth/secrets.ts";
 import { createLogger } from "../../lib/server/log.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
@@ -101,8 +101,8 @@ Deno.test("with no JWT_SECRETS a secret is generated once, kept in KV and logged
   await using kv = await Deno.openKv(":memory:");
   const lines: string[] = [];
   const log = createLogger({ sink: (line) => lines.push(line) });
-  const [first] = await resolveJwtSecrets([], kv, log);
-  const [again] = await resolveJwtSecrets([], kv, log);
+  const [first] = await resolveJwtSecrets([], createKvJwtSecretStore(kv), log);
+  const [again] = await resolveJwtSecrets([], createKvJwtSecretStore(kv), log);
   equal(first, again);
   ok(first.length >= 32);
   equal(lines.length, 1);
@@ -110,5 +110,7 @@ Deno.test("with no JWT_SECRETS a secret is generated once, kept in KV and logged
   equal(line.event, "auth.jwt_secret_generated");
   equal(line.kid, await keyIdOf(first));
   ok(!lines[0].includes(first), "the secret itself is never logged");
-  deepEqual(await resolveJwtSecrets(["configured"], kv, log), ["configured"]);
+  deepEqual(await resolveJwtSecrets(["configured"], createKvJwtSecretStore(kv), log), [
+    "configured",
+  ]);
 });

@@ -1,28 +1,23 @@
 /**
- * Registered accounts in Deno KV: the one place that decides who may hold a
- * name (`names.ts`: normalised, unique once case-folded, one script, no
- * look-alike of another account) and who is an administrator (the role kept on
- * the account, never a match on a name someone could register).
- *
- * | key | value |
- * | --- | --- |
- * | `["auth", "accounts", key]` | {@linkcode Account}, by the name's case-folded key |
- * | `["auth", "skeletons", skeleton]` | the key of the account whose name has this skeleton |
- * | `["auth", "skeletons_indexed", version]` | set once every account's skeleton is indexed |
- * | `["auth", "admin_users_missing", key]` | when `ADMIN_USERS` first named a key no account held |
+ * Registered accounts: the one place that decides who may hold a name
+ * (`names.ts`: normalised, unique once case-folded, one script, no look-alike
+ * of another account) and who is an administrator (the role kept on the
+ * account, never a match on a name someone could register). They are kept in
+ * an {@linkcode AccountStore}: Deno KV (`kv_account_store.ts`) or PostgreSQL
+ * (`pg_stores.ts`).
  *
  * @example
  * ```ts
- * const accounts = createAccounts(kv);
+ * const accounts = createAccounts(createKvAccountStore(kv));
  * await accounts.register("ada", "correct horse"); // { ok: true, account }
  * await accounts.find("ADA"); // the same account
  * await accounts.register("аda", "correct horse"); // { ok: false, reason: "mixed_scripts", … }
  * ```
  */
 import { hashPassword, type PasswordHash } from "./passwords.ts";
-import { retryWhenLocked } from "../store/mod.ts";
 import { checkName, nameKey, type RefusedName } from "./names.ts";
 import { SKELETON_VERSION, skeletonOf } from "./confusables.ts";
+import type { AccountStore } from "./account_store.ts";
 
 /** The roles an account may hold; guests are not accounts. */
 export type AccountRole = "user" | "admin";
@@ -74,31 +69,26 @@ export interface Accounts {
   indexSkeletons(): Promise<void>;
 }
 
-const accountKey = (key: string): Deno.KvKey => ["auth", "accounts", key];
-const skeletonKey = (skeleton: string): Deno.KvKey => ["auth", "skeletons", skeleton];
-const ACCOUNTS_PREFIX: Deno.KvKey = ["auth", "accounts"];
-const INDEXED_KEY: Deno.KvKey = ["auth", "skeletons_indexed", SKELETON_VERSION];
-
 /** Accounts were once keyed by NFC and lower case; such a key is still read. */
 const legacyKey = (name: string) => name.normalize("NFC").toLowerCase();
 
 const TAKEN = "this name is registered; log in with its password";
 const CONFUSABLE = "this name looks too much like a registered name; pick another";
 
-/** Creates the {@linkcode Accounts} store on `kv`. */
-export function createAccounts(kv: Deno.Kv): Accounts {
+/** Creates the {@linkcode Accounts}, kept in `store`. */
+export function createAccounts(store: AccountStore): Accounts {
   const find = async (name: string): Promise<Account | null> => {
     const key = nameKey(name);
-    const found = (await kv.get<Account>(accountKey(key))).value;
+    const found = await store.get(key);
     if (found || legacyKey(name) === key) return found;
-    return (await kv.get<Account>(accountKey(legacyKey(name)))).value;
+    return await store.get(legacyKey(name));
   };
 
   /** Why a name is not free: an account holds it, or one whose name looks like it; null if free. */
   const holder = async (name: string, skeleton: string): Promise<NameRefusal | null> => {
     if (await find(name)) return { ok: false, reason: "taken", message: TAKEN };
-    const byLook = await kv.get<string>(skeletonKey(skeleton));
-    return byLook.value === null ? null : { ok: false, reason: "confusable", message: CONFUSABLE };
+    const byLook = await store.skeletonHolder(skeleton);
+    return byLook === null ? null : { ok: false, reason: "confusable", message: CONFUSABLE };
   };
 
   return {
@@ -117,15 +107,7 @@ export function createAccounts(kv: Deno.Kv): Accounts {
         createdAt: now,
         role,
       };
-      const result = await retryWhenLocked(() =>
-        kv.atomic()
-          .check({ key: accountKey(key), versionstamp: null })
-          .check({ key: skeletonKey(skeleton), versionstamp: null })
-          .set(accountKey(key), account)
-          .set(skeletonKey(skeleton), key)
-          .commit()
-      );
-      if (result.ok) return { ok: true, account };
+      if (await store.insert(key, skeleton, account)) return { ok: true, account };
       // Someone registered it, or a look-alike, while the password was hashed.
       return await holder(name, skeleton) ??
         { ok: false, reason: "confusable", message: CONFUSABLE };
@@ -138,33 +120,20 @@ export function createAccounts(kv: Deno.Kv): Accounts {
     },
 
     async setRole(name, role) {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const key = nameKey(name);
-        let entry = await kv.get<Account>(accountKey(key));
-        if (!entry.value) entry = await kv.get<Account>(accountKey(legacyKey(name)));
-        if (!entry.value) return { ok: false, reason: "unknown" };
-        const account = { ...entry.value, role };
-        const current = entry;
-        const result = await retryWhenLocked(() =>
-          kv.atomic().check(current).set(current.key, account).commit()
-        );
-        if (result.ok) return { ok: true, account };
-      }
-      throw new Error(`the role of ${name} kept changing under us`);
+      const change = (account: Account): Account => ({ ...account, role });
+      const key = nameKey(name);
+      const account = await store.update(key, change) ??
+        (legacyKey(name) === key ? null : await store.update(legacyKey(name), change));
+      return account ? { ok: true, account } : { ok: false, reason: "unknown" };
     },
 
     async indexSkeletons() {
-      if ((await kv.get(INDEXED_KEY)).value !== null) return;
-      for await (const entry of kv.list<Account>({ prefix: ACCOUNTS_PREFIX })) {
-        const key = String(entry.key[2]);
-        const skeleton = skeletonOf(nameKey(entry.value.name));
+      if (await store.skeletonsIndexed(SKELETON_VERSION)) return;
+      for await (const { key, account } of store.entries()) {
         // The first account to claim a skeleton keeps it; a look-alike registered earlier stays.
-        await retryWhenLocked(() =>
-          kv.atomic().check({ key: skeletonKey(skeleton), versionstamp: null })
-            .set(skeletonKey(skeleton), key).commit()
-        );
+        await store.claimSkeleton(skeletonOf(nameKey(account.name)), key);
       }
-      await retryWhenLocked(() => kv.set(INDEXED_KEY, Date.now()));
+      await store.markSkeletonsIndexed(SKELETON_VERSION, Date.now());
     },
   };
 }

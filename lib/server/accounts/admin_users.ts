@@ -11,11 +11,14 @@
  *
  * The second is decided once, at start, into a set of account ids; names it
  * ignores are logged with the reason, and the first start that sees a name
- * without an account remembers when, under `["auth", "admin_users_missing", key]`.
+ * without an account remembers when ({@linkcode MissingAdminNames}: in KV
+ * under `["auth", "admin_users_missing", key]`, in PostgreSQL in
+ * `admin_names_missing`).
  *
  * @example
  * ```ts
- * const admins = await resolveAdminUsers({ kv, accounts, names: config.adminUsers, now });
+ * const missing = createKvMissingAdminNames(kv);
+ * const admins = await resolveAdminUsers({ missing, accounts, names: config.adminUsers, now });
  * admins.granted; // ["ada"]: existing accounts
  * admins.ignored; // [{ name: "root", reason: "no account" }]
  * roleOf(account, admins); // "admin" for ada's account
@@ -36,34 +39,51 @@ export interface AdminUsers {
   ignored: { name: string; reason: IgnoredReason }[];
 }
 
+/** When `ADMIN_USERS` first named each name that no account held, by the name's key. */
+export interface MissingAdminNames {
+  /** When a start first saw `name` in `ADMIN_USERS` without an account; null if never. */
+  since(name: string): Promise<number | null>;
+  /** Records `now` for `name`, unless a time is recorded already. */
+  remember(name: string, now: number): Promise<void>;
+}
+
+/** Creates the {@linkcode MissingAdminNames} on `kv`. */
+export function createKvMissingAdminNames(kv: Deno.Kv): MissingAdminNames {
+  const missingKey = (name: string): Deno.KvKey => ["auth", "admin_users_missing", nameKey(name)];
+  return {
+    async since(name) {
+      return (await kv.get<number>(missingKey(name))).value;
+    },
+    async remember(name, now) {
+      await retryWhenLocked(() =>
+        kv.atomic().check({ key: missingKey(name), versionstamp: null })
+          .set(missingKey(name), now).commit()
+      );
+    },
+  };
+}
+
 /** What {@linkcode resolveAdminUsers} needs. */
 export interface ResolveAdminUsersOptions {
-  kv: Deno.Kv;
+  missing: MissingAdminNames;
   accounts: Pick<Accounts, "find">;
   /** `ADMIN_USERS`. */
   names: readonly string[];
   now: number;
 }
 
-const missingKey = (name: string): Deno.KvKey => ["auth", "admin_users_missing", nameKey(name)];
-
 /** Decides, at start, which accounts `ADMIN_USERS` makes administrators. */
 export async function resolveAdminUsers(
-  { kv, accounts, names, now }: ResolveAdminUsersOptions,
+  { missing, accounts, names, now }: ResolveAdminUsersOptions,
 ): Promise<AdminUsers> {
   const ids = new Set<string>();
   const granted: string[] = [];
   const ignored: AdminUsers["ignored"] = [];
   for (const name of names) {
     const account = await accounts.find(name);
-    const missingSince = (await kv.get<number>(missingKey(name))).value;
+    const missingSince = await missing.since(name);
     if (!account) {
-      if (missingSince === null) {
-        await retryWhenLocked(() =>
-          kv.atomic().check({ key: missingKey(name), versionstamp: null })
-            .set(missingKey(name), now).commit()
-        );
-      }
+      if (missingSince === null) await missing.remember(name, now);
       ignored.push({ name, reason: "no account" });
     } else if (missingSince !== null && account.createdAt >= missingSince) {
       ignored.push({ name, reason: "registered after ADMIN_USERS named it" });

@@ -3,7 +3,8 @@
  * back an address that has proven it knows the password: whoever guesses
  * at a name from elsewhere cannot lock its owner out. Kept in KV under
  * `["auth", "known_addresses", accountId]`, the newest first, at most `max`
- * (default 10) per account.
+ * (default 10) per account; in PostgreSQL by `createPgKnownAddresses`
+ * (`pg_stores.ts`).
  *
  * @example
  * ```ts

@@ -3,7 +3,11 @@
  * an administrator, and the addresses each account signed in from. Signing
  * in with them is `../auth`'s.
  *
- * Imports `../store` only (besides `lib/protocol` and `lib/time`).
+ * Each kind of record sits behind a small store interface with a Deno KV and
+ * a PostgreSQL implementation (`account_store.ts`, `known_addresses.ts`,
+ * `admin_users.ts`; `pg_stores.ts`).
+ *
+ * Imports `../store` and `../postgres` (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts
@@ -11,6 +15,9 @@
  * ```
  */
 export * from "./accounts.ts";
+export * from "./account_store.ts";
+export * from "./kv_account_store.ts";
+export * from "./pg_stores.ts";
 export * from "./admin_command.ts";
 export * from "./admin_users.ts";
 export * from "./known_addresses.ts";

@@ -13,10 +13,14 @@
  *
  * @example
  * ```ts
- * const accounts = createAccounts(kv);
- * const adminUsers = await resolveAdminUsers({ kv, accounts, names: config.adminUsers, now });
+ * const accounts = createAccounts(createKvAccountStore(kv));
+ * const missing = createKvMissingAdminNames(kv);
+ * const adminUsers = await resolveAdminUsers({ missing, accounts, names: config.adminUsers, now });
+ * const refreshRecords = createKvRefreshRecords(kv);
+ * const knownAddresses = createKnownAddresses(kv);
  * const auth = createAuth({
- *   config, kv, clock, log, tokens, accounts, adminUsers, rateLimits: cluster.rateLimits,
+ *   config, refreshRecords, knownAddresses, clock, log, tokens, accounts, adminUsers,
+ *   rateLimits: cluster.rateLimits,
  * });
  * const response = await auth.handleLogin(req, info);
  * ```
@@ -31,13 +35,17 @@ import type { RateLimits } from "../cluster/mod.ts";
 import {
   type Accounts,
   type AdminUsers,
-  createKnownAddresses,
+  type KnownAddresses,
   nameKey,
   type NameRefusal,
   roleOf,
   verifyPassword,
 } from "../accounts/mod.ts";
-import { createRefreshTokens, type RefreshIdentity } from "./refresh_tokens.ts";
+import {
+  createRefreshTokens,
+  type RefreshIdentity,
+  type RefreshRecordStore,
+} from "./refresh_tokens.ts";
 import { createAuthLimits } from "./limits.ts";
 import {
   createClientAddress,
@@ -68,7 +76,10 @@ export interface Auth {
 /** What {@linkcode createAuth} needs. */
 export interface AuthOptions {
   config: Config;
-  kv: Deno.Kv;
+  /** Where refresh tokens are kept (`createKvRefreshRecords`, `createPgRefreshRecords`). */
+  refreshRecords: RefreshRecordStore;
+  /** The addresses accounts signed in from (`createKnownAddresses`, `createPgKnownAddresses`). */
+  knownAddresses: KnownAddresses;
   clock: Clock;
   log: Logger;
   tokens: TokenIssuer;
@@ -103,16 +114,26 @@ function cookie(
 
 /** Creates the {@linkcode Auth} endpoints. */
 export function createAuth(
-  { config, kv, clock, log, tokens, accounts, adminUsers, rateLimits, onSignedOut }: AuthOptions,
+  {
+    config,
+    refreshRecords,
+    knownAddresses,
+    clock,
+    log,
+    tokens,
+    accounts,
+    adminUsers,
+    rateLimits,
+    onSignedOut,
+  }: AuthOptions,
 ): Auth {
   const refreshTokens = createRefreshTokens({
-    kv,
+    records: refreshRecords,
     clock,
     ttlS: config.refreshTokenTtlS,
     guestIdleTtlS: config.guestIdleTtlS,
   });
   const limits = createAuthLimits({ config, rateLimits });
-  const knownAddresses = createKnownAddresses(kv);
   const clientAddress = createClientAddress(config.trustProxy);
 
   /** The role a refresh token signs in with now: guests stay guests, accounts read theirs. */

@@ -6,8 +6,12 @@
  * instance, and the
  * signed-in hint pages read. Who may hold a name is `../accounts`'s.
  *
- * Imports `../accounts`, `../store`, `../bus`, `../cluster` and `../http`
- * (besides `lib/protocol`, `lib/time`, and the root's `config.ts` and `log.ts`).
+ * Refresh tokens and the generated JWT secret are kept in Deno KV or
+ * PostgreSQL, behind `RefreshRecordStore` and `JwtSecretStore`.
+ *
+ * Imports `../accounts`, `../store`, `../bus`, `../cluster`, `../http` and
+ * `../postgres` (besides `lib/protocol`, `lib/time`, and the root's
+ * `config.ts` and `log.ts`).
  *
  * @example
  * ```ts

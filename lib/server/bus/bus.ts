@@ -28,7 +28,8 @@
  */
 import { z } from "zod";
 import { Message } from "../../protocol/mod.ts";
-import { createRoomFeed, type MessageLog, type RoomFeed } from "./room_feed.ts";
+import type { MessageLog } from "./room_feed.ts";
+import { createRoomSubscriptions } from "./room_subscriptions.ts";
 import type { EventChannel } from "./topics.ts";
 
 /** Receives each message of a room once; `json` is the `message` frame, serialized once. */
@@ -88,54 +89,24 @@ const Envelope = z.discriminatedUnion("kind", [
 ]);
 type Envelope = z.infer<typeof Envelope>;
 
-interface RoomSubscription {
-  feed: RoomFeed;
-  listeners: Set<MessageListener>;
-}
-
 /** Creates a {@linkcode Bus}. */
 export function createBus(options: BusOptions): Bus {
   const { log } = options;
   const instance = options.instance ?? crypto.randomUUID();
   const onError = options.onError ?? ((error) => console.error("bus:", error));
   const channel = new BroadcastChannel(`switchboard:${options.namespace}`);
-  const rooms = new Map<string, RoomSubscription>();
+  const rooms = createRoomSubscriptions({ log, onError });
   const topics = new Map<string, Set<EventListener>>();
-  const closing = new Set<Promise<void>>();
   let state: "open" | "closed" = "open";
 
-  const guarded = <A extends unknown[]>(call: (...args: A) => void, ...args: A) => {
-    try {
-      call(...args);
-    } catch (error) {
-      onError(error);
-    }
-  };
-
   const dispatchEvent = (topic: string, data: unknown) => {
-    for (const listener of topics.get(topic) ?? []) guarded(listener, data);
-  };
-
-  const openRoom = (room: string): RoomSubscription => {
-    const listeners = new Set<MessageListener>();
-    const feed = createRoomFeed({
-      room,
-      log,
-      onError,
-      deliver(message) {
-        const json = JSON.stringify({ type: "message", ...message });
-        for (const listener of listeners) guarded(listener, message, json);
-      },
-    });
-    const subscription: RoomSubscription = { feed, listeners };
-    rooms.set(room, subscription);
-    return subscription;
-  };
-
-  const closeRoom = (room: string, subscription: RoomSubscription) => {
-    rooms.delete(room);
-    const done = subscription.feed.idle().catch(onError).finally(() => closing.delete(done));
-    closing.add(done);
+    for (const listener of topics.get(topic) ?? []) {
+      try {
+        listener(data);
+      } catch (error) {
+        onError(error);
+      }
+    }
   };
 
   channel.onmessage = (event: MessageEvent) => {
@@ -146,7 +117,7 @@ export function createBus(options: BusOptions): Bus {
       return;
     }
     const envelope = parsed.data;
-    if (envelope.kind === "message") rooms.get(envelope.message.room)?.feed.offer(envelope.message);
+    if (envelope.kind === "message") rooms.feed(envelope.message.room)?.offer(envelope.message);
     else if (envelope.to === undefined || envelope.to === instance) {
       dispatchEvent(envelope.topic, envelope.data);
     }
@@ -163,21 +134,11 @@ export function createBus(options: BusOptions): Bus {
   return {
     publish(message) {
       if (state === "closed") return;
-      rooms.get(message.room)?.feed.offer(message);
+      rooms.feed(message.room)?.offer(message);
       post({ kind: "message", message });
     },
 
-    subscribe(room, listener) {
-      if (state === "closed") return () => {};
-      const subscription = rooms.get(room) ?? openRoom(room);
-      subscription.listeners.add(listener);
-      return () => {
-        subscription.listeners.delete(listener);
-        if (subscription.listeners.size === 0 && rooms.get(room) === subscription) {
-          closeRoom(room, subscription);
-        }
-      };
-    },
+    subscribe: (room, listener) => rooms.subscribe(room, listener),
 
     emit(topic, data) {
       if (state === "closed") return;
@@ -198,18 +159,14 @@ export function createBus(options: BusOptions): Bus {
       return () => void listeners.delete(listener);
     },
 
-    async idle(room) {
-      const feeds = room === undefined ? [...rooms.values()] : [rooms.get(room)];
-      await Promise.all(feeds.map((subscription) => subscription?.feed.idle()));
-    },
+    idle: (room) => rooms.idle(room),
 
     async close() {
       if (state === "closed") return;
       state = "closed";
       channel.close();
       topics.clear();
-      for (const [room, subscription] of rooms) closeRoom(room, subscription);
-      await Promise.all(closing);
+      await rooms.close();
     },
   };
 }

@@ -19,4 +19,5 @@
  */
 export * from "./bus.ts";
 export * from "./room_feed.ts";
+export * from "./room_subscriptions.ts";
 export * from "./topics.ts";

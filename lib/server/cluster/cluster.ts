@@ -6,12 +6,12 @@
  *
  * | part | what crosses | local engine | kv engine |
  * | --- | --- | --- | --- |
- * | `log`, `feed` | committed messages, each room's in seq order | the log in KV; a `BroadcastChannel` post per message | the log in KV; the commit bumps its room's shard signal, which every instance watches |
+ * | `log`, `feed` | committed messages, each room's in seq order | the log in KV or PostgreSQL; a `BroadcastChannel` post per message | the log in KV; the commit bumps its room's shard signal, which every instance watches |
  * | `events` | typing (ephemeral), kicks, sign-outs, closures (reliable), fallback relays (directed) | `BroadcastChannel` | each instance's stream of records, woken by one watched key; directed ones in the addressee's mailbox |
  * | `instances` | who is alive | heartbeats on the channel | heartbeat entries expiring in KV |
  * | `keyedShares` | presence, connection counts, metrics snapshots: values each instance owns, counted while it lives | changes on the channel | entries in KV, their changes in the stream |
- * | `rateLimits` | login and guest attempts | token buckets in KV (the isolates share the file) | token buckets in KV |
- * | `lease` | one writer (the status history) | a lease in KV | a lease in KV |
+ * | `rateLimits` | login and guest attempts | token buckets in KV (the isolates share the file) or PostgreSQL | token buckets in KV |
+ * | `lease` | one writer (the status history) | a lease in KV or PostgreSQL | a lease in KV |
  *
  * Every notice is a wake-up, never the only copy: a message is read from the
  * log, a reliable event or a share change from its sender's stream, a

@@ -1,7 +1,7 @@
 /**
  * Starts the engine the configuration chose (`CLUSTER`, see
  * `lib/server/config.ts`: `kv` on Deno Deploy or with a remote `KV_PATH`,
- * `local` otherwise) for one instance.
+ * `local` otherwise, and always with `DATABASE_URL`) for one instance.
  *
  * @example
  * ```ts
@@ -9,19 +9,29 @@
  *   engine: config.cluster, kv, clock, instance: newInstanceId(), namespace: "switchboard-3f2c9e",
  *   expiryMs: config.clusterExpiryMs, log: { historyMax: config.roomHistoryMax },
  * });
- * log.info("cluster.engine", cluster.info());
+ * log.info("cluster.started", cluster.info());
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
 import type { MessageStoreOptions } from "../store/mod.ts";
 import type { Cluster, ClusterEngine } from "./cluster.ts";
 import { createKvCluster } from "./kv/kv_cluster.ts";
-import { createLocalCluster } from "./local/local_cluster.ts";
+import {
+  createLocalCluster,
+  kvLocalStores,
+  type LocalClusterStores,
+} from "./local/local_cluster.ts";
 
 /** Options of {@linkcode createCluster}. */
 export interface ClusterOptions {
   engine: ClusterEngine;
-  kv: Deno.Kv;
+  /** The KV database: the kv engine's everything; the local engine's stores unless `stores` are given. */
+  kv?: Deno.Kv;
+  /**
+   * The local engine's log, buckets and leases when they are not in `kv`
+   * (PostgreSQL's, with `DATABASE_URL`). The kv engine ignores them.
+   */
+  stores?: LocalClusterStores;
   clock: Clock;
   /** This instance's id (see {@linkcode newInstanceId}). */
   instance: string;
@@ -29,7 +39,7 @@ export interface ClusterOptions {
   namespace: string;
   /** How long an instance counts after its last heartbeat. */
   expiryMs: number;
-  /** The room log's options, but its clock. */
+  /** The room log's options, but its clock (when the log is made on `kv`). */
   log: Omit<MessageStoreOptions, "clock" | "headSignal">;
   /** A background failure; the engine keeps going. */
   onError?: (error: unknown) => void;
@@ -42,5 +52,16 @@ export function newInstanceId(): string {
 
 /** Starts the cluster engine of one instance. */
 export function createCluster(options: ClusterOptions): Promise<Cluster> {
-  return options.engine === "kv" ? createKvCluster(options) : createLocalCluster(options);
+  const { kv, clock, log } = options;
+  if (options.engine === "local" && options.stores) {
+    return createLocalCluster({ ...options, stores: options.stores });
+  }
+  if (!kv) {
+    return Promise.reject(
+      new TypeError(`the ${options.engine} cluster engine needs a KV database (or local stores)`),
+    );
+  }
+  return options.engine === "kv"
+    ? createKvCluster({ ...options, kv })
+    : createLocalCluster({ ...options, stores: kvLocalStores({ kv, clock, log }) });
 }

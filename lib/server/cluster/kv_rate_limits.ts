@@ -24,12 +24,7 @@
 import type { Clock } from "../../time/clock.ts";
 import { contentionPause, isLockedError } from "../store/mod.ts";
 import type { BucketSpec, RateLimits } from "./cluster.ts";
-
-/** A bucket as stored: its tokens at `at`. */
-interface StoredBucket {
-  tokens: number;
-  at: number;
-}
+import { chargeBucket, type StoredBucket } from "./token_bucket.ts";
 
 /** Options of {@linkcode createKvRateLimits}. */
 export interface KvRateLimitsOptions {
@@ -42,13 +37,6 @@ export interface KvRateLimitsOptions {
 /** The key of a bucket. */
 export function rateBucketKey(name: string, key: string): Deno.KvKey {
   return ["rate", name, key];
-}
-
-/** `bucket`'s tokens at `now`, refilled since it was written; a missing one is full. */
-function tokensAt(spec: BucketSpec, bucket: StoredBucket | null, now: number): number {
-  if (!bucket) return spec.burst;
-  const refilled = bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * spec.perSecond;
-  return Math.min(spec.burst, refilled);
 }
 
 /** Creates {@linkcode RateLimits} kept in `kv`. */
@@ -64,13 +52,11 @@ export function createKvRateLimits(options: KvRateLimitsOptions): RateLimits {
     const operation = kv.atomic();
     let waitMs = 0;
     buckets.forEach((spec, index) => {
-      let tokens = tokensAt(spec, entries[index].value, now);
-      if (tokens >= 1) tokens -= 1;
-      else waitMs = Math.max(waitMs, Math.ceil(((1 - tokens) / spec.perSecond) * 1000));
-      const fullInMs = Math.ceil(((spec.burst - tokens) / spec.perSecond) * 1000);
-      operation.check(entries[index]).set(keys[index], { tokens, at: now } satisfies StoredBucket, {
+      const charge = chargeBucket(spec, entries[index].value, now);
+      waitMs = Math.max(waitMs, charge.waitMs);
+      operation.check(entries[index]).set(keys[index], charge.bucket, {
         // Kept a little past full: an entry that expired early would only be full sooner.
-        expireIn: fullInMs + 60_000,
+        expireIn: charge.fullInMs + 60_000,
       });
     });
     try {

@@ -2,15 +2,16 @@
  * The cluster plane: the one seam through which everything that spans
  * instances goes (the room log and its fan-out, events, instances and their
  * heartbeats, shares, rate limits, leases), with two engines behind it:
- * `local` (the isolates of one process, over a `BroadcastChannel`) and `kv`
- * (instances sharing one Deno KV database). `cluster.ts` is the seam and says
+ * `local` (the isolates of one process, over a `BroadcastChannel`, keeping
+ * the log, buckets and leases in Deno KV or PostgreSQL) and `kv` (instances
+ * sharing one Deno KV database). `cluster.ts` is the seam and says
  * what crosses how; `local/` and `kv/` are the engines, and each engine's
  * module says what it costs. A third engine passes the contract tests in
  * `tests/contracts/cluster_*.ts`.
  *
- * Imports `../store` (the log, the retry on a lock) and `../bus` (the local
- * engine's channel, the room feed, the typed events), besides `lib/protocol`
- * and `lib/time`.
+ * Imports `../store` (the log, the retry on a lock), `../bus` (the local
+ * engine's channel, the room feed, the typed events) and `../postgres` (the
+ * lease and buckets in PostgreSQL), besides `lib/protocol` and `lib/time`.
  *
  * @example
  * ```ts
@@ -25,4 +26,8 @@ export * from "./cluster.ts";
 export * from "./create_cluster.ts";
 export * from "./lease.ts";
 export * from "./kv_lease.ts";
+export * from "./pg_lease.ts";
 export * from "./kv_rate_limits.ts";
+export * from "./pg_rate_limits.ts";
+export * from "./token_bucket.ts";
+export { kvLocalStores, type LocalClusterStores } from "./local/local_cluster.ts";

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * const admin = createAdmin({ tokens, hub, events, closures, cluster, kv, clock, log, incidents });
+ * const admin = createAdmin({ tokens, hub, events, closures, cluster, store, clock, log, incidents });
  * app.post("/api/admin/kick", (ctx) => admin.kick(ctx.req));
  * ```
  */
@@ -26,7 +26,7 @@ import type { Logger } from "../log.ts";
 import type { EventBus } from "../bus/mod.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import type { RoomClosures } from "../rooms/mod.ts";
-import { CID_TTL_MS, type Receipt, SEND_CID_PREFIX } from "../store/mod.ts";
+import type { MessageStore } from "../store/mod.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
 import { errorResponse, MAX_BODY_BYTES, readBoundedBody, readJsonBody } from "../http/mod.ts";
 import type { StatusHistoryStore } from "../status_history/mod.ts";
@@ -41,7 +41,9 @@ const IncidentNoteBody = z.object({
     // deno-lint-ignore no-control-regex
     .refine((text) => !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text), {
       message: "a note has no control characters",
-    }),
+    })
+    // A lone UTF-16 surrogate is no character; PostgreSQL's JSON refuses it too.
+    .refine((text) => text.isWellFormed(), { message: "a note is well-formed Unicode text" }),
 });
 
 /** The largest incident note body: its text at 4 bytes a character, and room for the rest. */
@@ -49,9 +51,6 @@ const NOTE_BODY_BYTES = 4 * INCIDENT_NOTE_CHARS + 256;
 /** Notes an admin may add in a burst, and how many a minute after it. */
 const NOTES_BURST = 10;
 const NOTES_PER_MINUTE = 10;
-
-// Deno KV takes at most 1000 mutations per atomic operation; stay well below.
-const DELETE_BATCH = 100;
 
 /** What {@linkcode createAdmin} needs. */
 export interface AdminOptions {
@@ -62,7 +61,8 @@ export interface AdminOptions {
   closures: RoomClosures;
   /** Swept by the cleanup: instances whose heartbeat lapsed, and what they left. */
   cluster: Pick<Cluster, "sweep">;
-  kv: Deno.Kv;
+  /** The room log, whose expired idempotency records cleanup removes. */
+  store: Pick<MessageStore, "pruneReceipts">;
   clock: Clock;
   log: Logger;
   /** Where incident notes go. */
@@ -83,29 +83,9 @@ export interface Admin {
   stop(): void;
 }
 
-/** Deletes idempotency records older than their 24 h; returns how many. */
-async function pruneExpiredReceipts(kv: Deno.Kv, now: number): Promise<number> {
-  let removed = 0;
-  let batch: Deno.KvEntry<Receipt>[] = [];
-  const flush = async () => {
-    const operation = kv.atomic();
-    // A record rewritten since it was read is left alone.
-    for (const entry of batch) operation.check(entry).delete(entry.key);
-    if ((await operation.commit()).ok) removed += batch.length;
-    batch = [];
-  };
-  for await (const entry of kv.list<Receipt>({ prefix: SEND_CID_PREFIX })) {
-    if (now - entry.value.ts < CID_TTL_MS) continue;
-    batch.push(entry);
-    if (batch.length === DELETE_BATCH) await flush();
-  }
-  if (batch.length > 0) await flush();
-  return removed;
-}
-
 /** Creates the {@linkcode Admin} endpoints and starts listening to kicks. */
 export function createAdmin(options: AdminOptions): Admin {
-  const { tokens, hub, events, closures, cluster, kv, clock, log, incidents } = options;
+  const { tokens, hub, events, closures, cluster, store, clock, log, incidents } = options;
   const notesPerAdmin = createKeyedLimiter({
     burst: NOTES_BURST,
     perSecond: NOTES_PER_MINUTE / 60,
@@ -159,7 +139,7 @@ export function createAdmin(options: AdminOptions): Admin {
       const read = await readBoundedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return read.response;
       const instances = await cluster.sweep();
-      const idempotencyRecords = await pruneExpiredReceipts(kv, clock.now());
+      const idempotencyRecords = await store.pruneReceipts();
       log.info("admin.cleanup", {
         user: caller.admin.id,
         instances,

@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * const ops = createOpsEndpoints({ config, kv, clock, hub, tokens, metrics, view, activity, ranges });
+ * const probe = () => kv.get(["readyz"]);
+ * const ops = createOpsEndpoints({ config, probe, clock, hub, tokens, metrics, view, activity, ranges, log });
  * app.get("/metrics", (ctx) => ops.metrics(ctx.req));
  * ```
  */
@@ -25,6 +26,7 @@ import {
 } from "../../protocol/status_range.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
 import type { Hub } from "../session/mod.ts";
 import {
   buildStatusDetail,
@@ -41,15 +43,13 @@ import type { RangeReports } from "../status_history/mod.ts";
 import { authenticateRequest, type TokenIssuer } from "../auth/mod.ts";
 import { errorResponse } from "../http/mod.ts";
 
-/** The key `/readyz` reads; it never needs to exist. */
-const READINESS_KEY: Deno.KvKey = ["readyz"];
-
 const NO_STORE = { "cache-control": "no-store" };
 
 /** What {@linkcode createOpsEndpoints} needs. */
 export interface OpsEndpointsOptions {
   config: Config;
-  kv: Deno.Kv;
+  /** One read of the store (KV, PostgreSQL): `/readyz` is 200 only while it answers. */
+  probe(): Promise<unknown>;
   clock: Clock;
   hub: Pick<Hub, "accepting">;
   tokens: TokenIssuer;
@@ -63,6 +63,8 @@ export interface OpsEndpointsOptions {
   cluster?: StatusReportOptions["cluster"];
   /** How long `/readyz` waits for the store. Default 2 000 ms. */
   readyTimeoutMs?: number;
+  /** Where a store's failure is told in full; the public answers only say it failed. */
+  log: Pick<Logger, "warn">;
 }
 
 /** The operational endpoints. */
@@ -81,7 +83,7 @@ export interface OpsEndpoints {
 
 /** Creates the {@linkcode OpsEndpoints}. */
 export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
-  const { config, kv, clock, hub, tokens, metrics, view, ranges } = options;
+  const { config, probe, clock, hub, tokens, metrics, view, ranges, log } = options;
   const readyTimeoutMs = options.readyTimeoutMs ?? 2_000;
   const report = {
     clock,
@@ -100,7 +102,7 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
       readyTimeoutMs,
     );
     try {
-      await Promise.race([kv.get(READINESS_KEY), timeout]);
+      await Promise.race([probe(), timeout]);
     } finally {
       clock.clearTimeout(timer);
     }
@@ -128,12 +130,9 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
       try {
         stored = await ranges.read(range, statusView);
       } catch (error) {
-        return errorResponse(
-          503,
-          "internal",
-          `the status history is not answering: ${error}`,
-          NO_STORE,
-        );
+        // The error may name the database's host: it goes to the log, not to the public.
+        log.warn("status.range_failed", { error: String(error) });
+        return errorResponse(503, "internal", "the status history is not answering", NO_STORE);
       }
       return Response.json({ ...live, ...stored }, { headers: NO_STORE });
     },
@@ -146,7 +145,8 @@ export function createOpsEndpoints(options: OpsEndpointsOptions): OpsEndpoints {
       try {
         await probeStore();
       } catch (error) {
-        return errorResponse(503, "internal", `the store is not answering: ${error}`, NO_STORE);
+        log.warn("readyz.store_failed", { error: String(error) });
+        return errorResponse(503, "internal", "the store is not answering", NO_STORE);
       }
       return Response.json({ ready: true }, { headers: NO_STORE });
     },

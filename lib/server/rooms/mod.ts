@@ -2,11 +2,11 @@
  * Rooms: what the hub hands room frames to (`join`, `leave`, `send`,
  * `history`, `typing`), over the log (`../store`), the fan-out and typed
  * events (`../bus`) and presence (`../presence`); the rooms an administrator
- * closed; and the room layer that builds all of it on the cluster plane
- * (`../cluster`).
+ * closed (their flags in KV or PostgreSQL); and the room layer that builds all
+ * of it on the cluster plane (`../cluster`).
  *
- * Imports `../store`, `../bus`, `../presence`, `../cluster`, `../metrics` and
- * `../limits` (besides `lib/protocol` and `lib/time`); it knows a connection
+ * Imports `../store`, `../bus`, `../presence`, `../cluster`, `../metrics`,
+ * `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`); it knows a connection
  * only as a {@linkcode RoomMember}, never the hub's.
  *
  * @example

@@ -1,13 +1,14 @@
 /**
- * Rooms an administrator closed. The flag is kept in Deno KV under
- * `["room_closed", room]` (`{ by, at }`), so it outlives restarts and every
- * instance on the database sees it; every instance also hears of a closing at
- * once (the cluster's reliable `room_closed` event), evicts its members and
- * refuses their sends.
+ * Rooms an administrator closed. The flag is kept in the database
+ * ({@linkcode ClosedRoomFlags}: in Deno KV under `["room_closed", room]` as
+ * `{ by, at }`, in PostgreSQL in `room_closures`), so it outlives restarts
+ * and every instance on the database sees it; every instance also hears of a
+ * closing at once (the cluster's reliable `room_closed` event), evicts its
+ * members and refuses their sends.
  *
  * @example
  * ```ts
- * const closures = createRoomClosures({ kv, events, clock });
+ * const closures = createRoomClosures({ flags: createKvClosedRoomFlags(kv), events, clock });
  * closures.onClosed((room) => console.log(`${room} closed`));
  * await closures.closeRoom("random", "user:admin");
  * await closures.isClosed("random"); // true, here and on every instance
@@ -16,6 +17,7 @@
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus } from "../bus/mod.ts";
 import { retryWhenLocked } from "../store/mod.ts";
+import type { Sql } from "../postgres/mod.ts";
 
 /** The key of a room's closed flag. */
 export function roomClosedKey(room: string): Deno.KvKey {
@@ -29,9 +31,52 @@ export interface RoomClosedRecord {
   at: number;
 }
 
+/** Where the closed flags are kept. */
+export interface ClosedRoomFlags {
+  /** Which of `rooms` carry the flag. */
+  closedAmong(rooms: readonly string[]): Promise<Set<string>>;
+  /** Sets the flag of `room`. */
+  close(room: string, record: RoomClosedRecord): Promise<void>;
+}
+
+/** Creates the {@linkcode ClosedRoomFlags} on `kv`. */
+export function createKvClosedRoomFlags(kv: Deno.Kv): ClosedRoomFlags {
+  return {
+    async closedAmong(rooms) {
+      const reads = [];
+      // `getMany` reads at most 10 keys at a time.
+      for (let start = 0; start < rooms.length; start += 10) {
+        reads.push(kv.getMany(rooms.slice(start, start + 10).map(roomClosedKey)));
+      }
+      const entries = (await Promise.all(reads)).flat();
+      return new Set(entries.filter((entry) => entry.value !== null).map((e) => String(e.key[1])));
+    },
+    async close(room, record) {
+      await retryWhenLocked(() => kv.set(roomClosedKey(room), record));
+    },
+  };
+}
+
+/** Creates the {@linkcode ClosedRoomFlags} in PostgreSQL (table `room_closures`). */
+export function createPgClosedRoomFlags(sql: Sql): ClosedRoomFlags {
+  return {
+    async closedAmong(rooms) {
+      if (rooms.length === 0) return new Set();
+      const rows = await sql<{ room: string }[]>`
+        select room from room_closures where room = any(${[...rooms]}::text[])`;
+      return new Set(rows.map((row) => row.room));
+    },
+    async close(room, { by, at }) {
+      await sql`
+        insert into room_closures (room, closed_by, closed_at) values (${room}, ${by}, ${at})
+        on conflict (room) do update set closed_by = excluded.closed_by, closed_at = excluded.closed_at`;
+    },
+  };
+}
+
 /** Options of {@linkcode createRoomClosures}. */
 export interface RoomClosuresOptions {
-  kv: Deno.Kv;
+  flags: ClosedRoomFlags;
   /** Carries closings (topic `room_closed`) to every instance. */
   events: EventBus;
   clock: Clock;
@@ -54,7 +99,7 @@ export interface RoomClosures {
 }
 
 /** Creates the {@linkcode RoomClosures} of one instance. */
-export function createRoomClosures({ kv, events, clock }: RoomClosuresOptions): RoomClosures {
+export function createRoomClosures({ flags, events, clock }: RoomClosuresOptions): RoomClosures {
   const known = new Set<string>();
   const listeners = new Set<(room: string) => void>();
 
@@ -66,22 +111,15 @@ export function createRoomClosures({ kv, events, clock }: RoomClosuresOptions): 
   return {
     async isClosed(room) {
       if (known.has(room)) return true;
-      const { value } = await kv.get<RoomClosedRecord>(roomClosedKey(room));
-      if (value) known.add(room);
-      return value !== null;
+      const closed = (await flags.closedAmong([room])).has(room);
+      if (closed) known.add(room);
+      return closed;
     },
     isKnownClosed: (room) => known.has(room),
     async closedAmong(rooms) {
       const closed = new Set(rooms.filter((room) => known.has(room)));
       const unknown = rooms.filter((room) => !known.has(room));
-      const reads = [];
-      // `getMany` reads at most 10 keys at a time.
-      for (let start = 0; start < unknown.length; start += 10) {
-        reads.push(kv.getMany(unknown.slice(start, start + 10).map(roomClosedKey)));
-      }
-      for (const entry of (await Promise.all(reads)).flat()) {
-        if (entry.value === null) continue;
-        const room = String(entry.key[1]);
+      for (const room of await flags.closedAmong(unknown)) {
         known.add(room);
         closed.add(room);
       }
@@ -89,7 +127,7 @@ export function createRoomClosures({ kv, events, clock }: RoomClosuresOptions): 
     },
     async closeRoom(room, by) {
       const record: RoomClosedRecord = { by, at: clock.now() };
-      await retryWhenLocked(() => kv.set(roomClosedKey(room), record));
+      await flags.close(room, record);
       events.emit("room_closed", { room });
     },
     onClosed(listener) {

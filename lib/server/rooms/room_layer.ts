@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const layer = createRoomLayer({ cluster, kv, clock, config });
+ * const layer = createRoomLayer({ cluster, closedRooms: createKvClosedRoomFlags(kv), clock, config });
  * const hub = createHub({ ...deps, rooms: layer.service });
  * // on shutdown, after the hub closed its sockets, before the cluster closes:
  * await layer.close();
@@ -16,15 +16,15 @@ import type { Clock } from "../../time/clock.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { createPresence, type Presence, presenceShares } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
-import { createRoomClosures, type RoomClosures } from "./room_closures.ts";
+import { type ClosedRoomFlags, createRoomClosures, type RoomClosures } from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
 /** Options of {@linkcode createRoomLayer}. `Config` from `lib/server/config.ts` fits `config`. */
 export interface RoomLayerOptions {
   /** The log, the fan-out, the events and the shares of every instance. */
   cluster: Pick<Cluster, "log" | "feed" | "events" | "keyedShares">;
-  /** Where the closed rooms' flags are kept. */
-  kv: Deno.Kv;
+  /** Where the closed rooms' flags are kept (`createKvClosedRoomFlags`, `createPgClosedRoomFlags`). */
+  closedRooms: ClosedRoomFlags;
   clock: Clock;
   config: {
     maxTextChars: number;
@@ -55,7 +55,7 @@ export interface RoomLayer {
 
 /** Creates a {@linkcode RoomLayer}. */
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
-  const { cluster, kv, clock, config, onError } = options;
+  const { cluster, closedRooms, clock, config, onError } = options;
   const { events } = cluster;
   const store = cluster.log;
   const presence = createPresence({
@@ -63,7 +63,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     clock,
     leaveDelayMs: options.leaveDelayMs,
   });
-  const closures = createRoomClosures({ kv, events, clock });
+  const closures = createRoomClosures({ flags: closedRooms, events, clock });
   const service = createRoomService({
     store,
     bus: cluster.feed,

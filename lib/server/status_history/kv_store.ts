@@ -19,16 +19,14 @@ import type { Incident } from "../../protocol/status.ts";
 import { INCIDENT_NOTES_MAX } from "../../protocol/status_range.ts";
 import { retryWhenLocked } from "../store/mod.ts";
 import { leaseCheck, type LeaseHold, leaseKey } from "../cluster/mod.ts";
+import { bucketStart, DAY_MS, HOUR_MS } from "./bucket.ts";
 import {
-  bucketStart,
-  DAY_MS,
-  deliveryCount,
-  deliveryPercentiles,
-  type HistoryBucket,
-  HOUR_MS,
-  type InstanceStats,
-  type RoomStats,
-} from "./bucket.ts";
+  NO_LAST_KNOWN,
+  splitBucket,
+  type StoredBucket,
+  type StoredDetail,
+  withMinute,
+} from "./stored_records.ts";
 import {
   STATUS_INCIDENT_PREFIX,
   STATUS_LAST_KNOWN_KEY,
@@ -50,15 +48,6 @@ import {
   type WriteResult,
 } from "./store.ts";
 
-/** A bucket as stored under its main key: everything but the isolates and rooms. */
-type StoredBucket = Omit<HistoryBucket, "instances" | "top_rooms">;
-
-/** A bucket's isolates and rooms, stored apart: only admins' reads need them. */
-interface StoredDetail {
-  instances: InstanceStats[];
-  top_rooms: RoomStats[];
-}
-
 /** Deno KV takes at most 1000 mutations per atomic operation; stay well below. */
 const DELETE_BATCH = 100;
 /** Tries of a read-modify-write that lost a race (a note added meanwhile). */
@@ -70,25 +59,6 @@ const EXPIRY_MS: Record<Resolution, number> = {
 };
 const DAY_EXPIRY_MS = HISTORY_RETENTION.days * DAY_MS + DAY_MS;
 const INCIDENT_EXPIRY_MS = HISTORY_RETENTION.incidentsMs + DAY_MS;
-
-const NO_LAST_KNOWN: LastKnown = { message_at: null, delivery: null };
-
-function splitBucket(bucket: HistoryBucket): { main: StoredBucket; detail: StoredDetail } {
-  const { instances, top_rooms, ...main } = bucket;
-  return { main, detail: { instances, top_rooms } };
-}
-
-/** The last known values once `minute` is counted. */
-function withMinute(known: LastKnown, minute: HistoryBucket): LastKnown {
-  const end = minute.t + minute.span_ms;
-  const next = { ...known };
-  if (minute.messages > 0 && end > (known.message_at ?? -Infinity)) next.message_at = end;
-  if (deliveryCount(minute.deliveries) > 0 && end > (known.delivery?.at ?? -Infinity)) {
-    const { p50, p99 } = deliveryPercentiles(minute.deliveries);
-    next.delivery = { at: end, p50: p50 ?? 0, p99: p99 ?? 0 };
-  }
-  return next;
-}
 
 /** Options of {@linkcode createKvStatusHistoryStore}. */
 export interface KvStatusHistoryStoreOptions {

@@ -4,8 +4,11 @@
  * written by one instance at a time, and read back by range for the status
  * page.
  *
- * Imports `../store`, `../cluster` (its lease) and `../metrics` (besides `lib/protocol` and
- * `lib/time`).
+ * Kept in Deno KV (`kv_store.ts`) or PostgreSQL (`pg_store.ts`), behind one
+ * interface (`store.ts`).
+ *
+ * Imports `../store`, `../cluster` (its leases), `../metrics` and `../postgres`
+ * (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts
@@ -19,6 +22,7 @@ export * from "./bucket.ts";
 export * from "./store.ts";
 export * from "./keys.ts";
 export * from "./kv_store.ts";
+export * from "./pg_store.ts";
 export * from "./tick_sample.ts";
 export * from "./recent_window.ts";
 export * from "./incidents.ts";

@@ -33,10 +33,13 @@ import {
   roomMessageKey,
   roomMessagesPrefix,
   roomUnusedKey,
+  SEND_CID_PREFIX,
   sendCidKey,
 } from "./keys.ts";
 import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
-import { utf8Length } from "../limits/mod.ts";
+import { createCommitQueue } from "./commit_queue.ts";
+import { fillPage } from "./page_reader.ts";
+import { createLogReads } from "./log_reads.ts";
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -143,6 +146,8 @@ export interface MessageStore {
    * than `limit` and still have a `next`.
    */
   rooms(options: { after?: string; limit: number }): Promise<RoomPage>;
+  /** Deletes the cid records older than {@linkcode CID_TTL_MS}; resolves with how many. */
+  pruneReceipts(): Promise<number>;
 }
 
 /** A page of room names. */
@@ -173,16 +178,12 @@ export interface MessageStoreOptions {
   headSignal?: (room: string) => Deno.KvKey;
 }
 
-interface PendingCommit {
-  input: CommitInput;
-  resolve(result: CommitResult): void;
-  reject(error: unknown): void;
-}
-
 // Deno KV refuses atomic operations above 800 KiB of mutations; stay well below.
 const MAX_BATCH_BYTES = 400 * 1024;
 // `getMany` reads at most 10 keys at a time.
 const GET_MANY_LIMIT = 10;
+// Deno KV takes at most 1000 mutations per atomic operation; stay well below.
+const DELETE_BATCH = 100;
 
 /** Creates a {@linkcode MessageStore} over `kv`. */
 export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): MessageStore {
@@ -191,7 +192,6 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   const maxBatch = options.maxBatch ?? 32;
   const maxAttempts = options.maxAttempts ?? 100;
   const unusedRoomTtlMs = options.unusedRoomTtlMs ?? 24 * 60 * 60 * 1000;
-  const queues = new Map<string, PendingCommit[]>();
   const committedHeads = new Map<string, number>();
   /** The head entry this store last wrote in each room, as KV holds it unless someone else wrote since. */
   const writtenHeads = new Map<string, Deno.KvEntry<number>>();
@@ -240,37 +240,15 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     size: PageSize & { from: "newest" | "oldest" },
   ): Promise<HistoryPage> => {
     if (before <= after + 1) return { messages: [], more: false };
-    const reverse = size.from === "newest";
     // One more than the page holds, to know whether more are kept.
     const entries = kv.list<Message>(rangeSelector(room, after, before), {
       limit: size.limit + 1,
-      reverse,
+      reverse: size.from === "newest",
     });
-    const messages: Message[] = [];
-    let bytes = 0;
-    let more = false;
-    for await (const { value } of entries) {
-      if (messages.length === size.limit || bytes > (size.maxBytes ?? Infinity)) {
-        more = true;
-        break;
-      }
-      messages.push(value);
-      bytes += utf8Length(value.text);
-    }
-    if (reverse) messages.reverse();
-    return { messages, more };
+    return await fillPage(valuesOf(entries), size, size.from);
   };
 
-  /** The seq below which nothing is served, even if an older key is still stored. */
-  const retentionFloor = (head: number) => Math.max(0, head - historyMax);
-
-  const readNewest = async (room: string, head: number) =>
-    (await readPage(room, retentionFloor(head), head + 1, { limit: pageSize, from: "newest" }))
-      .messages;
-
-  /** A page of the kept messages after `after`, oldest first, and whether more follow. */
-  const readAfter = (room: string, after: number, head: number, size: PageSize) =>
-    readPage(room, Math.max(after, retentionFloor(head)), head + 1, { ...size, from: "oldest" });
+  const reads = createLogReads({ historyMax, pageSize, readHead, readPage, readRange });
 
   const isFresh = (receipt: Receipt | null): receipt is Receipt =>
     receipt !== null && clock.now() - receipt.ts < CID_TTL_MS;
@@ -282,14 +260,14 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
    */
   const commitOn = async (
     room: string,
-    batch: PendingCommit[],
+    batch: CommitInput[],
     head: Deno.KvEntryMaybe<unknown>,
     cids: Deno.KvEntryMaybe<unknown>[],
   ): Promise<CommitResult[] | null> => {
     let seq = (head.value as number | null) ?? 0;
     const operation = kv.atomic().check(head);
     const byCid = new Map<string, CommitResult>();
-    const results = batch.map(({ input }, index): CommitResult => {
+    const results = batch.map((input, index): CommitResult => {
       const cidKey = cids[index].key;
       const earlier = cids[index].value as Receipt | null;
       if (isFresh(earlier)) return { created: false, receipt: earlier };
@@ -337,9 +315,9 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   /** One attempt for `batch`; null when another committer moved the head first. */
   const tryCommit = async (
     room: string,
-    batch: PendingCommit[],
+    batch: CommitInput[],
   ): Promise<CommitResult[] | null> => {
-    const cidKeys = batch.map(({ input }) => sendCidKey(input.user.id, input.cid));
+    const cidKeys = batch.map((input) => sendCidKey(input.user.id, input.cid));
     const written = writtenHeads.get(room);
     if (written) {
       // Most commits to a room follow this store's own previous one: assume the
@@ -354,7 +332,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     return await commitOn(room, batch, head, cids);
   };
 
-  const commitBatch = async (room: string, batch: PendingCommit[]): Promise<CommitResult[]> => {
+  const commitBatch = async (room: string, batch: CommitInput[]): Promise<CommitResult[]> => {
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const results = await tryCommit(room, batch);
       if (results) return results;
@@ -363,75 +341,20 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     throw new Error(`commit to room "${room}" kept conflicting (${maxAttempts} attempts)`);
   };
 
-  const takeBatch = (queue: PendingCommit[]): PendingCommit[] => {
-    let bytes = 0;
-    let count = 0;
-    while (count < queue.length && count < maxBatch) {
-      // A string costs at most 2 bytes per UTF-16 unit in KV's serialization.
-      bytes += queue[count].input.text.length * 2 + 512;
-      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
-      count++;
-    }
-    return queue.splice(0, count);
-  };
-
-  const settle = (batch: PendingCommit[], results: CommitResult[]) =>
-    batch.forEach((pending, index) => pending.resolve(results[index]));
-
-  const drain = async (room: string, queue: PendingCommit[]) => {
-    while (queue.length > 0) {
-      const batch = takeBatch(queue);
-      try {
-        settle(batch, await commitBatch(room, batch));
-      } catch (error) {
-        if (batch.length === 1) {
-          batch[0].reject(error);
-          continue;
-        }
-        // One bad input (say, a value KV refuses) must not fail its neighbours.
-        for (const pending of batch) {
-          try {
-            settle([pending], await commitBatch(room, [pending]));
-          } catch (single) {
-            pending.reject(single);
-          }
-        }
-      }
-    }
-    queues.delete(room);
-  };
+  const commit = createCommitQueue({
+    maxBatch,
+    maxBatchBytes: MAX_BATCH_BYTES,
+    // A string costs at most 2 bytes per UTF-16 unit in KV's serialization.
+    sizeOf: (input) => input.text.length * 2 + 512,
+    write: commitBatch,
+  });
 
   return {
-    commit(input) {
-      return new Promise<CommitResult>((resolve, reject) => {
-        const queue = queues.get(input.room);
-        if (queue) {
-          queue.push({ input, resolve, reject });
-          return;
-        }
-        const fresh = [{ input, resolve, reject }];
-        queues.set(input.room, fresh);
-        drain(input.room, fresh);
-      });
-    },
+    commit,
 
-    async history(room, { before, after, ...size }) {
-      const head = await readHead(room);
-      if (after !== undefined) return await readAfter(room, after, head, size);
-      const end = Math.min(before ?? head + 1, head + 1);
-      return await readPage(room, retentionFloor(head), end, { ...size, from: "newest" });
-    },
+    history: reads.history,
 
-    async since(room, seq, size) {
-      const head = await readHead(room);
-      if (seq > head || seq < retentionFloor(head)) {
-        return { head, recovered: false, messages: await readNewest(room, head), more: false };
-      }
-      if (size !== undefined) {
-        return { head, recovered: true, ...await readAfter(room, seq, head, size) };
-      }
-      return { head, recovered: true, messages: await readRange(room, seq, head + 1), more: false };
-    },
+    since: reads.since,
 
     async latest(room) {
       // One read instead of the head and then a page: a commit writes a message
@@ -444,13 +367,12 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       const page: Message[] = [];
       for await (const entry of newestFirst) page.push(entry.value);
       const head = page[0]?.seq ?? 0;
-      const floor = retentionFloor(head);
+      const floor = reads.retentionFloor(head);
       const messages = page.filter(({ seq }) => seq > floor).reverse();
       return { head, recovered: true, messages, more: false };
     },
 
-    range: (room, after, through) =>
-      readRange(room, Math.max(after, retentionFloor(through)), through + 1),
+    range: reads.range,
 
     head: readHead,
 
@@ -483,7 +405,30 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       if (names.length > limit) return { names: names.slice(0, limit), next: names[limit - 1] };
       return { names, next: frontier };
     },
+
+    async pruneReceipts() {
+      let removed = 0;
+      let batch: Deno.KvEntry<Receipt>[] = [];
+      const flush = async () => {
+        const operation = kv.atomic();
+        // A record rewritten since it was read is left alone.
+        for (const entry of batch) operation.check(entry).delete(entry.key);
+        if ((await operation.commit()).ok) removed += batch.length;
+        batch = [];
+      };
+      for await (const entry of kv.list<Receipt>({ prefix: SEND_CID_PREFIX })) {
+        if (isFresh(entry.value)) continue;
+        batch.push(entry);
+        if (batch.length === DELETE_BATCH) await flush();
+      }
+      if (batch.length > 0) await flush();
+      return removed;
+    },
   };
+}
+
+async function* valuesOf<T>(entries: AsyncIterable<Deno.KvEntry<T>>): AsyncIterable<T> {
+  for await (const { value } of entries) yield value;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
- * Deno KV as the server keeps its data there: the room log (atomic, gap-free
- * seqs, idempotent sends, history and resume; see `message_store.ts` for the
- * guarantees and `keys.ts` for the layout), and the retry every module that
- * writes to KV wraps its writes in (`kv_retry.ts`).
+ * The room log (atomic, gap-free seqs, idempotent sends, history and resume;
+ * see `message_store.ts` for the guarantees) in Deno KV (`keys.ts` for the
+ * layout) or in PostgreSQL (`pg_message_store.ts`), both grouping commits per
+ * room (`commit_queue.ts`), cutting pages alike (`page_reader.ts`) and serving
+ * history, resume and ranges alike (`log_reads.ts`); and
+ * the retry every module that writes to KV wraps its writes in (`kv_retry.ts`).
  *
- * Imports `../limits` only (besides `lib/protocol` and `lib/time`).
+ * Imports `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`).
  *
  * @example
  * ```ts
@@ -17,3 +19,4 @@
 export * from "./keys.ts";
 export * from "./kv_retry.ts";
 export * from "./message_store.ts";
+export * from "./pg_message_store.ts";

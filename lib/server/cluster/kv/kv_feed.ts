@@ -16,14 +16,7 @@
  * feed.shardChanged(roomShard("general")); // a commit elsewhere moved the head
  * ```
  */
-import type { Message } from "../../../protocol/mod.ts";
-import {
-  createRoomFeed,
-  type MessageBus,
-  type MessageListener,
-  type MessageLog,
-  type RoomFeed,
-} from "../../bus/mod.ts";
+import { createRoomSubscriptions, type MessageBus, type MessageLog } from "../../bus/mod.ts";
 import { roomHeadKey } from "../../store/mod.ts";
 import { roomShard } from "./kv_keys.ts";
 
@@ -43,28 +36,13 @@ export interface KvFeed extends MessageBus {
   close(): Promise<void>;
 }
 
-interface Subscription {
-  feed: RoomFeed;
-  listeners: Set<MessageListener>;
-}
-
 /** `getMany` reads at most 10 keys at a time. */
 const GET_MANY_LIMIT = 10;
 
 /** Creates the fan-out of one instance. */
 export function createKvFeed(options: KvFeedOptions): KvFeed {
   const { kv, log, onError } = options;
-  const rooms = new Map<string, Subscription>();
-  const closing = new Set<Promise<void>>();
-  let closed = false;
-
-  const guarded = (listener: MessageListener, message: Message, json: string) => {
-    try {
-      listener(message, json);
-    } catch (error) {
-      onError(error);
-    }
-  };
+  const rooms = createRoomSubscriptions({ log, onError });
 
   const catchUp = async (names: string[]) => {
     for (let start = 0; start < names.length; start += GET_MANY_LIMIT) {
@@ -75,60 +53,26 @@ export function createKvFeed(options: KvFeedOptions): KvFeed {
         const room = chunk[index];
         // A head this instance committed is published here right after the commit.
         if (typeof head === "number" && head > (log.committedHead?.(room) ?? 0)) {
-          rooms.get(room)?.feed.catchUp(head);
+          rooms.feed(room)?.catchUp(head);
         }
       });
     }
   };
 
-  const open = (room: string): Subscription => {
-    const listeners = new Set<MessageListener>();
-    const feed = createRoomFeed({
-      room,
-      log,
-      onError,
-      deliver(message) {
-        const json = JSON.stringify({ type: "message", ...message });
-        for (const listener of listeners) guarded(listener, message, json);
-      },
-    });
-    const subscription = { feed, listeners };
-    rooms.set(room, subscription);
-    return subscription;
-  };
-
   return {
     publish(message) {
-      if (!closed) rooms.get(message.room)?.feed.offer(message);
+      rooms.feed(message.room)?.offer(message);
     },
-    subscribe(room, listener) {
-      if (closed) return () => {};
-      const subscription = rooms.get(room) ?? open(room);
-      subscription.listeners.add(listener);
-      return () => {
-        subscription.listeners.delete(listener);
-        if (subscription.listeners.size > 0 || rooms.get(room) !== subscription) return;
-        rooms.delete(room);
-        const done = subscription.feed.idle().finally(() => closing.delete(done));
-        closing.add(done);
-      };
-    },
-    async idle(room) {
-      const feeds = room === undefined ? [...rooms.values()] : [rooms.get(room)];
-      await Promise.all(feeds.map((subscription) => subscription?.feed.idle()));
-    },
+    subscribe: (room, listener) => rooms.subscribe(room, listener),
+    idle: (room) => rooms.idle(room),
     shardChanged(shard) {
-      const names = [...rooms.keys()].filter((room) => roomShard(room) === shard);
+      const names = rooms.rooms().filter((room) => roomShard(room) === shard);
       if (names.length > 0) catchUp(names).catch(onError);
     },
     catchUpAll() {
-      if (rooms.size > 0) catchUp([...rooms.keys()]).catch(onError);
+      const names = rooms.rooms();
+      if (names.length > 0) catchUp(names).catch(onError);
     },
-    async close() {
-      closed = true;
-      await Promise.all([...rooms.values()].map(({ feed }) => feed.idle()));
-      rooms.clear();
-      await Promise.all(closing);
-    },
+    close: () => rooms.close(),
   };
 }

@@ -15,6 +15,7 @@
 import type { Mail } from "./kv_outbox.ts";
 import { mailPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
+import { createCoalescedRun } from "./coalesced_run.ts";
 
 /** Options of {@linkcode createKvMailbox}. */
 export interface KvMailboxOptions {
@@ -42,8 +43,6 @@ export function createKvMailbox(options: KvMailboxOptions): KvMailbox {
   const { kv, instance, onMail, onError } = options;
   /** Mails handed over whose deletion has not gone through yet. */
   const handled = new Set<string>();
-  let running: Promise<void> | null = null;
-  let again = false;
 
   const read = async () => {
     const listed = kv.list({ prefix: mailPrefix(instance) });
@@ -66,21 +65,5 @@ export function createKvMailbox(options: KvMailboxOptions): KvMailbox {
     handled.clear();
   };
 
-  return {
-    wake() {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = (async () => {
-        do {
-          again = false;
-          await read().catch(onError);
-        } while (again);
-      })().finally(() => running = null);
-    },
-    async idle() {
-      while (running) await running;
-    },
-  };
+  return createCoalescedRun(read, onError);
 }

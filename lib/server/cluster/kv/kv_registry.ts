@@ -32,6 +32,7 @@
 import type { Clock, TimerId } from "../../../time/clock.ts";
 import type { InstanceDirectory } from "../cluster.ts";
 import type { Lease, LeaseHold } from "../lease.ts";
+import { createPeerSet } from "../peer_set.ts";
 import {
   INSTANCE_PREFIX,
   instanceKey,
@@ -76,9 +77,7 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
   const { kv, clock, instance, expiryMs, janitorLease, onError } = options;
   const startedAt = clock.now();
   /** Live peers: their entry's versionstamp and when this instance saw it change. */
-  const peers = new Map<string, { versionstamp: string; changedAt: number }>();
-  const goneListeners = new Set<(id: string) => void>();
-  const joinedListeners = new Set<(id: string) => void>();
+  const peers = createPeerSet<{ versionstamp: string; changedAt: number }>(instance);
   const lapsedListeners = new Set<() => void>();
   let ownVersionstamp: string | null = null;
   /** When this instance's heartbeat was last written (its clock). */
@@ -124,11 +123,6 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
     return true;
   };
 
-  const gone = (id: string) => {
-    if (!peers.delete(id)) return;
-    for (const listener of goneListeners) listener(id);
-  };
-
   const list = async () => {
     const now = clock.now();
     const listed = new Set<string>();
@@ -144,11 +138,10 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       } else if (isFresh(entry.value, now)) {
         listed.add(id);
         peers.set(id, { versionstamp: entry.versionstamp, changedAt: now });
-        for (const listener of joinedListeners) listener(id);
       }
     }
-    for (const [id, { changedAt }] of [...peers]) {
-      if (!listed.has(id) || now - changedAt >= expiryMs) gone(id);
+    for (const [id, { changedAt }] of peers.entries()) {
+      if (!listed.has(id) || now - changedAt >= expiryMs) peers.drop(id);
     }
   };
 
@@ -217,16 +210,10 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
   };
 
   return {
-    live: () => [instance, ...peers.keys()],
-    isLive: (id) => id === instance || peers.has(id),
-    onGone(listener) {
-      goneListeners.add(listener);
-      return () => void goneListeners.delete(listener);
-    },
-    onJoined(listener) {
-      joinedListeners.add(listener);
-      return () => void joinedListeners.delete(listener);
-    },
+    live: peers.live,
+    isLive: peers.isLive,
+    onGone: peers.onGone,
+    onJoined: peers.onJoined,
     onLapsed(listener) {
       lapsedListeners.add(listener);
       return () => void lapsedListeners.delete(listener);
@@ -240,10 +227,10 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
     },
     refresh,
     async sweep() {
-      const before = peers.size;
+      const before = peers.size();
       await refresh();
       await clearGone();
-      return before - peers.size;
+      return before - peers.size();
     },
     async close(goodbye) {
       closed = true;

@@ -21,6 +21,7 @@
 import type { StreamRecord } from "./kv_outbox.ts";
 import { streamPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
+import { createCoalescedRun } from "./coalesced_run.ts";
 
 /** Options of {@linkcode createKvStreamReader}. */
 export interface KvStreamReaderOptions {
@@ -57,8 +58,6 @@ export function createKvStreamReader(options: KvStreamReaderOptions): KvStreamRe
   const { kv, senders, onRecord, onGap, onError } = options;
   /** sender → the last seq handled, once reading it started. */
   const cursors = new Map<string, Promise<number> | number>();
-  let running: Promise<void> | null = null;
-  let again = false;
 
   const newestSeq = async (sender: string): Promise<number> => {
     for await (
@@ -88,18 +87,7 @@ export function createKvStreamReader(options: KvStreamReaderOptions): KvStreamRe
     await Promise.all(senders().map((sender) => readSender(sender).catch(onError)));
   };
 
-  const wake = () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await readAll();
-      } while (again);
-    })().finally(() => running = null);
-  };
+  const reads = createCoalescedRun(readAll, onError);
 
   return {
     async startAt(sender, from) {
@@ -108,9 +96,7 @@ export function createKvStreamReader(options: KvStreamReaderOptions): KvStreamRe
       cursors.set(sender, await cursor);
     },
     forget: (sender) => void cursors.delete(sender),
-    wake,
-    async idle() {
-      while (running) await running;
-    },
+    wake: reads.wake,
+    idle: reads.idle,
   };
 }

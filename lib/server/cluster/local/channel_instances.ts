@@ -24,6 +24,7 @@ import { z } from "zod";
 import type { Clock, TimerId } from "../../../time/clock.ts";
 import type { EventChannel } from "../../bus/mod.ts";
 import type { InstanceDirectory } from "../cluster.ts";
+import { createPeerSet } from "../peer_set.ts";
 
 const Announcement = z.object({ instance: z.string().max(64) });
 
@@ -51,32 +52,23 @@ export interface ChannelInstances extends InstanceDirectory {
 export function createChannelInstances(options: ChannelInstancesOptions): ChannelInstances {
   const { channel, instance, clock, expiryMs } = options;
   /** peer → when it was last heard. */
-  const peers = new Map<string, number>();
-  const goneListeners = new Set<(id: string) => void>();
-  const joinedListeners = new Set<(id: string) => void>();
+  const peers = createPeerSet<number>(instance);
   let timer: TimerId | undefined;
-
-  const gone = (id: string) => {
-    if (!peers.delete(id)) return;
-    for (const listener of goneListeners) listener(id);
-  };
 
   const heard = (data: unknown): string | undefined => {
     const parsed = Announcement.safeParse(data);
     if (!parsed.success || parsed.data.instance === instance) return undefined;
     const id = parsed.data.instance;
-    const known = peers.has(id);
     peers.set(id, clock.now());
-    if (!known) { for (const listener of joinedListeners) listener(id); }
     return id;
   };
 
   const prune = () => {
     const now = clock.now();
     let dropped = 0;
-    for (const [id, at] of [...peers]) {
+    for (const [id, at] of peers.entries()) {
       if (now - at < expiryMs) continue;
-      gone(id);
+      peers.drop(id);
       dropped++;
     }
     return dropped;
@@ -93,22 +85,16 @@ export function createChannelInstances(options: ChannelInstancesOptions): Channe
     }),
     channel.on("cluster.goodbye", (data) => {
       const parsed = Announcement.safeParse(data);
-      if (parsed.success) gone(parsed.data.instance);
+      if (parsed.success) peers.drop(parsed.data.instance);
     }),
   ];
 
   return {
-    live: () => [instance, ...peers.keys()],
-    isLive: (id) => id === instance || peers.has(id),
-    onGone(listener) {
-      goneListeners.add(listener);
-      return () => void goneListeners.delete(listener);
-    },
-    hasPeers: () => peers.size > 0,
-    onJoined(listener) {
-      joinedListeners.add(listener);
-      return () => void joinedListeners.delete(listener);
-    },
+    live: peers.live,
+    isLive: peers.isLive,
+    onGone: peers.onGone,
+    onJoined: peers.onJoined,
+    hasPeers: () => peers.size() > 0,
     start() {
       channel.emit("cluster.sync", { instance });
       timer = clock.setInterval(() => {
@@ -122,8 +108,7 @@ export function createChannelInstances(options: ChannelInstancesOptions): Channe
       timer = undefined;
       if (goodbye) channel.emit("cluster.goodbye", { instance });
       stops.forEach((stop) => stop());
-      goneListeners.clear();
-      joinedListeners.clear();
+      peers.clearListeners();
     },
   };
 }

@@ -11,11 +11,15 @@
  * The channel does not leave the process: on Deno Deploy, or with several
  * processes, each would see only itself. Use the `kv` engine there.
  *
+ * What outlives a message (the log, the rate limits' buckets, the leases) is
+ * kept in a database the isolates share: Deno KV ({@linkcode kvLocalStores})
+ * or PostgreSQL (`DATABASE_URL`: the storage's stores, see `../../storage.ts`).
+ *
  * @example
  * ```ts
+ * const stores = kvLocalStores({ kv, clock, log: { historyMax: 10_000 } });
  * const cluster = await createLocalCluster({
- *   kv, clock, instance: "a1b2c3d4e5f6", namespace: "switchboard-3f2c9e", expiryMs: 15_000,
- *   log: { historyMax: 10_000 },
+ *   stores, clock, instance: "a1b2c3d4e5f6", namespace: "switchboard-3f2c9e", expiryMs: 15_000,
  * });
  * cluster.feed.subscribe("general", (message, json) => socket.send(json));
  * await cluster.close();
@@ -24,24 +28,56 @@
 import { z } from "zod";
 import type { Clock } from "../../../time/clock.ts";
 import { createBus, createEventBus } from "../../bus/mod.ts";
-import { createMessageStore, type MessageStoreOptions } from "../../store/mod.ts";
-import type { Cluster } from "../cluster.ts";
+import {
+  createMessageStore,
+  type MessageStore,
+  type MessageStoreOptions,
+} from "../../store/mod.ts";
+import type { Cluster, RateLimits } from "../cluster.ts";
 import { createKvLease } from "../kv_lease.ts";
+import type { Lease } from "../lease.ts";
 import { createKvRateLimits } from "../kv_rate_limits.ts";
 import { createSharesCore, type ShareEntry } from "../shares_core.ts";
 import { createChannelInstances } from "./channel_instances.ts";
 
+/** Where the local engine keeps what outlives a message, in a database its isolates share. */
+export interface LocalClusterStores {
+  /** The room log. */
+  log: MessageStore;
+  /** The login and guest buckets. */
+  rateLimits: RateLimits;
+  /** The lease `name`, as `holder` asks for it. */
+  lease(name: string, holder: string, ttlMs?: number): Lease;
+}
+
+/**
+ * The {@linkcode LocalClusterStores} in a KV database (the isolates of one
+ * process share its file).
+ *
+ * @example
+ * ```ts
+ * const stores = kvLocalStores({ kv, clock, log: { historyMax: 10_000 } });
+ * ```
+ */
+export function kvLocalStores(
+  { kv, clock, log }: { kv: Deno.Kv; clock: Clock; log: Omit<MessageStoreOptions, "clock"> },
+): LocalClusterStores {
+  return {
+    log: createMessageStore(kv, { ...log, clock }),
+    rateLimits: createKvRateLimits({ kv, clock }),
+    lease: (name, holder, ttlMs) => createKvLease({ kv, clock, name, holder, ttlMs }),
+  };
+}
+
 /** Options of {@linkcode createLocalCluster}. */
 export interface LocalClusterOptions {
-  kv: Deno.Kv;
+  stores: LocalClusterStores;
   clock: Clock;
   instance: string;
   /** Isolates with the same namespace are one cluster; others never hear each other. */
   namespace: string;
   /** How long a peer counts after it was last heard. */
   expiryMs: number;
-  /** The room log's options, but its clock. */
-  log: Omit<MessageStoreOptions, "clock">;
   /** A background failure; the engine keeps going. */
   onError?: (error: unknown) => void;
 }
@@ -55,9 +91,9 @@ const SharesPost = z.object({
 
 /** Creates the local engine of one isolate and announces it to its peers. */
 export function createLocalCluster(options: LocalClusterOptions): Promise<Cluster> {
-  const { kv, clock, instance, namespace, expiryMs } = options;
+  const { stores, clock, instance, namespace, expiryMs } = options;
   const onError = options.onError ?? ((error) => console.error("cluster:", error));
-  const log = createMessageStore(kv, { ...options.log, clock });
+  const { log, rateLimits } = stores;
   const bus = createBus({ namespace, log, instance, onError });
   const instances = createChannelInstances({ channel: bus, instance, clock, expiryMs });
 
@@ -104,7 +140,6 @@ export function createLocalCluster(options: LocalClusterOptions): Promise<Cluste
   instances.start();
 
   const events = createEventBus(bus);
-  const rateLimits = createKvRateLimits({ kv, clock });
   let closing: Promise<void> | null = null;
 
   return Promise.resolve({
@@ -116,8 +151,7 @@ export function createLocalCluster(options: LocalClusterOptions): Promise<Cluste
     instances,
     keyedShares: (space, spaceOptions) => shares.space(space, spaceOptions),
     rateLimits,
-    lease: (name, leaseOptions) =>
-      createKvLease({ kv, clock, name, holder: instance, ttlMs: leaseOptions?.ttlMs }),
+    lease: (name, leaseOptions) => stores.lease(name, instance, leaseOptions?.ttlMs),
     info: () => ({
       engine: "local",
       instance,
