@@ -12,16 +12,19 @@ import * as $route7 from "./routes/api/events.ts";
 import * as $route8 from "./routes/api/guest.ts";
 import * as $route9 from "./routes/api/login.ts";
 import * as $route10 from "./routes/api/logout.ts";
-import * as $route11 from "./routes/api/rooms.ts";
-import * as $route12 from "./routes/api/send.ts";
-import * as $route13 from "./routes/api/status.ts";
-import * as $route14 from "./routes/api/token.ts";
-import * as $route15 from "./routes/healthz.ts";
-import * as $route16 from "./routes/index.tsx";
-import * as $route17 from "./routes/login.tsx";
-import * as $route18 from "./routes/metrics.ts";
-import * as $route19 from "./routes/readyz.ts";
-import * as $route20 from "./routes/status.tsx";
+import * as $route11 from "./routes/api/password.ts";
+import * as $route12 from "./routes/api/register.ts";
+import * as $route13 from "./routes/api/rooms.ts";
+import * as $route14 from "./routes/api/send.ts";
+import * as $route15 from "./routes/api/status.ts";
+import * as $route16 from "./routes/api/token.ts";
+import * as $route17 from "./routes/api/users.ts";
+import * as $route18 from "./routes/healthz.ts";
+import * as $route19 from "./routes/index.tsx";
+import * as $route20 from "./routes/login.tsx";
+import * as $route21 from "./routes/metrics.ts";
+import * as $route22 from "./routes/readyz.ts";
+import * as $route23 from "./routes/status.tsx";
 import * as $island0 from "./islands/Chat.tsx";
 import * as $island1 from "./islands/ConnectionBadge.tsx";
 import * as $island2 from "./islands/LoginForm.tsx";
@@ -42,16 +45,19 @@ const manifest: FsManifest = {
     "./routes/api/guest.ts": $route8,
     "./routes/api/login.ts": $route9,
     "./routes/api/logout.ts": $route10,
-    "./routes/api/rooms.ts": $route11,
-    "./routes/api/send.ts": $route12,
-    "./routes/api/status.ts": $route13,
-    "./routes/api/token.ts": $route14,
-    "./routes/healthz.ts": $route15,
-    "./routes/index.tsx": $route16,
-    "./routes/login.tsx": $route17,
-    "./routes/metrics.ts": $route18,
-    "./routes/readyz.ts": $route19,
-    "./routes/status.tsx": $route20,
+    "./routes/api/password.ts": $route11,
+    "./routes/api/register.ts": $route12,
+    "./routes/api/rooms.ts": $route13,
+    "./routes/api/send.ts": $route14,
+    "./routes/api/status.ts": $route15,
+    "./routes/api/token.ts": $route16,
+    "./routes/api/users.ts": $route17,
+    "./routes/healthz.ts": $route18,
+    "./routes/index.tsx": $route19,
+    "./routes/login.tsx": $route20,
+    "./routes/metrics.ts": $route21,
+    "./routes/readyz.ts": $route22,
+    "./routes/status.tsx": $route23,
   },
   islands: {
     "./islands/Chat.tsx": $island0,

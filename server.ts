@@ -70,7 +70,7 @@ export interface Switchboard {
  * The answers that hold an access token beside the name the request sent: they
  * are never compressed, so their length cannot leak the token (BREACH).
  */
-const TOKEN_ENDPOINTS = new Set(["/api/login", "/api/guest", "/api/token"]);
+const TOKEN_ENDPOINTS = new Set(["/api/login", "/api/register", "/api/guest", "/api/token"]);
 
 /** The WebSocket endpoint, as `GET /api/config` names it. */
 const SOCKET_PATH = "/api/ws";

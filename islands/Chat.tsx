@@ -1,9 +1,11 @@
 import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
+import { findPeople } from "../lib/client/people.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
-import { DEFAULT_ROOM } from "../lib/protocol/names.ts";
+import type { PublicUser, RoomMemberEntry } from "../lib/protocol/frames.ts";
+import { DEFAULT_ROOM, isDmRoom } from "../lib/protocol/names.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 import { describeConnection } from "../components/chat/banner.ts";
 import { countLabel } from "../components/chat/format.ts";
@@ -11,14 +13,17 @@ import { Composer } from "../components/chat/Composer.tsx";
 import { ConnectionBanner } from "../components/chat/ConnectionBanner.tsx";
 import { DiagnosticsPanel } from "../components/chat/DiagnosticsPanel.tsx";
 import { useNow, usePageClient } from "../components/chat/hooks.ts";
+import { MemberList } from "../components/chat/MemberList.tsx";
 import { MessageList } from "../components/chat/MessageList.tsx";
 import { PresenceList } from "../components/chat/PresenceList.tsx";
+import { NewRoomDialog, PeopleDialog } from "../components/chat/RoomDialogs.tsx";
 import { RoomsSidebar } from "../components/chat/RoomsSidebar.tsx";
 import { TypingIndicator } from "../components/chat/TypingIndicator.tsx";
+import { nameInWords } from "../components/chat/UserName.tsx";
 
 /** Props of {@linkcode Chat}, from the server. */
 export interface ChatProps {
-  /** The room directory when the page was rendered. */
+  /** The public rooms when the page was rendered. */
   rooms: RoomSummary[];
   /** The room to show first (`?room=`). */
   room: string;
@@ -28,35 +33,51 @@ export interface ChatProps {
   maxChars: number;
 }
 
+/** The dialogs the chat opens over itself. */
+type DialogName = "new-room" | "dm" | "invite";
+
 const DIRECTORY_REFRESH_MS = 20_000;
 const clock = createSystemClock();
 
+/** An error's words, for a dialog or the member list. */
+const failure = (error: unknown) => (error as Error).message;
+
 /**
- * The chat: rooms, messages, composer, presence, typing, the connection
- * banner and the diagnostics panel. It renders the signals of the page client
- * and of its rooms (`lib/client/chat_rooms.ts`: joined, open, unread) and
- * calls their methods; the logic lives in `lib/client`.
+ * The chat: rooms and direct messages, messages, composer, presence and
+ * members, typing, invitations, the dialogs that make rooms and direct
+ * messages and invite people, the connection banner and the diagnostics
+ * panel. It renders the signals of the page client and of its rooms
+ * (`lib/client/chat_rooms.ts`: yours, open, unread) and calls their methods;
+ * the logic lives in `lib/client`.
  */
 export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const client = usePageClient();
-  const [directory] = useState(() =>
-    typeof document === "undefined" ? null : createRoomDirectory({ initial: rooms })
-  );
+  const [directory, setDirectory] = useState<ReturnType<typeof createRoomDirectory> | null>(null);
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
   const [drawerOpen, setDrawerOpen] = useState(false);
   // On narrower screens the presence list is a drawer too, opened from the room header.
   const [presenceOpen, setPresenceOpen] = useState(false);
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(wsDebug);
+  const [dialog, setDialog] = useState<DialogName | null>(null);
+  const [members, setMembers] = useState<readonly RoomMemberEntry[] | null>(null);
+  const [memberError, setMemberError] = useState<string | null>(null);
 
   useEffect(() => {
     if (!client) return;
-    const created = createChatRooms({ client, initial: room, storage: localStorage });
+    const roomDirectory = createRoomDirectory({ initial: rooms, token: client.accessToken });
+    const created = createChatRooms({
+      client,
+      directory: roomDirectory,
+      initial: room,
+      storage: localStorage,
+    });
+    setDirectory(roomDirectory);
     setChatRooms(created);
     const stopWatching = effect(() => {
       if (client.signedOut.value) location.replace("/login");
     });
-    void directory?.refresh();
-    const refresher = clock.setInterval(() => void directory?.refresh(), DIRECTORY_REFRESH_MS);
+    void roomDirectory.refresh();
+    const refresher = clock.setInterval(() => void roomDirectory.refresh(), DIRECTORY_REFRESH_MS);
     return () => {
       created.dispose();
       stopWatching();
@@ -79,10 +100,44 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   }, []);
 
   const active = chatRooms?.active.value ?? room;
-  const joined = client?.rooms.value ?? [...new Set([DEFAULT_ROOM, room])];
   const view = client?.room(active);
   const me = client?.user.value ?? null;
+  const about = view?.about.value ?? null;
   const totalUnread = chatRooms?.totalUnread.value ?? 0;
+  const listed = directory?.rooms.value ?? rooms;
+  const synced = view?.synced.value ?? false;
+
+  /** A direct message is named after the other people in it. */
+  const dmLabel = (name: string) => {
+    const people = client?.room(name)?.about.value?.people ??
+      listed.find((entry) => entry.room === name)?.people ?? [];
+    const others = people.filter((person) => person.id !== me?.id);
+    return others.length > 0 ? others.map(nameInWords).join(", ") : "Direct message";
+  };
+  const title = isDmRoom(active) ? dmLabel(active) : active;
+  /** The room in running text: "#general", or the people of a direct message. */
+  const label = isDmRoom(active) ? title : `#${active}`;
+
+  const loadMembers = async () => {
+    if (!client || !synced) return;
+    try {
+      setMembers(await client.listMembers(active));
+      setMemberError(null);
+    } catch (error) {
+      setMemberError(failure(error));
+    }
+  };
+
+  useEffect(() => {
+    setMembers(null);
+    void loadMembers();
+  }, [active, synced]);
+  // Someone online who is not listed became a member since: read the list again, once.
+  const newcomer = members !== null &&
+    (view?.presence.value ?? []).find((user) => !members.some((m) => m.user.id === user.id));
+  useEffect(() => {
+    if (newcomer) void loadMembers();
+  }, [newcomer && newcomer.id]);
 
   useEffect(() => {
     const url = new URL(location.href);
@@ -93,9 +148,9 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
 
   useEffect(() => {
     document.title = totalUnread > 0
-      ? `(${totalUnread}) #${active} · Switchboard`
-      : `#${active} · Switchboard`;
-  }, [totalUnread, active]);
+      ? `(${totalUnread}) ${label} · Switchboard`
+      : `${label} · Switchboard`;
+  }, [totalUnread, label]);
 
   const snapshot = {
     state: client?.state.value ?? "idle",
@@ -115,27 +170,47 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     void directory?.refresh();
   };
 
-  const leaveRoom = () => {
-    if (chatRooms?.leave()) void directory?.refresh();
+  /** Runs a change to the room's members, then reads them again. */
+  const changeMembers = async (change: () => Promise<void>) => {
+    try {
+      await change();
+      await loadMembers();
+    } catch (error) {
+      setMemberError(failure(error));
+    }
   };
+
+  const find = (prefix: string) =>
+    findPeople(prefix, { token: () => client?.accessToken() ?? Promise.reject() });
+  const names = (people: readonly PublicUser[]) => people.map((person) => person.name);
 
   const typingNames = (view?.typing.value ?? [])
     .filter((user) => user.id !== me?.id)
-    .map((user) => user.name);
-  const members = view?.members;
+    .map(nameInWords);
+  const onlineList = view?.members;
   const online = countLabel(view?.online.value ?? 0);
+  const privateRooms = new Set(
+    listed.filter((entry) => entry.visibility === "private").map((entry) => entry.room),
+  );
+  if (about?.visibility === "private") privateRooms.add(active);
+  const invitations = client?.invitations.value ?? [];
 
   return (
     <div class="chat-app" data-state={snapshot.state} data-transport={snapshot.transport}>
       <RoomsSidebar
-        directory={directory?.rooms.value ?? rooms}
-        joined={joined}
+        directory={listed}
+        mine={chatRooms?.mine.value ?? [...new Set([DEFAULT_ROOM, room])]}
+        dms={chatRooms?.dms.value ?? []}
         active={active}
         unread={chatRooms?.unread.value ?? {}}
         liveMembers={chatRooms?.members.value ?? {}}
-        userName={me?.name ?? null}
+        privateRooms={privateRooms}
+        dmLabel={dmLabel}
+        me={me}
         open={drawerOpen}
         onOpenRoom={openRoom}
+        onNewRoom={() => setDialog("new-room")}
+        onMessageSomeone={() => setDialog("dm")}
         onClose={() => setDrawerOpen(false)}
         onSignOut={async () => {
           await signOut();
@@ -163,10 +238,12 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             {totalUnread > 0 && <span class="toggle-dot" aria-hidden="true" />}
           </button>
           <h1 class="room-title" id="room-title">
-            <span class="hash" aria-hidden="true">#</span>
-            {active}
+            <span class="hash" aria-hidden="true">
+              {isDmRoom(active) ? "@" : privateRooms.has(active) ? "🔒" : "#"}
+            </span>
+            {title}
           </h1>
-          {view?.synced.value && <span class="room-sub">{online} online</span>}
+          {synced && <span class="room-sub">{online} online</span>}
           <div class="room-actions">
             <button
               type="button"
@@ -182,11 +259,24 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
                 <circle cx="8" cy="7" r="3" />
                 <path d="M2.5 17c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5M13 4.5a3 3 0 010 5.5M15 12.8c1.4.6 2.3 2 2.6 4.2" />
               </svg>
-              {view?.synced.value ? `${online} online` : "People"}
-              <span class="sr-only">: show who is in #{active}</span>
+              {synced ? `${online} online` : "People"}
+              <span class="sr-only">: show who is in {label}</span>
             </button>
+            {synced && about?.visibility === "private" && (
+              <button
+                type="button"
+                class="button button-quiet"
+                onClick={() => setDialog("invite")}
+              >
+                Invite
+              </button>
+            )}
             {active !== DEFAULT_ROOM && (
-              <button type="button" class="button button-quiet" onClick={leaveRoom}>
+              <button
+                type="button"
+                class="button button-quiet"
+                onClick={() => chatRooms?.leave() && void directory?.refresh()}
+              >
                 Leave
               </button>
             )}
@@ -196,11 +286,34 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           banner={banner}
           onAction={(action) => action === "retry" ? client?.reconnectNow() : client?.connect()}
         />
+        {invitations.map((invitation) => (
+          <div class="invitation" role="status" key={invitation.room}>
+            <span>
+              {nameInWords(invitation.by)} invited you to <strong>#{invitation.room}</strong>
+            </span>
+            <button
+              type="button"
+              class="button"
+              onClick={() =>
+                openRoom(invitation.room)}
+            >
+              Join
+            </button>
+            <button
+              type="button"
+              class="button button-quiet"
+              onClick={() =>
+                client?.dismissInvitation(invitation.room)}
+            >
+              Dismiss
+            </button>
+          </div>
+        ))}
         <MessageList
           key={active}
-          room={active}
+          room={label}
           messages={view?.messages.value ?? []}
-          synced={view?.synced.value ?? false}
+          synced={synced}
           hasOlder={view?.hasOlder.value ?? false}
           loadingOlder={view?.loadingOlder.value ?? false}
           now={now}
@@ -211,7 +324,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         <TypingIndicator names={typingNames} more={view?.typingMore.value ?? 0} />
         <Composer
           key={active}
-          room={active}
+          room={label}
           maxChars={client?.limits.value?.max_text_chars ?? maxChars}
           onSend={(text) => {
             if (!client) return "Still starting up; try again in a moment.";
@@ -227,18 +340,82 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
       </section>
       <PresenceList
         key={active}
-        users={members?.users.value ?? []}
+        users={onlineList?.users.value ?? []}
         online={view?.online.value ?? 0}
-        query={members?.query.value ?? ""}
-        hasMore={members?.hasMore.value ?? false}
-        loading={members?.loading.value ?? false}
+        query={onlineList?.query.value ?? ""}
+        hasMore={onlineList?.hasMore.value ?? false}
+        loading={onlineList?.loading.value ?? false}
         meId={me?.id ?? null}
-        loaded={view?.synced.value ?? false}
+        loaded={synced}
         open={presenceOpen}
         onClose={() => setPresenceOpen(false)}
-        onSearch={(query) => members?.search(query)}
-        onMore={() => members?.more()}
-      />
+        onSearch={(query) => onlineList?.search(query)}
+        onMore={() => onlineList?.more()}
+      >
+        <h2 class="sidebar-title members-title">
+          Members{members && <span class="count">{members.length}</span>}
+        </h2>
+        <MemberList
+          members={members}
+          meId={me?.id ?? null}
+          myRole={about?.role ?? null}
+          admin={me?.role === "admin"}
+          fixed={about?.visibility === "dm"}
+          error={memberError}
+          onRole={(user, role) => changeMembers(() => client!.setRole(active, user.name, role))}
+          onRemove={(user) => changeMembers(() => client!.removeMember(active, user.name))}
+        />
+      </PresenceList>
+      {dialog === "new-room" && (
+        <NewRoomDialog
+          onClose={() => setDialog(null)}
+          onCreate={async (name) => {
+            try {
+              openRoom(await client!.createRoom(name, "private"));
+              return null;
+            } catch (error) {
+              return failure(error);
+            }
+          }}
+        />
+      )}
+      {dialog === "dm" && (
+        <PeopleDialog
+          title="Message someone"
+          intro="Pick up to 8 people; only you and they will see the conversation."
+          action="Open conversation"
+          max={8}
+          find={find}
+          onClose={() => setDialog(null)}
+          onSubmit={async (people) => {
+            try {
+              openRoom(await client!.openDm(names(people)));
+              return null;
+            } catch (error) {
+              return failure(error);
+            }
+          }}
+        />
+      )}
+      {dialog === "invite" && (
+        <PeopleDialog
+          title={`Invite to ${label}`}
+          intro="They will be told, and may join from then on."
+          action="Invite"
+          max={1}
+          find={find}
+          onClose={() => setDialog(null)}
+          onSubmit={async ([person]) => {
+            try {
+              await client!.invite(active, person.name);
+              await loadMembers();
+              return null;
+            } catch (error) {
+              return failure(error);
+            }
+          }}
+        />
+      )}
       {diagnosticsOpen && client && (
         <DiagnosticsPanel
           client={client}

@@ -1,7 +1,7 @@
 import { page } from "../lib/framework/context.ts";
 import { ErrorBody, safeNextPath } from "../lib/protocol/mod.ts";
 import { Header } from "../components/Header.tsx";
-import LoginForm from "../islands/LoginForm.tsx";
+import LoginForm, { type LoginMode } from "../islands/LoginForm.tsx";
 import { readFormBody } from "../lib/server/http/mod.ts";
 import { define } from "../utils.ts";
 
@@ -9,6 +9,12 @@ interface LoginData {
   error: string | null;
   name: string;
   next: string;
+  mode: LoginMode;
+}
+
+/** `?mode=register` (or a form posted in that mode) creates an account; anything else signs in. */
+function modeOf(value: unknown): LoginMode {
+  return value === "register" ? "register" : "login";
 }
 
 export const handler = define.handlers({
@@ -17,16 +23,24 @@ export const handler = define.handlers({
       error: null,
       name: "",
       next: safeNextPath(ctx.url.searchParams.get("next")),
+      mode: modeOf(ctx.url.searchParams.get("mode")),
     }),
 
-  /** The form without JavaScript: the same API calls, then a redirect or the form again. */
+  /**
+   * The form without JavaScript: the same API calls (`intent=guest` continues
+   * as a guest, else the form's mode signs in or registers), then a redirect
+   * or the form again.
+   */
   async POST(ctx) {
     const read = await readFormBody(ctx.req);
     if (!read.ok) return read.response;
     const form = read.body;
     const name = String(form.get("name") ?? "").trim();
-    const guest = form.get("mode") === "guest";
-    const apiRequest = new Request(new URL(guest ? "/api/guest" : "/api/login", ctx.url), {
+    const mode = modeOf(form.get("mode"));
+    // `mode=guest` is how forms before accounts had modes said it.
+    const guest = form.get("intent") === "guest" || form.get("mode") === "guest";
+    const path = guest ? "/api/guest" : mode === "register" ? "/api/register" : "/api/login";
+    const apiRequest = new Request(new URL(path, ctx.url), {
       method: "POST",
       headers: forwardedHeaders(ctx.req),
       body: JSON.stringify(
@@ -36,6 +50,8 @@ export const handler = define.handlers({
     const { auth } = ctx.state.services;
     const response = guest
       ? await auth.handleGuest(apiRequest, ctx.info)
+      : mode === "register"
+      ? await auth.handleRegister(apiRequest, ctx.info)
       : await auth.handleLogin(apiRequest, ctx.info);
     const next = safeNextPath(form.get("next"));
     if (response.ok) {
@@ -47,7 +63,7 @@ export const handler = define.handlers({
     const error = body.success
       ? body.data.error.message
       : `sign-in failed (HTTP ${response.status})`;
-    return page<LoginData>({ error, name, next }, { status: response.status });
+    return page<LoginData>({ error, name, next, mode }, { status: response.status });
   },
 });
 
@@ -68,11 +84,7 @@ export default define.page<typeof handler>(({ data }) => (
     <Header current="/login" />
     <main class="login-main" id="main">
       <div class="login-card">
-        <div class="login-intro">
-          <h1>Sign in to Switchboard</h1>
-          <p class="muted">Real-time rooms whose history survives restarts and flaky networks.</p>
-        </div>
-        <LoginForm error={data.error} name={data.name} next={data.next} />
+        <LoginForm error={data.error} name={data.name} next={data.next} mode={data.mode} />
       </div>
     </main>
   </div>

@@ -29,32 +29,44 @@ function createShiftedClock(): Clock & { shiftMs: number } {
   return clock;
 }
 
+/** Signs `name` in through the API, creating the account the first time. */
+async function signInApi(origin: string, name: string): Promise<Response> {
+  const post = (path: string) =>
+    fetch(`${origin}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name, password: PASSWORD }),
+    });
+  const registered = await post("/api/register");
+  if (registered.status !== 409) return registered;
+  await registered.body?.cancel();
+  return await post("/api/login");
+}
+
 /** A seeding connection: one user's socket, waiting for the replies it needs. */
 async function connectAs(origin: string, name: string) {
-  const response = await fetch(`${origin}/api/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, password: PASSWORD }),
-  });
-  if (!response.ok) throw new Error(`login ${name}: HTTP ${response.status}`);
+  const response = await signInApi(origin, name);
+  if (!response.ok) throw new Error(`sign-in ${name}: HTTP ${response.status}`);
   const { token } = await response.json();
   const socket = new WebSocket(origin.replace(/^http/, "ws") + "/api/ws", [
     PROTOCOL,
     BEARER_PROTOCOL_PREFIX + token,
   ]);
-  const waiters = new Set<{ match: (frame: ServerFrame) => boolean; resolve: () => void }>();
+  const waiters = new Set<
+    { match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }
+  >();
   socket.onmessage = (event) => {
     const frame: ServerFrame = JSON.parse(event.data);
     if (frame.type === "ping") socket.send(JSON.stringify({ type: "pong", t: frame.t }));
     for (const waiter of waiters) {
       if (waiter.match(frame)) {
         waiters.delete(waiter);
-        waiter.resolve();
+        waiter.resolve(frame);
       }
     }
   };
   const until = (match: (frame: ServerFrame) => boolean) =>
-    new Promise<void>((resolve) => waiters.add({ match, resolve }));
+    new Promise<ServerFrame>((resolve) => waiters.add({ match, resolve }));
   await until((frame) => frame.type === "hello");
   const joined = new Set<string>();
   return {
@@ -67,6 +79,11 @@ async function connectAs(origin: string, name: string) {
       const cid = crypto.randomUUID();
       socket.send(JSON.stringify({ type: "send", room, text, cid }));
       await until((frame) => frame.type === "ack" && frame.cid === cid);
+    },
+    /** Sends `frame` and resolves with the first frame `match` takes. */
+    ask(frame: object, match: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
+      socket.send(JSON.stringify(frame));
+      return until(match);
     },
     typing(room: string) {
       socket.send(JSON.stringify({ type: "typing", room }));
@@ -103,6 +120,23 @@ async function seedToday(origin: string): Promise<{ grace: Speaker; linus: Speak
   );
   await grace.say("general", "That's the whole point of the log being the truth 😄");
   await grace.say("release", "v1.4 notes: https://example.com/switchboard/releases/v1.4");
+  // Ada's private room with grace, and linus's direct message to her, for her sidebar.
+  const ada = await connectAs(origin, "ada");
+  await ada.ask(
+    { type: "create_room", room: "launch-plan", visibility: "private" },
+    (frame) => frame.type === "joined",
+  );
+  await ada.ask(
+    { type: "invite", room: "launch-plan", user: "grace" },
+    (frame) => frame.type === "invited",
+  );
+  await ada.close();
+  await grace.say("launch-plan", "Press embargo lifts Thursday 09:00.");
+  const dm = await linus.ask(
+    { type: "dm", users: ["ada"] },
+    (frame) => frame.type === "joined",
+  );
+  if (dm.type === "joined") await linus.say(dm.room, "Got a minute after standup?");
   return { grace, linus };
 }
 

@@ -3,6 +3,7 @@ import { checkTextLength } from "../../lib/protocol/text.ts";
 
 /** Props of {@linkcode Composer}. */
 export interface ComposerProps {
+  /** The room in running text: `#general`, or a direct message's people. */
   room: string;
   maxChars: number;
   /** Sends the text; returns why it could not be sent, or null. */
@@ -42,13 +43,13 @@ export function Composer({ room, maxChars, onSend, onTyping }: ComposerProps) {
         submit();
       }}
     >
-      <label class="sr-only" for="composer-input">Message #{room}</label>
+      <label class="sr-only" for="composer-input">Message {room}</label>
       <textarea
         id="composer-input"
         ref={input}
         class="composer-input"
         rows={1}
-        placeholder={`Message #${room}`}
+        placeholder={`Message ${room}`}
         value={text}
         aria-invalid={over}
         aria-describedby="composer-help"

@@ -3,9 +3,11 @@ import type { RoomMessage } from "../../lib/client/client.ts";
 import { Avatar } from "./Avatar.tsx";
 import { dayKey, dayLabel, timeLabel } from "./format.ts";
 import { MessageText } from "./MessageText.tsx";
+import { isGuest, UserName } from "./UserName.tsx";
 
 /** Props of {@linkcode MessageList}. */
 export interface MessageListProps {
+  /** The room in running text: `#general`, or a direct message's people. */
   room: string;
   messages: readonly RoomMessage[];
   /** Whether the room's first `joined` arrived (an empty list then means an empty room). */
@@ -127,7 +129,7 @@ export function MessageList(props: MessageListProps) {
         ref={scroller}
         onScroll={onScroll}
         tabIndex={0}
-        aria-label={`Messages in #${room}`}
+        aria-label={`Messages in ${room}`}
       >
         <div class="history-edge">
           {hasOlder
@@ -142,13 +144,13 @@ export function MessageList(props: MessageListProps) {
               </button>
             )
             : synced && messages.length > 0 && (
-              <span class="muted small">This is the beginning of #{room}.</span>
+              <span class="muted small">This is the beginning of {room}.</span>
             )}
         </div>
         {!synced && messages.length === 0 && <p class="messages-empty">Loading messages…</p>}
         {synced && messages.length === 0 && (
           <div class="messages-empty">
-            <p class="messages-empty-title">No messages in #{room} yet</p>
+            <p class="messages-empty-title">No messages in {room} yet</p>
             <p class="muted">Say hello — everyone who joins will see it.</p>
           </div>
         )}
@@ -190,12 +192,14 @@ function MessageItem(
               {timeLabel(message.ts)}
             </time>
           )
-          : <Avatar name={author} />}
+          : <Avatar name={author} guest={isGuest(message.user)} />}
       </div>
       <div class="msg-body">
         {!continued && (
           <div class="msg-meta">
-            <span class="msg-author">{author}</span>
+            {message.user
+              ? <UserName user={message.user} class="msg-author" />
+              : <span class="msg-author">{author}</span>}
             {message.own && <span class="you-tag">you</span>}
             <time class="msg-time" dateTime={new Date(message.ts).toISOString()}>
               {timeLabel(message.ts)}

@@ -1,6 +1,8 @@
-import type { PublicUser } from "../../lib/protocol/mod.ts";
+import type { ComponentChildren } from "preact";
+import type { PublicUser } from "../../lib/protocol/frames.ts";
 import { Avatar } from "./Avatar.tsx";
 import { countLabel } from "./format.ts";
+import { isGuest, UserName } from "./UserName.tsx";
 
 /** Props of {@linkcode PresenceList}: a room's member list (`lib/client/member_list.ts`). */
 export interface PresenceListProps {
@@ -20,12 +22,15 @@ export interface PresenceListProps {
   onClose(): void;
   onSearch(query: string): void;
   onMore(): void;
+  /** Shown below the people online: the room's members. */
+  children?: ComponentChildren;
 }
 
 /**
  * Who is in the room now, by name, with a search by the start of a name and,
- * in a big room, "Show more" for the next page: a column beside the messages
- * on wide screens, a drawer opened from the room header on narrower ones.
+ * in a big room, "Show more" for the next page, then what `children` add (the
+ * members): a column beside the messages on wide screens, a drawer opened
+ * from the room header on narrower ones.
  */
 export function PresenceList(props: PresenceListProps) {
   const { users, online, query, hasMore, loading, meId, loaded, open, onClose } = props;
@@ -63,10 +68,10 @@ export function PresenceList(props: PresenceListProps) {
               {users.map((user) => (
                 <li key={user.id} class="presence-item">
                   <span class="presence-avatar">
-                    <Avatar name={user.name} size="sm" />
+                    <Avatar name={user.name} guest={isGuest(user)} size="sm" />
                     <span class="online-dot" aria-hidden="true" />
                   </span>
-                  <span class="presence-name">{user.name}</span>
+                  <UserName user={user} class="presence-name" />
                   {user.id === meId && <span class="you-tag">you</span>}
                 </li>
               ))}
@@ -86,6 +91,7 @@ export function PresenceList(props: PresenceListProps) {
             )}
           </>
         )}
+        {props.children}
       </aside>
     </>
   );

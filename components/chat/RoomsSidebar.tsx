@@ -1,23 +1,33 @@
 import { useState } from "preact/hooks";
 import type { RoomSummary } from "../../lib/client/room_directory.ts";
+import type { PublicUser } from "../../lib/protocol/frames.ts";
 import { isRoomName, ROOM_NAME_HELP } from "../../lib/protocol/names.ts";
 import { Avatar } from "./Avatar.tsx";
+import { isGuest, UserName } from "./UserName.tsx";
 
 /** Props of {@linkcode RoomsSidebar}. */
 export interface RoomsSidebarProps {
-  /** Every room the server knows, with its member count. */
+  /** The rooms the server lists for you, with their counts. */
   directory: readonly RoomSummary[];
-  /** Rooms you are in, in join order. */
-  joined: readonly string[];
+  /** Rooms you belong to (not direct messages). */
+  mine: readonly string[];
+  /** Direct messages you belong to. */
+  dms: readonly string[];
   active: string;
   /** Unread messages per joined room. */
   unread: Readonly<Record<string, number>>;
-  /** Live member counts of joined rooms (from presence); the directory's otherwise. */
+  /** Live online counts of joined rooms (from presence); the directory's otherwise. */
   liveMembers: Readonly<Record<string, number>>;
-  userName: string | null;
+  /** The rooms only their members see. */
+  privateRooms: ReadonlySet<string>;
+  /** How a direct message is named: after the other people in it. */
+  dmLabel(room: string): string;
+  me: PublicUser | null;
   /** Shown as a drawer on narrow screens. */
   open: boolean;
   onOpenRoom(room: string): void;
+  onNewRoom(): void;
+  onMessageSomeone(): void;
   onClose(): void;
   onSignOut(): void;
   onDiagnostics(): void;
@@ -28,14 +38,20 @@ function isPlainClick(event: MouseEvent): boolean {
     !event.altKey;
 }
 
-/** Rooms you are in (with unread badges), other rooms to join, and a form to create one. */
+/**
+ * Your rooms (with unread badges, a lock on private ones), your direct
+ * messages (named after the other people), public rooms to join, and the ways
+ * to start something: a private room, a direct message, a public room by name.
+ */
 export function RoomsSidebar(props: RoomsSidebarProps) {
-  const { directory, joined, active, unread, liveMembers } = props;
-  const members = (room: string) =>
-    liveMembers[room] ?? directory.find((entry) => entry.name === room)?.members ?? 0;
-  const others = directory.filter((entry) => !joined.includes(entry.name));
+  const { directory, mine, dms, active, unread, liveMembers } = props;
+  const online = (room: string) =>
+    liveMembers[room] ?? directory.find((entry) => entry.room === room)?.online ?? 0;
+  const others = directory.filter((entry) =>
+    entry.visibility === "public" && !mine.includes(entry.room)
+  );
 
-  const roomLink = (room: string, badge: number | null) => (
+  const roomLink = (room: string, badge: number | null, dm = false) => (
     <li key={room}>
       <a
         class="room-link"
@@ -47,19 +63,24 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
           props.onOpenRoom(room);
         }}
       >
-        <span class="hash" aria-hidden="true">#</span>
-        <span class="room-name">{room}</span>
+        <span class="hash" aria-hidden="true">
+          {dm ? "@" : props.privateRooms.has(room) ? <LockIcon /> : "#"}
+        </span>
+        <span class="room-name">{dm ? props.dmLabel(room) : room}</span>
+        {props.privateRooms.has(room) && <span class="sr-only">(private)</span>}
         {badge !== null && badge > 0 && (
           <span class="unread-badge">
             {badge > 99 ? "99+" : badge}
             <span class="sr-only">unread</span>
           </span>
         )}
-        <span class="member-count" title={`${members(room)} online`}>
-          <span class="sr-only">,</span>
-          {members(room)}
-          <span class="sr-only">online</span>
-        </span>
+        {!dm && (
+          <span class="member-count" title={`${online(room)} online`}>
+            <span class="sr-only">,</span>
+            {online(room)}
+            <span class="sr-only">online</span>
+          </span>
+        )}
       </a>
     </li>
   );
@@ -70,22 +91,34 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
       <nav class="sidebar" data-open={props.open} aria-label="Rooms" id="rooms-sidebar">
         <div class="sidebar-section">
           <h2 class="sidebar-title">Your rooms</h2>
-          <ul class="room-list">{joined.map((room) => roomLink(room, unread[room] ?? 0))}</ul>
+          <ul class="room-list">{mine.map((room) => roomLink(room, unread[room] ?? 0))}</ul>
+          <button type="button" class="link-button sidebar-action" onClick={props.onNewRoom}>
+            + New private room
+          </button>
+        </div>
+        <div class="sidebar-section">
+          <h2 class="sidebar-title">Direct messages</h2>
+          <ul class="room-list room-list-dms">
+            {dms.map((room) => roomLink(room, unread[room] ?? 0, true))}
+          </ul>
+          <button type="button" class="link-button sidebar-action" onClick={props.onMessageSomeone}>
+            + Message someone
+          </button>
         </div>
         {others.length > 0 && (
           <div class="sidebar-section">
             <h2 class="sidebar-title">More rooms</h2>
             <ul class="room-list room-list-other">
-              {others.map((entry) => roomLink(entry.name, null))}
+              {others.map((entry) => roomLink(entry.room, null))}
             </ul>
           </div>
         )}
         <CreateRoomForm onCreate={props.onOpenRoom} />
         <div class="sidebar-footer">
-          {props.userName && (
+          {props.me && (
             <span class="me">
-              <Avatar name={props.userName} size="sm" />
-              <span class="me-name">{props.userName}</span>
+              <Avatar name={props.me.name} guest={isGuest(props.me)} size="sm" />
+              <UserName user={props.me} class="me-name" />
             </span>
           )}
           <button type="button" class="icon-button" onClick={props.onDiagnostics}>
@@ -118,7 +151,7 @@ function CreateRoomForm({ onCreate }: { onCreate(room: string): void }) {
         onCreate(room);
       }}
     >
-      <label class="sidebar-title" for="create-room-input">Join or create a room</label>
+      <label class="sidebar-title" for="create-room-input">Join or create a public room</label>
       <div class="create-room-row">
         <input
           id="create-room-input"
@@ -145,5 +178,15 @@ function CreateRoomForm({ onCreate }: { onCreate(room: string): void }) {
         {error ?? "a–z, 0–9, - and _, up to 64"}
       </p>
     </form>
+  );
+}
+
+/** A private room's mark: drawn, as no emoji font may be installed. */
+function LockIcon() {
+  return (
+    <svg class="lock-icon" viewBox="0 0 16 16">
+      <rect x="3" y="7" width="10" height="7" rx="1.5" />
+      <path d="M5.5 7V5a2.5 2.5 0 015 0v2" />
+    </svg>
   );
 }

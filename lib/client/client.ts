@@ -31,6 +31,16 @@
  * attempts over HTTP tries the WebSocket again. `offline` pauses attempts;
  * `online` and the page becoming visible start one at once.
  *
+ * ## Rooms and membership
+ *
+ * Membership belongs to the account and is kept on the server: `join` makes
+ * you a member on every device, `leave(room, { forget: true })` ends it, and
+ * every connection of the account hears `membership` when either happens on
+ * another, so this client joins or drops the room too. `createRoom`, `openDm`,
+ * `invite`, `setRole`, `removeMember` and `listMembers` resolve with the
+ * server's reply, or reject with its error's message. Invitations that arrive
+ * wait in `invitations` until joined or dismissed.
+ *
  * ## Sending
  *
  * `send()` puts the message in the outbox (persisted) and transmits it when
@@ -48,9 +58,16 @@
  * effect(() => console.log(client.state.value, client.room("general")?.messages.value));
  * ```
  */
-import type { ReadonlySignal } from "@preact/signals";
+import { type ReadonlySignal, signal } from "@preact/signals";
+import type {
+  ClientFrame,
+  Message,
+  PublicUser,
+  RoomMemberEntry,
+  ServerFrame,
+  ServerFrameOf,
+} from "../protocol/frames.ts";
 import { MEMBERS_LIMIT_MAX } from "../protocol/big_rooms.ts";
-import type { ClientFrame, Message, ServerFrameOf } from "../protocol/frames.ts";
 import { isRoomName, ROOM_NAME_HELP } from "../protocol/names.ts";
 import { checkTextLength } from "../protocol/text.ts";
 import type { TimerId } from "../time/clock.ts";
@@ -64,7 +81,7 @@ import {
 import type { MembersQuery } from "./member_list.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
-import { createPendingRequests } from "./pending_requests.ts";
+import { type Answer, createPendingRequests } from "./pending_requests.ts";
 import type { RoomState } from "./room_state.ts";
 import { createRoomViews, type RoomView } from "./room_views.ts";
 import { createStatusSubscription, type StatusListener } from "./status_subscription.ts";
@@ -72,6 +89,13 @@ import { createStatusSubscription, type StatusListener } from "./status_subscrip
 export type { ChatClientOptions } from "./client_options.ts";
 export type { ConnectionControls, ConnectionSignals, FrameCounts } from "./connection.ts";
 export type { RoomMessage, RoomView } from "./room_views.ts";
+
+/** An invitation to a room, as it arrived. */
+export type Invitation = Omit<ServerFrameOf<"invitation">, "type">;
+
+/** A client frame without its `ref`, which {@linkcode ChatClient} adds to questions. */
+type Question = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, "ref"> : never
+  : never;
 
 /**
  * The client returned by {@linkcode createChatClient}: the connection's signals
@@ -92,7 +116,26 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
   discard(cid: string): void;
   /** Joins a room (again after each reconnect, with `since`); throws a `TypeError` on a bad name. */
   join(room: string): void;
-  leave(room: string): void;
+  /** Stops hearing a room here; with `forget`, ends the membership on every device. */
+  leave(room: string, options?: { forget?: boolean }): void;
+  /** Makes a room you own, and joins it; resolves with its name. */
+  createRoom(room: string, visibility: "public" | "private"): Promise<string>;
+  /** Opens (making it if new) the direct message with these people, by name; resolves with its room. */
+  openDm(names: readonly string[]): Promise<string>;
+  /** Lets someone (by name) join a room you are in; resolves with who they are. */
+  invite(room: string, name: string): Promise<PublicUser>;
+  /** The owner makes someone a moderator, or a member again. */
+  setRole(room: string, name: string, role: "moderator" | "member"): Promise<void>;
+  /** Ends someone's membership (the owner, moderators and admins may). */
+  removeMember(room: string, name: string): Promise<void>;
+  /** A room's members (the first `limit`), by user id. */
+  listMembers(room: string, limit?: number): Promise<readonly RoomMemberEntry[]>;
+  /** Invitations that arrived and were neither joined nor dismissed, oldest first. */
+  readonly invitations: ReadonlySignal<readonly Invitation[]>;
+  /** Forgets an invitation (joining its room forgets it too). */
+  dismissInvitation(room: string): void;
+  /** Calls `listener` whenever a membership of this account began or ended; returns the unsubscribe. */
+  onMembership(listener: (room: string, joined: boolean) => void): () => void;
   /** Asks for the page of messages before the oldest held. */
   loadOlder(room: string, limit?: number): void;
   /** Tells the room you are typing (at most every 3 s). */
@@ -150,6 +193,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     onReady(features) {
       pageForward = features.includes("history_after");
       for (const room of outbox.pendingRooms()) roomViews.add(room);
+      // Before the joins: a membership that begins with one of them is told here too.
+      if (features.includes("membership")) sendFrame({ type: "subscribe_membership" });
       for (const room of roomViews.names.peek()) sendJoin(room);
       statusSubscription.resubscribe();
     },
@@ -172,6 +217,46 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     requestMembers,
   });
   const statusSubscription = createStatusSubscription(sendFrame);
+  const invitations = signal<readonly Invitation[]>([]);
+  const membershipListeners = new Set<(room: string, joined: boolean) => void>();
+
+  /** Sends a question and resolves with the reply naming it (rejects with an `error`'s words). */
+  function ask(question: Question): Promise<ServerFrame> {
+    return new Promise((resolve, reject) => {
+      const settle = (answer: Answer) =>
+        answer.ok ? resolve(answer.frame) : reject(new Error(answer.message));
+      const sent = pending.add(
+        { kind: "ask", settle },
+        (ref) => sendFrame({ ...question, ref } as ClientFrame),
+      );
+      if (!sent) reject(new Error("not connected; try again in a moment"));
+    });
+  }
+
+  /** The reply `frame` answers a question: hands it over; false if it answers none. */
+  function answer(frame: ServerFrame & { ref?: string }): boolean {
+    const request = pending.take(frame.ref);
+    if (request?.kind !== "ask") return false;
+    request.settle({ ok: true, frame });
+    return true;
+  }
+
+  function dropInvitation(room: string) {
+    invitations.value = invitations.peek().filter((invitation) => invitation.room !== room);
+  }
+
+  /** This account's membership of `room` began or ended on some device. */
+  function membershipChanged(room: string, joined: boolean) {
+    if (joined) {
+      if (!roomViews.state(room)) {
+        roomViews.add(room);
+        sendJoin(room);
+      }
+    } else if (roomViews.remove(room)) {
+      outbox.discardRoom(room);
+    }
+    for (const listener of membershipListeners) listener(room, joined);
+  }
 
   // ---- sending ----------------------------------------------------------------
 
@@ -228,14 +313,21 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   // ---- frames -----------------------------------------------------------------
 
   function receive(frame: ChatFrame) {
-    const room = "room" in frame ? roomViews.state(frame.room) : undefined;
+    const room = "room" in frame && frame.room ? roomViews.state(frame.room) : undefined;
     switch (frame.type) {
-      case "joined":
-        if (!room) return;
-        room.applyJoined(frame);
+      case "joined": {
+        // A room made or opened by a question is new here: it is held from now on.
+        const asked = pending.take(frame.ref);
+        if (!room && asked?.kind === "ask") roomViews.add(frame.room);
+        const state = roomViews.state(frame.room);
+        if (!state) return;
+        state.applyJoined(frame);
         roomViews.markJoined(frame.room);
+        dropInvitation(frame.room);
         for (const entry of outbox.pendingIn(frame.room)) transmit(entry.cid);
+        if (asked?.kind === "ask") asked.settle({ ok: true, frame });
         return requestGap(frame.room);
+      }
       case "left":
         return roomViews.markLeft(frame.room);
       case "message": {
@@ -271,6 +363,19 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return;
       case "status":
         return statusSubscription.receive(frame);
+      case "invited":
+      case "member_role":
+      case "member_removed":
+      case "room_members":
+        return void answer(frame);
+      case "membership":
+        return membershipChanged(frame.room, frame.joined);
+      case "invitation": {
+        const { type: _type, ...invitation } = frame;
+        dropInvitation(frame.room);
+        invitations.value = [...invitations.peek(), invitation];
+        return;
+      }
     }
   }
 
@@ -297,7 +402,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       seq: frame.seq,
       id: "",
       cid: frame.cid,
-      user: { id: me.id, name: me.name },
+      user: { id: me.id, name: me.name, role: me.role },
       text: entry.text,
       ts: frame.ts,
     };
@@ -308,6 +413,12 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     const entry = frame.ref ? outbox.get(frame.ref) : undefined;
     if (!entry) {
       const request = pending.take(frame.ref);
+      // The one who asked shows the answer; nobody else needs to.
+      if (request?.kind === "ask") return request.settle({ ok: false, message: frame.message });
+      // A room that refuses to be joined (removed meanwhile, closed) is no longer held.
+      if (frame.code === "forbidden" && frame.room && !roomViews.isJoined(frame.room)) {
+        membershipChanged(frame.room, false);
+      }
       if (request?.kind === "gap" && frame.recoverable) retryGap(request.room, frame);
       if (request?.kind === "members") {
         roomViews.memberList(request.room)?.pageLost(request.asked);
@@ -354,8 +465,36 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       roomViews.add(room);
       sendJoin(room);
     },
-    leave(room) {
-      if (roomViews.remove(room)) sendFrame({ type: "leave", room });
+    leave(room, { forget = false } = {}) {
+      if (!roomViews.remove(room)) return;
+      sendFrame(forget ? { type: "leave", room, forget } : { type: "leave", room });
+      if (forget) outbox.discardRoom(room);
+    },
+    async createRoom(room, visibility) {
+      checkRoomName(room);
+      return ((await ask({ type: "create_room", room, visibility })) as { room: string }).room;
+    },
+    async openDm(names) {
+      return ((await ask({ type: "dm", users: [...names] })) as { room: string }).room;
+    },
+    async invite(room, name) {
+      return ((await ask({ type: "invite", room, user: name })) as ServerFrameOf<"invited">).user;
+    },
+    async setRole(room, name, role) {
+      await ask({ type: "set_role", room, user: name, role });
+    },
+    async removeMember(room, name) {
+      await ask({ type: "remove_member", room, user: name });
+    },
+    async listMembers(room, limit = 200) {
+      const reply = await ask({ type: "room_members", room, limit });
+      return (reply as ServerFrameOf<"room_members">).members;
+    },
+    invitations,
+    dismissInvitation: dropInvitation,
+    onMembership(listener) {
+      membershipListeners.add(listener);
+      return () => void membershipListeners.delete(listener);
     },
     loadOlder(room, limit = OLDER_PAGE) {
       const state = roomViews.state(room);

@@ -25,6 +25,7 @@ export * from "./page_events.ts";
 export * from "./token.ts";
 export * from "./session.ts";
 export * from "./room_directory.ts";
+export * from "./people.ts";
 export * from "./chat_rooms.ts";
 export * from "./page_client.ts";
 export * from "./live_status.ts";

@@ -51,6 +51,8 @@ export interface Outbox {
   /** Makes a failed entry pending again, with fresh tries. */
   retry(cid: string): boolean;
   discard(cid: string): boolean;
+  /** Drops every entry of `room`: it can no longer be sent there (the membership ended). */
+  discardRoom(room: string): void;
   /** Resolves when every write so far has reached the store. */
   flushed(): Promise<void>;
 }
@@ -151,6 +153,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return true;
     },
     discard: (cid) => remove(cid) !== undefined,
+    discardRoom(room) {
+      for (const entry of entries.peek()) if (entry.room === room) remove(entry.cid);
+    },
     flushed: () => writes,
   };
 }

@@ -1,8 +1,10 @@
 /**
- * The client's `history` and `members` requests that wait for their reply, by the `ref` they
- * went out with: a reply (or an `error`) names its request by echoing the ref,
- * and the table says what was asked. A connection's end forgets them all,
- * since their replies can no longer come.
+ * The client's requests that wait for their reply, by the `ref` they went out
+ * with: `history` pages, the member list's `members` pages, and the questions a caller awaits (`ask`: making a
+ * room, inviting, the member list…). A reply (or an `error`) names its request
+ * by echoing the ref, and the table says what was asked. A connection's end
+ * forgets them all, since their replies can no longer come: each question is
+ * answered that it failed.
  *
  * The table is a signal, so what a UI shows of it (an older page loading) is
  * computed from it and can never disagree with it.
@@ -17,8 +19,12 @@
  * ```
  */
 import { signal } from "@preact/signals";
+import type { ServerFrame } from "../protocol/frames.ts";
 import type { MembersQuery } from "./member_list.ts";
 import type { Gap } from "./room_state.ts";
+
+/** The answer to a question: its reply frame, or why there is none. */
+export type Answer = { ok: true; frame: ServerFrame } | { ok: false; message: string };
 
 /** What a pending request asked for. */
 export type PendingRequest =
@@ -29,7 +35,9 @@ export type PendingRequest =
   /** A page of the member list. */
   | { kind: "members"; room: string; asked: MembersQuery }
   /** The whole presence list again, after a big room shrank back. */
-  | { kind: "refill"; room: string };
+  | { kind: "refill"; room: string }
+  /** A question someone awaits; `settle` hands them the answer. */
+  | { kind: "ask"; settle(answer: Answer): void };
 
 /** The requests waiting for a reply. */
 export interface PendingRequests {
@@ -79,7 +87,12 @@ export function createPendingRequests(): PendingRequests {
       return false;
     },
     clear() {
-      if (byRef.peek().size > 0) byRef.value = new Map();
+      const requests = byRef.peek();
+      if (requests.size === 0) return;
+      byRef.value = new Map();
+      for (const request of requests.values()) {
+        if (request.kind === "ask") request.settle({ ok: false, message: "the connection ended" });
+      }
     },
   };
 }

@@ -26,11 +26,24 @@
  * ```
  */
 import { type ReadonlySignal, signal } from "@preact/signals";
-import type { Message, PublicUser, ServerFrameOf } from "../protocol/mod.ts";
+import type {
+  Message,
+  PublicUser,
+  RoomRole,
+  RoomVisibility,
+  ServerFrameOf,
+} from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../time/clock.ts";
 
 /** The largest `limit` a `history` request may carry. */
 export const HISTORY_LIMIT_MAX = 200;
+
+/** What `joined` said of a room: who may see it, your part in it, a direct message's people. */
+export interface RoomAbout {
+  visibility: RoomVisibility;
+  role: RoomRole | null;
+  people: readonly PublicUser[];
+}
 
 /** A `history` request that fills a gap: forward from `after`, or back from `before`. */
 export type Gap = { after: number; limit: number } | { before: number; limit: number };
@@ -50,6 +63,8 @@ export interface RoomState {
   readonly typingMore: ReadonlySignal<number>;
   /** Whether older messages than the oldest held may exist. */
   readonly hasOlder: ReadonlySignal<boolean>;
+  /** What the last `joined` said of the room; null before (or from a server that says nothing). */
+  readonly about: ReadonlySignal<RoomAbout | null>;
   /** Every message up to this seq is held; null before the first `joined`. */
   lastContiguousSeq(): number | null;
   oldestSeq(): number | null;
@@ -98,6 +113,7 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   const typingMore = signal(0);
   let typingMoreTimer: TimerId | undefined;
   const hasOlder = signal(false);
+  const about = signal<RoomAbout | null>(null);
   const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
   let contiguous: number | null = null;
   /** The highest seq known to exist: a `joined` head, or any message seen. */
@@ -159,6 +175,7 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     typing,
     typingMore,
     hasOlder,
+    about,
     lastContiguousSeq: () => contiguous,
     oldestSeq,
     applyJoined(frame) {
@@ -175,6 +192,13 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       presence.value = frame.presence;
       presenceComplete.value = frame.presence_count === undefined;
       online.value = frame.presence_count ?? frame.presence.length;
+      if (frame.visibility) {
+        about.value = {
+          visibility: frame.visibility,
+          role: frame.room_role ?? null,
+          people: frame.people ?? [],
+        };
+      }
     },
     applyMessages(incoming) {
       merge(incoming);

@@ -24,7 +24,7 @@ import {
 } from "./member_list.ts";
 import type { Outbox } from "./outbox.ts";
 import type { PendingRequests } from "./pending_requests.ts";
-import { createRoomState, type RoomState } from "./room_state.ts";
+import { createRoomState, type RoomAbout, type RoomState } from "./room_state.ts";
 
 const TYPING_THROTTLE_MS = 3_000;
 
@@ -60,6 +60,8 @@ export interface RoomView {
   readonly typingMore: ReadonlySignal<number>;
   readonly hasOlder: ReadonlySignal<boolean>;
   readonly loadingOlder: ReadonlySignal<boolean>;
+  /** Who may see the room, your part in it, a direct message's people (from `joined`). */
+  readonly about: ReadonlySignal<RoomAbout | null>;
 }
 
 /** Options of {@linkcode createRoomViews}. */
@@ -142,7 +144,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
       shown.push({
         seq: null,
         cid: entry.cid,
-        user: me && { id: me.id, name: me.name },
+        user: me && { id: me.id, name: me.name, role: me.role },
         text: entry.text,
         ts: entry.createdAt,
         status: entry.status,
@@ -178,6 +180,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
         typing: state.typing,
         typingMore: state.typingMore,
         hasOlder: state.hasOlder,
+        about: state.about,
         loadingOlder: computed(() =>
           pending.has((request) => request.kind === "older" && request.room === name)
         ),

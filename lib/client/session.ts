@@ -72,7 +72,7 @@ async function tokenRequest(
 }
 
 /**
- * `POST /api/login`: registers the name on first use, logs in afterwards.
+ * `POST /api/login`: signs in to an existing account (it never creates one).
  *
  * @example
  * ```ts
@@ -84,6 +84,22 @@ export function signIn(
   options: SessionOptions = {},
 ): Promise<SignInResult> {
   return tokenRequest("/api/login", credentials, options);
+}
+
+/**
+ * `POST /api/register`: creates the account and signs in to it.
+ *
+ * @example
+ * ```ts
+ * const result = await register({ name: "ada", password: "correct horse" });
+ * if (!result.ok) showError(result.message); // "this name is registered; …"
+ * ```
+ */
+export function register(
+  credentials: { name: string; password: string },
+  options: SessionOptions = {},
+): Promise<SignInResult> {
+  return tokenRequest("/api/register", credentials, options);
 }
 
 /**

@@ -20,7 +20,13 @@ export const CloseCode = {
 /** One of the close codes in {@linkcode CloseCode}. */
 export type CloseCode = typeof CloseCode[keyof typeof CloseCode];
 
-/** The `code` values an `error` frame or an HTTP error body may carry. */
+/**
+ * The `code` values an `error` frame or an HTTP error body may carry. The last
+ * three come with the contract's second edition: `bad_credentials` (a login
+ * with an unknown name or a wrong password, one answer for both), `name_taken`
+ * (a name an account or an active guest holds) and `conflict` (`create_room`
+ * of a taken name).
+ */
 export const ERROR_CODES = [
   "bad_frame",
   "bad_request",
@@ -30,6 +36,9 @@ export const ERROR_CODES = [
   "forbidden",
   "unauthorized",
   "internal",
+  "bad_credentials",
+  "name_taken",
+  "conflict",
 ] as const;
 
 /** One of {@linkcode ERROR_CODES}. */

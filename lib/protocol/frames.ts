@@ -11,7 +11,16 @@
 import { z } from "zod";
 import { MEMBER_NAME_MAX, MEMBERS_LIMIT_MAX, TYPING_NAMED_MAX } from "./big_rooms.ts";
 import { ERROR_CODES } from "./codes.ts";
-import { ROOM_NAME_HELP, ROOM_NAME_PATTERN } from "./names.ts";
+import {
+  DM_MEMBERS_MAX,
+  ROLES,
+  ROOM_NAME_HELP,
+  ROOM_NAME_PATTERN,
+  ROOM_ROLES,
+  ROOM_VISIBILITIES,
+  USER_NAME_HELP,
+  USER_NAME_PATTERN,
+} from "./names.ts";
 import { StatusResponse } from "./status.ts";
 
 /** Room names: 1–64 characters of `a-z 0-9 - _`. */
@@ -25,16 +34,32 @@ const Ref = z.string().max(128).optional();
 
 const Seq = z.number().int().nonnegative();
 
-/** A user as other people see them. */
-export const PublicUser = z.object({ id: z.string(), name: z.string() });
+/** Display names: 1–32 characters, letters, digits, `-`, `_` and `.`. */
+export const UserName = z.string().regex(USER_NAME_PATTERN, USER_NAME_HELP);
+
+/**
+ * A user as every frame and body shows them (second edition: with `role`, so
+ * that clients can mark guests, whose ids start with `guest:`).
+ */
+export const PublicUser = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES) });
 export type PublicUser = z.infer<typeof PublicUser>;
 
-/** A user with their role, as in `hello.user`. */
-export const SessionUser = PublicUser.extend({
-  role: z.enum(["user", "guest", "admin"]),
-});
+/** The user of a session, as in `hello.user`: the same fields as everyone's. */
+export const SessionUser = PublicUser;
 export type SessionUser = z.infer<typeof SessionUser>;
 export type Role = SessionUser["role"];
+
+/** Who may see a room (`ROOM_VISIBILITIES`). */
+export const RoomVisibility = z.enum(ROOM_VISIBILITIES);
+export type RoomVisibility = z.infer<typeof RoomVisibility>;
+
+/** A member's part in a room (`ROOM_ROLES`). */
+export const RoomRole = z.enum(ROOM_ROLES);
+export type RoomRole = z.infer<typeof RoomRole>;
+
+/** A member of a room and their part in it. */
+export const RoomMemberEntry = z.object({ user: PublicUser, role: RoomRole });
+export type RoomMemberEntry = z.infer<typeof RoomMemberEntry>;
 
 /** A committed room message. */
 export const Message = z.object({
@@ -56,7 +81,16 @@ export const JoinFrame = z.object({
   since: Seq.optional(),
   ref: Ref,
 });
-export const LeaveFrame = z.object({ type: z.literal("leave"), room: RoomName, ref: Ref });
+/**
+ * Second edition: `forget: true` ends the account's membership (on every
+ * device); without it only this connection stops hearing the room.
+ */
+export const LeaveFrame = z.object({
+  type: z.literal("leave"),
+  room: RoomName,
+  forget: z.boolean().optional(),
+  ref: Ref,
+});
 export const SendFrame = z.object({
   type: z.literal("send"),
   room: RoomName,
@@ -81,6 +115,52 @@ export const HistoryFrame = z.object({
   path: ["after"],
 });
 export const TypingFrame = z.object({ type: z.literal("typing"), room: RoomName, ref: Ref });
+/** Second edition: a new room, its creator its owner; a taken name is `conflict`. */
+export const CreateRoomFrame = z.object({
+  type: z.literal("create_room"),
+  room: RoomName,
+  visibility: z.enum(["public", "private"]),
+  ref: Ref,
+});
+/** Second edition: `user` (a name) may join the room; only its members may invite. */
+export const InviteFrame = z.object({
+  type: z.literal("invite"),
+  room: RoomName,
+  user: UserName,
+  ref: Ref,
+});
+/** Second edition: the direct-message room of the sender and 1–8 other people, by name. */
+export const DmFrame = z.object({
+  type: z.literal("dm"),
+  users: z.array(UserName).min(1).max(DM_MEMBERS_MAX),
+  ref: Ref,
+});
+/** Second edition: the owner makes a member a moderator, or a moderator a member again. */
+export const SetRoleFrame = z.object({
+  type: z.literal("set_role"),
+  room: RoomName,
+  user: UserName,
+  role: z.enum(["moderator", "member"]),
+  ref: Ref,
+});
+/** Second edition: the owner, moderators and admins end someone's membership. */
+export const RemoveMemberFrame = z.object({
+  type: z.literal("remove_member"),
+  room: RoomName,
+  user: UserName,
+  ref: Ref,
+});
+/**
+ * Extension: a page of a room's members (not only those online), by user id
+ * after `after`; for those who may read the room.
+ */
+export const RoomMembersFrame = z.object({
+  type: z.literal("room_members"),
+  room: RoomName,
+  after: z.string().max(128).optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+  ref: Ref,
+});
 
 /**
  * Second edition (`presence_summary`): a page of the users online in a room,
@@ -113,10 +193,19 @@ export const UnsubscribeStatusFrame = z.object({
   type: z.literal("unsubscribe_status"),
   ref: Ref,
 });
+/**
+ * Extension: from now on this connection hears `membership` frames, whenever
+ * a membership of its account begins or ends (on any device). No reply; a
+ * client that never sends it never gets one.
+ */
+export const SubscribeMembershipFrame = z.object({
+  type: z.literal("subscribe_membership"),
+  ref: Ref,
+});
 
 /**
- * The client frames about one room, each with its `room`: the server's room
- * layer answers them.
+ * The client frames about rooms, each with its `room` but `dm` (whose room is
+ * named by its people): the server's room layer answers them.
  */
 export const RoomFrame = z.discriminatedUnion("type", [
   JoinFrame,
@@ -124,6 +213,12 @@ export const RoomFrame = z.discriminatedUnion("type", [
   SendFrame,
   HistoryFrame,
   TypingFrame,
+  CreateRoomFrame,
+  InviteFrame,
+  DmFrame,
+  SetRoleFrame,
+  RemoveMemberFrame,
+  RoomMembersFrame,
   MembersFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
@@ -136,6 +231,7 @@ export const SessionFrame = z.discriminatedUnion("type", [
   AuthFrame,
   SubscribeStatusFrame,
   UnsubscribeStatusFrame,
+  SubscribeMembershipFrame,
 ]);
 export type SessionFrame = z.infer<typeof SessionFrame>;
 
@@ -190,7 +286,8 @@ export const HelloFrame = z.object({
 /**
  * Extension `more`: true when a `since` catch-up was cut to a page (the oldest
  * messages after `since`); the client continues with `history` `after`.
- * Absent otherwise.
+ * Absent otherwise. Extensions of the second edition: the room's `visibility`,
+ * the joiner's `room_role`, and for a direct message its `people`.
  *
  * Second edition (`presence_summary`): in a room with more than
  * `PRESENCE_LIST_MAX` users online, `presence` holds the first of them by name
@@ -205,6 +302,9 @@ export const JoinedFrame = z.object({
   presence: z.array(PublicUser),
   presence_count: z.number().int().nonnegative().optional(),
   more: z.boolean().optional(),
+  visibility: RoomVisibility.optional(),
+  room_role: RoomRole.optional(),
+  people: z.array(PublicUser).optional(),
   ref: Ref,
 });
 export const LeftFrame = z.object({ type: z.literal("left"), room: RoomName, ref: Ref });
@@ -263,12 +363,14 @@ export const MembersReplyFrame = z.object({
 });
 export const ServerPingFrame = z.object({ type: z.literal("ping"), t: z.number() });
 export const PongReplyFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
+/** Extension: `room`, the room a refused frame was about, when it was about one. */
 export const ErrorFrame = z.object({
   type: z.literal("error"),
   code: z.enum(ERROR_CODES),
   message: z.string(),
   recoverable: z.boolean(),
   retry_after_ms: z.number().int().nonnegative().optional(),
+  room: RoomName.optional(),
   ref: Ref,
 });
 export const AuthOkFrame = z.object({
@@ -298,6 +400,53 @@ export const StatusFrame = z.object({
   ref: Ref,
 });
 
+/** Second edition: the answer to `invite`. */
+export const InvitedFrame = z.object({
+  type: z.literal("invited"),
+  room: RoomName,
+  user: PublicUser,
+  ref: Ref,
+});
+/** Second edition: sent to every connection of an invited user; the room is theirs to join. */
+export const InvitationFrame = z.object({
+  type: z.literal("invitation"),
+  room: RoomName,
+  by: PublicUser,
+});
+/**
+ * Extension: the account's membership of a room began or ended (on this or
+ * another device, or by a moderator): every connection of the account that
+ * sent `subscribe_membership` hears it.
+ */
+export const MembershipFrame = z.object({
+  type: z.literal("membership"),
+  room: RoomName,
+  joined: z.boolean(),
+});
+/** Extension: the answer to `room_members`; `next` is the `after` of the next page, or null. */
+export const RoomMembersReplyFrame = z.object({
+  type: z.literal("room_members"),
+  room: RoomName,
+  members: z.array(RoomMemberEntry),
+  next: z.string().nullable(),
+  ref: Ref,
+});
+/** Extension: the answer to `set_role`. */
+export const MemberRoleFrame = z.object({
+  type: z.literal("member_role"),
+  room: RoomName,
+  user: PublicUser,
+  role: RoomRole,
+  ref: Ref,
+});
+/** Extension: the answer to `remove_member`. */
+export const MemberRemovedFrame = z.object({
+  type: z.literal("member_removed"),
+  room: RoomName,
+  user: PublicUser,
+  ref: Ref,
+});
+
 /** Any frame the server may send. */
 export const ServerFrame = z.discriminatedUnion("type", [
   HelloFrame,
@@ -316,6 +465,12 @@ export const ServerFrame = z.discriminatedUnion("type", [
   TokenExpiringFrame,
   ReconnectFrame,
   StatusFrame,
+  InvitedFrame,
+  InvitationFrame,
+  MembershipFrame,
+  RoomMembersReplyFrame,
+  MemberRoleFrame,
+  MemberRemovedFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];

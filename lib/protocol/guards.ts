@@ -33,8 +33,14 @@ import {
 import { ERROR_CODES } from "./codes.ts";
 import { TYPING_NAMED_MAX } from "./big_rooms.ts";
 import type { ServerFrame } from "./frames.ts";
-import type { ErrorBody, RoomListResponse, TokenResponse } from "./http.ts";
-import { ROOM_NAME_PATTERN } from "./names.ts";
+import type { ErrorBody, RoomListResponse, TokenResponse, UserLookupResponse } from "./http.ts";
+import {
+  ROLES,
+  ROOM_NAME_PATTERN,
+  ROOM_ROLES,
+  ROOM_VISIBILITIES,
+  USER_LOOKUP_MAX,
+} from "./names.ts";
 import type { FrameError, ParseResult } from "./parse.ts";
 import type { StatusRangeData, StatusResponse } from "./status.ts";
 import { HISTORY_COLUMNS } from "./status_history.ts";
@@ -51,7 +57,7 @@ import {
 const RoomName = string({ pattern: ROOM_NAME_PATTERN });
 const Ref = optional(string({ max: 128 }));
 const Seq = number({ int: true, min: 0 });
-const PublicUser = object({ id: string(), name: string() });
+const PublicUser = object({ id: string(), name: string(), role: oneOf(ROLES) });
 const messageShape = {
   room: RoomName,
   seq: Seq,
@@ -233,11 +239,7 @@ const ServerFrameCheck = byKey("type", {
     type: literal("hello"),
     v: number({ int: true }),
     session: string(),
-    user: object({
-      id: string(),
-      name: string(),
-      role: oneOf(["user", "guest", "admin"]),
-    }),
+    user: PublicUser,
     server_time: number(),
     heartbeat_ms: PositiveInt,
     token_expires_at: number(),
@@ -261,6 +263,9 @@ const ServerFrameCheck = byKey("type", {
     presence: array(PublicUser),
     presence_count: optional(number({ int: true, min: 0 })),
     more: optional(boolean()),
+    visibility: optional(oneOf(ROOM_VISIBILITIES)),
+    room_role: optional(oneOf(ROOM_ROLES)),
+    people: optional(array(PublicUser)),
     ref: Ref,
   }),
   left: object({ type: literal("left"), room: RoomName, ref: Ref }),
@@ -310,6 +315,7 @@ const ServerFrameCheck = byKey("type", {
     message: string(),
     recoverable: boolean(),
     retry_after_ms: optional(number({ int: true, min: 0 })),
+    room: optional(RoomName),
     ref: Ref,
   }),
   auth_ok: object({ type: literal("auth_ok"), token_expires_at: number(), ref: Ref }),
@@ -325,6 +331,29 @@ const ServerFrameCheck = byKey("type", {
     delta: optional(oneOf([true])),
     ref: Ref,
   }),
+  invited: object({ type: literal("invited"), room: RoomName, user: PublicUser, ref: Ref }),
+  invitation: object({ type: literal("invitation"), room: RoomName, by: PublicUser }),
+  membership: object({ type: literal("membership"), room: RoomName, joined: boolean() }),
+  room_members: object({
+    type: literal("room_members"),
+    room: RoomName,
+    members: array(object({ user: PublicUser, role: oneOf(ROOM_ROLES) })),
+    next: nullable(string()),
+    ref: Ref,
+  }),
+  member_role: object({
+    type: literal("member_role"),
+    room: RoomName,
+    user: PublicUser,
+    role: oneOf(ROOM_ROLES),
+    ref: Ref,
+  }),
+  member_removed: object({
+    type: literal("member_removed"),
+    room: RoomName,
+    user: PublicUser,
+    ref: Ref,
+  }),
 });
 
 // ---- HTTP bodies (http.ts) -------------------------------------------------
@@ -334,9 +363,20 @@ const ErrorBodyCheck = object({
   error: object({ code: oneOf(ERROR_CODES), message: string() }),
 });
 const RoomListResponseCheck = object({
-  rooms: array(object({ name: RoomName, members: number({ int: true, min: 0 }) })),
+  rooms: array(object({
+    room: RoomName,
+    name: RoomName,
+    visibility: oneOf(ROOM_VISIBILITIES),
+    members: Count,
+    online: Count,
+    joined: boolean(),
+    unread: Count,
+    mentions: Count,
+    people: optional(array(PublicUser)),
+  })),
   next: nullable(RoomName),
 });
+const UserLookupResponseCheck = object({ users: array(PublicUser, { max: USER_LOOKUP_MAX }) });
 
 /** Where a parsed server frame fails {@linkcode ServerFrame}'s schema; `null` when it does not. */
 export const checkServerFrame: Check = ServerFrameCheck;
@@ -381,6 +421,18 @@ export function isErrorBody(value: unknown): value is ErrorBody {
  */
 export function isRoomListResponse(value: unknown): value is RoomListResponse {
   return RoomListResponseCheck(value) === null;
+}
+
+/**
+ * Whether `value` is a {@linkcode UserLookupResponse} (`GET /api/users`).
+ *
+ * @example
+ * ```ts
+ * if (isUserLookupResponse(body)) offer(body.users);
+ * ```
+ */
+export function isUserLookupResponse(value: unknown): value is UserLookupResponse {
+  return UserLookupResponseCheck(value) === null;
 }
 
 /**

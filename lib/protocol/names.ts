@@ -19,6 +19,39 @@ export const ROOM_NAME_HELP = "room names are 1-64 characters of a-z 0-9 - _";
 /** The room every user is in: it always exists, and the chat opens it when no other is asked for. */
 export const DEFAULT_ROOM = "general";
 
+/**
+ * Direct-message rooms are named `dm-` and a hash of their people: no other
+ * room may take a name starting so, and `join` never creates one.
+ */
+export const DM_PREFIX = "dm-";
+
+/** Most other people a direct message may have (the sender makes one more). */
+export const DM_MEMBERS_MAX = 8;
+
+/**
+ * Whether `room` is a direct message's name (reserved: see {@linkcode DM_PREFIX}).
+ *
+ * @example
+ * ```ts
+ * isDmRoom("dm-3f2c9e"); // true
+ * ```
+ */
+export function isDmRoom(room: string): boolean {
+  return room.startsWith(DM_PREFIX);
+}
+
+/** What a user is on the server: an account (`user`, `admin`) or a `guest`. */
+export const ROLES = ["user", "guest", "admin"] as const;
+
+/** Who may see a room: everyone, its members, or the people of a direct message. */
+export const ROOM_VISIBILITIES = ["public", "private", "dm"] as const;
+
+/** A member's part in a room: its creator (`owner`), a `moderator`, or a `member`. */
+export const ROOM_ROLES = ["owner", "moderator", "member"] as const;
+
+/** Most users one `GET /api/users` answer holds. */
+export const USER_LOOKUP_MAX = 20;
+
 /** Display names: 1–32 characters, letters, digits, `-`, `_` and `.`. */
 export const USER_NAME_PATTERN = /^[\p{L}\p{N}_.-]{1,32}$/u;
 

@@ -24,6 +24,14 @@ export const FEATURES = [
   "token_refresh",
   // Extension: `history` takes `after`, and a long `joined` catch-up is paged with `more`.
   "history_after",
+  // Second edition: register apart from login, password change, guests holding their name.
+  "accounts",
+  // Second edition: membership kept per account on the server; `GET /api/rooms` per account.
+  "membership",
+  // Second edition: `create_room` (public or private), `invite`, moderators.
+  "private_rooms",
+  // Second edition: `dm`, one room per set of people.
+  "dm",
   // Second edition: big rooms summarize presence (`presence_count`, `count`) and page `members`.
   "presence_summary",
 ] as const;

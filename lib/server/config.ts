@@ -108,6 +108,8 @@ const EnvSchema = z.object({
   LOGIN_WINDOW_S: integer(60, 1),
   GUESTS_PER_ADDRESS: integer(10, 1),
   GUEST_WINDOW_S: integer(600, 1),
+  REGISTRATIONS_PER_ADDRESS: integer(10, 1),
+  REGISTRATION_WINDOW_S: integer(3600, 1),
   ROOM_HISTORY_MAX: integer(10_000, 1),
   EMPTY_ROOM_TTL_S: integer(24 * 3600, 60),
   ADMIN_USERS: list(z.string()),
@@ -226,6 +228,9 @@ export interface Config {
   /** Guest identities one address may create per {@linkcode Config.guestWindowS}. */
   guestsPerAddress: number;
   guestWindowS: number;
+  /** Accounts one address may register per {@linkcode Config.registrationWindowS}. */
+  registrationsPerAddress: number;
+  registrationWindowS: number;
   roomHistoryMax: number;
   /** A room without messages stays listed this long after someone last joined or left it. */
   emptyRoomTtlS: number;
@@ -343,6 +348,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     loginWindowS: e.LOGIN_WINDOW_S,
     guestsPerAddress: e.GUESTS_PER_ADDRESS,
     guestWindowS: e.GUEST_WINDOW_S,
+    registrationsPerAddress: e.REGISTRATIONS_PER_ADDRESS,
+    registrationWindowS: e.REGISTRATION_WINDOW_S,
     roomHistoryMax: e.ROOM_HISTORY_MAX,
     emptyRoomTtlS: e.EMPTY_ROOM_TTL_S,
     adminUsers: e.ADMIN_USERS,

@@ -29,8 +29,10 @@ import {
   createAuth,
   createSignOuts,
   createTokenIssuer,
+  createUserLookup,
   resolveJwtSecrets,
   type TokenIssuer,
+  type UserLookup,
 } from "./auth/mod.ts";
 import { createAccounts, resolveAdminUsers } from "./accounts/mod.ts";
 import type { Storage } from "./storage.ts";
@@ -41,11 +43,19 @@ import {
   createSessionAdmission,
   createSocketRoute,
   createStatusFeed,
+  createUserNotices,
   type Fallback,
   type Hub,
   type SocketData,
 } from "./session/mod.ts";
-import { createRoomLayer, type RoomService } from "./rooms/mod.ts";
+import {
+  createGuestMembershipSweep,
+  createMembershipEvents,
+  createRoomLayer,
+  GUEST_MEMBERSHIPS_LEASE,
+  type GuestMembershipSweep,
+  type RoomService,
+} from "./rooms/mod.ts";
 import type { WsHandlers } from "../framework/ws.ts";
 import { createClientAddress } from "./http/mod.ts";
 import { type Admin, createAdmin, createOpsEndpoints, type OpsEndpoints } from "./ops/mod.ts";
@@ -78,6 +88,9 @@ export const METRICS_INTERVAL_MS = 5_000;
 /** The cluster's shares the metrics snapshots travel in, one per instance under `snapshot`. */
 export const METRICS_SPACE = "metrics";
 
+/** How often guests' memberships are swept for guests who are gone. */
+const GUEST_SWEEP_INTERVAL_MS = 60_000;
+
 /** The lease that elects the instance writing the status history. */
 export const STATUS_HISTORY_LEASE = "status_history";
 
@@ -106,9 +119,13 @@ export interface Services {
   log: Logger;
   tokens: TokenIssuer;
   auth: Auth;
+  /** `GET /api/users?prefix=`: people by name, for signed-in callers. */
+  userLookup: UserLookup;
   hub: Hub;
   /** Rooms: the durable log, fan-out, presence and typing. */
   rooms: RoomService;
+  /** Ends the memberships of guests whose identity expired (one instance at a time). */
+  guestMemberships: GuestMembershipSweep;
   /** The handlers of `GET /api/ws`: `app.ws("/api/ws", socketRoute)`. */
   socketRoute: WsHandlers<unknown, SocketData>;
   /** `GET /api/events` and `POST /api/send`. */
@@ -200,7 +217,7 @@ export async function createServices(
   const { events } = cluster;
   const secrets = await resolveJwtSecrets(config.jwtSecrets, storage.jwtSecret, log);
   const tokens = await createTokenIssuer({ secrets, ttlS: config.accessTokenTtlS, clock });
-  const accounts = createAccounts(storage.accounts);
+  const accounts = createAccounts(storage.accounts, { guestHoldMs: config.guestIdleTtlS * 1000 });
   await accounts.indexSkeletons();
   const adminUsers = await resolveAdminUsers({
     missing: storage.missingAdminNames,
@@ -227,12 +244,24 @@ export async function createServices(
   const roomLayer = createRoomLayer({
     cluster,
     closedRooms: storage.closedRooms,
+    memberships: storage.memberships,
     clock,
     config,
     onError: (error) => log.error("rooms.error", { error: String(error) }),
     metrics,
+    findUser: (name) => accounts.resolve(name, clock.now()),
   });
   const rooms = roomLayer.service;
+  const guestMemberships = createGuestMembershipSweep({
+    memberships: storage.memberships,
+    notices: createMembershipEvents(events),
+    isActiveGuest: async (user, now) => (await accounts.resolve(user.name, now))?.id === user.id,
+    lease: cluster.lease(GUEST_MEMBERSHIPS_LEASE, { ttlMs: 2 * GUEST_SWEEP_INTERVAL_MS }),
+    clock,
+    intervalMs: GUEST_SWEEP_INTERVAL_MS,
+    onError: (error) => log.error("rooms.guest_sweep_failed", { error: String(error) }),
+  });
+  guestMemberships.start();
 
   const historyStore = storage.statusHistory;
   const recorder = createStatusRecorder({
@@ -290,6 +319,7 @@ export async function createServices(
   });
   const signOuts = createSignOuts({ store: storage.signedOut, clock, events, tokens, hub });
   await signOuts.load();
+  const userNotices = createUserNotices({ events, hub });
   const auth = createAuth({
     config,
     refreshRecords: storage.refreshRecords,
@@ -301,7 +331,9 @@ export async function createServices(
     adminUsers,
     rateLimits: cluster.rateLimits,
     onSignedOut: signOuts.signedOut,
+    onPasswordChanged: signOuts.accountSignedOut,
   });
+  const userLookup = createUserLookup({ accounts, tokens, clock });
   const clientAddress = createClientAddress(config.trustProxy);
   const admit = createSessionAdmission({ config, limits: hub, tokens, metrics, log });
   const socketRoute = createSocketRoute({ config, hub, admit, clientAddress, log, metrics });
@@ -343,12 +375,14 @@ export async function createServices(
   publisher.start();
 
   const stopListening = () => {
+    guestMemberships.stop();
     stopReceivingSnapshots();
     stopForgetting();
     statusFeed.close();
     fallback.close();
     admin.stop();
     signOuts.stop();
+    userNotices.stop();
   };
 
   return {
@@ -362,8 +396,10 @@ export async function createServices(
     log,
     tokens,
     auth,
+    userLookup,
     hub,
     rooms,
+    guestMemberships,
     socketRoute,
     fallback,
     metrics,

@@ -18,6 +18,7 @@
  * | refresh tokens | `RefreshRecordStore` (auth) | `createKvRefreshRecords` | `createPgRefreshRecords` |
  * | the generated JWT secret | `JwtSecretStore` (auth) | `createKvJwtSecretStore` | `createPgJwtSecretStore` |
  * | sign-outs | `SignedOutStore` (auth) | `createKvSignedOutStore` | `createPgSignedOutStore` |
+ * | rooms' metadata, members, invitations | `MembershipStore` (membership) | `createKvMembershipStore` | `createPgMembershipStore` |
  *
  * With PostgreSQL no KV database is opened at all, and the cluster plane is
  * the local engine on these stores (`services.ts`); with KV the cluster
@@ -75,6 +76,11 @@ import {
   type MissingAdminNames,
 } from "./accounts/mod.ts";
 import {
+  createKvMembershipStore,
+  createPgMembershipStore,
+  type MembershipStore,
+} from "./membership/mod.ts";
+import {
   createKvJwtSecretStore,
   createKvRefreshRecords,
   createKvSignedOutStore,
@@ -107,6 +113,7 @@ export interface Storage {
   refreshRecords: RefreshRecordStore;
   jwtSecret: JwtSecretStore;
   signedOut: SignedOutStore;
+  memberships: MembershipStore;
   /** One read: resolves while the database answers (`/readyz`). */
   probe(): Promise<unknown>;
   /** Closes the database if this storage opened it. */
@@ -156,6 +163,7 @@ export function createKvStorage(
     refreshRecords: createKvRefreshRecords(kv),
     jwtSecret: createKvJwtSecretStore(kv),
     signedOut: createKvSignedOutStore(kv),
+    memberships: createKvMembershipStore({ kv }),
     probe: () => kv.get(["readyz"]),
     close() {
       if (owned) kv.close();
@@ -191,6 +199,7 @@ export function createPgStorage(pg: Postgres, options: StorageOptions): Storage 
     refreshRecords: createPgRefreshRecords(sql),
     jwtSecret: createPgJwtSecretStore(sql),
     signedOut: createPgSignedOutStore(sql),
+    memberships: createPgMembershipStore(sql),
     probe: () => sql`select 1`,
     close: () => pg.close(),
   };

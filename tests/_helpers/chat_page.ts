@@ -23,9 +23,10 @@ export interface ChatPage extends AsyncDisposable {
 export const TEST_PASSWORD = "correct horse battery";
 
 /**
- * Registers `name` through the API (setting the refresh cookie in a new
- * context, made with `contextOptions`: a phone's viewport, say), opens `/`
- * with `query`, and waits until the client is in `state`.
+ * Signs `name` in through the API, registering the account first if it has
+ * none (setting the refresh cookie in a new context, made with
+ * `contextOptions`: a phone's viewport, say), opens `/` with `query`, and
+ * waits until the client is in `state`.
  */
 export async function openChat(
   browser: Browser,
@@ -36,16 +37,32 @@ export async function openChat(
   contextOptions: BrowserContextOptions = {},
 ): Promise<ChatPage> {
   const context = await browser.newContext(contextOptions);
-  const response = await context.request.post(`${origin}/api/login`, {
-    data: { name, password: TEST_PASSWORD },
-  });
-  if (!response.ok()) throw new Error(`login ${name}: HTTP ${response.status()}`);
+  const credentials = { data: { name, password: TEST_PASSWORD } };
+  let response = await context.request.post(`${origin}/api/register`, credentials);
+  if (response.status() === 409) {
+    response = await context.request.post(`${origin}/api/login`, credentials);
+  }
+  if (!response.ok()) throw new Error(`sign-in ${name}: HTTP ${response.status()}`);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   await page.goto(`${origin}/${query}`);
   await connected(page, state);
   return { context, page, problems, [Symbol.asyncDispose]: () => context.close() };
+}
+
+/**
+ * On the sign-in page (`page` is at `/login`), switches to "Create account",
+ * checks the page says so, and creates `name`'s account with
+ * {@linkcode TEST_PASSWORD}: the way a new user does, with or without
+ * JavaScript. Waits for nothing after the click.
+ */
+export async function createAccountOnPage(page: Page, name: string): Promise<void> {
+  await page.getByRole("link", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Password").fill(TEST_PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
 }
 
 /** Waits until the page's client is connected and its room has synced. */

@@ -7,11 +7,18 @@
  * ```ts
  * const kv = await Deno.openKv(":memory:");
  * const cluster = await startTestCluster(kv, { clock });
- * const layer = createRoomLayer({ cluster, closedRooms: createKvClosedRoomFlags(kv), clock, config: { maxTextChars: 100 } });
+ * const layer = roomLayerOnKv(kv, cluster, { clock, config: { maxTextChars: 100 } });
  * ```
  */
 import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { type Clock, createSystemClock } from "../../lib/time/clock.ts";
+import {
+  createKvClosedRoomFlags,
+  createRoomLayer,
+  type RoomLayer,
+  type RoomLayerOptions,
+} from "../../lib/server/rooms/mod.ts";
+import { createKvMembershipStore } from "../../lib/server/membership/mod.ts";
 
 /** Options of {@linkcode startTestCluster}. */
 export interface TestClusterOptions {
@@ -32,5 +39,23 @@ export function startTestCluster(kv: Deno.Kv, options: TestClusterOptions = {}):
     namespace: options.namespace ?? `test-${crypto.randomUUID()}`,
     expiryMs: 15_000,
     log: { historyMax: options.historyMax ?? 1_000 },
+  });
+}
+
+/**
+ * A room layer on `cluster` whose closed rooms and membership are kept in
+ * `kv`, and whose `findUser` finds nobody (no accounts behind it).
+ */
+export function roomLayerOnKv(
+  kv: Deno.Kv,
+  cluster: Cluster,
+  options: Pick<RoomLayerOptions, "clock" | "config">,
+): RoomLayer {
+  return createRoomLayer({
+    cluster,
+    closedRooms: createKvClosedRoomFlags(kv),
+    memberships: createKvMembershipStore({ kv }),
+    findUser: () => Promise.resolve(null),
+    ...options,
   });
 }

@@ -19,21 +19,25 @@ export interface FrameQueue {
   next(): Promise<ServerFrame>;
   /** The next frame of `type`, dropping the others before it. */
   nextOf<T extends ServerFrame["type"]>(type: T): Promise<ServerFrameOf<T>>;
+  /** The first frame not yet taken that `match`es (waits for it); the others stay. */
+  take(match: (frame: ServerFrame) => boolean): Promise<ServerFrame>;
 }
 
 /** Creates an empty {@linkcode FrameQueue}. */
 export function createFrameQueue(): FrameQueue {
   const frames: ServerFrame[] = [];
-  const waiters: ((frame: ServerFrame) => void)[] = [];
-  const next = () => {
-    const frame = frames.shift();
-    if (frame) return Promise.resolve(frame);
-    return new Promise<ServerFrame>((resolve) => waiters.push(resolve));
+  const takers: { match: (frame: ServerFrame) => boolean; resolve(frame: ServerFrame): void }[] =
+    [];
+  const take = (match: (frame: ServerFrame) => boolean) => {
+    const index = frames.findIndex(match);
+    if (index >= 0) return Promise.resolve(frames.splice(index, 1)[0]);
+    return new Promise<ServerFrame>((resolve) => takers.push({ match, resolve }));
   };
+  const next = () => take(() => true);
   return {
     push(frame) {
-      const waiter = waiters.shift();
-      if (waiter) waiter(frame);
+      const index = takers.findIndex((taker) => taker.match(frame));
+      if (index >= 0) takers.splice(index, 1)[0].resolve(frame);
       else frames.push(frame);
     },
     next,
@@ -43,5 +47,6 @@ export function createFrameQueue(): FrameQueue {
         if (frame.type === type) return frame as ServerFrameOf<T>;
       }
     },
+    take,
   };
 }

@@ -28,6 +28,8 @@ export interface TestSocket extends AsyncDisposable {
   next(): Promise<ServerFrame>;
   /** The next frame of `type`, skipping others (server pings, typically). */
   nextOf<T extends ServerFrame["type"]>(type: T): Promise<Extract<ServerFrame, { type: T }>>;
+  /** The first frame not yet taken that `match`es, leaving the others for later. */
+  take(match: (frame: ServerFrame) => boolean): Promise<ServerFrame>;
   send(frame: unknown): void;
   /** Resolves with the close event. */
   closed: Promise<CloseEvent>;
@@ -54,6 +56,7 @@ export async function openSocket(url: string, options: OpenOptions = {}): Promis
     socket,
     next: frames.next,
     nextOf: frames.nextOf,
+    take: frames.take,
     send: (frame) => socket.send(typeof frame === "string" ? frame : JSON.stringify(frame)),
     closed: closed.promise,
     async [Symbol.asyncDispose]() {

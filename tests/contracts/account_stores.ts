@@ -1,6 +1,7 @@
 /**
  * The contracts of the stores accounts and sign-ins keep their records in:
- * {@linkcode AccountStore}, {@linkcode KnownAddresses},
+ * {@linkcode AccountStore} (and the {@linkcode Accounts} on it),
+ * {@linkcode KnownAddresses},
  * {@linkcode MissingAdminNames}, {@linkcode RefreshRecordStore},
  * {@linkcode JwtSecretStore}, {@linkcode SignedOutStore} and
  * {@linkcode ClosedRoomFlags}. An engine's test
@@ -16,11 +17,14 @@
  * ```
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import type {
-  Account,
-  AccountStore,
-  KnownAddresses,
-  MissingAdminNames,
+import {
+  type Account,
+  type Accounts,
+  type AccountStore,
+  createAccounts,
+  type KnownAddresses,
+  type MissingAdminNames,
+  verifyPassword,
 } from "../../lib/server/accounts/mod.ts";
 import type {
   JwtSecretStore,
@@ -51,6 +55,9 @@ function contractTest<T>(kind: string, engine: string, setup: Setup<T>) {
     });
 }
 
+/** The moment the stores' guest holds are judged at. */
+const NOW = 1_800_000_000_000;
+
 function accountNamed(name: string, createdAt = 1_000): Account {
   return {
     id: `user:${name}`,
@@ -68,7 +75,7 @@ export function accountStoreContract(engine: string, setup: Setup<AccountStore>)
   test("an account is stored with its skeleton, and found by its key", async (open) => {
     const store = await open();
     equal(await store.get("ada"), null);
-    equal(await store.insert("ada", "ada-skeleton", accountNamed("Ada")), true);
+    equal(await store.insert("ada", "ada-skeleton", accountNamed("Ada"), NOW), true);
     deepEqual(await store.get("ada"), accountNamed("Ada"));
     equal(await store.skeletonHolder("ada-skeleton"), "ada");
     equal(await store.skeletonHolder("nobody"), null);
@@ -77,18 +84,18 @@ export function accountStoreContract(engine: string, setup: Setup<AccountStore>)
 
   test("a taken key or a taken skeleton refuses the account, and claims nothing", async (open) => {
     const store = await open();
-    ok(await store.insert("ada", "s-ada", accountNamed("ada")));
-    equal(await store.insert("ada", "s-other", accountNamed("ada2")), false);
+    ok(await store.insert("ada", "s-ada", accountNamed("ada"), NOW));
+    equal(await store.insert("ada", "s-other", accountNamed("ada2"), NOW), false);
     equal(await store.skeletonHolder("s-other"), null, "the skeleton of a refused account is free");
-    equal(await store.insert("bob", "s-ada", accountNamed("bob")), false);
+    equal(await store.insert("bob", "s-ada", accountNamed("bob"), NOW), false);
     equal(await store.get("bob"), null, "the key of a refused account is free");
-    ok(await store.insert("bob", "s-bob", accountNamed("bob")));
+    ok(await store.insert("bob", "s-bob", accountNamed("bob"), NOW));
   });
 
   test("two connections registering one name at once: exactly one gets it", async (open) => {
     const stores = await Promise.all([open(), open(), open()]);
     const results = await Promise.all(
-      stores.map((store, index) => store.insert("zed", "s-zed", accountNamed(`zed${index}`))),
+      stores.map((store, index) => store.insert("zed", "s-zed", accountNamed(`zed${index}`), NOW)),
     );
     equal(results.filter(Boolean).length, 1);
   });
@@ -96,7 +103,7 @@ export function accountStoreContract(engine: string, setup: Setup<AccountStore>)
   test("updates are atomic, even from several connections at once", async (open) => {
     const [first, second] = [await open(), await open()];
     equal(await first.update("ada", (account) => account), null, "no account, no update");
-    ok(await first.insert("ada", "s-ada", accountNamed("ada", 0)));
+    ok(await first.insert("ada", "s-ada", accountNamed("ada", 0), NOW));
     const bump = (account: Account) => ({ ...account, createdAt: account.createdAt + 1 });
     await Promise.all(
       Array.from({ length: 10 }, (_, index) => (index % 2 ? first : second).update("ada", bump)),
@@ -107,10 +114,75 @@ export function accountStoreContract(engine: string, setup: Setup<AccountStore>)
     equal((await first.get("ada"))?.role, "admin");
   });
 
+  test("an active guest's hold refuses an account of its skeleton, and an account refuses a hold", async (open) => {
+    const store = await open();
+    const hold = (guestId: string, until: number) => ({ guestId, name: "zed", key: "zed", until });
+    ok(await store.holdGuestName("s-zed", hold("guest:1", NOW + 10), NOW));
+    deepEqual(await store.guestHold("s-zed"), hold("guest:1", NOW + 10));
+    equal(await store.holdGuestName("s-zed", hold("guest:2", NOW + 20), NOW + 5), false);
+    ok(await store.holdGuestName("s-zed", hold("guest:1", NOW + 20), NOW + 5), "its own, renewed");
+    equal(await store.insert("zed", "s-zed", accountNamed("zed"), NOW + 19), false);
+    equal(await store.get("zed"), null);
+    ok(await store.holdGuestName("s-zed", hold("guest:2", NOW + 40), NOW + 20), "a lapsed hold");
+    await store.releaseGuestName("s-zed", "guest:1");
+    equal((await store.guestHold("s-zed"))?.guestId, "guest:2", "another's hold is left alone");
+    await store.releaseGuestName("s-zed", "guest:2");
+    equal(await store.guestHold("s-zed"), null);
+    ok(await store.insert("zed", "s-zed", accountNamed("zed"), NOW + 21));
+    equal(await store.holdGuestName("s-zed", hold("guest:3", NOW + 60), NOW + 21), false);
+  });
+
+  test("registering and claiming one name from several connections at once: one person gets it", async (open) => {
+    const stores = await Promise.all([open(), open(), open(), open()]);
+    for (let round = 0; round < 10; round++) {
+      const skeleton = `s-race-${round}`;
+      const hold = { guestId: `guest:${round}`, name: "zed", key: "zed", until: NOW + 60_000 };
+      const outcomes = await Promise.all(
+        stores.map((store, index) =>
+          index % 2
+            ? store.insert(
+              `race-${round}-${index}`,
+              skeleton,
+              accountNamed(`r${round}-${index}`),
+              NOW,
+            )
+            : store.holdGuestName(skeleton, { ...hold, guestId: `guest:${round}-${index}` }, NOW)
+        ),
+      );
+      equal(outcomes.filter(Boolean).length, 1, `round ${round}: ${outcomes}`);
+      const [account, guest] = [
+        await stores[0].skeletonHolder(skeleton),
+        await stores[0].guestHold(skeleton),
+      ];
+      ok((account === null) !== (guest === null), "an account or a guest, never both");
+    }
+  });
+
+  test("accounts and guest holds are found by the start of their key, in byte order", async (open) => {
+    const store = await open();
+    for (const name of ["ada", "adam", "ad_x", "bob", "ad-y"]) {
+      ok(await store.insert(name, `s-${name}`, accountNamed(name), NOW));
+    }
+    deepEqual((await store.accountsFrom("ad", 10)).map((account) => account.name), [
+      "ad-y",
+      "ad_x",
+      "ada",
+      "adam",
+    ]);
+    deepEqual((await store.accountsFrom("ad", 2)).map((account) => account.name), ["ad-y", "ad_x"]);
+    deepEqual(await store.accountsFrom("zz", 10), []);
+    for (const skeleton of ["g-ab", "g-ac", "g-b"]) {
+      const hold = { guestId: `guest:${skeleton}`, name: skeleton, key: skeleton, until: NOW + 1 };
+      ok(await store.holdGuestName(skeleton, hold, NOW));
+    }
+    deepEqual((await store.guestHoldsFrom("g-a", 10)).map((hold) => hold.key), ["g-ab", "g-ac"]);
+    deepEqual((await store.guestHoldsFrom("g-", 1)).map((hold) => hold.key), ["g-ab"]);
+  });
+
   test("skeletons of older accounts are claimed once, the first claim kept; the index is versioned", async (open) => {
     const store = await open();
-    ok(await store.insert("ada", "s-ada", accountNamed("ada")));
-    ok(await store.insert("bob", "s-bob", accountNamed("bob")));
+    ok(await store.insert("ada", "s-ada", accountNamed("ada"), NOW));
+    ok(await store.insert("bob", "s-bob", accountNamed("bob"), NOW));
     await store.claimSkeleton("s-shared", "bob");
     await store.claimSkeleton("s-shared", "ada");
     equal(await store.skeletonHolder("s-shared"), "bob");
@@ -124,6 +196,101 @@ export function accountStoreContract(engine: string, setup: Setup<AccountStore>)
     await store.markSkeletonsIndexed(1, 5_000);
     equal(await store.skeletonsIndexed(1), true);
     equal(await store.skeletonsIndexed(2), false);
+  });
+}
+
+/** How long guests hold their names in {@linkcode accountsContract}. */
+export const HOLD_MS = 60_000;
+const PASSWORD = "correct horse battery";
+
+/**
+ * Registers, for one engine, the contract of the {@linkcode Accounts} kept in
+ * its {@linkcode AccountStore}: guests holding their name while active
+ * (against other guests and new accounts, look-alikes included), finding
+ * people by name, and changing a password.
+ */
+export function accountsContract(engine: string, setup: Setup<AccountStore>): void {
+  const test = (name: string, fn: (accounts: Accounts) => Promise<void>) =>
+    contractTest("accounts", engine, setup)(name, async (open) => {
+      await fn(createAccounts(await open(), { guestHoldMs: HOLD_MS }));
+    });
+
+  const reason = (outcome: { ok: boolean; reason?: string }) => outcome.ok ? "ok" : outcome.reason;
+
+  test("a guest holds its name against other guests while active, look-alikes too", async (accounts) => {
+    deepEqual(await accounts.claimGuestName("zed", "guest:1", NOW), { ok: true, name: "zed" });
+    equal(reason(await accounts.claimGuestName("ZED", "guest:2", NOW + 1)), "guest_held");
+    equal(reason(await accounts.claimGuestName("lan", "guest:3", NOW)), "ok");
+    equal(
+      reason(await accounts.claimGuestName("Ian", "guest:4", NOW)),
+      "guest_held",
+      "looks alike",
+    );
+    equal(reason(await accounts.claimGuestName("zed", "guest:1", NOW + 2)), "ok", "its own again");
+    // Active again just before the hold lapses: held a while longer.
+    await accounts.touchGuestName("zed", "guest:1", NOW + HOLD_MS - 1);
+    equal(reason(await accounts.claimGuestName("zed", "guest:2", NOW + HOLD_MS)), "guest_held");
+    equal(reason(await accounts.claimGuestName("zed", "guest:2", NOW + 2 * HOLD_MS)), "ok");
+    // The earlier holder, back too late, does not take it from the new one.
+    await accounts.touchGuestName("zed", "guest:1", NOW + 2 * HOLD_MS);
+    equal(reason(await accounts.claimGuestName("zed", "guest:1", NOW + 2 * HOLD_MS)), "guest_held");
+  });
+
+  test("no account takes an active guest's name; no guest takes an account's", async (accounts) => {
+    await accounts.claimGuestName("zed", "guest:1", NOW);
+    equal(reason(await accounts.register("Zed", PASSWORD, { now: NOW + 1 })), "guest_held");
+    await accounts.releaseGuestName("zed", "guest:1");
+    equal(reason(await accounts.register("Zed", PASSWORD, { now: NOW + 2 })), "ok");
+    equal(reason(await accounts.claimGuestName("zed", "guest:5", NOW + 3)), "taken");
+    equal(reason(await accounts.claimGuestName("2ed", "guest:5", NOW + 3)), "ok");
+    equal(reason(await accounts.claimGuestName("ZED", "guest:5", NOW + 3)), "taken");
+    equal(reason(await accounts.claimGuestName("zeb", "guest:5", NOW + 3)), "ok");
+  });
+
+  test("people are found by name: accounts, and guests while active", async (accounts) => {
+    const ada = await accounts.register("Ada", PASSWORD, { now: NOW });
+    ok(ada.ok);
+    await accounts.claimGuestName("adam", "guest:1", NOW);
+    await accounts.claimGuestName("bob", "guest:2", NOW);
+    deepEqual(await accounts.resolve("ADA", NOW), {
+      id: ada.account.id,
+      name: "Ada",
+      role: "user",
+    });
+    deepEqual(await accounts.resolve("adam", NOW), { id: "guest:1", name: "adam", role: "guest" });
+    equal(await accounts.resolve("adam", NOW + HOLD_MS), null, "a guest's hold lapsed");
+    equal(await accounts.resolve("nobody", NOW), null);
+    deepEqual((await accounts.lookup("ad", { limit: 20, now: NOW })).map((user) => user.name), [
+      "Ada",
+      "adam",
+    ]);
+    deepEqual((await accounts.lookup("AD", { limit: 1, now: NOW })).map((user) => user.name), [
+      "Ada",
+    ]);
+    deepEqual(await accounts.lookup("ad", { limit: 20, now: NOW + HOLD_MS }), [
+      { id: ada.account.id, name: "Ada", role: "user" },
+    ]);
+  });
+
+  test("a password changes only with the old one, and says which sign-in stays", async (accounts) => {
+    const ada = await accounts.register("ada", PASSWORD, { now: NOW });
+    ok(ada.ok);
+    const { id } = ada.account;
+    const change = { oldPassword: "wrong password", newPassword: "new horse battery", now: NOW };
+    equal(reason(await accounts.changePassword(id, "ada", change)), "wrong_password");
+    equal(reason(await accounts.changePassword("user:other", "ada", change)), "unknown");
+    const changed = await accounts.changePassword(id, "ada", {
+      ...change,
+      oldPassword: PASSWORD,
+      keptLogin: "login-1",
+      now: NOW + 5,
+    });
+    ok(changed.ok);
+    const stored = await accounts.find("ada");
+    equal(stored?.passwordChangedAt, NOW + 5);
+    equal(stored?.keptLogin, "login-1");
+    ok(await verifyPassword("new horse battery", stored!.password));
+    equal(await verifyPassword(PASSWORD, stored!.password), false);
   });
 }
 

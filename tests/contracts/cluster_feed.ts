@@ -13,7 +13,7 @@ import type { Message } from "../../lib/protocol/mod.ts";
 import type { Cluster } from "../../lib/server/cluster/mod.ts";
 import { type ClusterFixture, clusterTest, DEADLINE_MS, when, within } from "./cluster_fixture.ts";
 
-const ada = { id: "u-ada", name: "ada" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
 
 /** Subscribes to a room and collects its seqs; `reached(n)` resolves at n. */
 function collect(cluster: Cluster, room: string) {

@@ -26,6 +26,7 @@
  * ```
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
+import type { PublicUser } from "../../lib/protocol/mod.ts";
 import {
   CID_TTL_MS,
   type MessageStore,
@@ -40,8 +41,8 @@ export interface MessageStoreFixture {
   close(): Promise<void> | void;
 }
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada: PublicUser = { id: "u-ada", name: "ada", role: "user" };
+const bob: PublicUser = { id: "u-bob", name: "bob", role: "user" };
 
 function send(store: MessageStore, index: number, user = ada, room = "general") {
   return store.commit({ room, user, text: `message ${index}`, cid: `${user.id}-${index}` });
@@ -126,7 +127,12 @@ export function messageStoreContract(
 
   test("stores on separate connections committing to one room at once: seqs 1..N, no gap, no duplicate, each cid acked once", async ({ open }) => {
     const stores = await Promise.all([1, 2, 3, 4].map(() => open()));
-    const users = [ada, bob, { id: "u-cy", name: "cy" }, { id: "u-di", name: "di" }];
+    const users: PublicUser[] = [
+      ada,
+      bob,
+      { id: "u-cy", name: "cy", role: "admin" },
+      { id: "guest:di", name: "di", role: "guest" },
+    ];
     const total = 240;
     const results = await Promise.all(
       range(1, total).map((index) => send(stores[index % 4], index, users[index % 4])),
@@ -280,6 +286,41 @@ export function messageStoreContract(
     await store.ensureRoom("empty");
     clock.advance(30_000);
     deepEqual((await store.rooms({ limit: 10 })).names, ["busy", "empty"]);
+  });
+
+  test("rooms: names starting with skip are left out of every page; exists sees them", async ({ open, clock }) => {
+    const store = await open({ historyMax: 100, unusedRoomTtlMs: 60_000 });
+    const rooms = ["a", "dm-1", "dm-2", "dm", "dn", "z"];
+    for (const [index, room] of rooms.entries()) await send(store, index, ada, room);
+    await store.ensureRoom("dm-empty");
+    deepEqual(await store.rooms({ limit: 10, skip: "dm-" }), {
+      names: ["a", "dm", "dn", "z"],
+      next: null,
+    });
+    const names: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.rooms({ after, limit: 1, skip: "dm-" });
+      names.push(...page.names);
+      if (page.next === null) break;
+      after = page.next;
+    }
+    deepEqual(names, ["a", "dm", "dn", "z"]);
+    equal(await store.exists("dm-1"), true);
+    equal(await store.exists("dm-empty"), true);
+    equal(await store.exists("never-used"), false);
+    clock.advance(60_000);
+    equal(await store.exists("dm-empty"), false, "an empty room's time ran out");
+  });
+
+  test("a message keeps its author's role", async ({ open }) => {
+    const store = await open();
+    const zed: PublicUser = { id: "guest:zed", name: "zed", role: "guest" };
+    const admin: PublicUser = { id: "u-root", name: "root", role: "admin" };
+    await send(store, 1, zed);
+    await send(store, 2, admin);
+    const { messages } = await store.latest("general");
+    deepEqual(messages.map((message) => message.user), [zed, admin]);
   });
 
   test("rooms: paging by name visits every room once, in order, each page bounded", async ({ open }) => {

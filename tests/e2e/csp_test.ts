@@ -21,11 +21,11 @@ browserTest(
     const page = await context.newPage();
     const problems = watchProblems(page);
 
-    await page.goto(`${server.origin}/login`);
+    await page.goto(`${server.origin}/login?mode=register`);
     await page.getByLabel("Name").fill("ada");
     await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    // Only the hydrated form signs in without leaving the page first; the chat then hydrates too.
+    await page.getByRole("button", { name: "Create account" }).click();
+    // Only the hydrated form registers without leaving the page first; the chat then hydrates too.
     await page.locator(".chat-app[data-state=open]").waitFor();
     const seen = await page.evaluate("window.__violations");
     deepEqual(seen, [], `on / after signing in: ${JSON.stringify(seen)}`);

@@ -88,7 +88,7 @@ Deno.test({
         response.url().endsWith("/_dev/reload")
       );
       // The chat page needs a session; the refresh cookie lives in the KV file, across restarts.
-      await page.request.post(`http://127.0.0.1:${port}/api/login`, {
+      await page.request.post(`http://127.0.0.1:${port}/api/register`, {
         data: { name: "ada", password: "correct horse battery" },
       });
       await page.goto(`http://127.0.0.1:${port}/`);

@@ -1,6 +1,6 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { browserTest, watchProblems } from "../_helpers/browser.ts";
-import { openChat, TEST_PASSWORD } from "../_helpers/chat_page.ts";
+import { createAccountOnPage, openChat } from "../_helpers/chat_page.ts";
 
 browserTest(
   "browser: / hydrates; the header badge shows the page client's real state",
@@ -55,12 +55,11 @@ browserTest(
   async ({ server, browser }) => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    // The plain form signs in and comes back to the room asked for.
+    // The plain form, switched to its other mode, creates the account and
+    // comes back to the room asked for.
     await page.goto(server.origin + "/?room=design");
     equal(new URL(page.url()).searchParams.get("next"), "/?room=design");
-    await page.getByLabel("Name").fill("ada");
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await createAccountOnPage(page, "ada");
     await page.waitForURL(`${server.origin}/?room=design`);
     match(await page.locator("h1").innerText(), /#\s*design/);
     equal(await page.locator("button.badge").getAttribute("data-state"), "idle");

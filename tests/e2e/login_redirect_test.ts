@@ -29,6 +29,10 @@ for (const javaScriptEnabled of [true, false]) {
     async ({ server, browser }) => {
       const context = await browser.newContext({ javaScriptEnabled });
       const reached = await trapEvil(context);
+      await context.request.post(`${server.origin}/api/register`, {
+        data: { name: "ada", password: TEST_PASSWORD },
+      });
+      await context.clearCookies();
       const page = await context.newPage();
       await page.goto(`${server.origin}${ATTACK}`);
       await page.getByLabel("Name").fill("ada");

@@ -1,16 +1,24 @@
 /** The login page, with and without JavaScript. */
 import { equal, match } from "node:assert/strict";
 import { browserTest } from "../_helpers/browser.ts";
-import { TEST_PASSWORD } from "../_helpers/chat_page.ts";
+import { createAccountOnPage, TEST_PASSWORD } from "../_helpers/chat_page.ts";
 
 browserTest(
-  "browser: sign in registers a new name and opens the chat",
+  "browser: sign in of an unknown name creates nothing; Create account does, and opens the chat",
   async ({ server, browser }) => {
     const page = await browser.newPage();
     await page.goto(`${server.origin}/login`);
+    await page.getByRole("heading", { name: "Sign in to Switchboard" }).waitFor();
     await page.getByLabel("Name").fill("ada");
     await page.getByLabel("Password").fill(TEST_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "Wrong name or password" }).waitFor();
+
+    await page.getByRole("link", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Create your Switchboard account" }).waitFor();
+    equal(new URL(page.url()).searchParams.get("mode"), "register");
+    await page.getByLabel("Password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
     await page.locator(".chat-app[data-state=open]").waitFor();
     equal(new URL(page.url()).pathname, "/");
     await page.locator(".me-name", { hasText: "ada" }).waitFor();
@@ -28,7 +36,7 @@ browserTest(
   "browser: the server's errors are shown in words, in place",
   async ({ server, browser }) => {
     const context = await browser.newContext();
-    await context.request.post(`${server.origin}/api/login`, {
+    await context.request.post(`${server.origin}/api/register`, {
       data: { name: "ada", password: TEST_PASSWORD },
     });
     await context.clearCookies();
@@ -56,9 +64,7 @@ browserTest(
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${server.origin}/login`);
-    await page.getByLabel("Name").fill("ada");
-    await page.getByLabel("Password").fill(TEST_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await createAccountOnPage(page, "ada");
     await page.waitForURL(`${server.origin}/`);
     const token = await context.request.post(`${server.origin}/api/token`);
     equal(token.status(), 200, "the refresh cookie was set by the form post");

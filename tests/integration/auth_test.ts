@@ -13,10 +13,13 @@ const post = (origin: string, path: string, body?: unknown, headers: HeadersInit
 const cookiesOf = (response: Response) =>
   response.headers.getSetCookie().map((line) => line.split(";")[0]).join("; ");
 
-Deno.test("login registers a name on first use, then checks its password", async () => {
+Deno.test("login signs in to a registered account, then checks its password", async () => {
   await using server = await startTestServer();
-  const first = await post(server.origin, "/api/login", { name: "Ada", password: "correct horse" });
-  equal(first.status, 200);
+  const first = await post(server.origin, "/api/register", {
+    name: "Ada",
+    password: "correct horse",
+  });
+  equal(first.status, 201);
   const registered = TokenResponse.parse(await first.json());
   equal(registered.user.name, "Ada");
   match(registered.user.id, /^user:/);
@@ -35,14 +38,14 @@ Deno.test("login registers a name on first use, then checks its password", async
   });
   equal(wrong.status, 401);
   deepEqual(await wrong.json(), {
-    error: { code: "unauthorized", message: "wrong name or password" },
+    error: { code: "bad_credentials", message: "wrong name or password" },
   });
   deepEqual(wrong.headers.getSetCookie(), []);
 });
 
-Deno.test("login sets HttpOnly SameSite=Strict cookies scoped to /api/token and /api/logout", async () => {
+Deno.test("signing in sets HttpOnly SameSite=Strict cookies scoped to /api/token and /api/logout", async () => {
   await using server = await startTestServer();
-  const response = await post(server.origin, "/api/login", {
+  const response = await post(server.origin, "/api/register", {
     name: "ada",
     password: "correct horse",
   });
@@ -91,6 +94,13 @@ Deno.test("login attempts are rate-limited per name and address", async () => {
     env: { LOGIN_ATTEMPTS_PER_NAME: "2", TRUST_PROXY: "loopback" },
   });
   const from = (address: string) => ({ "x-forwarded-for": address });
+  for (const name of ["ada", "bob"]) {
+    const registered = await post(server.origin, "/api/register", {
+      name,
+      password: "correct horse",
+    });
+    await registered.body?.cancel();
+  }
   const attempt = async (name: string, password: string, address: string) => {
     const response = await post(server.origin, "/api/login", { name, password }, from(address));
     await response.body?.cancel();
@@ -112,7 +122,7 @@ Deno.test("login attempts are rate-limited per address", async () => {
   // Distinct names, so only the per-address limit can refuse.
   for (const name of ["a1", "a2"]) {
     const response = await post(server.origin, "/api/login", { name, password: "correct horse" });
-    equal(response.status, 200);
+    equal(response.status, 401);
     await response.body?.cancel();
   }
   const limited = await post(server.origin, "/api/login", {
@@ -135,11 +145,14 @@ Deno.test("guest gets a guest identity, but not a registered name", async () => 
   ok(verified.ok);
   equal(verified.user.role, "guest");
 
-  const login = await post(server.origin, "/api/login", { name: "ada", password: "correct horse" });
+  const login = await post(server.origin, "/api/register", {
+    name: "ada",
+    password: "correct horse",
+  });
   await login.body?.cancel();
   const taken = await post(server.origin, "/api/guest", { name: "ADA" });
   equal(taken.status, 409);
-  equal((await taken.json()).error.code, "forbidden");
+  equal((await taken.json()).error.code, "name_taken");
 });
 
 Deno.test("ADMIN_USERS grant role admin to accounts that existed at start, and only those", async () => {
@@ -148,13 +161,18 @@ Deno.test("ADMIN_USERS grant role admin to accounts that existed at start, and o
   try {
     {
       await using before = await startTestServer({ kvPath });
-      const ada = await post(before.origin, "/api/login", {
+      const ada = await post(before.origin, "/api/register", {
         name: "ada",
         password: "correct horse",
       });
       await ada.body?.cancel();
     }
     await using server = await startTestServer({ kvPath, env: { ADMIN_USERS: "root, Ada" } });
+    const root = await post(server.origin, "/api/register", {
+      name: "root",
+      password: "correct horse",
+    });
+    await root.body?.cancel();
     const roleOf = async (name: string) => {
       const response = await post(server.origin, "/api/login", { name, password: "correct horse" });
       const verified = await server.services.tokens.verify((await response.json()).token);
@@ -170,7 +188,10 @@ Deno.test("ADMIN_USERS grant role admin to accounts that existed at start, and o
 
 Deno.test("the refresh cookie mints new access tokens until logout", async () => {
   await using server = await startTestServer();
-  const login = await post(server.origin, "/api/login", { name: "ada", password: "correct horse" });
+  const login = await post(server.origin, "/api/register", {
+    name: "ada",
+    password: "correct horse",
+  });
   const { user } = await login.json();
   const cookies = cookiesOf(login);
 
@@ -226,6 +247,10 @@ Deno.test("GET /api/config reports the effective settings", async () => {
       "idempotent_send",
       "token_refresh",
       "history_after",
+      "accounts",
+      "membership",
+      "private_rooms",
+      "dm",
       "presence_summary",
     ],
   });

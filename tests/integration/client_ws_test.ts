@@ -178,7 +178,7 @@ Deno.test("a client far behind catches up through a paged joined and history aft
     historyMax: 10_000,
     clock: createVirtualClock(1_000),
   });
-  const author = { id: "user:bob", name: "bob" };
+  const author = { id: "user:bob", name: "bob", role: "user" as const };
   for (let index = 1; index <= 300; index++) {
     await store.commit({ room: "general", user: author, text: `#${index}`, cid: `c${index}` });
   }

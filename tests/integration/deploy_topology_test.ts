@@ -3,7 +3,8 @@
  * instances that share one KV database and nothing else (`_topology.ts`: each
  * has its own bus namespace, so no BroadcastChannel joins them), as Deno
  * Deploy's instances do: presence, typing, kicks, room closures, the
- * per-user and per-address limits, the login and guest limits, sign-outs,
+ * per-user and per-address limits, the login, guest and registration
+ * limits, sign-outs, invitations and removals from a room, password changes,
  * the fallback relay, `/api/status`, drain, and an instance that stops
  * without a word. The last test runs the presence scenario with the local
  * engine: it must not cross, so what crosses above is the kv engine's doing.
@@ -20,6 +21,8 @@ import {
   within,
 } from "./_topology.ts";
 import type { TestServer } from "../_helpers/server.ts";
+import { ACCOUNT_PASSWORD, registerAccount, signInAccount } from "../_helpers/accounts.ts";
+import { ask, connectAs } from "../_helpers/rooms.ts";
 
 const KV = { CLUSTER: "kv" };
 
@@ -129,7 +132,7 @@ Deno.test("topology: typing crosses, once a second per user and room", async () 
   await join(ada.socket, "general");
   ada.socket.send({ type: "typing", room: "general" });
   const typing = await within(CROSSING_DEADLINE_MS, "typing on B", bob.socket.nextOf("typing"));
-  deepEqual(typing.user, { id: "user:ada", name: "ada" });
+  deepEqual(typing.user, { id: "user:ada", name: "ada", role: "user" });
   await ada.socket[Symbol.asyncDispose]();
   await bob.socket[Symbol.asyncDispose]();
 });
@@ -200,13 +203,22 @@ Deno.test("topology: the per-user and per-address limits count every instance", 
   for (const { socket } of [watcher, first, second, fourth]) await socket[Symbol.asyncDispose]();
 });
 
-Deno.test("topology: login and guest limits count attempts on every instance", async () => {
+Deno.test("topology: login, guest and registration limits count attempts on every instance", async () => {
   await using topology = await startTopology(3, {
     ...KV,
     LOGIN_ATTEMPTS_PER_ADDRESS: "3",
     GUESTS_PER_ADDRESS: "2",
+    REGISTRATIONS_PER_ADDRESS: "2",
   });
   const [a, b, c] = topology.instances;
+  const registrations = [];
+  for (const [instance, name] of [[a, "ada"], [b, "bob"], [c, "carol"]] as const) {
+    const response = await post(instance, "/api/register", { name, password: "right-password" });
+    await response.body?.cancel();
+    registrations.push(response.status);
+  }
+  deepEqual(registrations, [201, 201, 429], "the third registration was on a third instance");
+
   const login = (instance: TestServer, password: string) =>
     post(instance, "/api/login", { name: "ada", password });
   const statuses = [];
@@ -237,8 +249,8 @@ Deno.test("topology: login and guest limits count attempts on every instance", a
 Deno.test("topology: signing out on one instance closes the sign-in's sockets on the others", async () => {
   await using topology = await startTopology(3, KV);
   const [a, b, c] = topology.instances;
-  const signIn = await post(a, "/api/login", { name: "ada", password: "correct horse" });
-  equal(signIn.status, 200);
+  const signIn = await post(a, "/api/register", { name: "ada", password: "correct horse" });
+  equal(signIn.status, 201);
   const { token } = await signIn.json();
   const cookies = signIn.headers.getSetCookie().map((cookie) => cookie.split(";")[0]);
   const onC = await openSocket(c.wsUrl, { token });
@@ -256,6 +268,62 @@ Deno.test("topology: signing out on one instance closes the sign-in's sockets on
   const d = await topology.add();
   const onD = await openSocket(d.wsUrl, { token });
   equal((await within(CROSSING_DEADLINE_MS, "the refusal", onD.closed)).code, 4401);
+});
+
+Deno.test("topology: an invitation and a removal on one instance reach the invited user on another", async () => {
+  await using topology = await startTopology(2, KV);
+  const [a, b] = topology.instances;
+  const ada = await registerAccount(a.origin, "ada");
+  const bob = await registerAccount(b.origin, "bob");
+  await using adaSocket = await connectAs(a, ada);
+  await using bobSocket = await connectAs(b, bob);
+  equal(
+    (await ask(adaSocket, { type: "create_room", room: "team", visibility: "private" })).type,
+    "joined",
+  );
+
+  await ask(adaSocket, { type: "invite", room: "team", user: "bob" });
+  deepEqual(
+    await within(CROSSING_DEADLINE_MS, "the invitation", bobSocket.nextOf("invitation")),
+    { type: "invitation", room: "team", by: ada.user },
+  );
+  equal((await ask(bobSocket, { type: "join", room: "team" })).type, "joined");
+
+  // Removed on A: bob's socket on B leaves the room and is told.
+  await ask(adaSocket, { type: "remove_member", room: "team", user: "bob" });
+  deepEqual(
+    await within(CROSSING_DEADLINE_MS, "the eviction", bobSocket.take((f) => f.type === "left")),
+    { type: "left", room: "team" },
+  );
+  const told = bobSocket.take((f) => f.type === "membership" && !f.joined);
+  deepEqual(await within(CROSSING_DEADLINE_MS, "the membership news", told), {
+    type: "membership",
+    room: "team",
+    joined: false,
+  });
+});
+
+Deno.test("topology: a password changed on one instance closes the account's other sign-ins on the others", async () => {
+  await using topology = await startTopology(3, KV);
+  const [a, b, c] = topology.instances;
+  const phone = await registerAccount(a.origin, "ada");
+  const laptop = await signInAccount(b.origin, "ada");
+  const onC = await openSocket(c.wsUrl, { token: laptop.token });
+  await onC.nextOf("hello");
+  const phoneOnB = await openSocket(b.wsUrl, { token: phone.token });
+  await phoneOnB.nextOf("hello");
+
+  const changed = await post(a, "/api/password", {
+    old_password: ACCOUNT_PASSWORD,
+    new_password: "a brand new password",
+  }, { authorization: `Bearer ${phone.token}` });
+  equal(changed.status, 204);
+  await changed.body?.cancel();
+  equal((await within(CROSSING_DEADLINE_MS, "the sign-out", onC.closed)).code, 4401);
+  // The sign-in that changed it stays, on every instance.
+  phoneOnB.send({ type: "ping", t: 7 });
+  equal((await phoneOnB.nextOf("pong")).t, 7);
+  await phoneOnB[Symbol.asyncDispose]();
 });
 
 Deno.test("topology: a fallback POST is answered on any instance", async () => {

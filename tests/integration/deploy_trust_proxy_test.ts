@@ -7,6 +7,7 @@ import { equal } from "node:assert/strict";
 import { startTestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 
+/** A login attempt (for a name nobody holds: 401 unless a limit answers first). */
 function logInFrom(origin: string, forwardedFor: string, name: string): Promise<number> {
   return fetch(`${origin}/api/login`, {
     method: "POST",
@@ -22,16 +23,16 @@ const LIMITS = { LOGIN_ATTEMPTS_PER_ADDRESS: "2", LOGIN_ATTEMPTS_PER_NAME: "100"
 
 Deno.test("login limits count the forwarded address when the proxy is trusted", async () => {
   await using server = await startTestServer({ env: { ...LIMITS, TRUST_PROXY: "loopback" } });
-  equal(await logInFrom(server.origin, "198.51.100.1", "ada"), 200);
-  equal(await logInFrom(server.origin, "198.51.100.1", "bob"), 200);
+  equal(await logInFrom(server.origin, "198.51.100.1", "ada"), 401);
+  equal(await logInFrom(server.origin, "198.51.100.1", "bob"), 401);
   equal(await logInFrom(server.origin, "198.51.100.1", "cy"), 429);
-  equal(await logInFrom(server.origin, "198.51.100.2", "cy"), 200);
+  equal(await logInFrom(server.origin, "198.51.100.2", "cy"), 401);
 });
 
 Deno.test("without TRUST_PROXY a forged X-Forwarded-For changes nothing", async () => {
   await using server = await startTestServer({ env: LIMITS });
-  equal(await logInFrom(server.origin, "198.51.100.1", "ada"), 200);
-  equal(await logInFrom(server.origin, "198.51.100.2", "bob"), 200);
+  equal(await logInFrom(server.origin, "198.51.100.1", "ada"), 401);
+  equal(await logInFrom(server.origin, "198.51.100.2", "bob"), 401);
   equal(await logInFrom(server.origin, "198.51.100.3", "cy"), 429);
 });
 

@@ -4,7 +4,7 @@ import { type Bus, createBus, createEventBus, type TopicEvent } from "../../lib/
 import { createMessageStore, type MessageStore } from "../../lib/server/store/mod.ts";
 import { createSystemClock } from "../../lib/time/clock.ts";
 
-const ada = { id: "u-ada", name: "ada" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
 
 function storeOf(kv: Deno.Kv) {
   return createMessageStore(kv, { historyMax: 1_000, clock: createSystemClock() });

@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import { openSocket } from "../_helpers/socket.ts";
 import { openEventStream } from "./fallback_stream.ts";
 
-const author = { id: "user:seed", name: "seed" };
+const author = { id: "user:seed", name: "seed", role: "user" as const };
 
 /** Commits `count` messages of `text` to `room` through a second store on the server's KV. */
 async function seed(server: TestServer, room: string, count: number, text = "hello") {

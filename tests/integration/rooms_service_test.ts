@@ -5,19 +5,14 @@ import type {
   ServerFrameOf,
   SessionUser,
 } from "../../lib/protocol/mod.ts";
-import {
-  createKvClosedRoomFlags,
-  createRoomLayer,
-  type RoomLayer,
-  type RoomMember,
-} from "../../lib/server/rooms/mod.ts";
+import { type RoomLayer, type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { type Cluster, createCluster, newInstanceId } from "../../lib/server/cluster/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
-import { startTestCluster } from "../_helpers/cluster.ts";
+import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
 
 const ada: SessionUser = { id: "u-ada", name: "ada", role: "user" };
 const bob: SessionUser = { id: "u-bob", name: "bob", role: "user" };
-const publicOf = ({ id, name }: SessionUser): PublicUser => ({ id, name });
+const publicOf = ({ id, name, role }: SessionUser): PublicUser => ({ id, name, role });
 
 /** A connection as the hub would hand it over, recording every frame it is sent. */
 function connect(session: string, user: SessionUser) {
@@ -67,12 +62,7 @@ async function isolateOn(
   { clock = createVirtualClock(1_000), historyMax = 10_000 } = {},
 ): Promise<Isolate> {
   const cluster = await startTestCluster(kv, { clock, namespace, historyMax });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    clock,
-    config: TEST_CONFIG,
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: TEST_CONFIG });
   return {
     layer,
     clock,
@@ -110,6 +100,8 @@ Deno.test("two members exchange messages with consecutive seqs; history is compl
       recovered: true,
       messages: [],
       presence: [publicOf(ada)],
+      visibility: "public",
+      room_role: "member",
       ref: "j1",
     }]);
     await service.handle(bobsTab, { type: "join", room: "general" });
@@ -227,7 +219,10 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
     await service.handle(tab2, { type: "join", room: "general" });
     deepEqual(tab2.of("joined")[0].presence, [publicOf(ada), publicOf(bob)]);
     equal(watcher.of("presence").length, 1);
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 2 }]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 2 }],
+    );
 
     await service.disconnect(tab1);
     clock.advance(60_000);
@@ -243,7 +238,10 @@ Deno.test("presence: two tabs are one entry; the last tab leaves after the debou
       joins: [],
       leaves: [publicOf(ada)],
     });
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [{ name: "general", members: 1 }]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 1 }],
+    );
   });
 });
 
@@ -380,10 +378,10 @@ Deno.test("a connection that closes while joining is not left behind", async () 
     deepEqual(tab.frames, []);
     deepEqual(presence.page("lobby", { limit: 1_000 }).users, []);
     ok(!tab.rooms.has("lobby"));
-    deepEqual((await service.listRooms({ limit: 100 })).rooms, [
-      { name: "general", members: 0 },
-      { name: "lobby", members: 0 },
-    ]);
+    deepEqual(
+      (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),
+      [{ room: "general", online: 0 }, { room: "lobby", online: 0 }],
+    );
   });
 });
 
@@ -405,12 +403,7 @@ Deno.test("the kv engine watches ten keys, once, whatever the number of rooms", 
     expiryMs: 15_000,
     log: { historyMax: 100 },
   });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    clock,
-    config: TEST_CONFIG,
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: TEST_CONFIG });
   try {
     const member = connect("s-ada", ada);
     for (let index = 0; index < 30; index++) {

@@ -22,7 +22,7 @@ if (pg) {
     try {
       const { sql } = await database.pool();
       const store = createPgMessageStore(sql, { historyMax: 10, clock: createVirtualClock(0) });
-      const user = { id: "u1", name: "ada" };
+      const user = { id: "u1", name: "ada", role: "user" as const };
       await Promise.all(
         Array.from(
           { length: 25 },
@@ -45,7 +45,7 @@ if (pg) {
       const { sql } = await database.pool();
       const clock = createVirtualClock(0);
       const store = createPgMessageStore(sql, { historyMax: 100, clock, unusedRoomTtlMs: 60_000 });
-      const user = { id: "u1", name: "ada" };
+      const user = { id: "u1", name: "ada", role: "user" as const };
       await store.commit({ room: "general", user, text: "old", cid: "old" });
       await store.ensureRoom("empty");
       clock.advance(CID_TTL_MS + 1);

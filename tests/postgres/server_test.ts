@@ -28,8 +28,13 @@ if (pg) {
     await using server = await startServerProcess({
       env: { DATABASE_URL: url, METRICS_TOKEN: "metrics-secret", JWT_SECRETS: "" },
     });
-    const first = await login(server.origin, "ada", "correct horse battery");
-    equal(first.status, 200);
+    const registered = await fetch(`${server.origin}/api/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "ada", password: "correct horse battery" }),
+    });
+    equal(registered.status, 201);
+    const first = { token: (await registered.json()).token as string };
     const texts = ["one", "two", "three"];
     {
       await using socket = await openSocket(`${server.origin.replace("http", "ws")}/api/ws`, {

@@ -12,6 +12,7 @@ import {
 import { createPgClosedRoomFlags } from "../../lib/server/rooms/mod.ts";
 import type { Sql } from "../../lib/server/postgres/mod.ts";
 import {
+  accountsContract,
   accountStoreContract,
   closedRoomFlagsContract,
   jwtSecretStoreContract,
@@ -41,6 +42,7 @@ function onDatabase<T>(
 
 if (pg) {
   accountStoreContract("postgres", onDatabase(pg, createPgAccountStore));
+  accountsContract("postgres", onDatabase(pg, createPgAccountStore));
   knownAddressesContract("postgres", onDatabase(pg, (sql) => createPgKnownAddresses(sql)));
   missingAdminNamesContract("postgres", onDatabase(pg, createPgMissingAdminNames));
   refreshRecordStoreContract("postgres", onDatabase(pg, createPgRefreshRecords));

@@ -34,8 +34,11 @@ function postForm(server: TestServer, fields: Record<string, string>, headers: H
 
 /** The attacker's own account, which the attack would log the victim into. */
 async function attackerAccount(server: TestServer) {
-  const registered = await postJson(server, "/api/login", { name: "mallory", password: PASSWORD });
-  equal(registered.status, 200);
+  const registered = await postJson(server, "/api/register", {
+    name: "mallory",
+    password: PASSWORD,
+  });
+  equal(registered.status, 201);
   await registered.body?.cancel();
   return { name: "mallory", password: PASSWORD };
 }
@@ -52,8 +55,9 @@ Deno.test("login CSRF: a cross-site form POST to /login gets 403 and no cookie",
   await using server = await startTestServer();
   const attacker = await attackerAccount(server);
   for (const [how, headers] of CROSS_SITE) {
-    for (const mode of ["login", "guest"]) {
-      const response = await postForm(server, { ...attacker, mode, next: "/" }, headers);
+    for (const mode of ["login", "register", "guest"]) {
+      const fields: Record<string, string> = mode === "guest" ? { intent: "guest" } : { mode };
+      const response = await postForm(server, { ...attacker, ...fields, next: "/" }, headers);
       equal(response.status, 403, `${how}, ${mode}`);
       equal(response.headers.get("set-cookie"), null, `${how}, ${mode}: no cookie`);
       match(await response.text(), /another site/);
@@ -66,6 +70,7 @@ Deno.test("login CSRF: every cookie-setting API refuses cross-site requests with
   const attacker = await attackerAccount(server);
   const endpoints: [string, unknown][] = [
     ["/api/login", attacker],
+    ["/api/register", { name: "someone", password: PASSWORD }],
     ["/api/guest", { name: "visitor" }],
     ["/api/token", {}],
     ["/api/logout", {}],

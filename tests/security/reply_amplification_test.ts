@@ -47,7 +47,7 @@ const RSS_GROWTH_BOUND = 150 * 1024 * 1024;
 async function seedBigRoom(path: string) {
   const kv = await Deno.openKv(path);
   const store = createMessageStore(kv, { historyMax: 10_000, clock: createSystemClock() });
-  const user = { id: "user:seed", name: "seed" };
+  const user = { id: "user:seed", name: "seed", role: "user" as const };
   for (let start = 0; start < MESSAGES; start += 100) {
     await Promise.all(
       Array.from(

@@ -7,15 +7,19 @@ import assert from "node:assert/strict";
 import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
 import type { PublicUser } from "../../lib/protocol/mod.ts";
 
-const me = { id: "u-me", name: "me" };
-const user = (index: number): PublicUser => ({ id: `u${index}`, name: `user-${index}` });
+const me = { id: "u-me", name: "me", role: "user" } as const;
+const user = (index: number): PublicUser => ({
+  id: `u${index}`,
+  name: `user-${index}`,
+  role: "user",
+});
 const firstPage = Array.from({ length: 3 }, (_, index) => user(index));
 
 async function inBigRoom() {
   const h = createClientHarness();
   h.client.join("general");
   h.client.connect();
-  const socket = await h.openSocket({ user: { ...me, role: "user" } });
+  const socket = await h.openSocket({ user: me });
   socket.receive({
     type: "joined",
     room: "general",
@@ -86,7 +90,7 @@ Deno.test("the member list starts as joined's first page, then pages from the se
   const search = lastMembers(socket);
   assert.equal(search.prefix, "Ada");
   assert.deepEqual(view.members.users.value, []);
-  const ada = { id: "u-ada", name: "ada" };
+  const ada = { id: "u-ada", name: "ada", role: "user" };
   socket.receive({
     type: "members",
     room: "general",

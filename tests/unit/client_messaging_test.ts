@@ -7,8 +7,8 @@ import { createMemoryOutboxStore, type OutboxStore } from "../../lib/client/outb
 import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
 import { FEATURES, type Message, type ServerFrameOf } from "../../lib/protocol/mod.ts";
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
+const bob = { id: "u-bob", name: "bob", role: "user" as const };
 
 function message(seq: number, user = bob, cid = `c${seq}`, text = `#${seq}`): Message {
   return { room: "general", seq, id: `m${seq}`, cid, user, text, ts: seq };

@@ -3,8 +3,8 @@ import { createRoomState } from "../../lib/client/room_state.ts";
 import type { Message, ServerFrameOf } from "../../lib/protocol/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
+const bob = { id: "u-bob", name: "bob", role: "user" as const };
 
 function message(seq: number, user = ada): Message {
   return { room: "general", seq, id: `m${seq}`, cid: `c${seq}`, user, text: `#${seq}`, ts: seq };

@@ -17,7 +17,7 @@ function tokenServer(statuses: number[]) {
     return Promise.resolve(Response.json({
       token: `t${issued}`,
       expires_at: 1_000_000 + 900_000,
-      user: { id: "u", name: "ada" },
+      user: { id: "u", name: "ada", role: "user" as const },
     }));
   };
   return { fetch: fetch as typeof globalThis.fetch, requests };

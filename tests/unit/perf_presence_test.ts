@@ -1,13 +1,9 @@
 import { deepEqual } from "node:assert/strict";
 import type { PublicUser } from "../../lib/protocol/mod.ts";
 import { createPresence, presenceShares } from "../../lib/server/presence/mod.ts";
-import {
-  createKvClosedRoomFlags,
-  createRoomLayer,
-  type RoomMember,
-} from "../../lib/server/rooms/mod.ts";
+import { type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
-import { startTestCluster } from "../_helpers/cluster.ts";
+import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
 import { recordingMember } from "../_helpers/room_member.ts";
 import { createLinkedShares } from "../_helpers/linked_shares.ts";
 
@@ -16,18 +12,17 @@ const TICK_MS = 50;
 
 const member = recordingMember;
 
-const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
+const publicOf = ({ user }: RoomMember): PublicUser => ({
+  id: user.id,
+  name: user.name,
+  role: user.role,
+});
 
 Deno.test("joins within a presence tick reach each member as one merged presence frame", async () => {
   const kv = await Deno.openKv(":memory:");
   const clock = createVirtualClock(1_000);
   const cluster = await startTestCluster(kv, { clock, historyMax: 100 });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
-    clock,
-    config: { maxTextChars: 100 },
-  });
+  const layer = roomLayerOnKv(kv, cluster, { clock, config: { maxTextChars: 100 } });
   try {
     const [first, second] = [member(0), member(1)];
     await layer.service.handle(first, { type: "join", room: "general" });

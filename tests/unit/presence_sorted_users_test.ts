@@ -8,7 +8,7 @@ import type { PublicUser } from "../../lib/protocol/mod.ts";
 import { BLOCK_MAX, createSortedUsers } from "../../lib/server/presence/sorted_users.ts";
 import { createSeededRandom } from "../../lib/time/random.ts";
 
-const user = (name: string, id = `id-${name}`): PublicUser => ({ id, name });
+const user = (name: string, id = `id-${name}`): PublicUser => ({ id, name, role: "user" });
 
 /** The reference order: case-folded name, then name, then id, by code unit. */
 function referenceSort(users: PublicUser[]): PublicUser[] {

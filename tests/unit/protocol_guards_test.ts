@@ -14,11 +14,17 @@ import {
   isErrorBody,
   isRoomListResponse,
   isTokenResponse,
+  isUserLookupResponse,
   readServerFrame,
   readStatusRangeData,
 } from "../../lib/protocol/guards.ts";
 import type { Check } from "../../lib/protocol/check.ts";
-import { ErrorBody, RoomListResponse, TokenResponse } from "../../lib/protocol/http.ts";
+import {
+  ErrorBody,
+  RoomListResponse,
+  TokenResponse,
+  UserLookupResponse,
+} from "../../lib/protocol/http.ts";
 import { StatusRangeData, StatusResponse } from "../../lib/protocol/status.ts";
 import {
   statusDetail,
@@ -27,7 +33,8 @@ import {
   statusSummary,
 } from "./ui_status_fixture.ts";
 
-const USER = { id: "user:ada", name: "ada" };
+const USER = { id: "user:ada", name: "ada", role: "user" as const };
+const GUEST = { id: "guest:zed", name: "zed", role: "guest" as const };
 const MESSAGE: Message = {
   room: "general",
   seq: 7,
@@ -50,7 +57,7 @@ const SERVER_FRAMES: ServerFrame[] = [
     type: "hello",
     v: 1,
     session: "s1",
-    user: { ...USER, role: "user" },
+    user: USER,
     server_time: 1_700_000_000_000,
     heartbeat_ms: 25_000,
     token_expires_at: 1_700_000_900_000,
@@ -89,11 +96,36 @@ const SERVER_FRAMES: ServerFrame[] = [
     retry_after_ms: 1_000,
     ref: "r6",
   },
+  { type: "error", code: "name_taken", message: "taken", recoverable: true, room: "general" },
   { type: "auth_ok", token_expires_at: 1_700_000_900_000, ref: "r7" },
   { type: "token_expiring", token_expires_at: 1_700_000_900_000 },
   { type: "reconnect", after_ms: 1_500, reason: "restarting" },
   { type: "status", summary: SUMMARY, delta: true, ref: "r8" },
   { type: "status", summary: DETAIL },
+  { type: "invited", room: "team", user: GUEST, ref: "r9" },
+  { type: "invitation", room: "team", by: USER },
+  { type: "membership", room: "team", joined: false },
+  {
+    type: "room_members",
+    room: "team",
+    members: [{ user: USER, role: "owner" }, { user: GUEST, role: "member" }],
+    next: "guest:zed",
+    ref: "r10",
+  },
+  { type: "room_members", room: "team", members: [], next: null },
+  { type: "member_role", room: "team", user: USER, role: "moderator", ref: "r11" },
+  { type: "member_removed", room: "team", user: GUEST },
+  {
+    type: "joined",
+    room: "dm-0a1b",
+    head: 0,
+    recovered: true,
+    messages: [],
+    presence: [],
+    visibility: "dm",
+    room_role: "member",
+    people: [USER, GUEST],
+  },
 ];
 
 /** Values put in place of each field in turn: wrong types, bounds, patterns. */
@@ -256,7 +288,18 @@ Deno.test("token replies and error bodies: the checks and zod agree", () => {
 });
 
 Deno.test("room list pages: the check and zod agree, with and without a next page", () => {
-  const rooms = [{ name: "general", members: 3 }, { name: "random", members: 0 }];
+  const entry = {
+    room: "general",
+    name: "general",
+    visibility: "public" as const,
+    members: 3,
+    online: 1,
+    joined: true,
+    unread: 0,
+    mentions: 0,
+  };
+  const dm = { ...entry, room: "dm-0a1b", name: "dm-0a1b", visibility: "dm" as const };
+  const rooms = [entry, { ...dm, people: [USER, GUEST] }];
   const isRoomList: Check = (value) => isRoomListResponse(value) ? null : "";
   const { refused, differ } = disagreements(RoomListResponse, isRoomList, [
     { rooms, next: "random" },
@@ -265,6 +308,16 @@ Deno.test("room list pages: the check and zod agree, with and without a next pag
   ]);
   deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
   ok(refused > 100, `${refused} refused`);
+});
+
+Deno.test("user lookups: the check and zod agree, up to the most one answer holds", () => {
+  const isLookup: Check = (value) => isUserLookupResponse(value) ? null : "";
+  const { refused, differ } = disagreements(UserLookupResponse, isLookup, [
+    { users: [USER, GUEST] },
+    { users: [] },
+  ]);
+  deepEqual(differ.slice(0, 10), [], `${differ.length} disagreements`);
+  ok(refused > 50, `${refused} refused`);
 });
 
 Deno.test("readServerFrame returns the frame, or where and why it was refused", () => {

@@ -7,13 +7,14 @@ import {
   SessionFrame,
 } from "../../lib/protocol/frames.ts";
 
-Deno.test("room frames: every client frame with a room field, and no other", () => {
+Deno.test("room frames: every client frame with a room field, and dm (whose room its people name)", () => {
   const withRoom = ClientFrame.options.filter((frame) => "room" in frame.shape)
     .map((frame) => frame.shape.type.value);
+  withRoom.push("dm");
   const without = ClientFrame.options.filter((frame) => !("room" in frame.shape))
     .map((frame) => frame.shape.type.value);
   deepEqual([...ROOM_FRAME_TYPES].sort(), withRoom.sort());
-  deepEqual(without.filter((type) => ROOM_FRAME_TYPES.has(type)), []);
+  deepEqual(without.filter((type) => ROOM_FRAME_TYPES.has(type)), ["dm"]);
   deepEqual(
     RoomFrame.options.map((frame) => frame.shape.type.value).sort(),
     [...ROOM_FRAME_TYPES].sort(),
@@ -37,4 +38,6 @@ Deno.test("room frames: isRoomFrame tells a parsed frame's kind", () => {
   );
   equal(isRoomFrame(ClientFrame.parse({ type: "ping", t: 1 })), false);
   equal(isRoomFrame(ClientFrame.parse({ type: "subscribe_status" })), false);
+  equal(isRoomFrame(ClientFrame.parse({ type: "dm", users: ["bob"] })), true);
+  equal(isRoomFrame(ClientFrame.parse({ type: "subscribe_membership" })), false);
 });

@@ -6,14 +6,9 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { PublicUser } from "../../lib/protocol/mod.ts";
-import {
-  createKvClosedRoomFlags,
-  createRoomLayer,
-  type RoomLayer,
-  type RoomMember,
-} from "../../lib/server/rooms/mod.ts";
+import type { RoomLayer, RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
-import { startTestCluster } from "../_helpers/cluster.ts";
+import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
 import { type RecordingMember, recordingMember } from "../_helpers/room_member.ts";
 
 const LIST_MAX = 5;
@@ -24,15 +19,17 @@ const LEAVE_DELAY_MS = 3_000;
 type Member = RecordingMember;
 const member = recordingMember;
 
-const publicOf = ({ user }: RoomMember): PublicUser => ({ id: user.id, name: user.name });
+const publicOf = ({ user }: RoomMember): PublicUser => ({
+  id: user.id,
+  name: user.name,
+  role: user.role,
+});
 
 async function withLayer(test: (layer: RoomLayer, clock: VirtualClock) => Promise<void>) {
   const kv = await Deno.openKv(":memory:");
   const clock = createVirtualClock(1_000_000);
   const cluster = await startTestCluster(kv, { clock, historyMax: 100 });
-  const layer = createRoomLayer({
-    cluster,
-    closedRooms: createKvClosedRoomFlags(kv),
+  const layer = roomLayerOnKv(kv, cluster, {
     clock,
     config: { maxTextChars: 100, presenceListMax: LIST_MAX },
   });
@@ -189,20 +186,26 @@ Deno.test("members pages through everyone online, by name, with a prefix to sear
       ref: "q",
     });
 
+    // A room that does not exist is refused as a private one is: the answer says nothing.
     const outsider = member(500);
-    await layer.service.handle(outsider, { type: "members", room: "empty", limit: 5 });
-    deepEqual(outsider.of("members"), [
-      { type: "members", room: "empty", users: [], next: null, count: 0 },
-    ]);
+    await layer.service.handle(outsider, { type: "members", room: "empty", limit: 5, ref: "e" });
+    deepEqual(outsider.of("members"), []);
+    deepEqual(outsider.of("error").map((error) => [error.code, error.ref]), [["forbidden", "e"]]);
   }));
 
-Deno.test("members of a closed room is refused as its join is", () =>
+Deno.test("members of a closed room, or of a private room by an outsider, is refused", () =>
   withLayer(async (layer) => {
-    await layer.closures.closeRoom("secret", "admin");
-    const asker = member(1);
-    await layer.service.handle(asker, { type: "members", room: "secret", ref: "m" });
-    const [error] = asker.of("error");
-    equal(error.code, "forbidden");
-    equal(error.ref, "m");
-    equal(asker.of("members").length, 0);
+    const [owner, outsider] = [member(1), member(2)];
+    await layer.service.handle(owner, { type: "create_room", room: "team", visibility: "private" });
+    await layer.service.handle(owner, { type: "members", room: "team", ref: "own" });
+    deepEqual(owner.of("members").map((page) => [page.count, page.ref]), [[1, "own"]]);
+    await layer.service.handle(outsider, { type: "members", room: "team", ref: "out" });
+    deepEqual(outsider.of("error").map((error) => [error.code, error.ref]), [["forbidden", "out"]]);
+
+    await layer.service.handle(owner, { type: "join", room: "town" });
+    await layer.closures.closeRoom("town", "admin");
+    await layer.service.handle(outsider, { type: "members", room: "town", ref: "closed" });
+    deepEqual(outsider.of("error").at(-1)?.code, "forbidden");
+    deepEqual(outsider.of("error").at(-1)?.ref, "closed");
+    equal(outsider.of("members").length, 0);
   }));

@@ -9,7 +9,7 @@ function message(seq: number, text = `message ${seq}`): Message {
     seq,
     id: `id-${seq}`,
     cid: `c-${seq}`,
-    user: { id: "u1", name: "ada" },
+    user: { id: "u1", name: "ada", role: "user" as const },
     text,
     ts: 1_000 + seq,
   };

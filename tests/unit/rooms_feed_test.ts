@@ -4,7 +4,7 @@ import { createRoomFeed } from "../../lib/server/bus/mod.ts";
 import { createMessageStore } from "../../lib/server/store/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 
-const ada = { id: "u-ada", name: "ada" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
 
 async function withLog(
   test: (

@@ -8,8 +8,8 @@ import {
 import { createVirtualClock, type VirtualClock } from "../../lib/time/clock.ts";
 import { createLinkedShares, type LinkedInstance } from "../_helpers/linked_shares.ts";
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
+const bob = { id: "u-bob", name: "bob", role: "user" as const };
 
 const TIMING = { leaveDelayMs: 2_000 };
 

@@ -24,8 +24,8 @@ messageStoreContract("kv", async () => {
   };
 });
 
-const ada = { id: "u-ada", name: "ada" };
-const bob = { id: "u-bob", name: "bob" };
+const ada = { id: "u-ada", name: "ada", role: "user" as const };
+const bob = { id: "u-bob", name: "bob", role: "user" as const };
 
 async function withKv(test: (kv: Deno.Kv, path: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "rooms_store_" });

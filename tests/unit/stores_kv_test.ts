@@ -11,6 +11,7 @@ import {
 } from "../../lib/server/auth/mod.ts";
 import { createKvClosedRoomFlags } from "../../lib/server/rooms/mod.ts";
 import {
+  accountsContract,
   accountStoreContract,
   closedRoomFlagsContract,
   jwtSecretStoreContract,
@@ -41,6 +42,7 @@ function onKvFile<T>(make: (kv: Deno.Kv) => T): () => Promise<StoreFixture<T>> {
 }
 
 accountStoreContract("kv", onKvFile(createKvAccountStore));
+accountsContract("kv", onKvFile(createKvAccountStore));
 knownAddressesContract("kv", onKvFile((kv) => createKnownAddresses(kv)));
 missingAdminNamesContract("kv", onKvFile(createKvMissingAdminNames));
 refreshRecordStoreContract("kv", onKvFile(createKvRefreshRecords));

@@ -6,6 +6,7 @@
  * | `["auth", "accounts", key]` | {@linkcode Account}, by the name's case-folded key |
  * | `["auth", "skeletons", skeleton]` | the key of the account whose name has this skeleton |
  * | `["auth", "skeletons_indexed", version]` | set once every account's skeleton is indexed |
+ * | `["auth", "guest_names", skeleton]` | a guest's {@linkcode GuestNameHold}, expiring at its `until` |
  *
  * @example
  * ```ts
@@ -15,11 +16,16 @@
 import { retryWhenLocked } from "../store/mod.ts";
 import type { Account } from "./accounts.ts";
 import type { AccountStore } from "./account_store.ts";
+import { type GuestNameHold, isActiveHold } from "./guest_names.ts";
 
 const accountKey = (key: string): Deno.KvKey => ["auth", "accounts", key];
 const skeletonKey = (skeleton: string): Deno.KvKey => ["auth", "skeletons", skeleton];
 const indexedKey = (version: number): Deno.KvKey => ["auth", "skeletons_indexed", version];
+const guestNameKey = (skeleton: string): Deno.KvKey => ["auth", "guest_names", skeleton];
 const ACCOUNTS_PREFIX: Deno.KvKey = ["auth", "accounts"];
+
+/** Past every string that starts with the one it follows, in KV's key order. */
+const PREFIX_END = "\u{10FFFF}";
 
 /** Tries of an update that lost a race to another writer of the same account. */
 const UPDATE_TRIES = 10;
@@ -33,11 +39,15 @@ export function createKvAccountStore(kv: Deno.Kv): AccountStore {
     async skeletonHolder(skeleton) {
       return (await kv.get<string>(skeletonKey(skeleton))).value;
     },
-    async insert(key, skeleton, account) {
+    async insert(key, skeleton, account, now) {
+      const hold = await kv.get<GuestNameHold>(guestNameKey(skeleton));
+      if (isActiveHold(hold.value, now)) return false;
       const result = await retryWhenLocked(() =>
         kv.atomic()
           .check({ key: accountKey(key), versionstamp: null })
           .check({ key: skeletonKey(skeleton), versionstamp: null })
+          // A guest that claimed the name (or renewed its hold) since it was read wins.
+          .check(hold)
           .set(accountKey(key), account)
           .set(skeletonKey(skeleton), key)
           .commit()
@@ -72,6 +82,38 @@ export function createKvAccountStore(kv: Deno.Kv): AccountStore {
     },
     async markSkeletonsIndexed(version, now) {
       await retryWhenLocked(() => kv.set(indexedKey(version), now));
+    },
+    async accountsFrom(prefix, limit) {
+      const accounts: Account[] = [];
+      const selector = { start: accountKey(prefix), end: accountKey(prefix + PREFIX_END) };
+      for await (const { value } of kv.list<Account>(selector, { limit })) accounts.push(value);
+      return accounts;
+    },
+    async guestHold(skeleton) {
+      return (await kv.get<GuestNameHold>(guestNameKey(skeleton))).value;
+    },
+    async holdGuestName(skeleton, hold, now) {
+      const entry = await kv.get<GuestNameHold>(guestNameKey(skeleton));
+      if (isActiveHold(entry.value, now) && entry.value.guestId !== hold.guestId) return false;
+      const result = await retryWhenLocked(() =>
+        kv.atomic()
+          .check({ key: skeletonKey(skeleton), versionstamp: null })
+          .check(entry)
+          .set(entry.key, hold, { expireIn: Math.max(1, hold.until - now) })
+          .commit()
+      );
+      return result.ok;
+    },
+    async releaseGuestName(skeleton, guestId) {
+      const entry = await kv.get<GuestNameHold>(guestNameKey(skeleton));
+      if (entry.value?.guestId !== guestId) return;
+      await retryWhenLocked(() => kv.atomic().check(entry).delete(entry.key).commit());
+    },
+    async guestHoldsFrom(prefix, limit) {
+      const holds: GuestNameHold[] = [];
+      const selector = { start: guestNameKey(prefix), end: guestNameKey(prefix + PREFIX_END) };
+      for await (const { value } of kv.list<GuestNameHold>(selector, { limit })) holds.push(value);
+      return holds;
     },
   };
 }

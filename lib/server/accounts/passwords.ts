@@ -41,6 +41,18 @@ async function derive(password: string, salt: Uint8Array, iterations: number) {
   return new Uint8Array(bits);
 }
 
+/**
+ * What a login with an unknown name checks its password against, so that it
+ * costs the same hash as a wrong password does: whether a name is registered
+ * must not show in how long the answer takes. No password derives to it.
+ */
+export const UNKNOWN_ACCOUNT_HASH: PasswordHash = {
+  algorithm: "PBKDF2-SHA-256",
+  iterations: PBKDF2_ITERATIONS,
+  salt: "c3dpdGNoYm9hcmQtbm9ib2R5",
+  hash: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+};
+
 /** Hashes a password with a fresh random salt. */
 export async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));

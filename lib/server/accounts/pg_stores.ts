@@ -1,9 +1,15 @@
 /**
  * The accounts' stores in PostgreSQL (tables `accounts`, `account_skeletons`,
- * `account_skeleton_versions`, `known_addresses` and `admin_names_missing`;
- * see `../postgres/migrations.ts`): the {@linkcode AccountStore}, the
- * {@linkcode KnownAddresses} and the {@linkcode MissingAdminNames}, each the
- * same as its Deno KV twin to its callers.
+ * `account_skeleton_versions`, `guest_names`, `known_addresses` and
+ * `admin_names_missing`; see `../postgres/migrations.ts`): the
+ * {@linkcode AccountStore}, the {@linkcode KnownAddresses} and the
+ * {@linkcode MissingAdminNames}, each the same as its Deno KV twin to its
+ * callers.
+ *
+ * Registering an account and claiming a guest's name both take a
+ * transaction-level advisory lock on the name's skeleton first, so the two
+ * run one after the other for one skeleton, and each sees what the other
+ * committed: never an account and an active guest under one name.
  *
  * @example
  * ```ts
@@ -12,15 +18,32 @@
  * const missing = createPgMissingAdminNames(pg.sql);
  * ```
  */
-import type { Sql } from "../postgres/mod.ts";
+import type { Sql, TransactionSql } from "../postgres/mod.ts";
 import type { Account } from "./accounts.ts";
 import type { AccountStore } from "./account_store.ts";
 import type { MissingAdminNames } from "./admin_users.ts";
 import type { KnownAddresses } from "./known_addresses.ts";
 import { nameKey } from "./names.ts";
+import { type GuestNameHold, isActiveHold } from "./guest_names.ts";
 
 /** Accounts read by `entries()` at a time. */
 const ENTRIES_PAGE = 500;
+/** Most lapsed guest holds one claim deletes, so that none is held up for long. */
+const PRUNE_BATCH = 100;
+/** Past every string that starts with the one it follows, in byte order. */
+const PREFIX_END = "\u{10FFFF}";
+
+/** Makes registrations and guest claims of one skeleton take turns until the transaction ends. */
+async function lockSkeleton(tx: TransactionSql, skeleton: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${"name:" + skeleton}, 0))`;
+}
+
+/** The guest hold on `skeleton` as `tx` sees it, or null. */
+async function holdIn(tx: TransactionSql | Sql, skeleton: string): Promise<GuestNameHold | null> {
+  const [row] = await tx<{ hold: GuestNameHold }[]>`
+    select hold from guest_names where skeleton = ${skeleton}`;
+  return row?.hold ?? null;
+}
 
 /** The key or the skeleton of a new account is taken: its transaction is rolled back. */
 class Taken extends Error {}
@@ -38,9 +61,11 @@ export function createPgAccountStore(sql: Sql): AccountStore {
         select name_key from account_skeletons where skeleton = ${skeleton}`;
       return row?.name_key ?? null;
     },
-    async insert(key, skeleton, account) {
+    async insert(key, skeleton, account, now) {
       try {
         await sql.begin(async (tx) => {
+          await lockSkeleton(tx, skeleton);
+          if (isActiveHold(await holdIn(tx, skeleton), now)) throw new Taken();
           const claimed = await tx`
             insert into account_skeletons (skeleton, name_key) values (${skeleton}, ${key})
             on conflict (skeleton) do nothing returning 1`;
@@ -93,6 +118,44 @@ export function createPgAccountStore(sql: Sql): AccountStore {
       await sql`
         insert into account_skeleton_versions (version, indexed_at)
         values (${String(version)}, ${now}) on conflict (version) do nothing`;
+    },
+    async accountsFrom(prefix, limit) {
+      const rows = await sql<{ account: Account }[]>`
+        select account from accounts
+        where name_key collate "C" >= ${prefix} and name_key collate "C" < ${prefix + PREFIX_END}
+        order by name_key collate "C" limit ${limit}`;
+      return rows.map((row) => row.account);
+    },
+    guestHold: (skeleton) => holdIn(sql, skeleton),
+    holdGuestName(skeleton, hold, now) {
+      return sql.begin(async (tx) => {
+        await lockSkeleton(tx, skeleton);
+        const [byAccount] = await tx`select 1 from account_skeletons where skeleton = ${skeleton}`;
+        const held = await holdIn(tx, skeleton);
+        if (byAccount || (isActiveHold(held, now) && held.guestId !== hold.guestId)) return false;
+        await tx`
+          insert into guest_names (skeleton, guest_id, hold, until)
+          values (${skeleton}, ${hold.guestId}, ${tx.json(hold)}, ${hold.until})
+          on conflict (skeleton) do update
+            set guest_id = excluded.guest_id, hold = excluded.hold, until = excluded.until`;
+        // Lapsed holds of names nobody uses any more (KV forgets them by itself, `expireIn`);
+        // rows another claim is renewing are skipped, and rechecked if renewed meanwhile.
+        await tx`
+          delete from guest_names where until <= ${now} and skeleton in (
+            select skeleton from guest_names where until <= ${now}
+            limit ${PRUNE_BATCH} for update skip locked)`;
+        return true;
+      });
+    },
+    async releaseGuestName(skeleton, guestId) {
+      await sql`delete from guest_names where skeleton = ${skeleton} and guest_id = ${guestId}`;
+    },
+    async guestHoldsFrom(prefix, limit) {
+      const rows = await sql<{ hold: GuestNameHold }[]>`
+        select hold from guest_names
+        where skeleton >= ${prefix} and skeleton < ${prefix + PREFIX_END}
+        order by skeleton limit ${limit}`;
+      return rows.map((row) => row.hold);
     },
   };
 }

@@ -1,6 +1,10 @@
 /**
- * The account endpoints: `POST /api/login` (registers on first use),
- * `/api/guest`, `/api/token` (refresh by cookie) and `/api/logout`.
+ * The account endpoints: `POST /api/register` (a new account), `/api/login`
+ * (an existing one; it never registers, and answers an unknown name and a
+ * wrong password alike, in words and in time), `/api/guest` (a guest holding
+ * its name while active), `/api/token` (refresh by cookie), `/api/logout`, and
+ * `/api/password` (with a bearer token: every other sign-in of the account
+ * ends).
  *
  * The refresh token travels in two HttpOnly, SameSite=Strict cookies, each
  * scoped to the one endpoint that needs it: `sb_refresh` (the token itself,
@@ -27,7 +31,7 @@
  */
 import type { Clock } from "../../time/clock.ts";
 import type { SessionUser } from "../../protocol/frames.ts";
-import { GuestBody, LoginBody, type TokenResponse } from "../../protocol/http.ts";
+import { GuestBody, LoginBody, PasswordBody, type TokenResponse } from "../../protocol/http.ts";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { TokenIssuer } from "./tokens.ts";
@@ -39,11 +43,13 @@ import {
   nameKey,
   type NameRefusal,
   roleOf,
+  UNKNOWN_ACCOUNT_HASH,
   verifyPassword,
 } from "../accounts/mod.ts";
 import {
   createRefreshTokens,
   type RefreshIdentity,
+  type RefreshRecord,
   type RefreshRecordStore,
 } from "./refresh_tokens.ts";
 import { createAuthLimits } from "./limits.ts";
@@ -58,6 +64,7 @@ import {
   readJsonBody,
 } from "../http/mod.ts";
 import { sessionHintCookie } from "./session_hint.ts";
+import { authenticateRequest } from "./request_auth.ts";
 
 /** Cookie names and the paths they are scoped to. */
 export const REFRESH_COOKIE = { name: "sb_refresh", path: "/api/token" } as const;
@@ -68,9 +75,11 @@ export interface Auth {
   tokens: TokenIssuer;
   accounts: Accounts;
   handleLogin(req: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
+  handleRegister(req: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
   handleGuest(req: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
   handleToken(req: Request): Promise<Response>;
   handleLogout(req: Request): Promise<Response>;
+  handlePassword(req: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
 }
 
 /** What {@linkcode createAuth} needs. */
@@ -93,6 +102,15 @@ export interface AuthOptions {
    * until `untilMs` at the latest) must stop working and their sockets close.
    */
   onSignedOut?: (loginId: string, untilMs: number) => Promise<void> | void;
+  /**
+   * The password of `userId` changed in the sign-in `keptLogin`: the other
+   * sign-ins' access tokens (issued until `issuedBefore`, valid until `untilMs`
+   * at the latest) must stop working and their sockets close.
+   */
+  onPasswordChanged?: (
+    userId: string,
+    revocation: { exceptLogin: string | null; issuedBefore: number; untilMs: number },
+  ) => void;
 }
 
 function cookie(
@@ -113,8 +131,8 @@ function cookie(
 }
 
 /** Creates the {@linkcode Auth} endpoints. */
-export function createAuth(
-  {
+export function createAuth(options: AuthOptions): Auth {
+  const {
     config,
     refreshRecords,
     knownAddresses,
@@ -124,9 +142,7 @@ export function createAuth(
     accounts,
     adminUsers,
     rateLimits,
-    onSignedOut,
-  }: AuthOptions,
-): Auth {
+  } = options;
   const refreshTokens = createRefreshTokens({
     records: refreshRecords,
     clock,
@@ -136,11 +152,21 @@ export function createAuth(
   const limits = createAuthLimits({ config, rateLimits });
   const clientAddress = createClientAddress(config.trustProxy);
 
-  /** The role a refresh token signs in with now: guests stay guests, accounts read theirs. */
-  const currentRole = async (identity: RefreshIdentity): Promise<SessionUser["role"] | null> => {
-    if (identity.guest) return "guest";
-    const account = await accounts.find(identity.name);
-    return account?.id === identity.userId ? roleOf(account, adminUsers) : null;
+  /**
+   * The role a refresh token signs in with now, or null if it may not: guests
+   * stay guests (and hold their name a while longer), accounts read theirs,
+   * and a token made before the account's password changed elsewhere is dead.
+   */
+  const currentRole = async (record: RefreshRecord): Promise<SessionUser["role"] | null> => {
+    if (record.guest) {
+      await accounts.touchGuestName(record.name, record.userId, clock.now());
+      return "guest";
+    }
+    const account = await accounts.find(record.name);
+    if (account?.id !== record.userId) return null;
+    const changedAt = account.passwordChangedAt ?? 0;
+    const outlived = (record.createdAt ?? 0) < changedAt && record.loginId !== account.keptLogin;
+    return outlived ? null : roleOf(account, adminUsers);
   };
 
   /** The token response: an access token of the sign-in `loginId`, with `headers`. */
@@ -152,17 +178,18 @@ export function createAuth(
   ) => {
     const user: SessionUser = { id: identity.userId, name: identity.name, role };
     const { token, expiresAt } = await tokens.sign(user, { loginId });
-    const body: TokenResponse = {
-      token,
-      expires_at: expiresAt,
-      user: { id: user.id, name: user.name },
-    };
+    const body: TokenResponse = { token, expires_at: expiresAt, user };
     headers.set("cache-control", "no-store");
     return Response.json(body, { headers });
   };
 
   /** A new sign-in: its refresh token in fresh cookies, and its first access token. */
-  const signIn = async (req: Request, identity: RefreshIdentity, role: SessionUser["role"]) => {
+  const signIn = async (
+    req: Request,
+    identity: RefreshIdentity,
+    role: SessionUser["role"],
+    status = 200,
+  ) => {
     const refresh = await refreshTokens.create(identity);
     const secure = isHttps(req);
     const ttl = config.refreshTokenTtlS;
@@ -170,14 +197,21 @@ export function createAuth(
     headers.append("set-cookie", cookie(REFRESH_COOKIE, refresh.id, ttl, secure));
     headers.append("set-cookie", cookie(LOGOUT_COOKIE, refresh.handle, ttl, secure));
     headers.append("set-cookie", sessionHintCookie({ maxAgeS: ttl, secure }));
-    return await tokenResponse(identity, role, refresh.loginId, headers);
+    const response = await tokenResponse(identity, role, refresh.loginId, headers);
+    if (status === 200) return response;
+    return new Response(response.body, { status, headers: response.headers });
   };
 
-  /** A name nobody may take: malformed or mixing scripts (400), held or a look-alike (409). */
+  /**
+   * A name nobody may take: malformed or mixing scripts (400); held by an
+   * account or an active guest, or looking like such a name (409 `name_taken`).
+   */
   const nameRefused = (refusal: NameRefusal) =>
     refusal.reason === "invalid" || refusal.reason === "mixed_scripts"
       ? errorResponse(400, "bad_request", `name: ${refusal.message}`)
-      : errorResponse(409, "forbidden", refusal.message);
+      : errorResponse(409, "name_taken", refusal.message);
+
+  const badCredentials = () => errorResponse(401, "bad_credentials", "wrong name or password");
 
   const rateLimited = (retryAfterMs: number, message: string) =>
     errorResponse(429, "rate_limited", message, {
@@ -219,31 +253,38 @@ export function createAuth(
       };
       const addressWait = await limits.loginFrom(address);
       if (addressWait > 0) return limited(addressWait);
-      let account = await accounts.find(name);
-      const known = account !== null && await knownAddresses.has(account.id, address);
-      const nameWait = await limits.loginTo(address, nameKey(name), known);
+      const account = await accounts.find(name);
+      // An unknown name reads and hashes as much as a known one: the time tells nothing.
+      const known = await knownAddresses.has(account?.id ?? "user:unknown", address);
+      const nameWait = await limits.loginTo(address, nameKey(name), account !== null && known);
       if (nameWait > 0) return limited(nameWait);
-
-      if (!account) {
-        const registered = await accounts.register(name, password, { now: clock.now() });
-        if (registered.ok) {
-          const { id, name: shown } = registered.account;
-          log.info("auth.registered", { user: id, name: shown });
-          await knownAddresses.remember(id, address);
-          return signIn(req, { userId: id, name: shown, guest: false }, "user");
-        }
-        if (registered.reason !== "taken") return nameRefused(registered);
-        // Registered by a concurrent request: check the password against that account.
-        account = await accounts.find(name);
-      }
-      if (!account || !await verifyPassword(password, account.password)) {
+      const matches = await verifyPassword(password, account?.password ?? UNKNOWN_ACCOUNT_HASH);
+      if (!account || !matches) {
         log.warn("auth.login_failed", { user: name, address, code: 401 });
-        return errorResponse(401, "unauthorized", "wrong name or password");
+        return badCredentials();
       }
       log.info("auth.login", { user: account.id });
       await knownAddresses.remember(account.id, address);
       const identity = { userId: account.id, name: account.name, guest: false };
       return signIn(req, identity, roleOf(account, adminUsers));
+    }),
+
+    handleRegister: sameSiteOnly(async (req: Request, info: Deno.ServeHandlerInfo) => {
+      const parsed = await readJsonBody(req, LoginBody);
+      if (!parsed.ok) return parsed.response;
+      const address = clientAddress(req, info);
+      const waitMs = await limits.registrationFrom(address);
+      if (waitMs > 0) {
+        log.warn("auth.register_rate_limited", { address, code: 429 });
+        return rateLimited(waitMs, "too many new accounts from this address; try again later");
+      }
+      const { name, password } = parsed.body;
+      const registered = await accounts.register(name, password, { now: clock.now() });
+      if (!registered.ok) return nameRefused(registered);
+      const { id, name: shown } = registered.account;
+      log.info("auth.registered", { user: id, name: shown });
+      await knownAddresses.remember(id, address);
+      return signIn(req, { userId: id, name: shown, guest: false }, "user", 201);
     }),
 
     handleGuest: sameSiteOnly(async (req: Request, info: Deno.ServeHandlerInfo) => {
@@ -255,11 +296,11 @@ export function createAuth(
         log.warn("auth.guest_rate_limited", { address, code: 429 });
         return rateLimited(waitMs, "too many guest sign-ins from this address; try again later");
       }
-      const checked = await accounts.checkGuestName(parsed.body.name);
-      if (!checked.ok) return nameRefused(checked);
       const userId = `guest:${crypto.randomUUID()}`;
-      log.info("auth.guest", { user: userId, name: checked.name });
-      return signIn(req, { userId, name: checked.name, guest: true }, "guest");
+      const claimed = await accounts.claimGuestName(parsed.body.name, userId, clock.now());
+      if (!claimed.ok) return nameRefused(claimed);
+      log.info("auth.guest", { user: userId, name: claimed.name });
+      return signIn(req, { userId, name: claimed.name, guest: true }, "guest");
     }),
 
     handleToken: sameSiteOnly(async (req: Request) => {
@@ -285,8 +326,10 @@ export function createAuth(
       const revoked = handle ? await refreshTokens.revoke(handle) : null;
       if (revoked?.loginId) {
         log.info("auth.logout", { user: revoked.userId });
-        await onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
+        await options.onSignedOut?.(revoked.loginId, clock.now() + config.accessTokenTtlS * 1000);
       }
+      // A guest who signed out is gone: their name is free at once.
+      if (revoked?.guest) await accounts.releaseGuestName(revoked.name, revoked.userId);
       const secure = isHttps(req);
       const headers = new Headers({ "cache-control": "no-store" });
       headers.append("set-cookie", cookie(REFRESH_COOKIE, "", 0, secure));
@@ -294,5 +337,43 @@ export function createAuth(
       headers.append("set-cookie", sessionHintCookie({ maxAgeS: 0, secure }));
       return Response.json({ ok: true }, { headers });
     }),
+
+    async handlePassword(req, info) {
+      const caller = await authenticateRequest(req, tokens);
+      if (!caller.ok) return caller.response;
+      const { user, loginId } = caller;
+      if (user.role === "guest") {
+        return errorResponse(403, "forbidden", "guests have no password; create an account");
+      }
+      const parsed = await readJsonBody(req, PasswordBody);
+      if (!parsed.ok) return parsed.response;
+      const address = clientAddress(req, info);
+      // Guessing the old password from a stolen session is a login attempt like any other.
+      const waitMs = Math.max(
+        await limits.loginFrom(address),
+        await limits.loginTo(address, nameKey(user.name), false),
+      );
+      if (waitMs > 0) return rateLimited(waitMs, "too many attempts; try again later");
+      const now = clock.now();
+      const changed = await accounts.changePassword(user.id, user.name, {
+        oldPassword: parsed.body.old_password,
+        newPassword: parsed.body.new_password,
+        keptLogin: loginId,
+        now,
+      });
+      if (!changed.ok) {
+        log.warn("auth.password_refused", { user: user.id, reason: changed.reason });
+        return changed.reason === "changed_meanwhile"
+          ? errorResponse(409, "conflict", "the password changed meanwhile; try again")
+          : errorResponse(401, "bad_credentials", "the old password is wrong");
+      }
+      log.info("auth.password_changed", { user: user.id });
+      options.onPasswordChanged?.(user.id, {
+        exceptLogin: loginId ?? null,
+        issuedBefore: now,
+        untilMs: now + config.accessTokenTtlS * 1000,
+      });
+      return new Response(null, { status: 204, headers: { "cache-control": "no-store" } });
+    },
   };
 }

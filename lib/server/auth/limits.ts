@@ -1,8 +1,9 @@
 /**
  * The rate limits of the account endpoints, all counted per
- * `LOGIN_WINDOW_S` (logins) or `GUEST_WINDOW_S` (guests), over every
- * instance of the cluster (its rate limits are token buckets in the shared
- * KV, taken atomically, so no two instances grant the same attempt):
+ * `LOGIN_WINDOW_S` (logins and password changes), `GUEST_WINDOW_S` (guests)
+ * or `REGISTRATION_WINDOW_S` (registrations), over every instance of the
+ * cluster (its rate limits are token buckets in the shared KV, taken
+ * atomically, so no two instances grant the same attempt):
  *
  * | limit | counts | default |
  * | --- | --- | --- |
@@ -10,6 +11,7 @@
  * | per name and address | attempts on one name from one address | 5 |
  * | per account | attempts on one name from every address that never signed in to it | 50 |
  * | guests per address | guest identities created from an address | 10 per 10 min |
+ * | registrations per address | accounts registered from an address (each costs a password hash) | 10 an hour |
  *
  * An address that signed in to a name before (`known`) is never held back by
  * the two name limits, so nobody guessing from elsewhere can lock the owner
@@ -22,6 +24,7 @@
  * await limits.loginFrom(address); // 0: go on; else ms to wait
  * await limits.loginTo(address, nameKey(name), known);
  * await limits.guestFrom(address);
+ * await limits.registrationFrom(address);
  * ```
  */
 import type { BucketSpec, RateLimits } from "../cluster/mod.ts";
@@ -35,6 +38,8 @@ export interface AuthLimits {
   loginTo(address: string, nameKey: string, known: boolean): Promise<number>;
   /** A new guest identity for `address`. */
   guestFrom(address: string): Promise<number>;
+  /** A registration from `address`. */
+  registrationFrom(address: string): Promise<number>;
 }
 
 /** Creates the {@linkcode AuthLimits}, over the cluster's rate limits. */
@@ -48,6 +53,8 @@ export function createAuthLimits(
       | "loginWindowS"
       | "guestsPerAddress"
       | "guestWindowS"
+      | "registrationsPerAddress"
+      | "registrationWindowS"
     >;
     rateLimits: RateLimits;
   },
@@ -67,6 +74,11 @@ export function createAuthLimits(
   );
   const byAccount = bucket("login.account", config.loginAttemptsPerAccount, config.loginWindowS);
   const guests = bucket("guest.address", config.guestsPerAddress, config.guestWindowS);
+  const registrations = bucket(
+    "register.address",
+    config.registrationsPerAddress,
+    config.registrationWindowS,
+  );
   return {
     loginFrom: (address) => rateLimits.take([byAddress(address)]),
     loginTo(address, nameKey, known) {
@@ -74,5 +86,6 @@ export function createAuthLimits(
       return rateLimits.take([byNameAndAddress(`${address} ${nameKey}`), byAccount(nameKey)]);
     },
     guestFrom: (address) => rateLimits.take([guests(address)]),
+    registrationFrom: (address) => rateLimits.take([registrations(address)]),
   };
 }

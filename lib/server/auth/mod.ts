@@ -1,17 +1,18 @@
 /**
- * Proving who a client is: the sign-in endpoints (`/api/login`, `/api/guest`,
- * `/api/token`, `/api/logout`) and their rate limits (over every instance),
- * access tokens (signed and verified as HS256 JWTs with secrets kept in KV),
- * refresh tokens, the caller of an HTTP request, sign-outs that reach every
- * instance, and the
+ * Proving who a client is: the sign-in endpoints (`/api/register`,
+ * `/api/login`, `/api/guest`, `/api/token`, `/api/logout`, `/api/password`)
+ * and their rate limits (over every instance), the user lookup (`/api/users`)
+ * for picking people, access tokens (signed and verified as HS256 JWTs with
+ * secrets kept in KV), refresh tokens, the caller of an HTTP request,
+ * sign-outs that reach every instance, and the
  * signed-in hint pages read. Who may hold a name is `../accounts`'s.
  *
  * Refresh tokens and the generated JWT secret are kept in Deno KV or
  * PostgreSQL, behind `RefreshRecordStore` and `JwtSecretStore`.
  *
- * Imports `../accounts`, `../store`, `../bus`, `../cluster`, `../http` and
- * `../postgres` (besides `lib/protocol`, `lib/time`, and the root's
- * `config.ts` and `log.ts`).
+ * Imports `../accounts`, `../store`, `../bus`, `../cluster`, `../http`,
+ * `../limits` (the user lookup's per-caller limit) and `../postgres` (besides
+ * `lib/protocol`, `lib/time`, and the root's `config.ts` and `log.ts`).
  *
  * @example
  * ```ts
@@ -31,3 +32,4 @@ export * from "./request_auth.ts";
 export * from "./sign_outs.ts";
 export * from "./session_hint.ts";
 export * from "./sha256.ts";
+export * from "./user_lookup.ts";

@@ -5,7 +5,12 @@
  * (its reliable `signed_out` event), and it is also kept in the database
  * ({@linkcode SignedOutStore}) until the sign-in's last access token has
  * expired, so an instance that starts later refuses those tokens too
- * (`load`).
+ * (`load`). A password change ends every other sign-in of the account the
+ * same way, on every live instance (the reliable `account_signed_out`
+ * event); their refresh tokens are refused everywhere at once (they are
+ * checked against the account in the store), and an instance that starts
+ * later accepts their access tokens until those expire, within
+ * `ACCESS_TOKEN_TTL_S`.
  *
  * | where | what | why |
  * | --- | --- | --- |
@@ -17,6 +22,7 @@
  * const signOuts = createSignOuts({ store: createKvSignedOutStore(kv), clock, events, tokens, hub });
  * await signOuts.load(); // at start
  * await signOuts.signedOut(loginId, Date.now() + 900_000); // every instance closes its sockets
+ * signOuts.accountSignedOut("user:1", { exceptLogin: loginId, issuedBefore: now, untilMs });
  * signOuts.stop();
  * ```
  */
@@ -108,15 +114,26 @@ export interface SignOutsOptions {
   clock: Clock;
   /** Carries sign-outs (topic `signed_out`) to every instance, this one included. */
   events: EventBus;
-  tokens: Pick<TokenIssuer, "revokeLogin">;
-  /** Closes the sockets of a sign-in on this instance (the hub). */
-  hub: { closeLogin(loginId: string): number };
+  tokens: Pick<TokenIssuer, "revokeLogin" | "revokeAccount">;
+  /** Closes the sockets of a sign-in, or of an account but one sign-in, on this instance (the hub). */
+  hub: {
+    closeLogin(loginId: string): number;
+    closeAccount(userId: string, exceptLogin: string | null): number;
+  };
 }
 
 /** Sign-outs, sent and heard. */
 export interface SignOuts {
   /** Tells every instance that `loginId` signed out; its tokens live until `untilMs` at most. */
   signedOut(loginId: string, untilMs: number): Promise<void>;
+  /**
+   * Tells every instance that every sign-in of `userId` but `exceptLogin` is
+   * over: tokens issued until `issuedBefore` are refused until `untilMs`.
+   */
+  accountSignedOut(
+    userId: string,
+    revocation: { exceptLogin: string | null; issuedBefore: number; untilMs: number },
+  ): void;
   /** Refuses the tokens of the sign-ins that signed out before this instance started. */
   load(): Promise<void>;
   /** Stops listening. */
@@ -126,20 +143,37 @@ export interface SignOuts {
 /** Creates the {@linkcode SignOuts} of one instance and starts listening. */
 export function createSignOuts(options: SignOutsOptions): SignOuts {
   const { store, clock, events, tokens, hub } = options;
-  const stop = events.on("signed_out", ({ login_id, until }) => {
-    tokens.revokeLogin(login_id, until);
-    hub.closeLogin(login_id);
-  });
+  const stops = [
+    events.on("signed_out", ({ login_id, until }) => {
+      tokens.revokeLogin(login_id, until);
+      hub.closeLogin(login_id);
+    }),
+    events.on("account_signed_out", ({ user_id, except_login, issued_before, until }) => {
+      tokens.revokeAccount(user_id, {
+        exceptLogin: except_login,
+        issuedBefore: issued_before,
+        untilMs: until,
+      });
+      hub.closeAccount(user_id, except_login);
+    }),
+  ];
   return {
     async signedOut(loginId, untilMs) {
       events.emit("signed_out", { login_id: loginId, until: untilMs });
       await store.keep({ loginId, until: untilMs }, clock.now());
     },
+    accountSignedOut: (userId, { exceptLogin, issuedBefore, untilMs }) =>
+      events.emit("account_signed_out", {
+        user_id: userId,
+        except_login: exceptLogin,
+        issued_before: issuedBefore,
+        until: untilMs,
+      }),
     async load() {
       for (const { loginId, until } of await store.live(clock.now())) {
         tokens.revokeLogin(loginId, until);
       }
     },
-    stop,
+    stop: () => stops.forEach((stop) => stop()),
   };
 }

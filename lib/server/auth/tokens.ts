@@ -54,6 +54,16 @@ export interface TokenIssuer {
    * (when the last of them has expired anyway), in this isolate.
    */
   revokeLogin(loginId: string, untilMs: number): void;
+  /**
+   * Refuses every token of `userId` issued at or before `issuedBefore` (ms)
+   * but those of the sign-in `exceptLogin`, from now until `untilMs`, in this
+   * isolate: the account's password changed, and only the sign-in that
+   * changed it stays.
+   */
+  revokeAccount(
+    userId: string,
+    revocation: { exceptLogin: string | null; issuedBefore: number; untilMs: number },
+  ): void;
 }
 
 /** Options of {@linkcode createTokenIssuer}. */
@@ -108,6 +118,26 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
 
   /** Revoked sign-ins until when, oldest first (every entry lives about `ttlS`). */
   const revoked = new Map<string, number>();
+  /** Accounts whose older tokens are refused, oldest first (every entry lives about `ttlS`). */
+  const revokedAccounts = new Map<
+    string,
+    { exceptLogin: string | null; issuedBefore: number; untilMs: number }
+  >();
+
+  /** Drops the entries of `map` no longer needed at `now`, and the oldest beyond the bound. */
+  const prune = <V>(map: Map<string, V>, until: (value: V) => number, now: number) => {
+    for (const [key, value] of map) {
+      if (until(value) > now && map.size < MAX_REVOKED_LOGINS) break;
+      map.delete(key);
+    }
+  };
+
+  /** Whether the account's password changed after this token was issued (by another sign-in). */
+  const isRevokedAccount = (userId: string, iatS: number, loginId: string | undefined) => {
+    const revocation = revokedAccounts.get(userId);
+    return revocation !== undefined && revocation.untilMs > clock.now() &&
+      iatS * 1000 <= revocation.issuedBefore && loginId !== revocation.exceptLogin;
+  };
 
   const verifyNow = (token: string): VerifyResult => {
     const jws = verifyJws(token);
@@ -120,6 +150,9 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
     const loginId = typeof claims.sid === "string" ? claims.sid : undefined;
     if (loginId !== undefined && (revoked.get(loginId) ?? 0) > clock.now()) {
       return { ok: false, reason: "token revoked: signed out" };
+    }
+    if (isRevokedAccount(user.data.id, claims.iat as number, loginId)) {
+      return { ok: false, reason: "token revoked: the password changed" };
     }
     // claimsFailure has checked that exp is a number.
     const expiresAt = (claims.exp as number) * 1000;
@@ -148,13 +181,15 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
     verify: (token) => Promise.resolve(verifyNow(token)),
 
     revokeLogin(loginId, untilMs) {
-      const now = clock.now();
-      for (const [id, until] of revoked) {
-        if (until > now && revoked.size < MAX_REVOKED_LOGINS) break;
-        revoked.delete(id);
-      }
+      prune(revoked, (until) => until, clock.now());
       revoked.delete(loginId);
       revoked.set(loginId, untilMs);
+    },
+
+    revokeAccount(userId, revocation) {
+      prune(revokedAccounts, ({ untilMs }) => untilMs, clock.now());
+      revokedAccounts.delete(userId);
+      revokedAccounts.set(userId, revocation);
     },
   };
 }

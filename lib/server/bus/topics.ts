@@ -11,6 +11,9 @@
  * | `typing` | `{ room, user }` | ephemeral | a member types in a room (once a second per user and room) | the room service: the room's members |
  * | `room_closed` | `{ room }` | reliable | an admin closed a room | room closures: the members leave |
  * | `signed_out` | `{ login_id, until }` | reliable | a sign-in signed out | sign-outs: its tokens stop verifying, its sockets close |
+ * | `account_signed_out` | `{ user_id, except_login, issued_before, until }` | reliable | an account's password changed | sign-outs: its other sign-ins' tokens stop verifying, their sockets close |
+ * | `membership_changed` | `{ user_id, room, joined, reason }` | reliable | a user's membership of a room began or ended | the room service: their connections leave the room when it ended; user notices: every connection of theirs hears `membership` |
+ * | `invitation` | `{ user_id, room, by }` | reliable | a member invited someone to a room | user notices: every connection of the invited user hears `invitation` |
  * | `admin_kick` | `{ user_id }` | reliable | an admin kicked a user | the admin endpoints: every instance closes the user's sockets |
  * | `fallback.post` | `{ id, from, session, user, body }` | directed | a POST reached another instance than its session's | the fallback relay of the session's instance |
  * | `fallback.post.delivered` | `{ id, delivery }` | directed | the owner handed the POST to its session | the relay of the instance that forwarded it |
@@ -57,6 +60,28 @@ export const TOPICS = {
   typing: topic(z.object({ room: RoomName, user: PublicUser }), "ephemeral"),
   room_closed: topic(z.object({ room: RoomName }), "reliable"),
   signed_out: topic(z.object({ login_id: z.string().max(64), until: z.number() }), "reliable"),
+  account_signed_out: topic(
+    z.object({
+      user_id: z.string().max(256),
+      except_login: z.string().max(64).nullable(),
+      issued_before: z.number(),
+      until: z.number(),
+    }),
+    "reliable",
+  ),
+  membership_changed: topic(
+    z.object({
+      user_id: z.string().max(256),
+      room: RoomName,
+      joined: z.boolean(),
+      reason: z.enum(["joined", "left", "removed"]),
+    }),
+    "reliable",
+  ),
+  invitation: topic(
+    z.object({ user_id: z.string().max(256), room: RoomName, by: PublicUser }),
+    "reliable",
+  ),
   admin_kick: topic(z.object({ user_id: z.string().max(256) }), "reliable"),
   "fallback.post": topic(
     z.object({

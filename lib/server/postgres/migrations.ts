@@ -25,8 +25,17 @@
  * | `known_addresses` | `(account_id, address)` | the addresses an account signed in from, the newest (`added`) kept |
  * | `refresh_tokens` | `handle` | refresh tokens by the SHA-256 of their id (index on `expires_at`) |
  * | `server_secrets` | `name` | the generated JWT signing secret, one for every process |
- * | `rate_buckets` | `(name, key)` | the login and guest limits' token buckets, until they are full again (index on `full_at` for pruning) |
+ * | `rate_buckets` | `(name, key)` | the login, guest and registration limits' token buckets, until they are full again (index on `full_at` for pruning) |
  * | `signed_out` | `login_id` | sign-ins whose access tokens must not verify until `until` (index on `until`) |
+ * | `guest_names` | `skeleton` | a guest's hold on a name while active (index on `until` for pruning) |
+ * | `room_info` | `room` | each room's metadata: public, private or a direct message, its owner, a DM's people |
+ * | `room_members` | `(room, user_id)` | who belongs to a room and in what part (index on `(user_id, room)`: the rooms of an account) |
+ * | `room_member_counts` | `room` | how many members a room has, moved in the transaction that adds or removes one |
+ * | `room_invitations` | `(room, user_id)` | who may join a private room once, until 30 days after `at` (index on `at` for pruning) |
+ *
+ * `room_messages.user_role` is the author's role (null on messages stored
+ * before users carried one), and `accounts` has an index on its names in byte
+ * order, for finding people by the start of a name.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
  * Times are milliseconds since the epoch in `bigint` columns, on the app's
@@ -182,6 +191,50 @@ export const MIGRATIONS: readonly Migration[] = [
         until bigint not null
       );
       create index signed_out_until on signed_out (until);
+    `,
+  },
+  {
+    version: 5,
+    name: "guest_names_and_roles",
+    sql: `
+      create table guest_names (
+        skeleton text collate "C" primary key,
+        guest_id text not null,
+        hold jsonb not null,
+        until bigint not null
+      );
+      create index guest_names_until on guest_names (until);
+      create index accounts_name_key_bytes on accounts ((name_key collate "C"));
+      alter table room_messages add column user_role text;
+    `,
+  },
+  {
+    version: 6,
+    name: "membership",
+    sql: `
+      create table room_info (
+        room text collate "C" primary key,
+        info jsonb not null
+      );
+      create table room_members (
+        room text collate "C" not null,
+        user_id text collate "C" not null,
+        membership jsonb not null,
+        primary key (room, user_id)
+      );
+      create index room_members_by_user on room_members (user_id, room);
+      create table room_member_counts (
+        room text collate "C" primary key,
+        members bigint not null
+      );
+      create table room_invitations (
+        room text collate "C" not null,
+        user_id text collate "C" not null,
+        invitation jsonb not null,
+        at bigint not null,
+        primary key (room, user_id)
+      );
+      create index room_invitations_at on room_invitations (at);
     `,
   },
 ];

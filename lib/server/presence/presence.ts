@@ -21,9 +21,9 @@
  * ```ts
  * const presence = createPresence({ shares: presenceShares(cluster), clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
- * presence.connect("general", { id: "u1", name: "ada" }); // joins: [ada]
+ * presence.connect("general", { id: "u1", name: "ada", role: "user" }); // joins: [ada]
  * presence.count("general"); // 1
- * presence.page("general", { limit: 100 }); // { users: [{ id: "u1", name: "ada" }], next: null }
+ * presence.page("general", { limit: 100 }); // { users: [{ id: "u1", name: "ada", role: "user" }], next: null }
  * presence.close();
  * ```
  */

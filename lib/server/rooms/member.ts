@@ -28,14 +28,14 @@ export interface RoomMember {
 }
 
 /**
- * A member's user as other people see it (no role): the author of its
- * messages, its entry in presence.
+ * A member's user as other people see it: the author of its messages, its
+ * entry in presence (with its role, so that guests show as guests).
  *
  * @example
  * ```ts
- * publicUserOf(member); // { id: "u1", name: "ada" }
+ * publicUserOf(member); // { id: "u1", name: "ada", role: "user" }
  * ```
  */
 export function publicUserOf({ user }: RoomMember): PublicUser {
-  return { id: user.id, name: user.name };
+  return { id: user.id, name: user.name, role: user.role };
 }

@@ -1,18 +1,24 @@
 /**
- * The room layer's answer to each room frame, over the log, the bus, presence
- * and the rooms of this isolate.
+ * The room layer's answer to each frame about a room's log and who hears it,
+ * over the log, the bus, presence and the rooms of this isolate. Every one of
+ * them asks the access check first (`access.ts`): a user who may not use the
+ * room gets `forbidden`, worded the same whether the room exists or not, and
+ * nothing else (not even that the room is closed).
  *
- * - `join`: replays from the log (the newest page, or a `since` catch-up of at
- *   most `joinPageMax` messages), then fans out from the head it replayed to;
- *   fan-out that arrives while the log is read is held back, so `joined` comes
- *   first and no message comes twice.
+ * - `join`: enters the room (making the user a member; a private room wants an
+ *   invitation, a direct message its people), then replays from the log (the
+ *   newest page, or a `since` catch-up of at most `joinPageMax` messages), and
+ *   fans out from the head it replayed to; fan-out that arrives while the log
+ *   is read is held back, so `joined` comes first and no message comes twice.
  * - `send`: checks the text's length (the server's one check, by the
- *   contract's rule), that the room is open and joined, then commits to the log
- *   and acks only once it is committed; a retried `cid` gets its first receipt.
+ *   contract's rule), that the room is joined (and, if not, whether the user
+ *   may use it at all) and open, then commits to the log and acks only once
+ *   it is committed; a retried `cid` gets its first receipt.
  * - `history`: a page before or after a seq, held to the reply bound.
  * - `typing`: passed on to every instance at most once per `typingIntervalMs`
  *   per user and room (each instance summarizes it in a big room).
- * - `leave`: out of the room, `left`.
+ * - `leave`: out of the room, `left`; with `forget`, the membership ends too,
+ *   on every device.
  *
  * A room an administrator closed refuses joins, sends and history with
  * `forbidden`. A store that fails costs the frame `internal`, and tells the
@@ -22,17 +28,21 @@
  * ```ts
  * const frames = createRoomFrames({
  *   store, bus, events, presence, clock, closures, metrics, local, replies, limits, storeFailed,
+ *   access, memberships, notices,
  * });
  * await frames.join(member, { type: "join", room: "general" }, clock.now());
  * ```
  */
-import { checkTextLength, type ClientFrameOf, type RoomFrameType } from "../../protocol/mod.ts";
+import { checkTextLength, type ClientFrameOf } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus, MessageBus } from "../bus/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
+import type { MembershipStore } from "../membership/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
+import type { RoomAccess } from "./access.ts";
 import type { LocalRooms } from "./local_rooms.ts";
+import type { MembershipEvents } from "./membership_events.ts";
 import { publicUserOf, type RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import type { RoomReplies } from "./room_replies.ts";
@@ -65,10 +75,13 @@ export interface RoomFramesOptions {
   limits: RoomFrameLimits;
   /** The store failed: whoever needs to know is told why. */
   storeFailed(error: unknown): void;
+  access: RoomAccess;
+  memberships: Pick<MembershipStore, "removeMember">;
+  notices: Pick<MembershipEvents, "changed">;
 }
 
 /** The frames about a room's log and who hears it (`members` is `members_frame.ts`). */
-export type LogFrameType = Exclude<RoomFrameType, "members">;
+export type LogFrameType = "join" | "leave" | "send" | "history" | "typing";
 
 /** One answer per frame type; `receivedAt` is when the frame arrived. */
 export type RoomFrames = {
@@ -83,22 +96,41 @@ export type RoomFrames = {
 export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   const { store, bus, events, presence, clock, closures, metrics, local, limits } = options;
   const { reply, replyPage, replyError } = options.replies;
-  const { storeFailed } = options;
+  const { storeFailed, access, memberships, notices } = options;
+
+  /**
+   * Why `member`, not joined to `room`, may not `act` there: `forbidden` if they
+   * may not use the room at all (as for a room that does not exist) or it is
+   * closed, else `not_joined`.
+   */
+  const refuseUnjoined = async (member: RoomMember, room: string, act: string, ref?: string) => {
+    const verdict = await access.write(member.user, room);
+    if (!verdict.ok) return replyError(member, room, "forbidden", verdict.message, ref);
+    if (closures?.isKnownClosed(room)) {
+      return replyError(member, room, "forbidden", `${room} is closed`, ref);
+    }
+    replyError(member, room, "not_joined", `join ${room} before ${act}`, ref);
+  };
 
   const join = async (member: RoomMember, frame: ClientFrameOf<"join">) => {
     const name = frame.room;
+    // In the room (fan-out held back) before anything is awaited, so that a
+    // connection closing meanwhile takes its membership with it.
     const { membership, opened } = local.enter(name, member);
+    const stillHere = () => local.membershipOf(name, member) === membership;
+    const refuse = (message: string) => {
+      if (!stillHere()) return;
+      local.remove(name, member);
+      replyError(member, name, "forbidden", message, frame.ref);
+    };
 
+    let entry;
     let replay;
     try {
-      if (await closures?.isClosed(name)) {
-        // Unless the connection closed meanwhile and took its membership with it.
-        if (local.membershipOf(name, member) === membership) {
-          local.remove(name, member);
-          replyError(member, name, "forbidden", `${name} is closed`, frame.ref);
-        }
-        return;
-      }
+      entry = await access.enter(member.user, name);
+      if (!entry.ok) return refuse(entry.message);
+      if (entry.added) notices.changed(member.user.id, name, true, "joined");
+      if (await closures?.isClosed(name)) return refuse(`${name} is closed`);
       if (opened) await store.ensureRoom(name);
       // The feed must know its starting head before the log is read, or a
       // message committed in between would be neither replayed nor fanned out.
@@ -115,7 +147,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
       return;
     }
     // The connection closed while the log was read.
-    if (local.membershipOf(name, member) !== membership) return;
+    if (!stillHere()) return;
+    const { info } = entry;
 
     const { head } = replay;
     if (frame.since !== undefined) {
@@ -141,6 +174,9 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         presence: listed,
         ...(online > limits.presenceListMax ? { presence_count: online } : {}),
         more: replay.more,
+        visibility: info.visibility,
+        room_role: entry.role,
+        ...(info.people ? { people: info.people } : {}),
         ref: frame.ref,
       },
       replay.messages,
@@ -149,10 +185,19 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     local.markJoined(name, membership, head);
   };
 
-  const leave = (member: RoomMember, frame: ClientFrameOf<"leave">) => {
-    local.remove(frame.room, member);
-    reply(member, { type: "left", room: frame.room, ref: frame.ref });
-    return Promise.resolve();
+  const leave = async (member: RoomMember, frame: ClientFrameOf<"leave">) => {
+    const { room, ref } = frame;
+    local.remove(room, member);
+    if (frame.forget) {
+      try {
+        const ended = await memberships.removeMember(room, member.user.id);
+        if (ended) notices.changed(member.user.id, room, false, "left");
+      } catch (error) {
+        storeFailed(error);
+        return replyError(member, room, "internal", `could not leave ${room}; try again`, ref);
+      }
+    }
+    reply(member, { type: "left", room, ref });
   };
 
   const send = async (member: RoomMember, frame: ClientFrameOf<"send">, receivedAt: number) => {
@@ -160,11 +205,11 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     // The one length check of the server, by the contract's rule (code points).
     const length = checkTextLength(text, limits.maxTextChars);
     if (!length.ok) return replyError(member, room, "too_large", length.message, ref);
+    if (!local.isJoined(member, room)) {
+      return await refuseUnjoined(member, room, "sending to it", ref);
+    }
     if (closures?.isKnownClosed(room)) {
       return replyError(member, room, "forbidden", `${room} is closed`, ref);
-    }
-    if (!local.isJoined(member, room)) {
-      return replyError(member, room, "not_joined", `join ${room} before sending to it`, ref);
     }
     let result;
     try {
@@ -193,6 +238,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   const history = async (member: RoomMember, frame: ClientFrameOf<"history">) => {
     const { room, before, after, limit, ref } = frame;
     try {
+      const verdict = await access.read(member.user, room);
+      if (!verdict.ok) return replyError(member, room, "forbidden", verdict.message, ref);
       // A closed room is read by nobody, joined or not, here or on another instance.
       if (await closures?.isClosed(room)) {
         return replyError(member, room, "forbidden", `${room} is closed`, ref);
@@ -211,21 +258,13 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     }
   };
 
-  const typing = (member: RoomMember, frame: ClientFrameOf<"typing">) => {
+  const typing = async (member: RoomMember, frame: ClientFrameOf<"typing">) => {
     if (!local.isJoined(member, frame.room)) {
-      replyError(
-        member,
-        frame.room,
-        "not_joined",
-        `join ${frame.room} before typing in it`,
-        frame.ref,
-      );
-      return Promise.resolve();
+      return await refuseUnjoined(member, frame.room, "typing in it", frame.ref);
     }
     if (local.passTyping(frame.room, member.user.id, clock.now(), limits.typingIntervalMs)) {
       events.emit("typing", { room: frame.room, user: publicUserOf(member) });
     }
-    return Promise.resolve();
   };
 
   return { join, leave, send, history, typing };

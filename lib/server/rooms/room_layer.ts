@@ -1,21 +1,31 @@
 /**
  * The whole room layer of one instance, on the cluster plane: the log and the
- * fan-out of committed messages (`cluster.log`, `cluster.feed`), typing over
- * its events, presence over its shares, the closed rooms, and the room
- * service on top. This is what the server hands the hub.
+ * fan-out of committed messages (`cluster.log`, `cluster.feed`), typing and
+ * membership news over its events, presence over its shares, the closed
+ * rooms, membership, and the room service on top. This is what the server
+ * hands the hub.
  *
  * @example
  * ```ts
- * const layer = createRoomLayer({ cluster, closedRooms: createKvClosedRoomFlags(kv), clock, config });
+ * const layer = createRoomLayer({
+ *   cluster,
+ *   closedRooms: createKvClosedRoomFlags(kv),
+ *   memberships: createKvMembershipStore({ kv }),
+ *   clock,
+ *   config,
+ *   findUser: (name) => accounts.resolve(name, Date.now()),
+ * });
  * const hub = createHub({ ...deps, rooms: layer.service });
  * // on shutdown, after the hub closed its sockets, before the cluster closes:
  * await layer.close();
  * ```
  */
+import type { PublicUser } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { Cluster } from "../cluster/mod.ts";
 import { createPresence, type Presence, presenceShares } from "../presence/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
+import type { MembershipStore } from "../membership/mod.ts";
 import { type ClosedRoomFlags, createRoomClosures, type RoomClosures } from "./room_closures.ts";
 import { createRoomService, type RoomMetrics, type RoomService } from "./room_service.ts";
 
@@ -25,6 +35,8 @@ export interface RoomLayerOptions {
   cluster: Pick<Cluster, "log" | "feed" | "events" | "keyedShares">;
   /** Where the closed rooms' flags are kept (`createKvClosedRoomFlags`, `createPgClosedRoomFlags`). */
   closedRooms: ClosedRoomFlags;
+  /** Rooms' metadata, members and invitations (`createKvMembershipStore`, `createPgMembershipStore`). */
+  memberships: MembershipStore;
   clock: Clock;
   config: {
     maxTextChars: number;
@@ -41,6 +53,8 @@ export interface RoomLayerOptions {
   onError?: (error: unknown) => void;
   /** Where the room service reports. Default: a metric set nobody reads. */
   metrics?: RoomMetrics;
+  /** The account, or active guest, that goes by a name (`invite`, `dm`, roles, removals). */
+  findUser(name: string): Promise<PublicUser | null>;
 }
 
 /** The parts of the room layer; `service` is the hub's `RoomHandler`. */
@@ -48,6 +62,7 @@ export interface RoomLayer {
   store: MessageStore;
   presence: Presence;
   closures: RoomClosures;
+  memberships: MembershipStore;
   service: RoomService;
   /** Closes the service and presence; not the cluster, nor the KV. */
   close(): Promise<void>;
@@ -55,7 +70,7 @@ export interface RoomLayer {
 
 /** Creates a {@linkcode RoomLayer}. */
 export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
-  const { cluster, closedRooms, clock, config, onError } = options;
+  const { cluster, closedRooms, memberships, clock, config, onError } = options;
   const { events } = cluster;
   const store = cluster.log;
   const presence = createPresence({
@@ -79,11 +94,14 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
     onError,
     metrics: options.metrics,
     closures,
+    memberships,
+    findUser: options.findUser,
   });
   return {
     store,
     presence,
     closures,
+    memberships,
     service,
     async close() {
       await service.close();

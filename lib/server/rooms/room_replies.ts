@@ -43,10 +43,10 @@ export interface RoomReplies {
     messages: readonly Message[],
     keep: "oldest" | "newest",
   ): void;
-  /** Sends a recoverable `error` about a frame for `room`. */
+  /** Sends a recoverable `error` about a frame for `room` (null: a frame about no one room). */
   replyError(
     member: RoomMember,
-    room: string,
+    room: string | null,
     code: ErrorCode,
     message: string,
     ref?: string,
@@ -82,8 +82,11 @@ export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions
     },
 
     replyError(member, room, code, message, ref) {
+      if (room === null) {
+        return reply(member, { type: "error", code, message, recoverable: true, ref });
+      }
       metrics.rooms.recordError(room);
-      reply(member, { type: "error", code, message, recoverable: true, ref });
+      reply(member, { type: "error", code, message, recoverable: true, room, ref });
     },
   };
 }

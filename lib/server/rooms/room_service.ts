@@ -1,30 +1,40 @@
 /**
- * The room service: the room layer the hub hands each room frame to (`join`,
- * `leave`, `send`, `history`, `typing`, `members`), one at a time per connection, tying
- * the log, the bus and presence together; every reply goes back through
- * {@linkcode RoomMember.sendText}. It also lists the rooms for `GET /api/rooms`.
+ * The room service: the room layer the hub hands each room frame to, one at a
+ * time per connection, tying the log, the bus, presence and membership
+ * together; every reply goes back through {@linkcode RoomMember.sendText}. It
+ * also lists the rooms for `GET /api/rooms`, per user.
  *
  * Zero loss and no duplicates per connection: a `send` is acked only after the
  * log committed it; `join` replays from the log, and each member remembers the
  * highest seq it was sent, so a message that both the replay and the bus carry
- * is sent once. What each frame does is `room_frames.ts`; the rooms of this
- * isolate, the fan-out into them and presence frames are `local_rooms.ts`; the
- * replies and their bounds are `room_replies.ts`; the member list's pages are
- * `members_frame.ts`. A room an administrator
- * closed (`room_closures.ts`) refuses joins, sends and history with
- * `forbidden`; its members get `error` and `left` when it closes.
+ * is sent once. What each frame about the log does is `room_frames.ts`, each
+ * frame about membership `membership_frames.ts`, and who may do what
+ * `access.ts`; the rooms of this isolate, the fan-out into them and presence
+ * frames are `local_rooms.ts`; the replies and their bounds are
+ * `room_replies.ts`; the pages of who is online (`members`) are
+ * `members_frame.ts`. A room an administrator closed (`room_closures.ts`)
+ * refuses joins, sends and history with `forbidden`; its members get `error`
+ * and `left` when it closes. A membership that ended (left on another device,
+ * or removed by a moderator) takes the user's connections out of the room, on
+ * every isolate.
  *
  * @example
  * ```ts
  * const rooms = createRoomService({
- *   store, bus, events, presence, clock, config: { maxTextChars: 4000 },
+ *   store, bus, events, presence, clock, memberships, findUser, config: { maxTextChars: 4000 },
  * });
  * await rooms.handle(connection, { type: "join", room: "general" }); // connection gets `joined`
  * await rooms.disconnect(connection);
  * await rooms.close();
  * ```
  */
-import { DEFAULT_ROOM, type RoomFrame } from "../../protocol/mod.ts";
+import {
+  DEFAULT_ROOM,
+  DM_PREFIX,
+  type PublicUser,
+  type RoomFrame,
+  type RoomListEntry,
+} from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import type { EventBus, MessageBus } from "../bus/mod.ts";
 import {
@@ -33,9 +43,13 @@ import {
   type SwitchboardMetrics,
 } from "../metrics/mod.ts";
 import type { Presence } from "../presence/mod.ts";
+import type { MembershipStore } from "../membership/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
+import { createRoomAccess, type RoomAccess } from "./access.ts";
 import { createLocalRooms } from "./local_rooms.ts";
 import { createMembersFrame } from "./members_frame.ts";
+import { createMembershipEvents } from "./membership_events.ts";
+import { createMembershipFrames } from "./membership_frames.ts";
 import type { RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import { createRoomFrames } from "./room_frames.ts";
@@ -98,17 +112,15 @@ export interface RoomServiceDeps {
   closures?: RoomClosures;
   /** A failure that could only be logged (the client got `internal`). Default: `console.error`. */
   onError?: (error: unknown) => void;
-}
-
-/** A room and how many users are online in it, for `GET /api/rooms`. */
-export interface RoomSummary {
-  name: string;
-  members: number;
+  /** Rooms' metadata, membership and invitations. */
+  memberships: MembershipStore;
+  /** The account, or active guest, that goes by `name` (for `invite`, `dm` and the like). */
+  findUser(name: string): Promise<PublicUser | null>;
 }
 
 /** A page of {@linkcode RoomService.listRooms}. */
 export interface RoomListPage {
-  rooms: RoomSummary[];
+  rooms: RoomListEntry[];
   next: string | null;
 }
 
@@ -122,19 +134,23 @@ export interface RoomService extends RoomHandler {
   /** The connection closed: it leaves every room, without replies. */
   disconnect(member: RoomMember): Promise<void>;
   /**
-   * A page of the rooms that exist and are not closed (`general` always), by
-   * name after `after`, with their online users, and the `after` of the next
-   * page (null after the last). A page may hold fewer than `limit` rooms and
-   * still have a next one.
+   * A page of the rooms `user` may see that are not closed, by name after
+   * `after`: the public ones (`general` always) and those they belong to
+   * (without `user`, the public ones), each with its members, the users online
+   * in it and whether `user` is a member; and the `after` of the next page
+   * (null after the last). A page may hold fewer than `limit` rooms and still
+   * have a next one.
    */
-  listRooms(options: { after?: string; limit: number }): Promise<RoomListPage>;
+  listRooms(options: { user?: PublicUser; after?: string; limit: number }): Promise<RoomListPage>;
+  /** Who may do what in a room: the check every path about a room asks. */
+  readonly access: RoomAccess;
   /** Drops every subscription of the service; the store, bus and presence stay open. */
   close(): Promise<void>;
 }
 
 /** Creates a {@linkcode RoomService}. */
 export function createRoomService(deps: RoomServiceDeps): RoomService {
-  const { store, bus, events, presence, clock, config, closures } = deps;
+  const { store, bus, events, presence, clock, config, closures, memberships } = deps;
   const metrics = deps.metrics ??
     createSwitchboardMetrics({
       clock,
@@ -173,6 +189,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       if (!closing) store.ensureRoom(name).catch(storeFailed);
     },
   });
+  const access = createRoomAccess({ memberships, store, clock });
+  const notices = createMembershipEvents(events);
   const frames = createRoomFrames({
     store,
     bus,
@@ -185,11 +203,35 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     replies,
     limits,
     storeFailed,
+    access,
+    memberships,
+    notices,
+  });
+  const membershipFrames = createMembershipFrames({
+    access,
+    memberships,
+    notices,
+    findUser: deps.findUser,
+    clock,
+    replies,
+    join: (member, frame) => frames.join(member, frame, clock.now()),
   });
 
-  const members = createMembersFrame({ presence, closures, replies });
+  const members = createMembersFrame({ presence, access, closures, replies });
 
   const stopTyping = events.on("typing", ({ room, user }) => local.typing(room, user));
+
+  // A membership that ended elsewhere takes the user's connections here out of the room.
+  const stopEndings = notices.onEnded(({ user_id, room, reason }) => {
+    for (const member of local.membersOf(room)) {
+      if (member.user.id !== user_id) continue;
+      local.remove(room, member);
+      if (reason === "removed") {
+        replies.replyError(member, room, "forbidden", `you were removed from ${room}`);
+      }
+      replies.reply(member, { type: "left", room });
+    }
+  });
 
   const stopClosures = closures?.onClosed((name) => {
     for (const member of local.membersOf(name)) {
@@ -199,7 +241,73 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     }
   });
 
+  /**
+   * The public rooms of a page of the log's rooms: those without metadata
+   * (made by `join` before it was kept) and those whose metadata says public.
+   * Direct messages are never read (`skip`).
+   */
+  const publicPage = async (after: string | undefined, limit: number) => {
+    const page = await store.rooms({ after, limit, skip: DM_PREFIX });
+    const names = [...page.names];
+    let next = page.next;
+    const onThisPage = (after === undefined || DEFAULT_ROOM > after) &&
+      (next === null || DEFAULT_ROOM <= next);
+    if (onThisPage && !names.includes(DEFAULT_ROOM)) {
+      names.push(DEFAULT_ROOM);
+      names.sort();
+      if (names.length > limit) {
+        names.length = limit;
+        next = names[limit - 1];
+      }
+    }
+    const infos = await memberships.infos(names);
+    const rooms = names.filter((name) => (infos.get(name)?.visibility ?? "public") === "public");
+    return { rooms, frontier: next };
+  };
+
+  const listRooms = async (
+    { user, after, limit }: { user?: PublicUser; after?: string; limit: number },
+  ): Promise<RoomListPage> => {
+    // Two lists by name, merged: every name up to the nearer frontier has been seen in both.
+    const [open, mine] = await Promise.all([
+      publicPage(after, limit),
+      user ? memberships.roomsOf(user.id, { after, limit }) : { rooms: [], frontier: null },
+    ]);
+    const frontier = [open.frontier, mine.frontier]
+      .filter((name): name is string => name !== null).sort()[0] ?? null;
+    let names = [...new Set([...open.rooms, ...mine.rooms])]
+      .filter((name) => frontier === null || name <= frontier).sort();
+    let next = frontier;
+    if (names.length > limit) {
+      names = names.slice(0, limit);
+      next = names[limit - 1];
+    }
+    const [closed, infos, counts] = await Promise.all([
+      closures?.closedAmong(names) ?? new Set<string>(),
+      memberships.infos(names),
+      memberships.memberCounts(names),
+    ]);
+    const joined = new Set(mine.rooms);
+    const rooms = names.filter((name) => !closed.has(name)).map((name): RoomListEntry => {
+      const info = infos.get(name);
+      return {
+        room: name,
+        name,
+        visibility: info?.visibility ?? "public",
+        members: counts.get(name) ?? 0,
+        online: presence.count(name),
+        joined: joined.has(name),
+        unread: 0,
+        mentions: 0,
+        ...(info?.people ? { people: info.people } : {}),
+      };
+    });
+    return { rooms, next };
+  };
+
   return {
+    access,
+
     async handle(member, frame, receivedAt = clock.now()) {
       try {
         switch (frame.type) {
@@ -215,10 +323,23 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.typing(member, frame, receivedAt);
           case "members":
             return await members(member, frame);
+          case "create_room":
+            return await membershipFrames.create_room(member, frame);
+          case "dm":
+            return await membershipFrames.dm(member, frame);
+          case "invite":
+            return await membershipFrames.invite(member, frame);
+          case "set_role":
+            return await membershipFrames.set_role(member, frame);
+          case "remove_member":
+            return await membershipFrames.remove_member(member, frame);
+          case "room_members":
+            return await membershipFrames.room_members(member, frame);
         }
       } catch (error) {
-        onError(error);
-        replies.replyError(member, frame.room, "internal", `${frame.type} failed`, frame.ref);
+        storeFailed(error);
+        const room = "room" in frame ? frame.room : null;
+        replies.replyError(member, room, "internal", `${frame.type} failed`, frame.ref);
       }
     },
 
@@ -227,29 +348,12 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
       return Promise.resolve();
     },
 
-    async listRooms({ after, limit }) {
-      const page = await store.rooms({ after, limit });
-      const names = [...page.names];
-      let next = page.next;
-      const onThisPage = (after === undefined || DEFAULT_ROOM > after) &&
-        (next === null || DEFAULT_ROOM <= next);
-      if (onThisPage && !names.includes(DEFAULT_ROOM)) {
-        names.push(DEFAULT_ROOM);
-        names.sort();
-        if (names.length > limit) {
-          names.length = limit;
-          next = names[limit - 1];
-        }
-      }
-      const closed = await closures?.closedAmong(names) ?? new Set<string>();
-      const rooms = names.filter((name) => !closed.has(name))
-        .map((name) => ({ name, members: presence.count(name) }));
-      return { rooms, next };
-    },
+    listRooms,
 
     async close() {
       closing = true;
       stopTyping();
+      stopEndings();
       stopClosures?.();
       local.close();
       await bus.idle();

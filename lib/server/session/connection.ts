@@ -95,6 +95,8 @@ export class Connection {
   loginId: string | undefined;
   /** Whether `token_expiring` was sent for the current token. */
   tokenWarned = false;
+  /** Whether the client asked to hear `membership` frames (`subscribe_membership`). */
+  hearsMembership = false;
   /** Frames are handled in order; this settles when every frame so far has been handled. */
   inbox: Promise<void> = SETTLED;
   /** Settles when the next `send` may start: the sends before it started, anything else finished. */

@@ -23,7 +23,7 @@
 import type { Clock } from "../../time/clock.ts";
 import type { Random } from "../../time/random.ts";
 import { CloseCode } from "../../protocol/codes.ts";
-import { type ClientFrame, isRoomFrame } from "../../protocol/frames.ts";
+import { type ClientFrame, isRoomFrame, type ServerFrame } from "../../protocol/frames.ts";
 import { FEATURES, VERSION } from "../../protocol/version.ts";
 import type { TokenIssuer } from "../auth/mod.ts";
 import type { Config } from "../config.ts";
@@ -120,6 +120,20 @@ export interface Hub {
    * `loginId` and closes it with 4401 (signed out); returns how many.
    */
   closeLogin(loginId: string): number;
+  /**
+   * The same for every open connection of `userId` but those of the sign-in
+   * `exceptLogin` (the account's password changed there); returns how many.
+   */
+  closeAccount(userId: string, exceptLogin: string | null): number;
+  /**
+   * Sends `frame` to every open connection of `userId` on this isolate (those
+   * `only` accepts, if given); returns to how many.
+   */
+  sendToUser(
+    userId: string,
+    frame: ServerFrame,
+    only?: (connection: Connection) => boolean,
+  ): number;
   /** Sends every client `reconnect`, closes them with 1012, and waits (bounded) for them to go. */
   drain(): Promise<void>;
   /** Stops the sweep and closes every socket with 1001. */
@@ -268,6 +282,18 @@ export function createHub(options: HubOptions): Hub {
     );
   };
 
+  /** Tells each open connection of `signedOut` that its sign-in is over, and closes it with 4401. */
+  const signOut = (signedOut: Connection[]) => {
+    let closed = 0;
+    for (const connection of signedOut) {
+      if (connection.state !== "open") continue;
+      connection.sendError("unauthorized", "signed out", { recoverable: false });
+      closeWith(connection, CloseCode.UNAUTHORIZED, "signed out");
+      closed++;
+    }
+    return closed;
+  };
+
   /** Waits for every connection to close, or for `ms` to pass. */
   const waitForClosed = (ms: number) => {
     const { promise, resolve } = Promise.withResolvers<void>();
@@ -299,14 +325,21 @@ export function createHub(options: HubOptions): Hub {
       return closed;
     },
     closeLogin(loginId) {
-      let closed = 0;
-      for (const connection of connections) {
-        if (connection.state !== "open" || connection.loginId !== loginId) continue;
-        connection.sendError("unauthorized", "signed out", { recoverable: false });
-        closeWith(connection, CloseCode.UNAUTHORIZED, "signed out");
-        closed++;
+      return signOut([...connections].filter((connection) => connection.loginId === loginId));
+    },
+    closeAccount(userId, exceptLogin) {
+      const others = [...byUser.get(userId) ?? []]
+        .filter((connection) => exceptLogin === null || connection.loginId !== exceptLogin);
+      return signOut(others);
+    },
+    sendToUser(userId, frame, only) {
+      let sent = 0;
+      for (const connection of byUser.get(userId) ?? []) {
+        if (connection.state !== "open" || (only && !only(connection))) continue;
+        connection.send(frame);
+        sent++;
       }
-      return closed;
+      return sent;
     },
     drain() {
       draining ??= (async () => {

@@ -31,3 +31,4 @@ export * from "./fallback_relay.ts";
 export * from "./event_stream_socket.ts";
 export * from "./frame_rate_limit.ts";
 export * from "./status_feed.ts";
+export * from "./user_notices.ts";

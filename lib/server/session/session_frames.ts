@@ -2,8 +2,9 @@
  * The hub's answers to the frames about the session itself (the protocol's
  * `SessionFrame`s): `ping` gets `pong`, a `pong` times the heartbeat's round
  * trip, `auth` swaps the connection's token for a fresher one of the same user
- * (anything else closes it with 4401), and `subscribe_status` /
- * `unsubscribe_status` go to the status feed, in the admin view for admins.
+ * (anything else closes it with 4401), `subscribe_status` /
+ * `unsubscribe_status` go to the status feed, in the admin view for admins,
+ * and `subscribe_membership` lets the connection hear `membership` frames.
  * Room frames never come here: the room layer answers those.
  *
  * @example
@@ -81,6 +82,9 @@ export function createSessionFrames(options: SessionFramesOptions): AnswerSessio
         return;
       case "unsubscribe_status":
         statusFeed.unsubscribe(connection);
+        return;
+      case "subscribe_membership":
+        connection.hearsMembership = true;
         return;
     }
   };

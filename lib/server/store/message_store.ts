@@ -24,7 +24,7 @@
  * retry.created; // false, and retry.receipt equals first.receipt
  * ```
  */
-import type { Message, PublicUser } from "../../protocol/mod.ts";
+import type { Message, PublicUser, Role } from "../../protocol/mod.ts";
 import type { Clock } from "../../time/clock.ts";
 import {
   ROOM_HEAD_PREFIX,
@@ -40,6 +40,21 @@ import { contentionPause, isLockedError, retryWhenLocked } from "./kv_retry.ts";
 import { createCommitQueue } from "./commit_queue.ts";
 import { fillPage } from "./page_reader.ts";
 import { createLogReads } from "./log_reads.ts";
+
+/**
+ * A stored message as the log serves it. Messages stored before users carried
+ * their role have none: a `guest:` id was a guest, any other an account
+ * (`user`; whether it was an administrator then is not known).
+ */
+export function withAuthorRole(message: Message): Message {
+  if (message.user.role !== undefined) return message;
+  return { ...message, user: { ...message.user, role: legacyAuthorRole(message.user.id) } };
+}
+
+/** The role of the author `userId` of a message stored without one. */
+export function legacyAuthorRole(userId: string): Role {
+  return userId.startsWith("guest:") ? "guest" : "user";
+}
 
 /** How long a cid is remembered: a retry within this window creates nothing. */
 export const CID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -139,13 +154,16 @@ export interface MessageStore {
    * `unusedRoomTtlMs` from now; a room with messages is listed for good.
    */
   ensureRoom(room: string): Promise<void>;
+  /** Whether the room is in the log: it has messages, or is an empty room still listed. */
+  exists(room: string): Promise<boolean>;
   /**
    * One page of the rooms that exist, by name, after `after`: at most `limit`
    * names, and `next`, the `after` of the next page (null after the last).
    * A page reads at most about `2 × limit` keys, so it may hold fewer names
-   * than `limit` and still have a `next`.
+   * than `limit` and still have a `next`. Names starting with `skip` are not
+   * read at all (direct messages, which no list of public rooms shows).
    */
-  rooms(options: { after?: string; limit: number }): Promise<RoomPage>;
+  rooms(options: { after?: string; limit: number; skip?: string }): Promise<RoomPage>;
   /** Deletes the cid records older than {@linkcode CID_TTL_MS}; resolves with how many. */
   pruneReceipts(): Promise<number>;
 }
@@ -204,13 +222,6 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     return (await Promise.all(chunks)).flat();
   };
 
-  const listRoomNames = <T>(
-    prefix: Deno.KvKey,
-    after: string | undefined,
-    limit: number,
-    keep: (value: T) => boolean,
-  ) => listRoomNamesIn(kv, prefix, after, limit, keep);
-
   const readHead = async (room: string): Promise<number> =>
     (await kv.get<number>(roomHeadKey(room))).value ?? 0;
 
@@ -224,7 +235,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
     if (before <= after + 1) return [];
     const messages: Message[] = [];
     for await (const entry of kv.list<Message>(rangeSelector(room, after, before))) {
-      messages.push(entry.value);
+      messages.push(withAuthorRole(entry.value));
     }
     return messages;
   };
@@ -245,7 +256,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       limit: size.limit + 1,
       reverse: size.from === "newest",
     });
-    return await fillPage(valuesOf(entries), size, size.from);
+    return await fillPage(messagesOf(entries), size, size.from);
   };
 
   const reads = createLogReads({ historyMax, pageSize, readHead, readPage, readRange });
@@ -281,7 +292,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
         seq,
         id: crypto.randomUUID(),
         cid: input.cid,
-        user: { id: input.user.id, name: input.user.name },
+        user: { id: input.user.id, name: input.user.name, role: input.user.role },
         text: input.text,
         ts,
       };
@@ -365,7 +376,7 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
         { limit: pageSize, reverse: true },
       );
       const page: Message[] = [];
-      for await (const entry of newestFirst) page.push(entry.value);
+      for await (const entry of newestFirst) page.push(withAuthorRole(entry.value));
       const head = page[0]?.seq ?? 0;
       const floor = reads.retentionFloor(head);
       const messages = page.filter(({ seq }) => seq > floor).reverse();
@@ -386,13 +397,22 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
       );
     },
 
-    async rooms({ after, limit }) {
+    async exists(room) {
+      const [head, unused] = await kv.getMany<[number, { until: number }]>([
+        roomHeadKey(room),
+        roomUnusedKey(room),
+      ]);
+      return (head.value ?? 0) > 0 || (unused.value?.until ?? 0) > clock.now();
+    },
+
+    async rooms({ after, limit, skip }) {
+      const page = { after, limit, skip };
       const [withMessages, unused] = await Promise.all([
-        listRoomNames(ROOM_HEAD_PREFIX, after, limit, (head: number) => head > 0),
-        listRoomNames(
+        listRoomNamesIn(kv, ROOM_HEAD_PREFIX, page, (head: number) => head > 0),
+        listRoomNamesIn(
+          kv,
           ROOM_UNUSED_PREFIX,
-          after,
-          limit,
+          page,
           ({ until }: { until: number }) => until > clock.now(),
         ),
       ]);
@@ -427,30 +447,53 @@ export function createMessageStore(kv: Deno.Kv, options: MessageStoreOptions): M
   };
 }
 
-async function* valuesOf<T>(entries: AsyncIterable<Deno.KvEntry<T>>): AsyncIterable<T> {
-  for await (const { value } of entries) yield value;
+async function* messagesOf(entries: AsyncIterable<Deno.KvEntry<Message>>): AsyncIterable<Message> {
+  for await (const { value } of entries) yield withAuthorRole(value);
 }
 
 /**
- * Reads up to `limit` keys of one prefix after `after`: the room names whose
- * value `keep`s, and the frontier (the last name read, or null when the
- * prefix ended before `limit` keys).
+ * The ranges of one prefix to read for the names after `after`: all of them,
+ * or, with `skip`, those below the names starting with `skip` and those above.
+ */
+function rangesOf(
+  prefix: Deno.KvKey,
+  after: string | undefined,
+  skip: string | undefined,
+): Deno.KvListSelector[] {
+  const start = after === undefined ? undefined : [...prefix, after, 0];
+  if (skip === undefined) return [start === undefined ? { prefix } : { prefix, start }];
+  // Past every name starting with `skip`: its last character, one higher.
+  const skipEnd = skip.slice(0, -1) + String.fromCharCode(skip.charCodeAt(skip.length - 1) + 1);
+  const ranges: Deno.KvListSelector[] = [];
+  if (after === undefined || after < skip) {
+    ranges.push({ start: start ?? prefix, end: [...prefix, skip] });
+  }
+  const above = after !== undefined && after >= skipEnd;
+  ranges.push({ prefix, start: above ? start! : [...prefix, skipEnd] });
+  return ranges;
+}
+
+/**
+ * Reads up to `limit` keys of one prefix after `after` (none starting with
+ * `skip`): the room names whose value `keep`s, and the frontier (the last name
+ * read, or null when the prefix ended before `limit` keys).
  */
 async function listRoomNamesIn<T>(
   kv: Deno.Kv,
   prefix: Deno.KvKey,
-  after: string | undefined,
-  limit: number,
+  { after, limit, skip }: { after?: string; limit: number; skip?: string },
   keep: (value: T) => boolean,
 ): Promise<{ names: string[]; frontier: string | null }> {
-  const selector = after === undefined ? { prefix } : { prefix, start: [...prefix, after, 0] };
   const names: string[] = [];
   let read = 0;
   let last: string | null = null;
-  for await (const entry of kv.list<T>(selector, { limit })) {
-    read++;
-    last = String(entry.key[prefix.length]);
-    if (keep(entry.value)) names.push(last);
+  for (const selector of rangesOf(prefix, after, skip)) {
+    for await (const entry of kv.list<T>(selector, { limit: limit - read })) {
+      read++;
+      last = String(entry.key[prefix.length]);
+      if (keep(entry.value)) names.push(last);
+    }
+    if (read === limit) break;
   }
   return { names, frontier: read < limit ? null : last };
 }

@@ -25,7 +25,7 @@
  * first.receipt.seq; // 1
  * ```
  */
-import type { Message } from "../../protocol/mod.ts";
+import type { Message, Role } from "../../protocol/mod.ts";
 import { decodeText, encodeText, type Sql, type TransactionSql } from "../postgres/mod.ts";
 import { createCommitQueue } from "./commit_queue.ts";
 import {
@@ -33,6 +33,7 @@ import {
   type CommitInput,
   type CommitResult,
   type HistoryPage,
+  legacyAuthorRole,
   type MessageStore,
   type MessageStoreOptions,
   type PageSize,
@@ -59,17 +60,20 @@ interface MessageRow {
   cid: string;
   user_id: string;
   user_name: string;
+  /** Null on messages stored before users carried their role. */
+  user_role: Role | null;
   text: string;
   ts: number;
 }
 
 function messageOf(row: MessageRow): Message {
+  const role = row.user_role ?? legacyAuthorRole(row.user_id);
   return {
     room: row.room,
     seq: row.seq,
     id: row.id,
     cid: decodeText(row.cid),
-    user: { id: row.user_id, name: row.user_name },
+    user: { id: row.user_id, name: row.user_name, role },
     text: decodeText(row.text),
     ts: row.ts,
   };
@@ -99,7 +103,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
     const direction = order.from === "newest" ? sql`desc` : sql`asc`;
     const limit = order.limit === undefined ? sql`` : sql`limit ${order.limit}`;
     const rows = await sql<MessageRow[]>`
-      select room, seq, id, cid, user_id, user_name, text, ts from room_messages
+      select room, seq, id, cid, user_id, user_name, user_role, text, ts from room_messages
       where room = ${room} and seq > ${after} and seq < ${before}
       order by seq ${direction} ${limit}`;
     return rows.map(messageOf);
@@ -173,7 +177,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
         seq,
         id: crypto.randomUUID(),
         cid: input.cid,
-        user: { id: input.user.id, name: input.user.name },
+        user: { id: input.user.id, name: input.user.name, role: input.user.role },
         text: input.text,
         ts: now,
       };
@@ -201,15 +205,16 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
       returning 1`;
     if (claimed.length !== created.length) throw new CidClaimedMeanwhile();
     await tx`
-      insert into room_messages (room, seq, id, cid, user_id, user_name, text, ts)
-      select ${room}, seq, id, cid, user_id, user_name, text, ${now}::bigint from unnest(
+      insert into room_messages (room, seq, id, cid, user_id, user_name, user_role, text, ts)
+      select ${room}, seq, id, cid, user_id, user_name, user_role, text, ${now}::bigint from unnest(
         ${column((m) => m.seq)}::bigint[],
         ${column((m) => m.id)}::text[],
         ${column((m) => encodeText(m.cid))}::text[],
         ${column((m) => m.user.id)}::text[],
         ${column((m) => m.user.name)}::text[],
+        ${column((m) => m.user.role)}::text[],
         ${column((m) => encodeText(m.text))}::text[]
-      ) as batch (seq, id, cid, user_id, user_name, text)`;
+      ) as batch (seq, id, cid, user_id, user_name, user_role, text)`;
     await tx`update room_heads set head = ${seq}, unused_until = null where room = ${room}`;
     if (seq > historyMax) {
       await tx`delete from room_messages where room = ${room} and seq <= ${seq - historyMax}`;
@@ -296,10 +301,19 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
           where room_heads.head = 0`;
     },
 
-    async rooms({ after, limit }) {
+    async exists(room) {
+      const rows = await sql`
+        select 1 from room_heads
+        where room = ${room} and (head > 0 or unused_until > ${clock.now()})`;
+      return rows.length === 1;
+    },
+
+    async rooms({ after, limit, skip }) {
+      // `starts_with` on a "C"-collated column: byte order, as KV lists keys.
+      const skipped = skip === undefined ? sql`` : sql`and not starts_with(room, ${skip})`;
       const rows = await sql<{ room: string }[]>`
         select room from room_heads
-        where room > ${after ?? ""} and (head > 0 or unused_until > ${clock.now()})
+        where room > ${after ?? ""} and (head > 0 or unused_until > ${clock.now()}) ${skipped}
         order by room limit ${limit}`;
       const names = rows.map((row) => row.room);
       return { names, next: names.length === limit ? names[limit - 1] : null };
