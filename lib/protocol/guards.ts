@@ -209,7 +209,7 @@ const StatusResponseCheck = byKey("view", {
     isolates: array(IsolateRow),
     missing_isolates: array(object({ id: string(), host: string(), last_seen: number() })),
     cluster: object({
-      engine: oneOf(["local", "kv"]),
+      engine: oneOf(["local", "kv", "postgres"]),
       instance: string(),
       instances: Count,
       expiry_ms: Count,

@@ -208,11 +208,12 @@ export type StatusSummary = z.infer<typeof StatusSummary>;
 
 /**
  * The cluster plane as the answering instance sees it: `local` (the isolates
- * of one process) or `kv` (instances sharing a Deno KV database), how many
+ * of one process), `kv` (instances sharing a Deno KV database) or `postgres`
+ * (processes sharing a PostgreSQL database), how many
  * instances are alive (by heartbeat), and how long one counts after its last.
  */
 export const ClusterSummary = z.object({
-  engine: z.enum(["local", "kv"]),
+  engine: z.enum(["local", "kv", "postgres"]),
   instance: z.string(),
   instances: Count,
   expiry_ms: Count,

@@ -78,7 +78,9 @@ const EnvSchema = z.object({
     if (parsed && !parsed.ok) context.addIssue({ code: "custom", message: parsed.message });
   }),
   DATABASE_POOL_SIZE: integer(10, 1, 1000),
-  CLUSTER: z.enum(["auto", "local", "kv"], { error: "must be auto, local or kv" }).default("auto"),
+  CLUSTER: z.enum(["auto", "local", "kv", "postgres"], {
+    error: "must be auto, local, kv or postgres",
+  }).default("auto"),
   CLUSTER_EXPIRY_MS: integer(15_000, 300),
   JWT_SECRETS: list(z.string()),
   ACCESS_TOKEN_TTL_S: integer(900, 60),
@@ -170,10 +172,11 @@ export interface Config {
    * (the default) takes `kv` on Deno Deploy (`DENO_DEPLOYMENT_ID`) or with a
    * remote `KV_PATH` (http/https), and `local` otherwise: a local SQLite file
    * notifies watchers in its own process only, where the channel is cheaper.
-   * With `DATABASE_URL` the engine is `local` (one process per database, see
-   * docs/scaling.md), and `CLUSTER=kv` is refused: there is no KV to share.
+   * With `DATABASE_URL`, `auto` takes `postgres`: any number of processes on
+   * the database are one server (docs/scaling.md); `CLUSTER=local` keeps one
+   * process per database, and `CLUSTER=kv` is refused: there is no KV to share.
    */
-  cluster: "local" | "kv";
+  cluster: "local" | "kv" | "postgres";
   /** How long an instance counts (its presence, connections, status) after its last heartbeat. */
   clusterExpiryMs: number;
   /** Signing secrets; the first signs, all verify. Empty: generate one and keep it in KV. */
@@ -286,12 +289,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     `SLOW_CONSUMER_BYTES=${e.SLOW_CONSUMER_BYTES} must be at least twice ` +
       `MAX_REPLY_BYTES=${e.MAX_REPLY_BYTES}, so that a client reading one reply is not closed ` +
       `as a slow consumer when the next is queued`,
-    // Until a postgres cluster engine exists, the kv engine's plane would need a KV database
-    // that DATABASE_URL never opens.
+    // The kv engine's plane needs a KV database, which DATABASE_URL never opens; the postgres
+    // engine's needs PostgreSQL.
     e.CLUSTER === "kv" && e.DATABASE_URL &&
-    "CLUSTER=kv cannot be used with DATABASE_URL: with PostgreSQL no KV database is opened, " +
-      "so the cluster is local (one server process per database, see docs/scaling.md); " +
-      "unset CLUSTER or set CLUSTER=local",
+    "CLUSTER=kv cannot be used with DATABASE_URL: with PostgreSQL no KV database is opened; " +
+      "unset CLUSTER or set CLUSTER=postgres (several processes) or CLUSTER=local (one process)",
+    e.CLUSTER === "postgres" && !e.DATABASE_URL &&
+    "CLUSTER=postgres needs DATABASE_URL: the processes share the PostgreSQL database it names",
     e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS &&
     `HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
     // Below it, the WebSocket limit (close 4429) could never be reached: TCP would refuse first.
@@ -316,7 +320,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     cluster: e.CLUSTER === "auto"
-      ? (!e.DATABASE_URL && (env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH))
+      ? (e.DATABASE_URL
+        ? "postgres"
+        : env.DENO_DEPLOYMENT_ID || /^https?:\/\//.test(e.KV_PATH)
         ? "kv"
         : "local")
       : e.CLUSTER,

@@ -200,8 +200,9 @@ export async function createServices(
   const cluster = await createCluster({
     engine: config.cluster,
     kv,
+    sql: storage.sql,
     // The local engine keeps its log, buckets and leases with everything else stored (KV or
-    // PostgreSQL); the kv engine keeps its own in the KV database.
+    // PostgreSQL); the kv and postgres engines keep their own in their database.
     stores: { log: storage.messages, rateLimits: storage.rateLimits, lease: storage.lease },
     clock,
     instance,
@@ -315,7 +316,7 @@ export async function createServices(
     statusFeed,
     connections: connectionShares(cluster),
     // `cluster`: this server is one of several processes that behave as one.
-    features: cluster.engine === "kv" ? [...FEATURES, "cluster"] : FEATURES,
+    features: cluster.engine === "local" ? FEATURES : [...FEATURES, "cluster"],
   });
   const signOuts = createSignOuts({ store: storage.signedOut, clock, events, tokens, hub });
   await signOuts.load();
@@ -419,7 +420,7 @@ export async function createServices(
         rate: { burst: config.rateBurst, per_second: config.ratePerSecond },
         max_connections_per_user: config.maxConnectionsPerUser,
       },
-      features: cluster.engine === "kv" ? [...FEATURES, "cluster"] : [...FEATURES],
+      features: cluster.engine === "local" ? [...FEATURES] : [...FEATURES, "cluster"],
     }),
     async drain() {
       metrics.draining.set(1);

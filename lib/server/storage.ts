@@ -21,8 +21,9 @@
  * | rooms' metadata, members, invitations | `MembershipStore` (membership) | `createKvMembershipStore` | `createPgMembershipStore` |
  *
  * With PostgreSQL no KV database is opened at all, and the cluster plane is
- * the local engine on these stores (`services.ts`); with KV the cluster
- * engine keeps its own on the database (`cluster/`).
+ * the postgres engine on the pool (or, with `CLUSTER=local`, the local engine
+ * on these stores; `services.ts`); with KV the cluster engine keeps its own
+ * on the database (`cluster/`).
  *
  * @example
  * ```ts
@@ -39,6 +40,7 @@ import {
   describeDatabaseError,
   migrate,
   type Postgres,
+  type Sql,
 } from "./postgres/mod.ts";
 import {
   createMessageStore,
@@ -99,6 +101,8 @@ export interface Storage {
   location: string;
   /** The KV database, when the engine is KV (the cluster engine runs on it). */
   kv?: Deno.Kv;
+  /** The PostgreSQL pool, when the engine is PostgreSQL (the postgres cluster engine runs on it). */
+  sql?: Sql;
   /** The schema migrations this start applied (PostgreSQL), for the log. */
   migrated?: number[];
   messages: MessageStore;
@@ -188,6 +192,7 @@ export function createPgStorage(pg: Postgres, options: StorageOptions): Storage 
   return {
     engine: "postgres",
     location: pg.target.redacted,
+    sql,
     messages: createPgMessageStore(sql, logOptions(options)),
     closedRooms: createPgClosedRoomFlags(sql),
     lease: (name, holder, ttlMs) => createPgLease({ sql, clock, name, holder, ttlMs }),

@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { createCoalescedRun } from "../../lib/server/cluster/kv/coalesced_run.ts";
+import { createCoalescedRun } from "../../lib/server/cluster/coalesced_run.ts";
 
 Deno.test("coalesced run: wakes during a run ask for one more run, not one each", async () => {
   let runs = 0;

@@ -58,22 +58,28 @@ Deno.test("loadConfig: CLUSTER=auto takes kv where instances share only the KV, 
   equal(loadConfig({ CLUSTER_EXPIRY_MS: "1500" }).clusterExpiryMs, 1_500);
 });
 
-Deno.test("loadConfig: with DATABASE_URL the cluster is local, and CLUSTER=kv is refused", () => {
+Deno.test("loadConfig: with DATABASE_URL the cluster is postgres, and CLUSTER=kv is refused", () => {
   const database = {
     DATABASE_URL: "postgres://chat:s3cret@db.internal/switchboard",
     METRICS_TOKEN: "m",
   };
-  equal(loadConfig(database).cluster, "local");
+  equal(loadConfig(database).cluster, "postgres");
   equal(
     loadConfig({ ...database, DENO_DEPLOYMENT_ID: "abc123" }).cluster,
-    "local",
+    "postgres",
     "no KV is opened",
   );
-  equal(loadConfig({ ...database, CLUSTER: "local" }).cluster, "local");
+  equal(loadConfig({ ...database, CLUSTER: "postgres" }).cluster, "postgres");
+  equal(loadConfig({ ...database, CLUSTER: "local" }).cluster, "local", "one process per database");
   throws(() => loadConfig({ ...database, CLUSTER: "kv" }), (error: Error) => {
     ok(error instanceof ConfigError);
     match(error.message, /CLUSTER=kv cannot be used with DATABASE_URL/);
     ok(!error.message.includes("s3cret"), "the password is never repeated");
+    return true;
+  });
+  throws(() => loadConfig({ METRICS_TOKEN: "m", CLUSTER: "postgres" }), (error: Error) => {
+    ok(error instanceof ConfigError);
+    match(error.message, /CLUSTER=postgres needs DATABASE_URL/);
     return true;
   });
 });
@@ -87,7 +93,7 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     [{ RATE_PER_SECOND: "fast" }, /RATE_PER_SECOND="fast" must be a number/],
     [{ ALLOWED_ORIGINS: "https://a.example/path" }, /ALLOWED_ORIGINS=.* must be origins/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL="loud" must be one of debug, info, warn, error/],
-    [{ CLUSTER: "redis" }, /CLUSTER="redis" must be auto, local or kv/],
+    [{ CLUSTER: "redis" }, /CLUSTER="redis" must be auto, local, kv or postgres/],
     [{ CLUSTER_EXPIRY_MS: "10" }, /CLUSTER_EXPIRY_MS="10" must be at least 300/],
     [{ JOIN_PAGE_MAX: "0" }, /JOIN_PAGE_MAX="0" must be at least 1/],
     [{ PRESENCE_LIST_MAX: "0" }, /PRESENCE_LIST_MAX="0" must be at least 1/],

@@ -4,19 +4,19 @@
  * instance is one isolate that serves requests: a thread of `deno task start`,
  * a Deno Deploy instance, a process of a self-hosted cluster.
  *
- * | part | what crosses | local engine | kv engine |
- * | --- | --- | --- | --- |
- * | `log`, `feed` | committed messages, each room's in seq order | the log in KV or PostgreSQL; a `BroadcastChannel` post per message | the log in KV; the commit bumps its room's shard signal, which every instance watches |
- * | `events` | typing (ephemeral), kicks, sign-outs, closures (reliable), fallback relays (directed) | `BroadcastChannel` | each instance's stream of records, woken by one watched key; directed ones in the addressee's mailbox |
- * | `instances` | who is alive | heartbeats on the channel | heartbeat entries expiring in KV |
- * | `keyedShares` | presence, connection counts, metrics snapshots: values each instance owns, counted while it lives | changes on the channel | entries in KV, their changes in the stream |
- * | `rateLimits` | login and guest attempts | token buckets in KV (the isolates share the file) or PostgreSQL | token buckets in KV |
- * | `lease` | one writer (the status history) | a lease in KV or PostgreSQL | a lease in KV |
+ * | part | what crosses | local engine | kv engine | postgres engine |
+ * | --- | --- | --- | --- | --- |
+ * | `log`, `feed` | committed messages, each room's in seq order | the log in KV or PostgreSQL; a `BroadcastChannel` post per message | the log in KV; the commit bumps its room's shard signal, which every instance watches | the log in PostgreSQL; the commit notifies its room and head |
+ * | `events` | typing (ephemeral), kicks, sign-outs, closures (reliable), fallback relays (directed) | `BroadcastChannel` | each instance's stream of records, woken by one watched key; directed ones in the addressee's mailbox | the same in tables, woken by `NOTIFY` |
+ * | `instances` | who is alive | heartbeats on the channel | heartbeat entries expiring in KV | heartbeat rows |
+ * | `keyedShares` | presence, connection counts, metrics snapshots: values each instance owns, counted while it lives | changes on the channel | entries in KV, their changes in the stream | rows, their changes in the stream |
+ * | `rateLimits` | login and guest attempts | token buckets in KV (the isolates share the file) or PostgreSQL | token buckets in KV | token buckets in PostgreSQL |
+ * | `lease` | one writer (the status history) | a lease in KV or PostgreSQL | a lease in KV | a lease in PostgreSQL |
  *
  * Every notice is a wake-up, never the only copy: a message is read from the
  * log, a reliable event or a share change from its sender's stream, a
- * directed event from the addressee's mailbox; whatever a watch coalesces is
- * found there. A share counts only while its instance's heartbeat does, so the
+ * directed event from the addressee's mailbox; whatever a watch coalesces or
+ * a broken listening connection misses is found there. A share counts only while its instance's heartbeat does, so the
  * presence and connections of an instance that stops without a word vanish
  * within `expiryMs` and one heartbeat.
  *
@@ -36,9 +36,12 @@ import type { MessageStore } from "../store/mod.ts";
 import type { Lease } from "./lease.ts";
 
 /** The engines that carry the cluster plane. */
-export const CLUSTER_ENGINES = ["local", "kv"] as const;
+export const CLUSTER_ENGINES = ["local", "kv", "postgres"] as const;
 
-/** An engine's name: `local` (the isolates of one process) or `kv` (instances sharing a Deno KV). */
+/**
+ * An engine's name: `local` (the isolates of one process), `kv` (instances
+ * sharing a Deno KV) or `postgres` (processes sharing a PostgreSQL database).
+ */
 export type ClusterEngine = typeof CLUSTER_ENGINES[number];
 
 /** The instances alive now, as this one sees them. */

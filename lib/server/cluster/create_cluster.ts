@@ -1,7 +1,7 @@
 /**
  * Starts the engine the configuration chose (`CLUSTER`, see
- * `lib/server/config.ts`: `kv` on Deno Deploy or with a remote `KV_PATH`,
- * `local` otherwise, and always with `DATABASE_URL`) for one instance.
+ * `lib/server/config.ts`: `postgres` with `DATABASE_URL`, `kv` on Deno
+ * Deploy or with a remote `KV_PATH`, `local` otherwise) for one instance.
  *
  * @example
  * ```ts
@@ -13,9 +13,11 @@
  * ```
  */
 import type { Clock } from "../../time/clock.ts";
+import type { Sql } from "../postgres/mod.ts";
 import type { MessageStoreOptions } from "../store/mod.ts";
 import type { Cluster, ClusterEngine } from "./cluster.ts";
 import { createKvCluster } from "./kv/kv_cluster.ts";
+import { createPgCluster } from "./postgres/pg_cluster.ts";
 import {
   createLocalCluster,
   kvLocalStores,
@@ -32,6 +34,8 @@ export interface ClusterOptions {
    * (PostgreSQL's, with `DATABASE_URL`). The kv engine ignores them.
    */
   stores?: LocalClusterStores;
+  /** The postgres engine's pool (of a migrated database). */
+  sql?: Sql;
   clock: Clock;
   /** This instance's id (see {@linkcode newInstanceId}). */
   instance: string;
@@ -52,7 +56,12 @@ export function newInstanceId(): string {
 
 /** Starts the cluster engine of one instance. */
 export function createCluster(options: ClusterOptions): Promise<Cluster> {
-  const { kv, clock, log } = options;
+  const { kv, sql, clock, log } = options;
+  if (options.engine === "postgres") {
+    return sql
+      ? createPgCluster({ ...options, sql })
+      : Promise.reject(new TypeError("the postgres cluster engine needs a PostgreSQL pool"));
+  }
   if (options.engine === "local" && options.stores) {
     return createLocalCluster({ ...options, stores: options.stores });
   }

@@ -1,17 +1,18 @@
 /**
  * The cluster plane: the one seam through which everything that spans
  * instances goes (the room log and its fan-out, events, instances and their
- * heartbeats, shares, rate limits, leases), with two engines behind it:
+ * heartbeats, shares, rate limits, leases), with three engines behind it:
  * `local` (the isolates of one process, over a `BroadcastChannel`, keeping
- * the log, buckets and leases in Deno KV or PostgreSQL) and `kv` (instances
- * sharing one Deno KV database). `cluster.ts` is the seam and says
- * what crosses how; `local/` and `kv/` are the engines, and each engine's
+ * the log, buckets and leases in Deno KV or PostgreSQL), `kv` (instances
+ * sharing one Deno KV database) and `postgres` (processes sharing one
+ * PostgreSQL database). `cluster.ts` is the seam and says
+ * what crosses how; `local/`, `kv/` and `postgres/` are the engines, and each engine's
  * module says what it costs. A third engine passes the contract tests in
  * `tests/contracts/cluster_*.ts`.
  *
  * Imports `../store` (the log, the retry on a lock), `../bus` (the local
  * engine's channel, the room feed, the typed events) and `../postgres` (the
- * lease and buckets in PostgreSQL), besides `lib/protocol` and `lib/time`.
+ * pool, the lease and buckets in PostgreSQL), besides `lib/protocol` and `lib/time`.
  *
  * @example
  * ```ts

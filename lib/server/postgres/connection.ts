@@ -10,7 +10,9 @@
  *
  * A connection that breaks (PostgreSQL restarting, the network gone) fails
  * the queries in flight on it; the pool opens new connections for the next
- * queries by itself, so the server recovers without a restart.
+ * queries by itself, and the listening connection (`sql.listen`) reopens
+ * itself, each trying again at most a second apart, so the server recovers
+ * without a restart.
  *
  * @example
  * ```ts
@@ -67,6 +69,11 @@ const BIGINT_AS_NUMBER = {
   parse: (text: string) => Number(text),
 };
 
+/** Seconds before reconnect attempt `attempts`: 0.1, 0.2, 0.4, 0.8, then 1 s. */
+function reconnectBackoffS(attempts: number): number {
+  return Math.min(0.05 * 2 ** attempts, 1);
+}
+
 /** What went wrong with a connection, in a few words and without secrets. */
 export function describeDatabaseError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
@@ -89,6 +96,9 @@ export async function connectPostgres(options: PostgresOptions): Promise<Postgre
     connect_timeout: options.connectTimeoutS ?? 10,
     // Connections idle this long are closed, so a quiet server holds few.
     idle_timeout: 60,
+    // Reconnects (the listening connection's included) wait at most a second, so the server is
+    // whole again within a second of PostgreSQL coming back (the driver's default grows to 20 s).
+    backoff: reconnectBackoffS,
     // Notices ("relation already exists, skipping") are not the server's log.
     onnotice: () => {},
     types: { bigint: BIGINT_AS_NUMBER },

@@ -32,10 +32,17 @@
  * | `room_members` | `(room, user_id)` | who belongs to a room and in what part (index on `(user_id, room)`: the rooms of an account) |
  * | `room_member_counts` | `room` | how many members a room has, moved in the transaction that adds or removes one |
  * | `room_invitations` | `(room, user_id)` | who may join a private room once, until 30 days after `at` (index on `at` for pruning) |
+ * | `cluster_instances` | `id` | the postgres cluster engine's heartbeats: a counter each beat moves, and when |
+ * | `cluster_stream` | `(sender, seq)` | each instance's events and share changes, seqs rising by 1, pruned after a minute |
+ * | `cluster_mail` | `(sender, mail_seq)` | directed events to `recipient` (index), deleted once read |
+ * | `cluster_shares` | `(instance, space, key)` | each instance's current share values |
  *
  * `room_messages.user_role` is the author's role (null on messages stored
  * before users carried one), and `accounts` has an index on its names in byte
  * order, for finding people by the start of a name.
+ *
+ * The cluster tables hold JSON as `text`: `JSON.stringify` escapes U+0000 and
+ * lone surrogates, which `jsonb` would refuse.
  *
  * Room names sort by their bytes (`collate "C"`), as the KV store lists them.
  * Times are milliseconds since the epoch in `bigint` columns, on the app's
@@ -235,6 +242,43 @@ export const MIGRATIONS: readonly Migration[] = [
         primary key (room, user_id)
       );
       create index room_invitations_at on room_invitations (at);
+    `,
+  },
+  {
+    version: 7,
+    name: "cluster_plane",
+    sql: `
+      create table cluster_instances (
+        id text primary key,
+        started_at bigint not null,
+        beats bigint not null default 0,
+        beat_at bigint not null,
+        expiry_ms bigint not null
+      );
+      create table cluster_stream (
+        sender text not null,
+        seq bigint not null,
+        items text not null,
+        at bigint not null,
+        primary key (sender, seq)
+      );
+      create index cluster_stream_at on cluster_stream (at);
+      create table cluster_mail (
+        sender text not null,
+        mail_seq bigint not null,
+        recipient text not null,
+        mail text not null,
+        at bigint not null,
+        primary key (sender, mail_seq)
+      );
+      create index cluster_mail_recipient on cluster_mail (recipient, sender, mail_seq);
+      create table cluster_shares (
+        instance text not null,
+        space text not null,
+        key text not null,
+        value text not null,
+        primary key (instance, space, key)
+      );
     `,
   },
 ];

@@ -79,9 +79,20 @@ function messageOf(row: MessageRow): Message {
   };
 }
 
+/** Options of {@linkcode createPgMessageStore}. */
+export interface PgMessageStoreOptions extends Omit<MessageStoreOptions, "headSignal"> {
+  /**
+   * A channel every commit notifies inside its own transaction, with the
+   * payload `"<head> <room>"`, for whoever listens to many rooms on one
+   * channel (the postgres cluster engine). PostgreSQL delivers it at commit,
+   * in commit order, and never for a commit rolled back. Default: none.
+   */
+  headChannel?: string;
+}
+
 /** Creates a {@linkcode MessageStore} in the PostgreSQL database of `sql` (migrated). */
-export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): MessageStore {
-  const { historyMax, clock } = options;
+export function createPgMessageStore(sql: Sql, options: PgMessageStoreOptions): MessageStore {
+  const { historyMax, clock, headChannel } = options;
   const pageSize = options.pageSize ?? 50;
   const maxAttempts = options.maxAttempts ?? 100;
   const unusedRoomTtlMs = options.unusedRoomTtlMs ?? 24 * 60 * 60 * 1000;
@@ -216,6 +227,7 @@ export function createPgMessageStore(sql: Sql, options: MessageStoreOptions): Me
         ${column((m) => encodeText(m.text))}::text[]
       ) as batch (seq, id, cid, user_id, user_name, user_role, text)`;
     await tx`update room_heads set head = ${seq}, unused_until = null where room = ${room}`;
+    if (headChannel) await tx`select pg_notify(${headChannel}, ${`${seq} ${room}`})`;
     if (seq > historyMax) {
       await tx`delete from room_messages where room = ${room} and seq <= ${seq - historyMax}`;
     }

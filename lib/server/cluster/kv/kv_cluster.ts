@@ -30,14 +30,13 @@
  * await cluster.close();
  * ```
  */
-import { z } from "zod";
 import type { Clock } from "../../../time/clock.ts";
-import { createEventBus, type EventChannel, type EventListener } from "../../bus/mod.ts";
 import { createMessageStore, type MessageStoreOptions } from "../../store/mod.ts";
 import type { Cluster } from "../cluster.ts";
 import { createKvLease } from "../kv_lease.ts";
 import { createKvRateLimits } from "../kv_rate_limits.ts";
-import { createSharesCore, type ShareEntry } from "../shares_core.ts";
+import type { ShareEntry } from "../shares_core.ts";
+import { assembleCluster, createStreamPlane } from "../stream_plane.ts";
 import { createKvFeed } from "./kv_feed.ts";
 import {
   mailboxSignal,
@@ -49,7 +48,7 @@ import {
   STREAM_SIGNAL,
 } from "./kv_keys.ts";
 import { createKvMailbox } from "./kv_mailbox.ts";
-import { createKvOutbox, type StreamRecord } from "./kv_outbox.ts";
+import { createKvOutbox } from "./kv_outbox.ts";
 import { readWholes } from "./kv_parts.ts";
 import { createKvRegistry } from "./kv_registry.ts";
 import { createKvStreamReader } from "./kv_stream_reader.ts";
@@ -71,17 +70,6 @@ export interface KvClusterOptions {
 /** Key parts before a share value's part index: `["cluster", "share", id, space, key]`. */
 const SHARE_BASE_LENGTH = 5;
 
-const StreamItems = z.object({
-  items: z.array(z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("event"), topic: z.string(), data: z.unknown() }),
-    z.object({
-      kind: z.literal("share"),
-      space: z.string(),
-      changes: z.array(z.tuple([z.string(), z.unknown()])),
-    }),
-  ])),
-});
-
 /** Creates the kv engine of one instance: registers it, reads the others' shares, watches. */
 export async function createKvCluster(options: KvClusterOptions): Promise<Cluster> {
   const { kv, clock, instance, expiryMs } = options;
@@ -90,42 +78,7 @@ export async function createKvCluster(options: KvClusterOptions): Promise<Cluste
   const feed = createKvFeed({ kv, log, onError });
   const outbox = createKvOutbox({ kv, instance, onError });
 
-  const topics = new Map<string, Set<EventListener>>();
-  const dispatch = (topic: string, data: unknown) => {
-    for (const listener of topics.get(topic) ?? []) {
-      try {
-        listener(data);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-  const channel: EventChannel = {
-    emit(topic, data, emitOptions) {
-      dispatch(topic, data);
-      outbox.event(topic, data, emitOptions?.ephemeral ?? false);
-    },
-    sendTo(to, topic, data) {
-      if (to === instance) dispatch(topic, data);
-      else outbox.mail(to, topic, data);
-    },
-    on(topic, listener) {
-      const listeners = topics.get(topic) ?? new Set();
-      topics.set(topic, listeners);
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
-  };
-
-  const shares = createSharesCore({
-    instance,
-    clock,
-    onError,
-    transport: {
-      publish: (space, changes) => outbox.share(space, changes),
-      flushed: () => outbox.flushed(),
-    },
-  });
+  const plane = createStreamPlane({ instance, clock, outbox, onError });
 
   const registry = createKvRegistry({
     kv,
@@ -150,52 +103,20 @@ export async function createKvCluster(options: KvClusterOptions): Promise<Cluste
       const [space, key] = [String(base[3]), String(base[4])];
       bySpace.set(space, [...bySpace.get(space) ?? [], [key, value]]);
     }
-    for (const space of shares.spacesOf(sender)) if (!bySpace.has(space)) bySpace.set(space, []);
-    for (const [space, entries] of bySpace) {
-      shares.receive(sender, space, entries, { whole: true });
-    }
+    plane.receiveWhole(sender, bySpace);
   };
 
   const reader = createKvStreamReader({
     kv,
     senders: () => registry.live().filter((id) => id !== instance),
-    onRecord(sender, record: StreamRecord) {
-      const parsed = StreamItems.safeParse(record);
-      if (!parsed.success) return onError(new Error(`a malformed record from ${sender}`));
-      for (const item of parsed.data.items) {
-        if (item.kind === "event") dispatch(item.topic, item.data);
-        else shares.receive(sender, item.space, item.changes, { whole: false });
-      }
-    },
-    async onGap(sender, missed) {
-      onError(
-        new Error(`cluster: ${missed} records of ${sender} were missed; reloading its shares`),
-      );
-      await loadShares(sender);
-    },
+    onRecord: plane.onRecord,
+    onGap: plane.reloadOnGap(loadShares),
     onError,
   });
-  const mailbox = createKvMailbox({ kv, instance, onMail: dispatch, onError });
+  const mailbox = createKvMailbox({ kv, instance, onMail: plane.dispatch, onError });
 
   let starting = true;
-  const stops = [
-    registry.onJoined((sender) => {
-      // Alive before this instance started: its values are read whole, its stream from now on.
-      // Started since: its stream is read from its first record.
-      const from = starting ? "latest" : "first";
-      reader.startAt(sender, from)
-        .then(() => from === "latest" ? loadShares(sender) : undefined)
-        .then(() => reader.wake())
-        .catch(onError);
-    }),
-    registry.onGone((sender) => {
-      reader.forget(sender);
-      shares.dropInstance(sender);
-    }),
-    registry.onLapsed(() => {
-      for (const [space, entries] of shares.ownSpaces()) outbox.share(space, entries);
-    }),
-  ];
+  const stops = plane.follow({ registry, reader, loadShares, starting: () => starting });
   await registry.start();
 
   const signals = [...roomSignalKeys(), STREAM_SIGNAL, REGISTRY_SIGNAL, mailboxSignal(instance)];
@@ -219,40 +140,20 @@ export async function createKvCluster(options: KvClusterOptions): Promise<Cluste
   await watch.opened;
   starting = false;
 
-  const rateLimits = createKvRateLimits({ kv, clock });
-  let closing: Promise<void> | null = null;
-  return {
+  return assembleCluster({
     engine: "kv",
     instance,
+    expiryMs,
     log,
     feed,
-    events: createEventBus(channel),
-    instances: registry,
-    keyedShares: (space, spaceOptions) => shares.space(space, spaceOptions),
-    rateLimits,
-    lease: (name, leaseOptions) =>
-      createKvLease({ kv, clock, name, holder: instance, ttlMs: leaseOptions?.ttlMs }),
-    info: () => ({
-      engine: "kv",
-      instance,
-      instances: registry.live().length,
-      expiry_ms: expiryMs,
-    }),
-    sweep: () => registry.sweep(),
-    close(closeOptions) {
-      closing ??= (async () => {
-        const goodbye = closeOptions?.goodbye ?? true;
-        if (goodbye) await outbox.flushed();
-        stops.forEach((stop) => stop());
-        shares.close();
-        await watch.stop();
-        await Promise.all([reader.idle(), mailbox.idle()]);
-        await outbox.close();
-        await registry.close(goodbye);
-        await feed.close();
-        topics.clear();
-      })();
-      return closing;
-    },
-  };
+    plane,
+    stops,
+    outbox,
+    registry,
+    reader,
+    mailbox,
+    stopWaking: () => watch.stop(),
+    rateLimits: createKvRateLimits({ kv, clock }),
+    lease: (name, ttlMs) => createKvLease({ kv, clock, name, holder: instance, ttlMs }),
+  });
 }

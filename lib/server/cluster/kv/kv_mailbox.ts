@@ -15,7 +15,7 @@
 import type { Mail } from "./kv_outbox.ts";
 import { mailPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
-import { createCoalescedRun } from "./coalesced_run.ts";
+import { createCoalescedRun } from "../coalesced_run.ts";
 
 /** Options of {@linkcode createKvMailbox}. */
 export interface KvMailboxOptions {

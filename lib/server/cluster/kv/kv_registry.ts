@@ -29,9 +29,10 @@
  * registry.live(); // [instance, ...]
  * ```
  */
-import type { Clock, TimerId } from "../../../time/clock.ts";
+import type { Clock } from "../../../time/clock.ts";
 import type { InstanceDirectory } from "../cluster.ts";
-import type { Lease, LeaseHold } from "../lease.ts";
+import type { Lease } from "../lease.ts";
+import { createHeartbeatLoop } from "../heartbeat_loop.ts";
 import { createPeerSet } from "../peer_set.ts";
 import {
   INSTANCE_PREFIX,
@@ -78,15 +79,11 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
   const startedAt = clock.now();
   /** Live peers: their entry's versionstamp and when this instance saw it change. */
   const peers = createPeerSet<{ versionstamp: string; changedAt: number }>(instance);
-  const lapsedListeners = new Set<() => void>();
   let ownVersionstamp: string | null = null;
   /** When this instance's heartbeat was last written (its clock). */
   let beatAt = -Infinity;
-  let janitorHold: LeaseHold | null = null;
-  let timer: TimerId | undefined;
   let refreshing: Promise<void> | null = null;
   let refreshAgain = false;
-  let closed = false;
 
   const record = (): InstanceRecord => ({
     id: instance,
@@ -155,7 +152,7 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       do {
         refreshAgain = false;
         await list();
-      } while (refreshAgain && !closed);
+      } while (refreshAgain && !loop.stopped);
     })().finally(() => refreshing = null);
     await refreshing;
   };
@@ -193,38 +190,24 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
     return cleared;
   };
 
-  const janitor = async () => {
-    janitorHold = janitorHold
-      ? await janitorLease.renew(janitorHold)
-      : await janitorLease.acquire();
-    if (janitorHold) await clearGone();
-  };
-
-  const tick = async () => {
-    if (!await beat()) {
-      await register();
-      for (const listener of lapsedListeners) listener();
-    }
-    await refresh();
-    await janitor();
-  };
+  const loop = createHeartbeatLoop({
+    clock,
+    expiryMs,
+    janitorLease,
+    beat,
+    register,
+    refresh,
+    clearGone,
+    onError,
+  });
 
   return {
     live: peers.live,
     isLive: peers.isLive,
     onGone: peers.onGone,
     onJoined: peers.onJoined,
-    onLapsed(listener) {
-      lapsedListeners.add(listener);
-      return () => void lapsedListeners.delete(listener);
-    },
-    async start() {
-      await register();
-      await refresh();
-      timer = clock.setInterval(() => {
-        if (!closed) tick().catch(onError);
-      }, expiryMs / 3);
-    },
+    onLapsed: loop.onLapsed,
+    start: loop.start,
     refresh,
     async sweep() {
       const before = peers.size();
@@ -233,10 +216,8 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       return before - peers.size();
     },
     async close(goodbye) {
-      closed = true;
-      if (timer !== undefined) clock.clearInterval(timer);
+      await loop.stop();
       await refreshing;
-      if (janitorHold) await janitorLease.release(janitorHold).catch(onError);
       if (!goodbye) return;
       await kv.atomic()
         .delete(instanceKey(instance))

@@ -21,7 +21,7 @@
 import type { StreamRecord } from "./kv_outbox.ts";
 import { streamPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
-import { createCoalescedRun } from "./coalesced_run.ts";
+import { createCoalescedRun } from "../coalesced_run.ts";
 
 /** Options of {@linkcode createKvStreamReader}. */
 export interface KvStreamReaderOptions {
