@@ -32,4 +32,6 @@ export const FEATURES = [
   "private_rooms",
   // Second edition: `dm`, one room per set of people.
   "dm",
+  // Second edition: big rooms summarize presence (`presence_count`, `count`) and page `members`.
+  "presence_summary",
 ] as const;

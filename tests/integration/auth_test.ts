@@ -251,6 +251,7 @@ Deno.test("GET /api/config reports the effective settings", async () => {
       "membership",
       "private_rooms",
       "dm",
+      "presence_summary",
     ],
   });
 });
