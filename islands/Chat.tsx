@@ -164,6 +164,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     transport: client?.transport.value ?? "websocket",
     lastError: client?.lastError.value ?? null,
     outboxSize: client?.outboxSize.value ?? 0,
+    sendTrouble: client?.sendTrouble.value ?? null,
   };
   const now = useNow(snapshot.nextRetryAt !== null || diagnosticsOpen);
   const banner = describeConnection(snapshot, now);

@@ -104,6 +104,11 @@ type Question = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, "r
 export interface ChatClient extends ConnectionSignals, ConnectionControls {
   readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   readonly outboxSize: ReadonlySignal<number>;
+  /**
+   * Why the server could not take a message it will be sent again (e.g. its
+   * database is unreachable), until the next message is acked; null otherwise.
+   */
+  readonly sendTrouble: ReadonlySignal<string | null>;
   /** Joined rooms, in join order. */
   readonly rooms: ReadonlySignal<readonly string[]>;
   /** The view of a joined room. */
@@ -184,6 +189,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     onError: (error) => log(`switchboard: outbox store failed: ${error}`),
   });
   const resendTimers = new Map<string, TimerId>();
+  const sendTrouble = signal<string | null>(null);
   const pending = createPendingRequests();
   /** Whether the server pages forward with `history` `after` (it said `history_after`). */
   let pageForward = false;
@@ -394,6 +400,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
 
   function acknowledge(frame: ServerFrameOf<"ack">, room: RoomState | undefined) {
     const entry = outbox.ack(frame.cid);
+    sendTrouble.value = null;
     const me = user.peek();
     if (!entry || !room || !me) return;
     // Shown as sent right away; the broadcast of the same seq replaces it.
@@ -427,6 +434,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       return;
     }
     if (!frame.recoverable) return outbox.fail(entry.cid, frame.message);
+    // A refusal of this sender (rate limits) is not the server's trouble; anything else is.
+    if (frame.code !== "rate_limited") sendTrouble.value = `${frame.code}: ${frame.message}`;
     const timer = clock.setTimeout(() => {
       resendTimers.delete(entry.cid);
       transmit(entry.cid);
@@ -441,6 +450,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     ...connection.controls,
     outbox: outbox.entries,
     outboxSize: outbox.size,
+    sendTrouble,
     rooms: roomViews.names,
     room: roomViews.view,
     send(room, text) {
