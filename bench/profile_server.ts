@@ -8,7 +8,7 @@
  * plus V8's heap spaces and the live heap per connection after a full GC.
  *
  * Run: `deno run -A --v8-flags=--expose-gc bench/profile_server.ts [--connections=3000]
- * [--join=yes|no] [--heap=yes|no] [--out=DIR]` (without `--expose-gc` the live heap is
+ * [--join=yes|no] [--room-size=10] [--heap=yes|no] [--out=DIR]` (without `--expose-gc` the live heap is
  * not measured). Heap sampling takes a stack trace every few hundred bytes allocated,
  * which makes whatever allocates look slower in the CPU profile: `--heap=no` leaves
  * it out, for CPU figures to compare with another server's.
@@ -28,7 +28,8 @@ import { summarizeCpuProfile, summarizeHeapProfile, type SummaryRow } from "./pr
 import { parseBenchArgs, requireAll } from "./scenarios/common.ts";
 import { benchSwitchboardEnv } from "./targets.ts";
 
-const ROOM_SIZE = 10;
+/** People per room unless `--room-size` says otherwise (a big room: `--room-size=3000`). */
+const DEFAULT_ROOM_SIZE = 10;
 const ROWS = 15;
 const REPO_ROOT = new URL("../", import.meta.url).href;
 /** One CPU sample per 100 µs: a handshake costs a few hundred. */
@@ -70,9 +71,16 @@ function liveHeapBytes(): number | undefined {
   return Deno.memoryUsage().heapUsed;
 }
 
-const args = parseBenchArgs(Deno.args, ["--connections", "--join", "--heap", "--out"]);
+const args = parseBenchArgs(Deno.args, [
+  "--connections",
+  "--join",
+  "--room-size",
+  "--heap",
+  "--out",
+]);
 const count = Number(args.extra["--connections"] ?? (args.smoke ? 20 : 3000));
 const join = (args.extra["--join"] ?? "yes") === "yes";
+const roomSize = Number(args.extra["--room-size"] ?? DEFAULT_ROOM_SIZE);
 const sampleHeap = (args.extra["--heap"] ?? "yes") === "yes";
 const out = args.extra["--out"] ?? await Deno.makeTempDir({ prefix: "switchboard-profile-" });
 
@@ -105,7 +113,7 @@ try {
 
   const connections = Array.from({ length: count }, (_, index) => ({
     index,
-    rooms: join ? [`profile-${Math.floor(index / ROOM_SIZE)}`] : [],
+    rooms: join ? [`profile-${Math.floor(index / roomSize)}`] : [],
   }));
   const opened = await loadgen.open(connections);
   requireAll("connections opened", count, opened.opened, opened.failures);
@@ -129,7 +137,7 @@ try {
   await Deno.writeTextFile(`${out}/server.cpuprofile`, JSON.stringify(cpu));
   if (heap) await Deno.writeTextFile(`${out}/server.heapprofile`, JSON.stringify(heap));
 
-  const what = `${count} connections${join ? ` joined to rooms of ${ROOM_SIZE}` : ""}`;
+  const what = `${count} connections${join ? ` joined to rooms of ${roomSize}` : ""}`;
   console.log(`${what}; profiles in ${out}`);
   const busy = summarizeCpuProfile(cpu, isOurs, REPO_ROOT);
   print("cpu", `${busy.total} busy samples of ${CPU_SAMPLE_INTERVAL_US} µs`, busy.rows);

@@ -11,6 +11,7 @@
  * ```
  */
 import type { ClientKind } from "./loadgen/connection.ts";
+import type { BigRoomResult, BigRoomSize } from "./scenarios/big_room.ts";
 import type { ScenarioResult, TargetOutcome } from "./scenarios/common.ts";
 import type { ChatMixResult } from "./scenarios/chat_mix.ts";
 import type { ConnectStormResult } from "./scenarios/connect_storm.ts";
@@ -40,6 +41,7 @@ export interface BenchResults {
     idle_memory?: ScenarioResult<IdleMemoryResult>;
     connect_storm?: ScenarioResult<ConnectStormResult>;
     parallel?: ScenarioResult<FanOutResult>;
+    big_room?: ScenarioResult<BigRoomResult>;
   };
 }
 
@@ -335,6 +337,60 @@ export function parallelTable(result: ScenarioResult<FanOutResult>): string {
   );
 }
 
+/** The big-room table: each size's join, memory and fan-out, Switchboard against the hub. */
+export function bigRoomTable(result: ScenarioResult<BigRoomResult>): string {
+  const mine = okResult(result, SWITCHBOARD);
+  const hub = okResult(result, "deno-hub");
+  const sizeOf = (figures: BigRoomResult | undefined, members: number) =>
+    figures?.sizes.find((size) => size.members === members);
+  const members = [
+    ...new Set([...(mine?.sizes ?? []), ...(hub?.sizes ?? [])].map((size) => size.members)),
+  ];
+  const rows = members.flatMap((count) =>
+    [[SWITCHBOARD, mine], ["deno-hub", hub]].flatMap(([name, figures]) => {
+      const size = sizeOf(figures as BigRoomResult | undefined, count);
+      if (!size) return [];
+      const versus = (figure: (size: BigRoomSize) => number) => {
+        const theirs = sizeOf(hub, count);
+        return name === SWITCHBOARD && theirs ? ratio(figure(size), figure(theirs)) : "";
+      };
+      return [[
+        number(count),
+        label(name as string),
+        `${number(size.open_ms)} + ${number(size.join_ms)} = ${number(size.open_and_join_ms)}`,
+        versus((it) => it.open_and_join_ms),
+        number(size.server_us_per_join),
+        `${number(size.just_joined_bytes_per_connection)} / ${
+          number(size.idle_bytes_per_connection)
+        }`,
+        `${versus((it) => it.just_joined_bytes_per_connection)} / ${
+          versus((it) => it.idle_bytes_per_connection)
+        }`,
+        `${number(size.max_sustained_deliveries_per_s)} (p99 ${size.fan_out_p99_ms} ms)`,
+        versus((it) => it.max_sustained_deliveries_per_s),
+        number(size.fan_out_server_us_per_delivery),
+      ]];
+    })
+  );
+  const failures = outcomes(result).filter(([, outcome]) => outcome.status !== "ok")
+    .map(([name, outcome]) => ["", label(name), notMeasured(outcome), "", "", "", "", "", "", ""]);
+  return table(
+    [
+      "members",
+      "target",
+      "open + join = ms",
+      "Switchboard ÷ hub",
+      "server µs CPU per join",
+      "B/conn just joined / idle",
+      "Switchboard ÷ hub",
+      "max deliveries/s",
+      "Switchboard ÷ hub",
+      "server µs per delivery",
+    ],
+    [...rows, ...failures],
+  );
+}
+
 /** One of the issue's target ratios, checked against a run. */
 export interface GoalCheck {
   goal: string;
@@ -355,7 +411,7 @@ function check(
 
 /** The issue's target ratios (at the first fan-out size and every memory count). */
 export function checkGoals(results: BenchResults): GoalCheck[] {
-  const { fan_out, idle_memory, connect_storm } = results.scenarios;
+  const { fan_out, idle_memory, connect_storm, big_room } = results.scenarios;
   const fan = (name: string) => okResult(fan_out, name)?.runs[0];
   const divide = (a?: number, b?: number) => (a && b ? a / b : undefined);
   const goals = [
@@ -409,6 +465,39 @@ export function checkGoals(results: BenchResults): GoalCheck[] {
     1.5,
     false,
   ));
+  const hubSizes = okResult(big_room, "deno-hub")?.sizes ?? [];
+  for (const size of okResult(big_room, SWITCHBOARD)?.sizes ?? []) {
+    const hub = hubSizes.find((other) => other.members === size.members);
+    const versus = (figure: (size: BigRoomSize) => number) =>
+      divide(figure(size), hub && figure(hub));
+    const at = `big room of ${size.members}`;
+    goals.push(
+      check(
+        `${at}: open and join ≤ 2 × the hub's`,
+        versus((it) => it.open_and_join_ms),
+        2,
+        false,
+      ),
+      check(
+        `${at}: memory per connection just joined ≤ 2 × the hub's`,
+        versus((it) => it.just_joined_bytes_per_connection),
+        2,
+        false,
+      ),
+      check(
+        `${at}: memory per connection idle ≤ 1.3 × the hub's`,
+        versus((it) => it.idle_bytes_per_connection),
+        1.3,
+        false,
+      ),
+      check(
+        `${at}: fan-out deliveries/s ≥ 0.9 × the hub's`,
+        versus((it) => it.max_sustained_deliveries_per_s),
+        0.9,
+        true,
+      ),
+    );
+  }
   return goals;
 }
 
@@ -449,6 +538,7 @@ export function renderResults(results: BenchResults): string {
   add("Idle memory", scenarios.idle_memory && idleMemoryTable(scenarios.idle_memory));
   add("Connect storm", scenarios.connect_storm && connectStormTable(scenarios.connect_storm));
   add("Parallel", scenarios.parallel && parallelTable(scenarios.parallel));
+  add("Big room", scenarios.big_room && bigRoomTable(scenarios.big_room));
   return sections.join("\n");
 }
 

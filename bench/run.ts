@@ -16,6 +16,7 @@
  */
 import { createBenchClock } from "./loadgen/bench_clock.ts";
 import { type BenchResults, renderResults, replaceResultsSection } from "./report.ts";
+import { runBigRoom } from "./scenarios/big_room.ts";
 import { runChatMix } from "./scenarios/chat_mix.ts";
 import { parseBenchArgs, type ScenarioOptions } from "./scenarios/common.ts";
 import { runConnectStorm } from "./scenarios/connect_storm.ts";
@@ -33,6 +34,7 @@ export const SCENARIO_NAMES: ScenarioName[] = [
   "idle_memory",
   "connect_storm",
   "parallel",
+  "big_room",
 ];
 
 const README = new URL("./README.md", import.meta.url);
@@ -69,6 +71,7 @@ export async function runBench(
   if (chosen.has("idle_memory")) scenarios.idle_memory = await runIdleMemory(options);
   if (chosen.has("connect_storm")) scenarios.connect_storm = await runConnectStorm(options);
   if (chosen.has("parallel")) scenarios.parallel = await runParallel(options);
+  if (chosen.has("big_room")) scenarios.big_room = await runBigRoom(options);
   return results;
 }
 

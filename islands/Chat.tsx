@@ -9,6 +9,7 @@ import type { PublicUser, RoomMemberEntry } from "../lib/protocol/frames.ts";
 import { DEFAULT_ROOM, isDmRoom } from "../lib/protocol/names.ts";
 import { createSystemClock } from "../lib/time/clock.ts";
 import { describeConnection } from "../components/chat/banner.ts";
+import { countLabel } from "../components/chat/format.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { ConnectionBanner } from "../components/chat/ConnectionBanner.tsx";
 import { DiagnosticsPanel } from "../components/chat/DiagnosticsPanel.tsx";
@@ -163,6 +164,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     transport: client?.transport.value ?? "websocket",
     lastError: client?.lastError.value ?? null,
     outboxSize: client?.outboxSize.value ?? 0,
+    sendTrouble: client?.sendTrouble.value ?? null,
   };
   const now = useNow(snapshot.nextRetryAt !== null || diagnosticsOpen);
   const banner = describeConnection(snapshot, now);
@@ -190,7 +192,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const typingNames = (view?.typing.value ?? [])
     .filter((user) => user.id !== me?.id)
     .map(nameInWords);
-  const presence = view?.presence.value ?? [];
+  const onlineList = view?.members;
+  const online = countLabel(view?.online.value ?? 0);
   const privateRooms = new Set(
     listed.filter((entry) => entry.visibility === "private").map((entry) => entry.room),
   );
@@ -245,7 +248,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             </span>
             {title}
           </h1>
-          {synced && <span class="room-sub">{presence.length} online</span>}
+          {synced && <span class="room-sub">{online} online</span>}
           <div class="room-actions">
             <button
               type="button"
@@ -261,7 +264,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
                 <circle cx="8" cy="7" r="3" />
                 <path d="M2.5 17c.6-3 2.8-4.5 5.5-4.5s4.9 1.5 5.5 4.5M13 4.5a3 3 0 010 5.5M15 12.8c1.4.6 2.3 2 2.6 4.2" />
               </svg>
-              {synced ? `${presence.length} online` : "People"}
+              {synced ? `${online} online` : "People"}
               <span class="sr-only">: show who is in {label}</span>
             </button>
             {synced && about?.visibility === "private" && (
@@ -323,7 +326,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           onRetry={(cid) => client?.retry(cid)}
           onDiscard={(cid) => client?.discard(cid)}
         />
-        <TypingIndicator names={typingNames} />
+        <TypingIndicator names={typingNames} more={view?.typingMore.value ?? 0} />
         <Composer
           key={active}
           room={label}
@@ -343,11 +346,18 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         />
       </section>
       <PresenceList
-        users={presence}
+        key={active}
+        users={onlineList?.users.value ?? []}
+        online={view?.online.value ?? 0}
+        query={onlineList?.query.value ?? ""}
+        hasMore={onlineList?.hasMore.value ?? false}
+        loading={onlineList?.loading.value ?? false}
         meId={me?.id ?? null}
         loaded={synced}
         open={presenceOpen}
         onClose={() => setPresenceOpen(false)}
+        onSearch={(query) => onlineList?.search(query)}
+        onMore={() => onlineList?.more()}
       >
         <h2 class="sidebar-title members-title">
           Members{members && <span class="count">{members.length}</span>}

@@ -1,8 +1,8 @@
 import { typingText } from "./format.ts";
 
 /** "ada is typing…" under the messages; keeps its height so the page does not jump. */
-export function TypingIndicator({ names }: { names: readonly string[] }) {
-  const text = typingText(names);
+export function TypingIndicator({ names, more }: { names: readonly string[]; more: number }) {
+  const text = typingText(names, more);
   return (
     <div class="typing" aria-live="polite">
       {text && (

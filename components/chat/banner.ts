@@ -21,6 +21,8 @@ export interface ConnectionSnapshot {
   transport: TransportKind;
   lastError: string | null;
   outboxSize: number;
+  /** The server's answer to a send it will be retried (the client's `sendTrouble`). */
+  sendTrouble: string | null;
 }
 
 /** `retry`: reconnect now; `connect`: start again after `closed` or `failed`. */
@@ -41,7 +43,7 @@ function waiting(outboxSize: number): string | null {
 
 /** The banner for `snapshot` at time `now`, or null when connected and healthy. */
 export function describeConnection(snapshot: ConnectionSnapshot, now: number): Banner | null {
-  const { state, online, nextRetryAt, attempt, lastError, outboxSize } = snapshot;
+  const { state, online, nextRetryAt, attempt, lastError, outboxSize, sendTrouble } = snapshot;
   const pending = waiting(outboxSize);
   if (!online && state !== "closed" && state !== "failed") {
     return {
@@ -53,7 +55,13 @@ export function describeConnection(snapshot: ConnectionSnapshot, now: number): B
   }
   switch (state) {
     case "open":
-      return null;
+      // Connected, but the server cannot store messages (its database is away): they wait.
+      return sendTrouble === null || outboxSize === 0 ? null : {
+        tone: "warn",
+        text: "The server can't store messages right now — they will be sent when it can",
+        detail: pending,
+        action: null,
+      };
     case "idle":
       return { tone: "info", text: "Connecting…", detail: null, action: null };
     case "connecting":

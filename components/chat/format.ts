@@ -6,6 +6,7 @@
  * ```ts
  * dayLabel(Date.now(), Date.now()); // "Today"
  * typingText(["ada", "bob"]);        // "ada and bob are typing…"
+ * countLabel(1284);                  // "1 284" (a no-break space between thousands)
  * ```
  */
 
@@ -35,12 +36,26 @@ export function dayLabel(ts: number, now: number): string {
   });
 }
 
-/** Who is typing, in words; empty when nobody is. */
-export function typingText(names: readonly string[]): string {
-  if (names.length === 0) return "";
+/**
+ * Who is typing, in words; empty when nobody is. `more` is how many others
+ * type besides those named (a big room names at most three).
+ */
+export function typingText(names: readonly string[], more = 0): string {
+  if (names.length === 0 && more === 0) return "";
+  if (more > 0) {
+    const others = `${countLabel(more)} ${more === 1 ? "other" : "others"}`;
+    return names.length === 0
+      ? `${others} are typing…`
+      : `${names.join(", ")} and ${others} are typing…`;
+  }
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return `${names.length} people are typing…`;
+}
+
+/** A count with its thousands apart, the same in every locale: `1 284`. */
+export function countLabel(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+$)/g, "\u00a0");
 }
 
 /** Whole seconds left until `at` (at least 1 while in the future, else 0). */

@@ -200,7 +200,7 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
     unread,
     totalUnread: computed(() => Object.values(unread.value).reduce((sum, n) => sum + n, 0)),
     members: computed(() =>
-      Object.fromEntries(synced.value.map(({ name, view }) => [name, view.presence.value.length]))
+      Object.fromEntries(synced.value.map(({ name, view }) => [name, view.online.value]))
     ),
     open(name) {
       if (!isRoomName(name)) return false;

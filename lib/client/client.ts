@@ -67,6 +67,7 @@ import type {
   ServerFrame,
   ServerFrameOf,
 } from "../protocol/frames.ts";
+import { MEMBERS_LIMIT_MAX } from "../protocol/big_rooms.ts";
 import { isRoomName, ROOM_NAME_HELP } from "../protocol/names.ts";
 import { checkTextLength } from "../protocol/text.ts";
 import type { TimerId } from "../time/clock.ts";
@@ -77,6 +78,7 @@ import {
   type ConnectionSignals,
   createConnection,
 } from "./connection.ts";
+import type { MembersQuery } from "./member_list.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
 import { type Answer, createPendingRequests } from "./pending_requests.ts";
@@ -102,6 +104,11 @@ type Question = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, "r
 export interface ChatClient extends ConnectionSignals, ConnectionControls {
   readonly outbox: ReadonlySignal<readonly OutboxEntry[]>;
   readonly outboxSize: ReadonlySignal<number>;
+  /**
+   * Why the server could not take a message it will be sent again (e.g. its
+   * database is unreachable), until the next message is acked; null otherwise.
+   */
+  readonly sendTrouble: ReadonlySignal<string | null>;
   /** Joined rooms, in join order. */
   readonly rooms: ReadonlySignal<readonly string[]>;
   /** The view of a joined room. */
@@ -156,6 +163,8 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
 }
 
 const OLDER_PAGE = 50;
+/** People in a page of the member list. */
+const MEMBERS_PAGE = 100;
 
 function checkRoomName(room: string) {
   if (!isRoomName(room)) throw new TypeError(`bad room name: ${ROOM_NAME_HELP}`);
@@ -180,6 +189,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     onError: (error) => log(`switchboard: outbox store failed: ${error}`),
   });
   const resendTimers = new Map<string, TimerId>();
+  const sendTrouble = signal<string | null>(null);
   const pending = createPendingRequests();
   /** Whether the server pages forward with `history` `after` (it said `history_after`). */
   let pageForward = false;
@@ -210,6 +220,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     user,
     outbox,
     pending,
+    requestMembers,
   });
   const statusSubscription = createStatusSubscription(sendFrame);
   const invitations = signal<readonly Invitation[]>([]);
@@ -282,6 +293,29 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     );
   }
 
+  /** Asks for a page of a room's member list (`prefix`: its search). */
+  function requestMembers(room: string, asked: MembersQuery): boolean {
+    const { query, after } = asked;
+    return pending.add({ kind: "members", room, asked }, (ref) =>
+      sendFrame({
+        type: "members",
+        room,
+        limit: MEMBERS_PAGE,
+        ...(query ? { prefix: query } : {}),
+        ...(after === undefined ? {} : { after }),
+        ref,
+      }));
+  }
+
+  /** A big room shrank back: its whole presence list is read again, in one page. */
+  function requestRefill(room: string) {
+    if (pending.has((request) => request.kind === "refill" && request.room === room)) return;
+    pending.add(
+      { kind: "refill", room },
+      (ref) => sendFrame({ type: "members", room, limit: MEMBERS_LIMIT_MAX, ref }),
+    );
+  }
+
   // ---- frames -----------------------------------------------------------------
 
   function receive(frame: ChatFrame) {
@@ -317,9 +351,18 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return requestGap(frame.room);
       }
       case "presence":
-        return room?.applyPresence(frame);
+        if (room?.applyPresence(frame)) requestRefill(frame.room);
+        return;
       case "typing":
-        return room?.applyTyping(frame.user);
+        return room?.applyTyping(frame, user.peek()?.id);
+      case "members": {
+        const request = pending.take(frame.ref);
+        if (request?.kind === "refill") room?.applyMembersRefill(frame);
+        if (request?.kind === "members") {
+          roomViews.memberList(frame.room)?.applyPage(frame, request.asked);
+        }
+        return;
+      }
       case "error":
         return handleError(frame);
       case "auth_ok":
@@ -357,6 +400,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
 
   function acknowledge(frame: ServerFrameOf<"ack">, room: RoomState | undefined) {
     const entry = outbox.ack(frame.cid);
+    sendTrouble.value = null;
     const me = user.peek();
     if (!entry || !room || !me) return;
     // Shown as sent right away; the broadcast of the same seq replaces it.
@@ -383,10 +427,15 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         membershipChanged(frame.room, false);
       }
       if (request?.kind === "gap" && frame.recoverable) retryGap(request.room, frame);
+      if (request?.kind === "members") {
+        roomViews.memberList(request.room)?.pageLost(request.asked);
+      }
       connection.showError(`${frame.code}: ${frame.message}`);
       return;
     }
     if (!frame.recoverable) return outbox.fail(entry.cid, frame.message);
+    // A refusal of this sender (rate limits) is not the server's trouble; anything else is.
+    if (frame.code !== "rate_limited") sendTrouble.value = `${frame.code}: ${frame.message}`;
     const timer = clock.setTimeout(() => {
       resendTimers.delete(entry.cid);
       transmit(entry.cid);
@@ -401,6 +450,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     ...connection.controls,
     outbox: outbox.entries,
     outboxSize: outbox.size,
+    sendTrouble,
     rooms: roomViews.names,
     room: roomViews.view,
     send(room, text) {

@@ -1,6 +1,6 @@
 /**
  * The client's requests that wait for their reply, by the `ref` they went out
- * with: `history` pages, and the questions a caller awaits (`ask`: making a
+ * with: `history` pages, the member list's `members` pages, and the questions a caller awaits (`ask`: making a
  * room, inviting, the member list…). A reply (or an `error`) names its request
  * by echoing the ref, and the table says what was asked. A connection's end
  * forgets them all, since their replies can no longer come: each question is
@@ -20,6 +20,7 @@
  */
 import { signal } from "@preact/signals";
 import type { ServerFrame } from "../protocol/frames.ts";
+import type { MembersQuery } from "./member_list.ts";
 import type { Gap } from "./room_state.ts";
 
 /** The answer to a question: its reply frame, or why there is none. */
@@ -31,6 +32,10 @@ export type PendingRequest =
   | { kind: "older"; room: string }
   /** Messages found missing while connected: a gap, or the rest of a paged `joined`. */
   | { kind: "gap"; room: string; gap: Gap }
+  /** A page of the member list. */
+  | { kind: "members"; room: string; asked: MembersQuery }
+  /** The whole presence list again, after a big room shrank back. */
+  | { kind: "refill"; room: string }
   /** A question someone awaits; `settle` hands them the answer. */
   | { kind: "ask"; settle(answer: Answer): void };
 

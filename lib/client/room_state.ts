@@ -3,6 +3,12 @@
  * last contiguous seq (what a rejoin asks `since`), the gap to fill when a seq
  * is skipped, who is present and who is typing.
  *
+ * In a big room (`presence_summary`) the server lists only the first users and
+ * counts them all: `online` is the count, and `presenceComplete` is false while
+ * `presence` holds only part of the room. A room that shrinks back lists again;
+ * {@linkcode RoomState.applyPresence} then says the list wants reading anew
+ * (a `members` page, given to {@linkcode RoomState.applyMembersRefill}).
+ *
  * Seqs rise by exactly one per message in a room, so a message whose seq is
  * more than one past the last contiguous one shows that something was missed;
  * so does a head beyond it, once a paged `joined` (`more: true`) carried only
@@ -48,7 +54,13 @@ export interface RoomState {
   /** Committed messages, ascending seq. */
   readonly messages: ReadonlySignal<readonly Message[]>;
   readonly presence: ReadonlySignal<readonly PublicUser[]>;
+  /** How many people are online: `presence`'s length, or the server's count in a big room. */
+  readonly online: ReadonlySignal<number>;
+  /** Whether `presence` is everyone online (false in a big room, where it is the first page). */
+  readonly presenceComplete: ReadonlySignal<boolean>;
   readonly typing: ReadonlySignal<readonly PublicUser[]>;
+  /** How many more are typing than `typing` names (a big room's summary). */
+  readonly typingMore: ReadonlySignal<number>;
   /** Whether older messages than the oldest held may exist. */
   readonly hasOlder: ReadonlySignal<boolean>;
   /** What the last `joined` said of the room; null before (or from a server that says nothing). */
@@ -62,8 +74,15 @@ export interface RoomState {
   applyHistory(frame: ServerFrameOf<"history">, older: boolean): void;
   /** Merges the reply to the request {@linkcode RoomState.nextGap} named. */
   applyGapFill(frame: ServerFrameOf<"history">, gap: Gap): void;
-  applyPresence(frame: ServerFrameOf<"presence">): void;
-  applyTyping(user: PublicUser): void;
+  /**
+   * Applies a presence frame; true when the list held is partial and the server
+   * lists again (the room shrank back): read it anew with a `members` page.
+   */
+  applyPresence(frame: ServerFrameOf<"presence">): boolean;
+  /** A `members` page read after {@linkcode RoomState.applyPresence} asked for it. */
+  applyMembersRefill(frame: ServerFrameOf<"members">): void;
+  /** Someone typing; a summary (`users`, `count`) names up to three, never `meId`. */
+  applyTyping(frame: ServerFrameOf<"typing">, meId?: string): void;
   /**
    * The request for the first missing range above the last contiguous seq, or
    * null: `after` it when `pageForward` (the server speaks `history_after`).
@@ -88,7 +107,11 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   const bySeq = new Map<number, Message>();
   const messages = signal<readonly Message[]>([]);
   const presence = signal<readonly PublicUser[]>([]);
+  const online = signal(0);
+  const presenceComplete = signal(true);
   const typing = signal<readonly PublicUser[]>([]);
+  const typingMore = signal(0);
+  let typingMoreTimer: TimerId | undefined;
   const hasOlder = signal(false);
   const about = signal<RoomAbout | null>(null);
   const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
@@ -110,6 +133,23 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
 
   const oldestSeq = () => messages.peek()[0]?.seq ?? null;
 
+  const showTyping = (user: PublicUser) => {
+    const existing = typingTimers.get(user.id);
+    if (existing) clock.clearTimeout(existing.timer);
+    const timer = clock.setTimeout(() => stopTyping(user.id), typingTtlMs);
+    typingTimers.set(user.id, { user, timer });
+    if (!existing) publishTyping();
+  };
+
+  const showTypingMore = (count: number) => {
+    if (typingMoreTimer !== undefined) clock.clearTimeout(typingMoreTimer);
+    typingMore.value = count;
+    typingMoreTimer = count === 0 ? undefined : clock.setTimeout(() => {
+      typingMoreTimer = undefined;
+      typingMore.value = 0;
+    }, typingTtlMs);
+  };
+
   const merge = (incoming: readonly Message[]) => {
     for (const message of incoming) {
       bySeq.set(message.seq, message);
@@ -130,7 +170,10 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     name,
     messages,
     presence,
+    online,
+    presenceComplete,
     typing,
+    typingMore,
     hasOlder,
     about,
     lastContiguousSeq: () => contiguous,
@@ -147,6 +190,8 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       merge(frame.messages);
       if (firstJoin || !frame.recovered) hasOlder.value = (oldestSeq() ?? 1) > 1;
       presence.value = frame.presence;
+      presenceComplete.value = frame.presence_count === undefined;
+      online.value = frame.presence_count ?? frame.presence.length;
       if (frame.visibility) {
         about.value = {
           visibility: frame.visibility,
@@ -174,20 +219,32 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       merge(frame.messages);
     },
     applyPresence(frame) {
+      if (!frame.joins && !frame.leaves) {
+        // A big room's summary: the count only.
+        if (frame.count !== undefined) online.value = frame.count;
+        presenceComplete.value = false;
+        return false;
+      }
       const users = new Map(presence.peek().map((user) => [user.id, user]));
-      for (const user of frame.joins) users.set(user.id, user);
-      for (const user of frame.leaves) {
+      for (const user of frame.joins ?? []) users.set(user.id, user);
+      for (const user of frame.leaves ?? []) {
         users.delete(user.id);
         stopTyping(user.id);
       }
       presence.value = [...users.values()];
+      if (presenceComplete.peek()) online.value = users.size;
+      return !presenceComplete.peek();
     },
-    applyTyping(user) {
-      const existing = typingTimers.get(user.id);
-      if (existing) clock.clearTimeout(existing.timer);
-      const timer = clock.setTimeout(() => stopTyping(user.id), typingTtlMs);
-      typingTimers.set(user.id, { user, timer });
-      if (!existing) publishTyping();
+    applyMembersRefill(frame) {
+      online.value = frame.count;
+      if (frame.next !== null) return;
+      presence.value = frame.users;
+      presenceComplete.value = true;
+    },
+    applyTyping(frame, meId) {
+      const named = frame.users ?? [frame.user];
+      for (const user of named) if (user.id !== meId) showTyping(user);
+      if (frame.count !== undefined) showTypingMore(Math.max(0, frame.count - named.length));
     },
     nextGap(pageForward) {
       if (contiguous === null) return null;
@@ -202,6 +259,7 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       for (const { timer } of typingTimers.values()) clock.clearTimeout(timer);
       typingTimers.clear();
       publishTyping();
+      showTypingMore(0);
     },
   };
 }

@@ -16,6 +16,12 @@
 import { computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
 import type { PublicUser, SessionUser } from "../protocol/mod.ts";
 import type { Clock } from "../time/clock.ts";
+import {
+  createMemberList,
+  type MemberList,
+  type MemberListView,
+  type MembersQuery,
+} from "./member_list.ts";
 import type { Outbox } from "./outbox.ts";
 import type { PendingRequests } from "./pending_requests.ts";
 import { createRoomState, type RoomAbout, type RoomState } from "./room_state.ts";
@@ -45,7 +51,13 @@ export interface RoomView {
   /** Committed messages by seq, then your pending and failed sends in send order. */
   readonly messages: ReadonlySignal<readonly RoomMessage[]>;
   readonly presence: ReadonlySignal<readonly PublicUser[]>;
+  /** How many people are online (the server's count in a big room). */
+  readonly online: ReadonlySignal<number>;
+  /** Who is in the room, searchable and, in a big room, read in pages. */
+  readonly members: MemberListView;
   readonly typing: ReadonlySignal<readonly PublicUser[]>;
+  /** How many more are typing than `typing` names. */
+  readonly typingMore: ReadonlySignal<number>;
   readonly hasOlder: ReadonlySignal<boolean>;
   readonly loadingOlder: ReadonlySignal<boolean>;
   /** Who may see the room, your part in it, a direct message's people (from `joined`). */
@@ -63,6 +75,8 @@ export interface RoomViewsOptions {
   outbox: Outbox;
   /** The client's requests waiting for replies: an `older` one means its room is loading. */
   pending: PendingRequests;
+  /** Sends a `members` request for the room's member list; false if it could not go out. */
+  requestMembers(room: string, asked: MembersQuery): boolean;
 }
 
 /** The joined rooms and what the client tracks of each. */
@@ -71,6 +85,7 @@ export interface RoomViews {
   readonly names: ReadonlySignal<readonly string[]>;
   view(name: string): RoomView | undefined;
   state(name: string): RoomState | undefined;
+  memberList(name: string): MemberList | undefined;
   /** Adds an empty room; adding a room twice changes nothing. */
   add(name: string): void;
   /** Drops a room and stops its timers; false when it was not there. */
@@ -91,6 +106,7 @@ export interface RoomViews {
 
 interface Room {
   state: RoomState;
+  members: MemberList;
   view: RoomView;
   synced: Signal<boolean>;
 }
@@ -104,7 +120,7 @@ interface Room {
  * ```
  */
 export function createRoomViews(options: RoomViewsOptions): RoomViews {
-  const { clock, typingTtlMs, user, outbox, pending } = options;
+  const { clock, typingTtlMs, user, outbox, pending, requestMembers } = options;
   const names = signal<readonly string[]>([]);
   const byName = new Map<string, Room>();
   const joined = new Set<string>();
@@ -149,23 +165,33 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
     names,
     view: (name) => byName.get(name)?.view,
     state: (name) => byName.get(name)?.state,
+    memberList: (name) => byName.get(name)?.members,
     add(name) {
       if (byName.has(name)) return;
       const state = createRoomState(name, { clock, typingTtlMs });
       const synced = signal(false);
+      const members = createMemberList({
+        presence: state.presence,
+        complete: state.presenceComplete,
+        online: state.online,
+        request: (asked) => requestMembers(name, asked),
+      });
       const view: RoomView = {
         name,
         synced,
         messages: computed(() => roomMessages(state)),
         presence: state.presence,
+        online: state.online,
+        members,
         typing: state.typing,
+        typingMore: state.typingMore,
         hasOlder: state.hasOlder,
         about: state.about,
         loadingOlder: computed(() =>
           pending.has((request) => request.kind === "older" && request.room === name)
         ),
       };
-      byName.set(name, { state, view, synced });
+      byName.set(name, { state, members, view, synced });
       names.value = [...names.peek(), name];
     },
     remove(name) {
@@ -183,7 +209,10 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
     },
     markLeft: (name) => void joined.delete(name),
     isJoined: (name) => joined.has(name),
-    forgetConnection: () => joined.clear(),
+    forgetConnection() {
+      joined.clear();
+      for (const room of byName.values()) room.members.connectionLost();
+    },
     typingDue(name) {
       const last = lastTypingSent.get(name);
       return joined.has(name) && (last === undefined || clock.now() - last >= TYPING_THROTTLE_MS);

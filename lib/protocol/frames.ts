@@ -9,6 +9,7 @@
  * ```
  */
 import { z } from "zod";
+import { MEMBER_NAME_MAX, MEMBERS_LIMIT_MAX, TYPING_NAMED_MAX } from "./big_rooms.ts";
 import { ERROR_CODES } from "./codes.ts";
 import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, isEmoji } from "./entries.ts";
 import {
@@ -260,6 +261,19 @@ export const SearchFrame = z.object({
 export const EntryFrame = z.discriminatedUnion("type", [EditFrame, DeleteFrame, ReactFrame]);
 export type EntryFrame = z.infer<typeof EntryFrame>;
 
+/**
+ * Second edition (`presence_summary`): a page of the users online in a room,
+ * by name, after `after` (the `next` of the page before). Extension `prefix`:
+ * only names starting with it, case-insensitive (the member list's search).
+ */
+export const MembersFrame = z.object({
+  type: z.literal("members"),
+  room: RoomName,
+  after: z.string().min(1).max(MEMBER_NAME_MAX).optional(),
+  prefix: z.string().max(MEMBER_NAME_MAX).optional(),
+  limit: z.number().int().min(1).max(MEMBERS_LIMIT_MAX).optional(),
+  ref: Ref,
+});
 export const PingFrame = z.object({ type: z.literal("ping"), t: z.number(), ref: Ref });
 export const PongFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
 export const AuthFrame = z.object({ type: z.literal("auth"), token: z.string().min(1), ref: Ref });
@@ -310,6 +324,7 @@ export const RoomFrame = z.discriminatedUnion("type", [
   ReactFrame,
   ReadFrame,
   SearchFrame,
+  MembersFrame,
 ]);
 export type RoomFrame = z.infer<typeof RoomFrame>;
 export type RoomFrameType = RoomFrame["type"];
@@ -379,6 +394,10 @@ export const HelloFrame = z.object({
  * Absent otherwise. Extensions of the second edition: the room's `visibility`,
  * the joiner's `room_role`, for a direct message its `people`, the
  * account's read position `read_seq` and `unread`, the text entries after it.
+ *
+ * Second edition (`presence_summary`): in a room with more than
+ * `PRESENCE_LIST_MAX` users online, `presence` holds the first of them by name
+ * and `presence_count` all of them; absent in a smaller room.
  */
 export const JoinedFrame = z.object({
   type: z.literal("joined"),
@@ -387,6 +406,7 @@ export const JoinedFrame = z.object({
   recovered: z.boolean(),
   messages: z.array(Message),
   presence: z.array(PublicUser),
+  presence_count: z.number().int().nonnegative().optional(),
   more: z.boolean().optional(),
   visibility: RoomVisibility.optional(),
   room_role: RoomRole.optional(),
@@ -413,16 +433,42 @@ export const HistoryReplyFrame = z.object({
 });
 export const MessageFrame = z.object({ ...messageShape, type: z.literal("message") })
   .superRefine(checkEntryShape);
+/**
+ * Who came and went. Second edition (`presence_summary`): in a room with more
+ * than `PRESENCE_LIST_MAX` users online, only `count` (how many are online),
+ * at most once a second, and no lists.
+ */
 export const PresenceFrame = z.object({
   type: z.literal("presence"),
   room: RoomName,
-  joins: z.array(PublicUser),
-  leaves: z.array(PublicUser),
+  joins: z.array(PublicUser).optional(),
+  leaves: z.array(PublicUser).optional(),
+  count: z.number().int().nonnegative().optional(),
 });
+/**
+ * Someone is typing. Extension (`presence_summary`): in a big room, at most
+ * one a second, naming up to three typists in `users` (`user` is the first of
+ * them) and how many typed in `count`.
+ */
 export const TypingEventFrame = z.object({
   type: z.literal("typing"),
   room: RoomName,
   user: PublicUser,
+  users: z.array(PublicUser).max(TYPING_NAMED_MAX).optional(),
+  count: z.number().int().positive().optional(),
+});
+/**
+ * Second edition (`presence_summary`): a page of the users online, by name;
+ * `next` is the `after` of the next page, null after the last. Extension
+ * `count`: everyone online in the room, whatever the `prefix`.
+ */
+export const MembersReplyFrame = z.object({
+  type: z.literal("members"),
+  room: RoomName,
+  users: z.array(PublicUser),
+  next: z.string().nullable(),
+  count: z.number().int().nonnegative(),
+  ref: Ref,
 });
 export const ServerPingFrame = z.object({ type: z.literal("ping"), t: z.number() });
 export const PongReplyFrame = z.object({ type: z.literal("pong"), t: z.number(), ref: Ref });
@@ -538,6 +584,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   MessageFrame,
   PresenceFrame,
   TypingEventFrame,
+  MembersReplyFrame,
   ServerPingFrame,
   PongReplyFrame,
   ErrorFrame,

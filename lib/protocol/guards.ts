@@ -33,6 +33,7 @@ import {
 } from "./check.ts";
 import { ERROR_CODES } from "./codes.ts";
 import { EMOJI_MAX_UNITS, ENTRY_KINDS, entryProblem, type EntryShape } from "./entries.ts";
+import { TYPING_NAMED_MAX } from "./big_rooms.ts";
 import type { ServerFrame } from "./frames.ts";
 import type { ErrorBody, RoomListResponse, TokenResponse, UserLookupResponse } from "./http.ts";
 import {
@@ -275,6 +276,7 @@ const ServerFrameCheck = byKey("type", {
     recovered: boolean(),
     messages: array(Message),
     presence: array(PublicUser),
+    presence_count: optional(number({ int: true, min: 0 })),
     more: optional(boolean()),
     visibility: optional(oneOf(ROOM_VISIBILITIES)),
     room_role: optional(oneOf(ROOM_ROLES)),
@@ -303,10 +305,25 @@ const ServerFrameCheck = byKey("type", {
   presence: object({
     type: literal("presence"),
     room: RoomName,
-    joins: array(PublicUser),
-    leaves: array(PublicUser),
+    joins: optional(array(PublicUser)),
+    leaves: optional(array(PublicUser)),
+    count: optional(number({ int: true, min: 0 })),
   }),
-  typing: object({ type: literal("typing"), room: RoomName, user: PublicUser }),
+  typing: object({
+    type: literal("typing"),
+    room: RoomName,
+    user: PublicUser,
+    users: optional(array(PublicUser, { max: TYPING_NAMED_MAX })),
+    count: optional(PositiveInt),
+  }),
+  members: object({
+    type: literal("members"),
+    room: RoomName,
+    users: array(PublicUser),
+    next: nullable(string()),
+    count: number({ int: true, min: 0 }),
+    ref: Ref,
+  }),
   ping: object({ type: literal("ping"), t: number() }),
   pong: object({ type: literal("pong"), t: number(), ref: Ref }),
   error: object({

@@ -14,6 +14,7 @@ export * from "./codes.ts";
 export * from "./entries.ts";
 export * from "./fold.ts";
 export * from "./frames.ts";
+export * from "./big_rooms.ts";
 export * from "./guards.ts";
 export * from "./http.ts";
 export * from "./names.ts";

@@ -44,4 +44,6 @@ export const FEATURES = [
   "mentions",
   // Second edition: `search` over the rooms one may read.
   "search",
+  // Second edition: big rooms summarize presence (`presence_count`, `count`) and page `members`.
+  "presence_summary",
 ] as const;

@@ -100,6 +100,7 @@ const EnvSchema = z.object({
   MAX_CONNECTIONS_PER_ADDRESS: integer(50, 1),
   SLOW_CONSUMER_BYTES: integer(1024 * 1024, 1024),
   JOIN_PAGE_MAX: integer(500, 1),
+  PRESENCE_LIST_MAX: integer(100, 1, 10_000),
   MAX_REPLY_BYTES: integer(512 * 1024, 16 * 1024),
   DRAIN_SPREAD_MS: integer(3000, 0),
   DRAIN_TIMEOUT_MS: integer(4000, 0),
@@ -205,6 +206,11 @@ export interface Config {
   slowConsumerBytes: number;
   /** Most messages a `joined` catch-up (`join` with `since`) carries before it says `more`. */
   joinPageMax: number;
+  /**
+   * A room with more users online is big: `joined` lists this many and counts
+   * them all, presence and typing frames are summarized once a second.
+   */
+  presenceListMax: number;
   /** Largest `joined` or `history` reply in bytes; at most half of `slowConsumerBytes`. */
   maxReplyBytes: number;
   /** `reconnect.after_ms` is spread over this window when draining. */
@@ -338,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
     slowConsumerBytes: e.SLOW_CONSUMER_BYTES,
     joinPageMax: e.JOIN_PAGE_MAX,
+    presenceListMax: e.PRESENCE_LIST_MAX,
     maxReplyBytes: e.MAX_REPLY_BYTES,
     drainSpreadMs: e.DRAIN_SPREAD_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,

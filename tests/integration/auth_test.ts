@@ -251,6 +251,13 @@ Deno.test("GET /api/config reports the effective settings", async () => {
       "membership",
       "private_rooms",
       "dm",
+      "edits",
+      "reactions",
+      "replies",
+      "read_state",
+      "mentions",
+      "search",
+      "presence_summary",
     ],
   });
 });

@@ -7,6 +7,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { BenchResults } from "../../bench/report.ts";
+import { SCENARIO_NAMES } from "../../bench/run.ts";
 import type { TargetOutcome } from "../../bench/scenarios/common.ts";
 import { median } from "../../bench/scenarios/idle_memory.ts";
 
@@ -18,7 +19,7 @@ const TARGETS = await Deno.stat(MAIN_TS).then(
   () => ["deno-hub"] as const,
 );
 const PARALLEL_TARGETS = TARGETS.map((target) => `${target}-parallel` as const);
-const SCENARIOS = ["fan_out", "chat_mix", "idle_memory", "connect_storm", "parallel"] as const;
+const SCENARIOS = SCENARIO_NAMES;
 
 function measured<T>(outcome: TargetOutcome<T> | undefined, where: string): T {
   ok(outcome, `${where}: no outcome`);
@@ -82,6 +83,13 @@ Deno.test("bench smoke run measures the bare hub and Switchboard sanely", async 
       ok(storm.all_ready_ms > 0 && storm.p99_ms > 0);
       equal(storm.runs.length, 1);
       ok(storm.runs[0].listen_overflows >= 0);
+
+      const big = measured(results.scenarios.big_room?.targets[target], `big_room ${target}`);
+      equal(big.sizes.length, 1);
+      const [size] = big.sizes;
+      ok(size.open_ms > 0 && size.open_and_join_ms >= size.open_ms, `${target}: ${size.open_ms}`);
+      ok(size.idle_rss_samples.length >= 2, `${target}: RSS read over the idle window`);
+      ok(size.fan_out_server_us_per_delivery > 0, `${target}: the fan-out delivered`);
     }
     for (const target of [...TARGETS, ...PARALLEL_TARGETS]) {
       const parallel = measured(results.scenarios.parallel?.targets[target], `parallel ${target}`);

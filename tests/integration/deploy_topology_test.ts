@@ -43,7 +43,7 @@ async function join(socket: TestSocket, room: string) {
 async function presenceOf(socket: TestSocket, userId: string, change: "joins" | "leaves") {
   for (;;) {
     const frame: ServerFrameOf<"presence"> = await socket.nextOf("presence");
-    if (frame[change].some((user) => user.id === userId)) return frame;
+    if (frame[change]?.some((user) => user.id === userId)) return frame;
   }
 }
 

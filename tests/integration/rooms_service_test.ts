@@ -378,7 +378,7 @@ Deno.test("a connection that closes while joining is not left behind", async () 
     await service.disconnect(tab);
     await joining;
     deepEqual(tab.frames, []);
-    deepEqual(presence.list("lobby"), []);
+    deepEqual(presence.page("lobby", { limit: 1_000 }).users, []);
     ok(!tab.rooms.has("lobby"));
     deepEqual(
       (await service.listRooms({ limit: 100 })).rooms.map(({ room, online }) => ({ room, online })),

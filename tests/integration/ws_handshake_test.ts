@@ -113,6 +113,7 @@ Deno.test("hello carries the session, user, limits and token expiry", async () =
       "membership",
       "private_rooms",
       "dm",
+      "presence_summary",
     ],
     instance: server.services.instance,
   });

@@ -38,7 +38,7 @@ function presenceOf(socket: TestSocket, userId: string, change: "joins" | "leave
     (async () => {
       for (;;) {
         const frame: ServerFrameOf<"presence"> = await socket.nextOf("presence");
-        if (frame[change].some((user) => user.id === userId)) return frame;
+        if (frame[change]?.some((user) => user.id === userId)) return frame;
       }
     })(),
   );

@@ -192,6 +192,24 @@ Deno.test("error replies: unrecoverable fails the send, rate_limited resends lat
   h.client.dispose();
 });
 
+Deno.test("sendTrouble: the server's failure to store a send shows until a send is acked", async () => {
+  const { h, socket } = await connectedInGeneral();
+  joined(socket, 0);
+  const first = h.client.send("general", "while the database is away");
+  refuse(socket, first.cid, "rate_limited");
+  assert.equal(h.client.sendTrouble.value, null, "a rate limit is this sender's, not the server's");
+  refuse(socket, first.cid, "internal");
+  assert.equal(h.client.sendTrouble.value, "internal: try again");
+  assert.equal(h.client.outboxSize.value, 1, "the message waits in the outbox");
+  h.clock.advance(1_000);
+  const resent = socket.sentOfType("send").at(-1)!;
+  assert.equal(resent.cid, first.cid, "resent with the same cid");
+  socket.receive({ type: "ack", cid: first.cid, room: "general", seq: 1, ts: 1 });
+  assert.equal(h.client.sendTrouble.value, null);
+  assert.equal(h.client.outboxSize.value, 0);
+  h.client.dispose();
+});
+
 Deno.test("a seq gap while connected asks history for exactly the gap", async () => {
   const { h, socket } = await connectedInGeneral();
   joined(socket, 3, [message(1), message(2), message(3)]);

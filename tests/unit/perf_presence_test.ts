@@ -1,26 +1,16 @@
 import { deepEqual } from "node:assert/strict";
-import type { PublicUser, ServerFrame, ServerFrameOf } from "../../lib/protocol/mod.ts";
+import type { PublicUser } from "../../lib/protocol/mod.ts";
 import { createPresence, presenceShares } from "../../lib/server/presence/mod.ts";
 import { type RoomMember } from "../../lib/server/rooms/mod.ts";
 import { createVirtualClock } from "../../lib/time/clock.ts";
 import { roomLayerOnKv, startTestCluster } from "../_helpers/cluster.ts";
+import { recordingMember } from "../_helpers/room_member.ts";
 import { createLinkedShares } from "../_helpers/linked_shares.ts";
 
 /** The room service's default presence tick. */
 const TICK_MS = 50;
 
-/** A connection as the hub hands it to the room layer, keeping the frames it is sent. */
-function member(index: number): RoomMember & { presence(): ServerFrameOf<"presence">[] } {
-  const frames: ServerFrame[] = [];
-  return {
-    session: `s${index}`,
-    user: { id: `u${index}`, name: `user-${String(index).padStart(3, "0")}`, role: "user" },
-    rooms: new Set(),
-    sendText: (text) => void frames.push(JSON.parse(text)),
-    presence: () =>
-      frames.filter((frame) => frame.type === "presence") as ServerFrameOf<"presence">[],
-  };
-}
+const member = recordingMember;
 
 const publicOf = ({ user }: RoomMember): PublicUser => ({
   id: user.id,
@@ -38,7 +28,7 @@ Deno.test("joins within a presence tick reach each member as one merged presence
     await layer.service.handle(first, { type: "join", room: "general" });
     // The first change after a quiet tick goes out at once, and opens the tick.
     await layer.service.handle(second, { type: "join", room: "general" });
-    deepEqual(first.presence(), [
+    deepEqual(first.of("presence"), [
       { type: "presence", room: "general", joins: [publicOf(second)], leaves: [] },
     ]);
 
@@ -46,7 +36,7 @@ Deno.test("joins within a presence tick reach each member as one merged presence
     for (const newcomer of newcomers) {
       await layer.service.handle(newcomer, { type: "join", room: "general" });
     }
-    deepEqual(first.presence().length, 1, "nothing more before the tick ends");
+    deepEqual(first.of("presence").length, 1, "nothing more before the tick ends");
     clock.advance(TICK_MS);
 
     const merged = {
@@ -55,21 +45,21 @@ Deno.test("joins within a presence tick reach each member as one merged presence
       joins: newcomers.map(publicOf),
       leaves: [],
     };
-    deepEqual(first.presence(), [first.presence()[0], merged]);
-    deepEqual(second.presence(), [merged]);
-    for (const newcomer of newcomers) deepEqual(newcomer.presence(), [merged]);
+    deepEqual(first.of("presence"), [first.of("presence")[0], merged]);
+    deepEqual(second.of("presence"), [merged]);
+    for (const newcomer of newcomers) deepEqual(newcomer.of("presence"), [merged]);
 
     // A quiet tick later, a change goes out at once again.
     clock.advance(TICK_MS);
     await layer.service.handle(newcomers[0], { type: "leave", room: "general" });
     clock.advance(3_000);
-    deepEqual(first.presence().at(-1), {
+    deepEqual(first.of("presence").at(-1), {
       type: "presence",
       room: "general",
       joins: [],
       leaves: [publicOf(newcomers[0])],
     });
-    deepEqual(first.presence().length, 3);
+    deepEqual(first.of("presence").length, 3);
   } finally {
     await layer.close();
     await cluster.close();
@@ -93,7 +83,7 @@ Deno.test("a join publishes that one user to the peers, not the whole room", () 
         changes: [[`general ${user.id}`, { user, connections: 1 }]],
       })),
     );
-    deepEqual(peer.list("general"), users);
+    deepEqual(peer.page("general", { limit: 1_000 }).users, users);
   } finally {
     here.close();
     peer.close();

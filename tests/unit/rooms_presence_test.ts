@@ -31,12 +31,12 @@ Deno.test("two tabs of one user are one entry; the last one leaves after the deb
   try {
     here.presence.connect("general", ada);
     here.presence.connect("general", ada);
-    deepEqual(here.presence.list("general"), [ada]);
+    deepEqual(here.presence.page("general", { limit: 1_000 }).users, [ada]);
     deepEqual(here.changes, [{ room: "general", joins: [ada], leaves: [] }]);
 
     here.presence.disconnect("general", ada);
     clock.advance(10_000);
-    deepEqual(here.presence.list("general"), [ada]);
+    deepEqual(here.presence.page("general", { limit: 1_000 }).users, [ada]);
     deepEqual(here.changes.length, 1);
 
     here.presence.disconnect("general", ada);
@@ -44,7 +44,7 @@ Deno.test("two tabs of one user are one entry; the last one leaves after the deb
     deepEqual(here.changes.length, 1);
     clock.advance(1);
     deepEqual(here.changes.at(-1), { room: "general", joins: [], leaves: [ada] });
-    deepEqual(here.presence.list("general"), []);
+    deepEqual(here.presence.page("general", { limit: 1_000 }).users, []);
   } finally {
     closeAll(here);
   }
@@ -61,7 +61,7 @@ Deno.test("a reload within the debounce neither leaves nor joins again", () => {
     here.presence.connect("general", ada);
     clock.advance(10_000);
     deepEqual(here.changes, [{ room: "general", joins: [ada], leaves: [] }]);
-    deepEqual(here.presence.list("general"), [ada]);
+    deepEqual(here.presence.page("general", { limit: 1_000 }).users, [ada]);
   } finally {
     closeAll(here);
   }
@@ -75,18 +75,20 @@ Deno.test("connections on two isolates add up, and moving between them does not 
     a.presence.connect("general", ada);
     b.presence.connect("general", ada);
     b.presence.connect("general", bob);
-    for (const tracker of [a, b]) deepEqual(tracker.presence.list("general"), [ada, bob]);
+    for (const tracker of [a, b]) {
+      deepEqual(tracker.presence.page("general", { limit: 1_000 }).users, [ada, bob]);
+    }
 
     // Ada's tab on A reloads onto B: she is still online everywhere, no leave.
     a.presence.disconnect("general", ada);
     clock.advance(10_000);
-    deepEqual(a.presence.list("general"), [ada, bob]);
+    deepEqual(a.presence.page("general", { limit: 1_000 }).users, [ada, bob]);
     deepEqual(a.changes.flatMap((change) => change.leaves), []);
 
     b.presence.disconnect("general", ada);
     clock.advance(TIMING.leaveDelayMs);
     for (const tracker of [a, b]) {
-      deepEqual(tracker.presence.list("general"), [bob]);
+      deepEqual(tracker.presence.page("general", { limit: 1_000 }).users, [bob]);
       deepEqual(tracker.changes.at(-1), { room: "general", joins: [], leaves: [ada] });
     }
   } finally {
@@ -102,17 +104,21 @@ Deno.test("the users of an instance that dies silently leave once the cluster sa
   const doomed = isolate(clock, doomedLink);
   try {
     doomed.presence.connect("general", bob);
-    deepEqual(a.presence.list("general"), [bob]);
+    deepEqual(a.presence.page("general", { limit: 1_000 }).users, [bob]);
     doomedLink.sever();
     clock.advance(60_000);
-    deepEqual(a.presence.list("general"), [bob], "counted while its heartbeat counts");
+    deepEqual(
+      a.presence.page("general", { limit: 1_000 }).users,
+      [bob],
+      "counted while its heartbeat counts",
+    );
 
     linked.expire("doomed");
     clock.advance(TIMING.leaveDelayMs - 1);
     deepEqual(a.changes.flatMap((change) => change.leaves), []);
     clock.advance(1);
     deepEqual(a.changes.at(-1), { room: "general", joins: [], leaves: [bob] });
-    deepEqual(a.presence.list("general"), []);
+    deepEqual(a.presence.page("general", { limit: 1_000 }).users, []);
   } finally {
     closeAll(a, doomed);
   }
@@ -126,14 +132,14 @@ Deno.test("a new instance learns who is online at once; one that says goodbye le
     a.presence.connect("general", ada);
     const lateLink = linked.instance("late");
     const late = isolate(clock, lateLink);
-    deepEqual(late.presence.list("general"), [ada]);
+    deepEqual(late.presence.page("general", { limit: 1_000 }).users, [ada]);
     late.presence.connect("general", bob);
-    deepEqual(a.presence.list("general"), [ada, bob]);
+    deepEqual(a.presence.page("general", { limit: 1_000 }).users, [ada, bob]);
 
     late.presence.close();
     lateLink.goodbye();
     clock.advance(TIMING.leaveDelayMs);
-    deepEqual(a.presence.list("general"), [ada]);
+    deepEqual(a.presence.page("general", { limit: 1_000 }).users, [ada]);
   } finally {
     closeAll(a);
   }
@@ -156,7 +162,7 @@ Deno.test("a user's count is published once a second at most, as its latest valu
     clock.advance(1_000);
     deepEqual(hereLink.sent.length, 2);
     deepEqual(hereLink.sent[1].changes, [["general u-ada", { user: ada, connections: 1 }]]);
-    deepEqual(peer.presence.list("general"), [ada]);
+    deepEqual(peer.presence.page("general", { limit: 1_000 }).users, [ada]);
     deepEqual(peer.changes, [{ room: "general", joins: [ada], leaves: [] }]);
   } finally {
     closeAll(here, peer);

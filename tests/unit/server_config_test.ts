@@ -21,6 +21,7 @@ Deno.test("loadConfig: defaults follow the contract", () => {
   equal(config.slowConsumerBytes, 1024 * 1024);
   equal(config.joinPageMax, 500);
   equal(config.maxReplyBytes, 512 * 1024);
+  equal(config.presenceListMax, 100);
 });
 
 Deno.test("loadConfig: reads values, trims lists, treats empty as unset", () => {
@@ -95,6 +96,8 @@ Deno.test("loadConfig: a bad value throws ConfigError naming the variable and th
     [{ CLUSTER: "redis" }, /CLUSTER="redis" must be auto, local, kv or postgres/],
     [{ CLUSTER_EXPIRY_MS: "10" }, /CLUSTER_EXPIRY_MS="10" must be at least 300/],
     [{ JOIN_PAGE_MAX: "0" }, /JOIN_PAGE_MAX="0" must be at least 1/],
+    [{ PRESENCE_LIST_MAX: "0" }, /PRESENCE_LIST_MAX="0" must be at least 1/],
+    [{ PRESENCE_LIST_MAX: "10001" }, /PRESENCE_LIST_MAX="10001" must be at most 10000/],
     [{ MAX_REPLY_BYTES: "1000" }, /MAX_REPLY_BYTES="1000" must be at least 16384/],
   ];
   for (const [env, message] of cases) {

@@ -10,6 +10,7 @@ const base: ConnectionSnapshot = {
   transport: "websocket",
   lastError: null,
   outboxSize: 0,
+  sendTrouble: null,
 };
 const banner = (change: Partial<ConnectionSnapshot>) =>
   describeConnection({ ...base, ...change }, NOW);
@@ -52,4 +53,14 @@ Deno.test("banner: fallback, slow, failed and closed each say what happens", () 
     action: "connect",
   });
   assert.equal(banner({ state: "closed" })?.action, "connect");
+});
+
+Deno.test("banner: connected but the server cannot store messages: they wait, and it says so", () => {
+  assert.equal(banner({ sendTrouble: "internal: send failed", outboxSize: 0 }), null);
+  assert.deepEqual(banner({ sendTrouble: "internal: send failed", outboxSize: 2 }), {
+    tone: "warn",
+    text: "The server can't store messages right now — they will be sent when it can",
+    detail: "2 messages waiting to send",
+    action: null,
+  });
 });

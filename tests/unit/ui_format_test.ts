@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { dayKey, dayLabel, secondsUntil, typingText } from "../../components/chat/format.ts";
+import {
+  countLabel,
+  dayKey,
+  dayLabel,
+  secondsUntil,
+  typingText,
+} from "../../components/chat/format.ts";
 
 const at = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d, h).getTime();
 
@@ -23,6 +29,16 @@ Deno.test("typingText names one or two people, and counts more", () => {
   assert.equal(typingText(["ada"]), "ada is typing…");
   assert.equal(typingText(["ada", "bob"]), "ada and bob are typing…");
   assert.equal(typingText(["ada", "bob", "cy"]), "3 people are typing…");
+  assert.equal(typingText(["ada", "bob"], 1), "ada, bob and 1 other are typing…");
+  assert.equal(typingText([], 1_204), "1\u00a0204 others are typing…");
+});
+
+Deno.test("countLabel sets thousands apart with a no-break space", () => {
+  assert.equal(countLabel(7), "7");
+  assert.equal(countLabel(284), "284");
+  assert.equal(countLabel(1_284), "1\u00a0284");
+  assert.equal(countLabel(10_000), "10\u00a0000");
+  assert.equal(countLabel(1_234_567), "1\u00a0234\u00a0567");
 });
 
 Deno.test("secondsUntil rounds up and never shows 0 before the time", () => {

@@ -12,3 +12,4 @@
  * ```
  */
 export * from "./presence.ts";
+export type { UsersPage, UsersPageQuery } from "./sorted_users.ts";

@@ -13,12 +13,17 @@
  * a connection that comes back in that time (a page reload) cancels it, so
  * nobody flickers. Presence is best-effort: it is never stored with the log.
  *
+ * Each room's users are kept sorted by name as they come and go
+ * (`sorted_users.ts`), so a join or a leave costs the same in a room of ten
+ * thousand as in a room of two, and a page of them is read without sorting.
+ *
  * @example
  * ```ts
  * const presence = createPresence({ shares: presenceShares(cluster), clock: createSystemClock() });
  * presence.onChange(({ room, joins, leaves }) => console.log(room, joins, leaves));
  * presence.connect("general", { id: "u1", name: "ada", role: "user" }); // joins: [ada]
- * presence.list("general"); // [{ id: "u1", name: "ada", role: "user" }]
+ * presence.count("general"); // 1
+ * presence.page("general", { limit: 100 }); // { users: [{ id: "u1", name: "ada", role: "user" }], next: null }
  * presence.close();
  * ```
  */
@@ -26,6 +31,12 @@ import { z } from "zod";
 import { PublicUser } from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
 import type { Cluster, KeyedShares, ShareChange } from "../cluster/mod.ts";
+import {
+  createSortedUsers,
+  type SortedUsers,
+  type UsersPage,
+  type UsersPageQuery,
+} from "./sorted_users.ts";
 
 /** What an instance shares of one user in one room: the user, and its connections there. */
 export const PresenceShare = z.object({
@@ -75,33 +86,20 @@ export interface Presence {
   connect(room: string, user: PublicUser): void;
   /** A connection of `user` left `room` here. */
   disconnect(room: string, user: PublicUser): void;
-  /** The users online in `room` (a leaving user until the leave is announced), sorted by name. */
-  list(room: string): PublicUser[];
+  /** How many users are online in `room` (a leaving user until the leave is announced). */
+  count(room: string): number;
+  /** A page of the users online in `room`, by name (`sorted_users.ts` has the order). */
+  page(room: string, query: UsersPageQuery): UsersPage;
   /** Listens to joins and leaves; returns the unsubscribe. */
   onChange(listener: (change: PresenceChange) => void): () => void;
   /** Stops the timers and stops listening. */
   close(): void;
 }
 
-/** The users shown online in a room: by id, and sorted as `list` returns them. */
+/** The users shown online in a room: by id, and sorted by name. */
 interface RoomView {
   byId: Map<string, PublicUser>;
-  sorted: PublicUser[];
-}
-
-const byNameThenId = (a: PublicUser, b: PublicUser) =>
-  a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
-
-/** Where `user` is, or belongs, in `sorted` (binary search). */
-function sortedIndex(sorted: PublicUser[], user: PublicUser): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (byNameThenId(sorted[middle], user) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
+  sorted: SortedUsers;
 }
 
 /** The shares' key of `userId` in `room` (room names have no spaces). */
@@ -141,14 +139,14 @@ export function createPresence(options: PresenceOptions): Presence {
 
   const show = (room: string, user: PublicUser) => {
     let view = online.get(room);
-    if (!view) online.set(room, view = { byId: new Map(), sorted: [] });
+    if (!view) online.set(room, view = { byId: new Map(), sorted: createSortedUsers() });
     view.byId.set(user.id, user);
-    view.sorted.splice(sortedIndex(view.sorted, user), 0, user);
+    view.sorted.add(user);
   };
 
   const hide = (room: string, view: RoomView, user: PublicUser) => {
     view.byId.delete(user.id);
-    view.sorted.splice(sortedIndex(view.sorted, user), 1);
+    view.sorted.delete(user);
     if (view.byId.size === 0) online.delete(room);
   };
 
@@ -235,9 +233,9 @@ export function createPresence(options: PresenceOptions): Presence {
       reconcile(room, user);
     },
 
-    list(room) {
-      return online.get(room)?.sorted.slice() ?? [];
-    },
+    count: (room) => online.get(room)?.byId.size ?? 0,
+
+    page: (room, query) => online.get(room)?.sorted.page(query) ?? { users: [], next: null },
 
     onChange(listener) {
       listeners.add(listener);

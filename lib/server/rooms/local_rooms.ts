@@ -18,14 +18,22 @@
  *
  * @example
  * ```ts
- * const local = createLocalRooms({ bus, presence, clock, metrics, presenceTickMs: 50, onUnused });
+ * const local = createLocalRooms({
+ *   bus, presence, clock, metrics, presenceTickMs: 50, presenceListMax: 100, summaryIntervalMs: 1_000,
+ *   onUnused,
+ * });
  * const { membership } = local.enter("general", member); // fan-out held back from now
  * local.markJoined("general", membership, head); // after `joined`: what was held back, past head
- * local.broadcast("general", { type: "typing", room: "general", user });
+ * local.typing("general", user); // to the others, or summarized in a big room
  * local.remove("general", member);
  * ```
  */
-import type { Message, PublicUser, ServerFrame } from "../../protocol/mod.ts";
+import {
+  type Message,
+  type PublicUser,
+  type ServerFrame,
+  TYPING_NAMED_MAX,
+} from "../../protocol/mod.ts";
 import type { Clock, TimerId } from "../../time/clock.ts";
 import type { MessageBus } from "../bus/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
@@ -50,6 +58,15 @@ interface PresenceTick {
   timer: TimerId;
 }
 
+/**
+ * A summary frame of a big room: when the last went out, and the timer of the
+ * next while one waits for the interval's end.
+ */
+interface Summary {
+  sentAt: number;
+  timer: TimerId | undefined;
+}
+
 /** A room with members in this isolate. */
 interface LocalRoom {
   memberships: Map<string, Membership>;
@@ -57,6 +74,12 @@ interface LocalRoom {
   receivedAt: Map<number, number>;
   /** Open while a presence frame went out less than a tick ago. */
   presenceTick: PresenceTick | undefined;
+  /** The presence summaries of this room, and whether its members were last told only a count. */
+  presenceSummary: Summary;
+  summarized: boolean;
+  /** The typing summaries of this room, and who typed since the last (by id, in order). */
+  typingSummary: Summary;
+  typists: Map<string, PublicUser>;
   /** user id → when their last `typing` here was passed on, oldest first. */
   typingAt: Map<string, number>;
   unsubscribe(): void;
@@ -65,7 +88,7 @@ interface LocalRoom {
 /** What {@linkcode createLocalRooms} needs. */
 export interface LocalRoomsOptions {
   bus: Pick<MessageBus, "subscribe">;
-  presence: Pick<Presence, "onChange" | "disconnect">;
+  presence: Pick<Presence, "onChange" | "disconnect" | "count">;
   clock: Clock;
   metrics: Pick<
     SwitchboardMetrics,
@@ -77,6 +100,10 @@ export interface LocalRoomsOptions {
     | "rooms"
   >;
   presenceTickMs: number;
+  /** Above this many users online a room is big: its presence and typing are summarized. */
+  presenceListMax: number;
+  /** A big room's members get at most one presence and one typing frame per this. */
+  summaryIntervalMs: number;
   /** The last member left a room that never had a message here (it stays listed a while). */
   onUnused(room: string): void;
 }
@@ -108,6 +135,11 @@ export interface LocalRooms {
   removeEverywhere(member: RoomMember): void;
   /** The members of `name` here. */
   membersOf(name: string): RoomMember[];
+  /**
+   * Passes on that `user` is typing in `name`: to the room's other members, or,
+   * in a big room, in the next typing summary.
+   */
+  typing(name: string, user: PublicUser): void;
   /** Sends a frame to every joined member of `name`, serialized once; returns to how many. */
   broadcast(name: string, frame: ServerFrame, skip?: (member: RoomMember) => boolean): number;
   /** Takes every member out of every room and stops listening to presence. */
@@ -117,6 +149,7 @@ export interface LocalRooms {
 /** Creates the {@linkcode LocalRooms} of one isolate. */
 export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
   const { bus, presence, clock, metrics, presenceTickMs, onUnused } = options;
+  const { presenceListMax, summaryIntervalMs } = options;
   const rooms = new Map<string, LocalRoom>();
 
   const deliver = (room: LocalRoom, message: Message, json: string) => {
@@ -184,9 +217,39 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
     }
   };
 
+  /**
+   * Runs `send` now if `summary`'s interval is over, else once at its end (a
+   * second call meanwhile changes nothing: `send` reads the latest then).
+   */
+  const summarize = (summary: Summary, send: () => void) => {
+    if (summary.timer !== undefined) return;
+    const waitMs = summary.sentAt + summaryIntervalMs - clock.now();
+    const sendNow = () => {
+      summary.timer = undefined;
+      summary.sentAt = clock.now();
+      send();
+    };
+    if (waitMs <= 0) sendNow();
+    else summary.timer = clock.setTimeout(sendNow, waitMs);
+  };
+
+  const sendPresenceCount = (room: LocalRoom, name: string) => {
+    const count = presence.count(name);
+    // At or below the bound again, this count is the last: the members read the list anew.
+    room.summarized = count > presenceListMax;
+    broadcast(name, { type: "presence", room: name, count });
+  };
+
   const onPresenceChange = ({ room: name, joins, leaves }: PresenceChange) => {
     const room = rooms.get(name);
     if (!room) return;
+    if (room.summarized || presence.count(name) > presenceListMax) {
+      // The count supersedes the lists held for the tick.
+      if (room.presenceTick) clock.clearTimeout(room.presenceTick.timer);
+      room.presenceTick = undefined;
+      room.summarized = true;
+      return summarize(room.presenceSummary, () => sendPresenceCount(room, name));
+    }
     const tick = room.presenceTick;
     if (!tick) return sendPresence(room, name, joins, leaves);
     for (const user of joins) {
@@ -199,11 +262,36 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
     }
   };
 
+  const sendTypists = (name: string, typists: Map<string, PublicUser>) => {
+    const users = [...typists.values()].slice(0, TYPING_NAMED_MAX);
+    const count = typists.size;
+    typists.clear();
+    if (count === 0) return;
+    // A lone typist is not told about themselves.
+    const skip = count === 1 ? (member: RoomMember) => member.user.id === users[0].id : undefined;
+    broadcast(name, { type: "typing", room: name, user: users[0], users, count }, skip);
+  };
+
+  const typing = (name: string, user: PublicUser) => {
+    const room = rooms.get(name);
+    if (!room) return;
+    if (presence.count(name) <= presenceListMax) {
+      broadcast(name, { type: "typing", room: name, user }, (member) => member.user.id === user.id);
+      return;
+    }
+    room.typists.set(user.id, user);
+    summarize(room.typingSummary, () => sendTypists(name, room.typists));
+  };
+
   const openRoom = (name: string): LocalRoom => {
     const room: LocalRoom = {
       memberships: new Map(),
       receivedAt: new Map(),
       presenceTick: undefined,
+      presenceSummary: { sentAt: -Infinity, timer: undefined },
+      summarized: false,
+      typingSummary: { sentAt: -Infinity, timer: undefined },
+      typists: new Map(),
       typingAt: new Map(),
       unsubscribe: () => {},
     };
@@ -225,6 +313,9 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
       rooms.delete(name);
       room.unsubscribe();
       if (room.presenceTick) clock.clearTimeout(room.presenceTick.timer);
+      for (const { timer } of [room.presenceSummary, room.typingSummary]) {
+        if (timer !== undefined) clock.clearTimeout(timer);
+      }
       metrics.roomsActive.set(rooms.size);
       if (membership.lastSeq === 0 && !membership.heldBack) onUnused(name);
     }
@@ -295,6 +386,8 @@ export function createLocalRooms(options: LocalRoomsOptions): LocalRooms {
     },
 
     membersOf: (name) => [...rooms.get(name)?.memberships.values() ?? []].map((m) => m.member),
+
+    typing,
 
     broadcast,
 

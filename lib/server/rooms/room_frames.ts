@@ -29,7 +29,7 @@
  *   after it (`unread`).
  * - `history`: a page before or after a seq, held to the reply bound.
  * - `typing`: passed on to every instance at most once per `typingIntervalMs`
- *   per user and room.
+ *   per user and room (each instance summarizes it in a big room).
  * - `leave`: out of the room, `left`; with `forget`, the membership ends too,
  *   on every device.
  *
@@ -89,6 +89,8 @@ function liveTextProblem(entry: Message | null, seq: number): TargetRefusal | nu
 /** The limits the frames keep, every default resolved. */
 export interface RoomFrameLimits {
   maxTextChars: number;
+  /** A `joined` lists at most this many users, and counts them all when there are more. */
+  presenceListMax: number;
   pageSize: number;
   typingIntervalMs: number;
   joinPageMax: number;
@@ -100,7 +102,7 @@ export interface RoomFramesOptions {
   store: MessageStore;
   bus: Pick<MessageBus, "idle" | "publish">;
   events: EventBus;
-  presence: Pick<Presence, "connect" | "list">;
+  presence: Pick<Presence, "connect" | "count" | "page">;
   clock: Clock;
   closures?: Pick<RoomClosures, "isClosed" | "isKnownClosed">;
   metrics: Pick<
@@ -128,7 +130,7 @@ export interface RoomFramesOptions {
  */
 export const UNREAD_COUNT_MAX = 1_000;
 
-/** The frames about a room's log and who hears it. */
+/** The frames about a room's log and who hears it (`members` is `members_frame.ts`). */
 export type LogFrameType =
   | "join"
   | "leave"
@@ -224,6 +226,9 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
     // A catch-up keeps its oldest messages, to be continued with `history` `after`;
     // the newest page (first join, or history lost) keeps its newest.
     const catchingUp = frame.since !== undefined && replay.recovered;
+    // A big room lists its first users by name and counts them all: the rest are `members` pages.
+    const online = presence.count(name);
+    const listed = presence.page(name, { limit: limits.presenceListMax }).users;
     replyPage(
       member,
       {
@@ -231,7 +236,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         room: name,
         head,
         recovered: replay.recovered,
-        presence: presence.list(name),
+        presence: listed,
+        ...(online > limits.presenceListMax ? { presence_count: online } : {}),
         more: replay.more,
         visibility: info.visibility,
         room_role: entry.role,

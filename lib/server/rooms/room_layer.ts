@@ -51,6 +51,8 @@ export interface RoomLayerOptions {
     joinPageMax?: number;
     /** Default 512 KiB. */
     maxReplyBytes?: number;
+    /** Above this many users online a room is summarized (`PRESENCE_LIST_MAX`). Default 100. */
+    presenceListMax?: number;
   };
   /** How long a last connection must stay gone before its user leaves. Default 3 000 ms. */
   leaveDelayMs?: number;
@@ -94,6 +96,7 @@ export function createRoomLayer(options: RoomLayerOptions): RoomLayer {
       maxTextChars: config.maxTextChars,
       joinPageMax: config.joinPageMax,
       maxReplyBytes: config.maxReplyBytes,
+      presenceListMax: config.presenceListMax,
     },
     onError,
     metrics: options.metrics,

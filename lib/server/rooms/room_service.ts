@@ -11,7 +11,8 @@
  * frame about membership `membership_frames.ts`, and who may do what
  * `access.ts`; the rooms of this isolate, the fan-out into them and presence
  * frames are `local_rooms.ts`; the replies and their bounds are
- * `room_replies.ts`. A room an administrator closed (`room_closures.ts`)
+ * `room_replies.ts`; the pages of who is online (`members`) are
+ * `members_frame.ts`. A room an administrator closed (`room_closures.ts`)
  * refuses joins, sends and history with `forbidden`; its members get `error`
  * and `left` when it closes. A membership that ended (left on another device,
  * or removed by a moderator) takes the user's connections out of the room, on
@@ -47,6 +48,7 @@ import { type MembershipStore, READ_POSITIONS_MAX, type ReadPositions } from "..
 import type { MessageStore } from "../store/mod.ts";
 import { createRoomAccess, type RoomAccess } from "./access.ts";
 import { createLocalRooms } from "./local_rooms.ts";
+import { createMembersFrame } from "./members_frame.ts";
 import { createMembershipEvents } from "./membership_events.ts";
 import { createMembershipFrames } from "./membership_frames.ts";
 import type { RoomMember } from "./member.ts";
@@ -67,6 +69,13 @@ export interface RoomServiceConfig {
   typingIntervalMs?: number;
   /** Presence changes in a room within this of the last frame are merged into one. Default 50 ms. */
   presenceTickMs?: number;
+  /**
+   * A room with more users online is big (`PRESENCE_LIST_MAX`): `joined` lists
+   * this many and counts them all, presence and typing are summarized. Default 100.
+   */
+  presenceListMax?: number;
+  /** A big room's members get at most one presence and one typing frame per this. Default 1 000 ms. */
+  summaryIntervalMs?: number;
   /** Most messages a `joined` catch-up carries before it says `more` (`JOIN_PAGE_MAX`). Default 500. */
   joinPageMax?: number;
   /** Largest `joined` or `history` reply, in bytes (`MAX_REPLY_BYTES`). Default 512 KiB. */
@@ -166,6 +175,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     typingIntervalMs: config.typingIntervalMs ?? 1_000,
     joinPageMax: config.joinPageMax ?? 500,
     maxReplyBytes: config.maxReplyBytes ?? 512 * 1024,
+    presenceListMax: config.presenceListMax ?? 100,
   };
   /** Set by close: leaving rooms then writes nothing, as the store is about to close. */
   let closing = false;
@@ -184,6 +194,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     clock,
     metrics,
     presenceTickMs: config.presenceTickMs ?? 50,
+    presenceListMax: limits.presenceListMax,
+    summaryIntervalMs: config.summaryIntervalMs ?? 1_000,
     // A room someone joined that never saw a message stays listed a while from now.
     onUnused: (name) => {
       if (!closing) store.ensureRoom(name).catch(storeFailed);
@@ -229,9 +241,9 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
     join: (member, frame) => frames.join(member, frame, clock.now()),
   });
 
-  const stopTyping = events.on("typing", ({ room, user }) => {
-    local.broadcast(room, { type: "typing", room, user }, (member) => member.user.id === user.id);
-  });
+  const members = createMembersFrame({ presence, access, closures, replies });
+
+  const stopTyping = events.on("typing", ({ room, user }) => local.typing(room, user));
 
   // A membership that ended elsewhere takes the user's connections here out of the room.
   const stopEndings = notices.onEnded(({ user_id, room, reason }) => {
@@ -331,7 +343,7 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
         name,
         visibility: info?.visibility ?? "public",
         members: memberCounts.get(name) ?? 0,
-        online: presence.list(name).length,
+        online: presence.count(name),
         joined: joined.has(name),
         unread: counts.get(name)?.unread ?? 0,
         mentions: counts.get(name)?.mentions ?? 0,
@@ -367,6 +379,8 @@ export function createRoomService(deps: RoomServiceDeps): RoomService {
             return await frames.read(member, frame, receivedAt);
           case "search":
             return await searchFrames.search(member, frame);
+          case "members":
+            return await members(member, frame);
           case "create_room":
             return await membershipFrames.create_room(member, frame);
           case "dm":
