@@ -13,12 +13,11 @@ import { describeConnection } from "../components/chat/banner.ts";
 import { countLabel } from "../components/chat/format.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { ConnectionBanner } from "../components/chat/ConnectionBanner.tsx";
-import { DiagnosticsPanel } from "../components/chat/DiagnosticsPanel.tsx";
 import { useNow, usePageClient } from "../components/chat/hooks.ts";
+import { lazyComponent } from "../components/chat/lazy.tsx";
 import { MemberList } from "../components/chat/MemberList.tsx";
 import { MessageList } from "../components/chat/MessageList.tsx";
 import { PresenceList } from "../components/chat/PresenceList.tsx";
-import { NewRoomDialog, PeopleDialog } from "../components/chat/RoomDialogs.tsx";
 import { RoomsSidebar } from "../components/chat/RoomsSidebar.tsx";
 import { TypingIndicator } from "../components/chat/TypingIndicator.tsx";
 import { nameInWords } from "../components/chat/UserName.tsx";
@@ -34,6 +33,17 @@ export interface ChatProps {
   /** The server's `max_text_chars`, until `hello` says it. */
   maxChars: number;
 }
+
+// What is only shown after a click (or `?wsDebug=1`) is fetched then, in chunks of its own.
+const NewRoomDialog = lazyComponent(() =>
+  import("../components/chat/RoomDialogs.tsx").then((module) => module.NewRoomDialog)
+);
+const PeopleDialog = lazyComponent(() =>
+  import("../components/chat/RoomDialogs.tsx").then((module) => module.PeopleDialog)
+);
+const DiagnosticsPanel = lazyComponent(() =>
+  import("../components/chat/DiagnosticsPanel.tsx").then((module) => module.DiagnosticsPanel)
+);
 
 /** The dialogs the chat opens over itself. */
 type DialogName = "new-room" | "dm" | "invite";

@@ -1,5 +1,11 @@
 import { useState } from "preact/hooks";
 import type { RoomMessage } from "../../lib/client/client.ts";
+import { lazyComponent } from "./lazy.tsx";
+
+// Fetched on first use: most readers never open the picker.
+const EmojiPicker = lazyComponent(() =>
+  import("./EmojiPicker.tsx").then((module) => module.EmojiPicker)
+);
 
 /** What a reader may do with a message; each resolves to null, or why it failed. */
 export interface MessageHandlers {
@@ -102,64 +108,16 @@ export function MessageActions(
         </span>
       )}
       {picking && (
-        <div class="emoji-picker" role="group" aria-label="Pick a reaction">
-          {choices.map((emoji) => (
-            <button
-              type="button"
-              key={emoji}
-              class="emoji-choice"
-              onClick={() => {
-                const mine = handlers.meId !== null &&
-                  (message.reactions?.[emoji] ?? []).includes(handlers.meId);
-                handlers.onReact(seq, emoji, !mine);
-                setPicking(false);
-              }}
-            >
-              {emoji}
-            </button>
-          ))}
-        </div>
+        <EmojiPicker
+          choices={choices}
+          onPick={(emoji) => {
+            const mine = handlers.meId !== null &&
+              (message.reactions?.[emoji] ?? []).includes(handlers.meId);
+            handlers.onReact(seq, emoji, !mine);
+            setPicking(false);
+          }}
+        />
       )}
-      {problem && <span class="msg-state msg-state-failed" role="alert">{problem}</span>}
-    </div>
-  );
-}
-
-/** Edits a message in place: Enter saves, Escape cancels. */
-export function EditBox(
-  { message, handlers, onDone }: {
-    message: RoomMessage;
-    handlers: MessageHandlers;
-    onDone(): void;
-  },
-) {
-  const [text, setText] = useState(message.text);
-  const [problem, setProblem] = useState<string | null>(null);
-  const save = async () => {
-    if (message.seq === null || text.trim() === "") return;
-    if (text === message.text) return onDone();
-    const failed = await handlers.onEdit(message.seq, text);
-    if (failed) setProblem(failed);
-    else onDone();
-  };
-  return (
-    <div class="edit-box">
-      <textarea
-        class="edit-input"
-        aria-label="Edit message"
-        value={text}
-        ref={(element) => element?.focus()}
-        onInput={(event) => setText((event.target as HTMLTextAreaElement).value)}
-        onKeyDown={(event) => {
-          if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-            event.preventDefault();
-            save();
-          }
-          if (event.key === "Escape") onDone();
-        }}
-      />
-      <button type="button" class="button" onClick={save}>Save</button>
-      <button type="button" class="button button-quiet" onClick={onDone}>Cancel</button>
       {problem && <span class="msg-state msg-state-failed" role="alert">{problem}</span>}
     </div>
   );

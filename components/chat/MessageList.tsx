@@ -2,9 +2,13 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { RoomMessage } from "../../lib/client/client.ts";
 import { Avatar } from "./Avatar.tsx";
 import { dayKey, dayLabel, timeLabel } from "./format.ts";
-import { EditBox, MessageActions, type MessageHandlers, Reactions } from "./MessageActions.tsx";
+import { lazyComponent } from "./lazy.tsx";
+import { MessageActions, type MessageHandlers, Reactions } from "./MessageActions.tsx";
 import { MessageText } from "./MessageText.tsx";
 import { isGuest, UserName } from "./UserName.tsx";
+
+// Fetched when a message is first edited, not with the page.
+const EditBox = lazyComponent(() => import("./EditBox.tsx").then((module) => module.EditBox));
 
 /** Props of {@linkcode MessageList}. */
 export interface MessageListProps {
