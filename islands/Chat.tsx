@@ -1,6 +1,7 @@
 import { effect } from "@preact/signals";
 import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
+import type { RoomMessage } from "../lib/client/client.ts";
 import { createDrafts } from "../lib/client/drafts.ts";
 import { findPeople } from "../lib/client/people.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
@@ -12,12 +13,11 @@ import { describeConnection } from "../components/chat/banner.ts";
 import { countLabel } from "../components/chat/format.ts";
 import { Composer } from "../components/chat/Composer.tsx";
 import { ConnectionBanner } from "../components/chat/ConnectionBanner.tsx";
-import { DiagnosticsPanel } from "../components/chat/DiagnosticsPanel.tsx";
 import { useNow, usePageClient } from "../components/chat/hooks.ts";
+import { lazyComponent } from "../components/chat/lazy.tsx";
 import { MemberList } from "../components/chat/MemberList.tsx";
 import { MessageList } from "../components/chat/MessageList.tsx";
 import { PresenceList } from "../components/chat/PresenceList.tsx";
-import { NewRoomDialog, PeopleDialog } from "../components/chat/RoomDialogs.tsx";
 import { RoomsSidebar } from "../components/chat/RoomsSidebar.tsx";
 import { TypingIndicator } from "../components/chat/TypingIndicator.tsx";
 import { nameInWords } from "../components/chat/UserName.tsx";
@@ -33,6 +33,17 @@ export interface ChatProps {
   /** The server's `max_text_chars`, until `hello` says it. */
   maxChars: number;
 }
+
+// What is only shown after a click (or `?wsDebug=1`) is fetched then, in chunks of its own.
+const NewRoomDialog = lazyComponent(() =>
+  import("../components/chat/RoomDialogs.tsx").then((module) => module.NewRoomDialog)
+);
+const PeopleDialog = lazyComponent(() =>
+  import("../components/chat/RoomDialogs.tsx").then((module) => module.PeopleDialog)
+);
+const DiagnosticsPanel = lazyComponent(() =>
+  import("../components/chat/DiagnosticsPanel.tsx").then((module) => module.DiagnosticsPanel)
+);
 
 /** The dialogs the chat opens over itself. */
 type DialogName = "new-room" | "dm" | "invite";
@@ -59,6 +70,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     typeof document === "undefined" ? null : createDrafts({ storage: localStorage })
   );
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const [replyTo, setReplyTo] = useState<RoomMessage | null>(null);
+  const [editingSeq, setEditingSeq] = useState<number | null>(null);
   // On narrower screens the presence list is a drawer too, opened from the room header.
   const [presenceOpen, setPresenceOpen] = useState(false);
   const [diagnosticsOpen, setDiagnosticsOpen] = useState(wsDebug);
@@ -325,6 +338,22 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           onLoadOlder={() => client?.loadOlder(active)}
           onRetry={(cid) => client?.retry(cid)}
           onDiscard={(cid) => client?.discard(cid)}
+          handlers={client
+            ? {
+              meId: me?.id ?? null,
+              moderates: me?.role === "admin" || about?.role === "owner" ||
+                about?.role === "moderator",
+              onReact: (seq, emoji, on) =>
+                void client.react(active, seq, emoji, on).catch(() => {}),
+              onReply: setReplyTo,
+              onEdit: (seq, text) => client.edit(active, seq, text).then(() => null, failure),
+              onDelete: (seq) => client.deleteMessage(active, seq).then(() => null, failure),
+            }
+            : undefined}
+          readSeq={view?.readSeq.value ?? 0}
+          onSeenEnd={(seq) => client?.markRead(active, seq)}
+          editingSeq={editingSeq}
+          onEditing={setEditingSeq}
         />
         <TypingIndicator names={typingNames} more={view?.typingMore.value ?? 0} />
         <Composer
@@ -333,9 +362,24 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           maxChars={client?.limits.value?.max_text_chars ?? maxChars}
           draft={drafts?.get(active) ?? ""}
           onDraft={(text) => drafts?.set(active, text)}
+          replyingTo={replyTo?.user?.name ?? (replyTo ? "you" : null)}
+          onCancelReply={() => setReplyTo(null)}
+          onEditLast={() => {
+            const last = view?.messages.value.findLast((m) =>
+              m.own && m.seq !== null && !m.deleted
+            );
+            if (!last) return false;
+            setEditingSeq(last.seq);
+            return true;
+          }}
           onSend={(text) => {
             if (!client) return "Still starting up; try again in a moment.";
             try {
+              if (replyTo?.seq != null) {
+                client.reply(active, replyTo.seq, text.replace(/\s+$/, "")).catch(() => {});
+                setReplyTo(null);
+                return null;
+              }
               client.send(active, text.replace(/\s+$/, ""));
               return null;
             } catch (error) {

@@ -13,6 +13,11 @@ export interface ComposerProps {
   /** Sends the text; returns why it could not be sent, or null. */
   onSend(text: string): string | null;
   onTyping(): void;
+  /** Who wrote the message this one will answer, if it is a reply. */
+  replyingTo?: string | null;
+  onCancelReply?(): void;
+  /** ↑ in the empty box: edit your last message; false if there is none. */
+  onEditLast?(): boolean;
 }
 
 /** The counter shows from this share of the limit on. */
@@ -23,9 +28,11 @@ const COUNTER_FROM = 0.8;
  * near the length limit and the send button stays off past it; length is
  * counted as the server counts it (`lib/protocol/text.ts`). It starts from
  * the room's draft and reports every change, so a draft survives a room
- * switch and a reload.
+ * switch and a reload. ↑ in the empty box edits your last message; a reply
+ * shows whom it answers, and Escape (or Cancel) makes it a message again.
  */
-export function Composer({ room, maxChars, draft, onDraft, onSend, onTyping }: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const { room, maxChars, draft, onDraft, onSend, onTyping } = props;
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -59,6 +66,12 @@ export function Composer({ room, maxChars, draft, onDraft, onSend, onTyping }: C
         submit();
       }}
     >
+      {props.replyingTo && (
+        <p class="replying">
+          Replying to {props.replyingTo}
+          <button type="button" class="link-button" onClick={props.onCancelReply}>Cancel</button>
+        </p>
+      )}
       <label class="sr-only" for="composer-input">Message {room}</label>
       <textarea
         id="composer-input"
@@ -79,6 +92,10 @@ export function Composer({ room, maxChars, draft, onDraft, onSend, onTyping }: C
             event.preventDefault();
             submit();
           }
+          if (event.key === "ArrowUp" && text === "" && props.onEditLast?.()) {
+            event.preventDefault();
+          }
+          if (event.key === "Escape" && props.replyingTo) props.onCancelReply?.();
         }}
       />
       <div class="composer-side">

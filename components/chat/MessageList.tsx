@@ -2,8 +2,13 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { RoomMessage } from "../../lib/client/client.ts";
 import { Avatar } from "./Avatar.tsx";
 import { dayKey, dayLabel, timeLabel } from "./format.ts";
+import { lazyComponent } from "./lazy.tsx";
+import { MessageActions, type MessageHandlers, Reactions } from "./MessageActions.tsx";
 import { MessageText } from "./MessageText.tsx";
 import { isGuest, UserName } from "./UserName.tsx";
+
+// Fetched when a message is first edited, not with the page.
+const EditBox = lazyComponent(() => import("./EditBox.tsx").then((module) => module.EditBox));
 
 /** Props of {@linkcode MessageList}. */
 export interface MessageListProps {
@@ -18,6 +23,15 @@ export interface MessageListProps {
   onLoadOlder(): void;
   onRetry(cid: string): void;
   onDiscard(cid: string): void;
+  /** Edits, deletes, reactions and replies; without them the messages are only read. */
+  handlers?: MessageHandlers;
+  /** How far you had read the room (the "New" line goes before the first message after it). */
+  readSeq?: number;
+  /** The newest message was seen (the list is at its end, the page visible). */
+  onSeenEnd?(seq: number): void;
+  /** The message being edited in place, if any. */
+  editingSeq?: number | null;
+  onEditing?(seq: number | null): void;
 }
 
 /** Within this distance of the bottom the list counts as "at the bottom" and follows new messages. */
@@ -45,6 +59,22 @@ export function MessageList(props: MessageListProps) {
   const lastCid = useRef<string | null>(null);
   const [unseen, setUnseen] = useState(0);
   const [announcement, setAnnouncement] = useState("");
+  // Where the "New" line goes: taken once, when the room is first shown with
+  // its messages, so that reading does not move it away under your eyes.
+  const firstUnread = useRef<number | null | undefined>(undefined);
+  if (firstUnread.current === undefined && synced && messages.length > 0) {
+    const read = props.readSeq ?? 0;
+    firstUnread.current = messages.find((message) =>
+      message.seq !== null && message.seq > read && !message.own
+    )?.seq ?? null;
+  }
+
+  /** Tells that the end was seen, if the list is at it and the page is visible. */
+  const reportSeen = () => {
+    if (!atBottom.current || document.visibilityState !== "visible") return;
+    const newest = messages.findLast((message) => message.seq !== null)?.seq;
+    if (newest !== undefined && newest !== null) props.onSeenEnd?.(newest);
+  };
 
   const scrollToBottom = () => {
     const element = scroller.current;
@@ -88,13 +118,27 @@ export function MessageList(props: MessageListProps) {
     }
   }, [messages, loadingOlder]);
 
+  useLayoutEffect(() => {
+    reportSeen();
+    document.addEventListener("visibilitychange", reportSeen);
+    return () => document.removeEventListener("visibilitychange", reportSeen);
+  }, [messages]);
+
   const onScroll = () => {
     const element = scroller.current!;
     atBottom.current =
       element.scrollHeight - element.scrollTop - element.clientHeight < BOTTOM_SLACK_PX;
     if (atBottom.current && unseen > 0) setUnseen(0);
+    if (atBottom.current) reportSeen();
     if (element.scrollTop < TOP_LOAD_PX) loadOlder();
   };
+
+  const bySeq = new Map<number, RoomMessage>();
+  const used = new Set<string>();
+  for (const message of messages) {
+    if (message.seq !== null) bySeq.set(message.seq, message);
+    for (const emoji of Object.keys(message.reactions ?? {})) used.add(emoji);
+  }
 
   const items = [];
   let previous: RoomMessage | null = null;
@@ -107,7 +151,14 @@ export function MessageList(props: MessageListProps) {
         </li>,
       );
     }
-    const continued = !newDay && previous !== null &&
+    if (message.seq !== null && message.seq === firstUnread.current) {
+      items.push(
+        <li key="new-line" class="new-line" role="separator" aria-label="New messages">
+          <span>New</span>
+        </li>,
+      );
+    }
+    const continued = !newDay && previous !== null && message.replyTo === undefined &&
       previous.user?.id === message.user?.id && message.ts - previous.ts < GROUP_MS &&
       previous.status === "sent" && message.status === "sent";
     items.push(
@@ -117,6 +168,11 @@ export function MessageList(props: MessageListProps) {
         continued={continued}
         onRetry={props.onRetry}
         onDiscard={props.onDiscard}
+        handlers={props.handlers}
+        original={message.replyTo === undefined ? undefined : bySeq.get(message.replyTo) ?? null}
+        used={[...used]}
+        editing={message.seq !== null && message.seq === props.editingSeq}
+        onEditing={props.onEditing}
       />,
     );
     previous = message;
@@ -166,18 +222,47 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
+/** Scrolls the message `seq` into view and marks it a moment (a reply's original). */
+function showMessage(seq: number) {
+  const element = document.querySelector<HTMLElement>(`.msg[data-seq="${seq}"]`);
+  if (!element) return;
+  element.scrollIntoView({ block: "center" });
+  element.classList.add("msg-flash");
+  setTimeout(() => element.classList.remove("msg-flash"), 1_500);
+}
+
+/** The quoted header of a reply: who wrote the original and its start, linking to it. */
+function ReplyHeader({ seq, original }: { seq: number; original: RoomMessage | null }) {
+  const start = original?.deleted
+    ? "deleted message"
+    : original?.text.slice(0, 80) ?? "an earlier message";
+  return (
+    <button type="button" class="reply-header link-button" onClick={() => showMessage(seq)}>
+      ↪ {original ? `${authorOf(original)}: ` : ""}
+      <span class="muted">{start}</span>
+    </button>
+  );
+}
+
 function MessageItem(
-  { message, continued, onRetry, onDiscard }: {
+  { message, continued, onRetry, onDiscard, handlers, original, used, editing, onEditing }: {
     message: RoomMessage;
     continued: boolean;
     onRetry(cid: string): void;
     onDiscard(cid: string): void;
+    handlers?: MessageHandlers;
+    /** The message it replies to: undefined for no reply, null when not held. */
+    original?: RoomMessage | null;
+    used: readonly string[];
+    editing: boolean;
+    onEditing?(seq: number | null): void;
   },
 ) {
   const author = authorOf(message);
   const classes = ["msg", `msg-${message.status}`];
   if (message.own) classes.push("msg-own");
   if (continued) classes.push("msg-continued");
+  if (handlers?.meId && message.mentions?.includes(handlers.meId)) classes.push("msg-mention");
   return (
     <li
       class={classes.join(" ")}
@@ -206,7 +291,26 @@ function MessageItem(
             </time>
           </div>
         )}
-        <MessageText text={message.text} />
+        {message.replyTo !== undefined && original !== undefined && (
+          <ReplyHeader seq={message.replyTo} original={original} />
+        )}
+        {message.deleted
+          ? <p class="msg-deleted muted">This message was deleted.</p>
+          : editing && handlers
+          ? <EditBox message={message} handlers={handlers} onDone={() => onEditing?.(null)} />
+          : <MessageText text={message.text} />}
+        {message.editedAt !== undefined && !message.deleted && (
+          <span class="msg-edited muted small">(edited)</span>
+        )}
+        {handlers && <Reactions message={message} handlers={handlers} />}
+        {handlers && message.status === "sent" && !editing && (
+          <MessageActions
+            message={message}
+            handlers={handlers}
+            used={used}
+            onEditStart={() => onEditing?.(message.seq)}
+          />
+        )}
         {message.status === "pending" && (
           <span class="msg-state">
             <span class="spinner" aria-hidden="true" />Sending…

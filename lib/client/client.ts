@@ -97,6 +97,9 @@ export type Invitation = Omit<ServerFrameOf<"invitation">, "type">;
 type Question = ClientFrame extends infer F ? F extends ClientFrame ? Omit<F, "ref"> : never
   : never;
 
+/** A message that mentioned you: its room and seq, who wrote it, and its start. */
+export type Mention = Omit<ServerFrameOf<"mention">, "type">;
+
 /**
  * The client returned by {@linkcode createChatClient}: the connection's signals
  * and controls, and the rooms, the outbox and the status on top of it.
@@ -143,6 +146,20 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
   onMembership(listener: (room: string, joined: boolean) => void): () => void;
   /** Asks for the page of messages before the oldest held. */
   loadOlder(room: string, limit?: number): void;
+  /** Sends a message answering the message `replyTo` (a seq of the room); resolves once acked. */
+  reply(room: string, replyTo: number, text: string): Promise<void>;
+  /** Changes the text of your message `seq`; resolves once acked (rejects with the server's words). */
+  edit(room: string, seq: number, text: string): Promise<void>;
+  /** Deletes message `seq` (yours, or any if you moderate the room); resolves once acked. */
+  deleteMessage(room: string, seq: number): Promise<void>;
+  /** Sets (`on`) or takes back your `emoji` on message `seq`; resolves once acked. */
+  react(room: string, seq: number, emoji: string, on: boolean): Promise<void>;
+  /** Tells every device of yours that you read `room` up to `seq` (only forward). */
+  markRead(room: string, seq: number): void;
+  /** Messages holding every word of `q`, newest first, in `room` or every room of yours. */
+  search(q: string, room?: string): Promise<readonly Message[]>;
+  /** Calls `listener` with each `mention` of you; returns the unsubscribe. */
+  onMention(listener: (mention: Mention) => void): () => void;
   /** Tells the room you are typing (at most every 3 s). */
   typing(room: string): void;
   /**
@@ -225,6 +242,12 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const statusSubscription = createStatusSubscription(sendFrame);
   const invitations = signal<readonly Invitation[]>([]);
   const membershipListeners = new Set<(room: string, joined: boolean) => void>();
+  const mentionListeners = new Set<(mention: Mention) => void>();
+  /** Asks for a change to `room`'s log (an edit, a delete, a reaction, a reply). */
+  const change = async (room: string, question: Question) => {
+    checkRoomName(room);
+    await ask(question);
+  };
 
   /** Sends a question and resolves with the reply naming it (rejects with an `error`'s words). */
   function ask(question: Question): Promise<ServerFrame> {
@@ -343,6 +366,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return requestGap(frame.room);
       }
       case "ack":
+        // A change or a reply was asked as a question; a plain send is the outbox's.
+        if (answer(frame)) return;
         return acknowledge(frame, room);
       case "history": {
         const request = pending.take(frame.ref);
@@ -376,6 +401,15 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         return void answer(frame);
       case "membership":
         return membershipChanged(frame.room, frame.joined);
+      case "search_results":
+        return void answer(frame);
+      case "read":
+        return room?.applyRead(frame.seq);
+      case "mention": {
+        const { type: _type, ...mention } = frame;
+        for (const listener of mentionListeners) listener(mention);
+        return;
+      }
       case "invitation": {
         const { type: _type, ...invitation } = frame;
         dropInvitation(frame.room);
@@ -468,6 +502,36 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     },
     discard(cid) {
       outbox.discard(cid);
+    },
+    reply(room, replyTo, text) {
+      const cid = crypto.randomUUID();
+      return change(room, { type: "send", room, text, reply_to: replyTo, cid });
+    },
+    edit(room, seq, text) {
+      return change(room, { type: "edit", room, target: seq, text, cid: crypto.randomUUID() });
+    },
+    deleteMessage(room, seq) {
+      return change(room, { type: "delete", room, target: seq, cid: crypto.randomUUID() });
+    },
+    react(room, seq, emoji, on) {
+      const cid = crypto.randomUUID();
+      return change(room, { type: "react", room, target: seq, emoji, on, cid });
+    },
+    markRead(room, seq) {
+      const state = roomViews.state(room);
+      if (!state || seq <= state.readSeq.peek()) return;
+      state.applyRead(seq);
+      sendFrame({ type: "read", room, seq });
+    },
+    async search(q, room) {
+      const reply = await ask(
+        room === undefined ? { type: "search", q } : { type: "search", q, room },
+      );
+      return (reply as ServerFrameOf<"search_results">).messages;
+    },
+    onMention(listener) {
+      mentionListeners.add(listener);
+      return () => mentionListeners.delete(listener);
     },
     join(room) {
       checkRoomName(room);

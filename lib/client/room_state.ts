@@ -65,6 +65,10 @@ export interface RoomState {
   readonly hasOlder: ReadonlySignal<boolean>;
   /** What the last `joined` said of the room; null before (or from a server that says nothing). */
   readonly about: ReadonlySignal<RoomAbout | null>;
+  /** How far this account has read the room (on any device); 0 before anything was read. */
+  readonly readSeq: ReadonlySignal<number>;
+  /** The account read the room up to `seq` (here or on another device): only forward. */
+  applyRead(seq: number): void;
   /** Every message up to this seq is held; null before the first `joined`. */
   lastContiguousSeq(): number | null;
   oldestSeq(): number | null;
@@ -114,6 +118,10 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
   let typingMoreTimer: TimerId | undefined;
   const hasOlder = signal(false);
   const about = signal<RoomAbout | null>(null);
+  const readSeq = signal(0);
+  const applyRead = (seq: number) => {
+    if (seq > readSeq.peek()) readSeq.value = seq;
+  };
   const typingTimers = new Map<string, { user: PublicUser; timer: TimerId }>();
   let contiguous: number | null = null;
   /** The highest seq known to exist: a `joined` head, or any message seen. */
@@ -176,6 +184,8 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
     typingMore,
     hasOlder,
     about,
+    readSeq,
+    applyRead,
     lastContiguousSeq: () => contiguous,
     oldestSeq,
     applyJoined(frame) {
@@ -192,6 +202,7 @@ export function createRoomState(name: string, options: RoomStateOptions): RoomSt
       presence.value = frame.presence;
       presenceComplete.value = frame.presence_count === undefined;
       online.value = frame.presence_count ?? frame.presence.length;
+      if (frame.read_seq !== undefined) applyRead(frame.read_seq);
       if (frame.visibility) {
         about.value = {
           visibility: frame.visibility,

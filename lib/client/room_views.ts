@@ -15,6 +15,7 @@
  */
 import { computed, type ReadonlySignal, type Signal, signal } from "@preact/signals";
 import type { PublicUser, SessionUser } from "../protocol/mod.ts";
+import { foldEntries, isTextEntry } from "../protocol/fold.ts";
 import type { Clock } from "../time/clock.ts";
 import {
   createMemberList,
@@ -41,6 +42,16 @@ export interface RoomMessage {
   /** Why a `failed` message failed. */
   error: string | null;
   own: boolean;
+  /** Second edition, as the room's log leaves the message: when it was last edited. */
+  editedAt?: number;
+  /** It was deleted: `text` is empty. */
+  deleted?: boolean;
+  /** Who reacted with each emoji, by user id. */
+  reactions?: Readonly<Record<string, readonly string[]>>;
+  /** The seq of the message it answers. */
+  replyTo?: number;
+  /** The ids of the members it mentions. */
+  mentions?: readonly string[];
 }
 
 /** The signals of one joined room. */
@@ -62,6 +73,8 @@ export interface RoomView {
   readonly loadingOlder: ReadonlySignal<boolean>;
   /** Who may see the room, your part in it, a direct message's people (from `joined`). */
   readonly about: ReadonlySignal<RoomAbout | null>;
+  /** How far this account has read the room, on any device (0: nothing yet). */
+  readonly readSeq: ReadonlySignal<number>;
 }
 
 /** Options of {@linkcode createRoomViews}. */
@@ -128,12 +141,8 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
 
   function roomMessages(state: RoomState): RoomMessage[] {
     const me = user.value;
-    // Edits, deletes and reactions are entries of the log, not messages: this page shows the
-    // messages as `joined` and `history` serve them (folded by the server), and leaves the
-    // changes that arrive live to a reload (issue 18's chat UI, on its own branch, folds them).
-    const texts = state.messages.value.filter((message) =>
-      (message.kind ?? "text") === "text" && !message.deleted
-    );
+    // Edits, deletes and reactions are entries of the log: shown folded into the messages they change.
+    const texts = foldEntries(state.messages.value).filter(isTextEntry);
     const shown: RoomMessage[] = texts.map((message) => ({
       seq: message.seq,
       cid: message.cid,
@@ -143,6 +152,11 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
       status: "sent",
       error: null,
       own: message.user.id === me?.id,
+      ...(message.edited_at === undefined ? {} : { editedAt: message.edited_at }),
+      ...(message.deleted ? { deleted: true } : {}),
+      ...(message.reactions ? { reactions: message.reactions } : {}),
+      ...(message.reply_to === undefined ? {} : { replyTo: message.reply_to }),
+      ...(message.mentions ? { mentions: message.mentions } : {}),
     }));
     const committedOwn = new Set(shown.filter((message) => message.own).map((m) => m.cid));
     for (const entry of outbox.entries.value) {
@@ -187,6 +201,7 @@ export function createRoomViews(options: RoomViewsOptions): RoomViews {
         typingMore: state.typingMore,
         hasOlder: state.hasOlder,
         about: state.about,
+        readSeq: state.readSeq,
         loadingOlder: computed(() =>
           pending.has((request) => request.kind === "older" && request.room === name)
         ),

@@ -2,12 +2,15 @@
  * What a page makes a browser download, found the way a browser finds it:
  * the page's `<script src>`, `modulepreload` and stylesheet links, the island
  * bundles it names, then every module those import, each fetched with a
- * browser's `Accept-Encoding` and weighed as it came over the wire.
+ * browser's `Accept-Encoding` and weighed as it came over the wire. What is
+ * only reached through a dynamic `import()` (a control fetched on first use)
+ * is weighed apart, as `lazy`: the page does not load it until then.
  *
  * @example
  * ```ts
  * const weight = await measurePage(origin, "/login");
- * weight.js.sent; // compressed bytes of every script the page loads
+ * weight.js.sent; // compressed bytes of every script the page loads at load time
+ * weight.lazy; // each chunk fetched later, on first use
  * ```
  */
 import { init as initModuleLexer, parse as parseModule } from "es-module-lexer";
@@ -26,13 +29,18 @@ export interface Bytes {
 export interface LoadedFile extends Bytes {
   url: string;
   encoding: string | undefined;
+  cacheControl: string | undefined;
 }
 
 /** What a page weighs. */
 export interface PageWeight {
   page: string;
+  /** Scripts loaded with the page (its scripts, preloads, islands and their static imports). */
   scripts: LoadedFile[];
+  /** Scripts only reached through a dynamic `import()`, with what they import in turn. */
+  lazy: LoadedFile[];
   stylesheets: LoadedFile[];
+  /** What `scripts` weigh together. */
   js: Bytes;
   css: Bytes;
 }
@@ -54,6 +62,7 @@ async function load(
   return {
     url,
     encoding,
+    cacheControl: response.headers["cache-control"] as string | undefined,
     sent: response.body.length,
     size: decoded.length,
     text: decoder.decode(decoded),
@@ -65,6 +74,42 @@ function sum(files: LoadedFile[]): Bytes {
     sent: files.reduce((total, file) => total + file.sent, 0),
     size: files.reduce((total, file) => total + file.size, 0),
   };
+}
+
+type LoadedModule = LoadedFile & { dynamicImports: string[] };
+
+/**
+ * Fetches the modules at `urls` and, transitively, what they import
+ * statically, skipping those in `known`; dynamic imports are listed, not followed.
+ */
+async function loadModules(
+  urls: string[],
+  headers: Record<string, string>,
+  known: ReadonlyMap<string, LoadedModule> = new Map(),
+): Promise<Map<string, LoadedModule>> {
+  const pending = [...urls];
+  const modules = new Map<string, LoadedModule>();
+  while (pending.length > 0) {
+    const url = pending.pop()!;
+    if (modules.has(url) || known.has(url)) continue;
+    const { text, ...file } = await load(url, headers);
+    const dynamicImports: string[] = [];
+    for (const imported of parseModule(text)[0]) {
+      // A computed specifier (the runtime's island imports) is covered by `__sb_islands`.
+      if (!imported.specifier) continue;
+      const target = new URL(imported.specifier, url).href;
+      if (imported.type === "dynamic") dynamicImports.push(target);
+      else pending.push(target);
+    }
+    modules.set(url, { ...file, dynamicImports });
+  }
+  return modules;
+}
+
+function listed(modules: ReadonlyMap<string, LoadedModule>): LoadedFile[] {
+  return [...modules.values()]
+    .map(({ dynamicImports: _, ...file }) => file)
+    .sort((a, b) => a.url.localeCompare(b.url));
 }
 
 /**
@@ -88,26 +133,22 @@ export async function measurePage(
     ...(islands ? Object.values<string>(JSON.parse(islands[1])) : []),
   ].map((url) => new URL(url, origin + path).href);
 
-  const scripts = new Map<string, LoadedFile>();
-  while (pending.length > 0) {
-    const url = pending.pop()!;
-    if (scripts.has(url)) continue;
-    const { text, ...file } = await load(url, headers);
-    scripts.set(url, file);
-    for (const imported of parseModule(text)[0]) {
-      // A computed specifier (the runtime's island imports) is covered by `__sb_islands`.
-      if (imported.specifier) pending.push(new URL(imported.specifier, url).href);
-    }
-  }
+  const scripts = await loadModules(pending, headers);
+  const lazy = await loadModules(
+    [...scripts.values()].flatMap((file) => file.dynamicImports),
+    headers,
+    scripts,
+  );
   const stylesheets: LoadedFile[] = [];
   for (const href of attributeValues(html, /<link rel="stylesheet" href="([^"]+)"/g)) {
     const { text: _css, ...file } = await load(new URL(href, origin + path).href, headers);
     stylesheets.push(file);
   }
-  const scriptList = [...scripts.values()].sort((a, b) => a.url.localeCompare(b.url));
+  const scriptList = listed(scripts);
   return {
     page: path,
     scripts: scriptList,
+    lazy: listed(lazy),
     stylesheets,
     js: sum(scriptList),
     css: sum(stylesheets),

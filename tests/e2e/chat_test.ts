@@ -140,3 +140,58 @@ browserTest(
     await panel.waitFor({ state: "detached" });
   },
 );
+
+browserTest(
+  "browser: the reaction picker and the editor are fetched on first use, and work",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada");
+    await using bob = await openChat(browser, server.origin, "bob");
+    const fetched: string[] = [];
+    bob.page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+
+    await sendMessage(ada.page, "react to this");
+    await waitForSent(bob.page, ["react to this"]);
+    const onBob = bob.page.locator(".msg", { hasText: "react to this" });
+    deepEqual(fetched.filter((path) => path.includes("EmojiPicker")), [], "not with the page");
+
+    const pickerChunk = bob.page.waitForRequest((request) => request.url().includes("EmojiPicker"));
+    await onBob.hover();
+    await onBob.getByRole("button", { name: "React" }).click();
+    await pickerChunk;
+    await onBob.getByRole("group", { name: "Pick a reaction" }).getByRole("button", { name: "🎉" })
+      .click();
+    await ada.page.locator(".msg", { hasText: "react to this" })
+      .getByRole("button", { name: "🎉 1" }).waitFor();
+
+    const onAda = ada.page.locator(".msg-own", { hasText: "react to this" });
+    await onAda.hover();
+    await onAda.getByRole("button", { name: "Edit" }).click();
+    await ada.page.getByLabel("Edit message").fill("reacted to, then edited");
+    await ada.page.getByLabel("Edit message").press("Enter");
+    await bob.page.locator(".msg", { hasText: "reacted to, then edited" })
+      .locator(".msg-edited").waitFor();
+    deepEqual([...ada.problems, ...bob.problems], []);
+  },
+);
+
+browserTest(
+  "browser: a control whose chunk cannot be fetched says so, and loads when tried again",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada");
+    await sendMessage(ada.page, "try the picker");
+    await waitForSent(ada.page, ["try the picker"]);
+    const message = ada.page.locator(".msg", { hasText: "try the picker" });
+    const react = message.getByRole("button", { name: "React" });
+
+    await ada.page.route("**/EmojiPicker-*", (route) => route.abort("internetdisconnected"));
+    await message.hover();
+    await react.click();
+    await message.getByRole("alert").filter({ hasText: "Could not load this control" }).waitFor();
+
+    await ada.page.unroute("**/EmojiPicker-*");
+    await react.click(); // closes the failed picker
+    await react.click(); // and opens it again, fetching anew
+    await message.getByRole("group", { name: "Pick a reaction" }).waitFor();
+    equal(await message.getByRole("alert").count(), 0);
+  },
+);
