@@ -37,6 +37,26 @@ const PATHS: Record<string, (room: string) => Record<string, unknown>> = {
   invite: (room) => ({ type: "invite", room, user: "mallory" }),
   "set role": (room) => ({ type: "set_role", room, user: "ada", role: "member" }),
   "remove member": (room) => ({ type: "remove_member", room, user: "bob" }),
+  "send reply": (room) => ({
+    type: "send",
+    room,
+    text: "re",
+    reply_to: 1,
+    cid: crypto.randomUUID(),
+  }),
+  edit: (room) => ({ type: "edit", room, target: 1, text: "mine now", cid: crypto.randomUUID() }),
+  delete: (room) => ({ type: "delete", room, target: 1, cid: crypto.randomUUID() }),
+  react: (room) => ({
+    type: "react",
+    room,
+    target: 1,
+    emoji: "👍",
+    on: true,
+    cid: crypto.randomUUID(),
+  }),
+  read: (room) => ({ type: "read", room, seq: 1 }),
+  search: (room) => ({ type: "search", room, q: "plan" }),
+  "members online": (room) => ({ type: "members", room }),
 };
 
 /** An answer with the room's name taken out, to compare answers about two rooms. */
@@ -71,7 +91,7 @@ async function scene(server: TestServer): Promise<Scene> {
 }
 
 Deno.test("a non-member is refused on every path, exactly as for a room that does not exist", async () => {
-  // Forty questions in a row: more than the default burst of frames.
+  // Seventy questions in a row: more than the default burst of frames.
   await using server = await startTestServer({ env: { RATE_BURST: "100" } });
   const { mallory, adaSocket, bobSocket, dm } = await scene(server);
   await using mallorySocket = await connectAs(server, mallory);
