@@ -20,7 +20,7 @@
 import main, { switchboard } from "./main.ts";
 import { type GuardedServer, serveGuarded } from "./lib/framework/guarded_server.ts";
 import {
-  createIsTrustedProxy,
+  connectionGuards,
   readOpenFilesLimit,
   tcpConnectionBudget,
 } from "./lib/server/http/mod.ts";
@@ -52,11 +52,8 @@ export async function serveIsolate(listen: IsolateListen): Promise<GuardedServer
     hostname: config.host,
     port: listen.port,
     reusePort: listen.reusePort,
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
     maxConnections: budget.perIsolate,
-    maxConnectionsPerAddress: config.maxTcpConnectionsPerAddress,
-    isExempt: createIsTrustedProxy(config.trustProxy),
+    ...connectionGuards(config),
     onDrop: (reason, address) => {
       metrics.tcpConnectionsDropped.labels(reason).inc();
       log.warn("http.connection_dropped", { reason, address });

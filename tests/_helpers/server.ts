@@ -13,7 +13,7 @@
  */
 import { createSwitchboard, type Switchboard } from "../../server.ts";
 import { serveGuarded } from "../../lib/framework/guarded_server.ts";
-import { createIsTrustedProxy } from "../../lib/server/http/mod.ts";
+import { connectionGuards } from "../../lib/server/http/mod.ts";
 import type { Services } from "../../lib/server/services.ts";
 import type { Logger } from "../../lib/server/log.ts";
 import type { Clock } from "../../lib/time/clock.ts";
@@ -80,12 +80,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await serveGuarded(switchboard.handler, {
     hostname: "127.0.0.1",
     port: 0,
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
     maxConnections: 10_000,
-    maxConnectionsPerAddress: config.maxTcpConnectionsPerAddress,
-    // As serve_isolate.ts does: behind a trusted proxy every connection comes from the proxy.
-    isExempt: createIsTrustedProxy(config.trustProxy),
+    ...connectionGuards(config),
   });
   const origin = `http://127.0.0.1:${server.addr.port}`;
   let closed = false;

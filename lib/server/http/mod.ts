@@ -24,3 +24,4 @@ export * from "./client_address.ts";
 export * from "./security_headers.ts";
 export * from "./telemetry.ts";
 export * from "./tcp_connection_budget.ts";
+export * from "./connection_guards.ts";
