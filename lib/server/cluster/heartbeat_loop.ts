@@ -14,7 +14,9 @@
  * ```
  */
 import type { Clock, TimerId } from "../../time/clock.ts";
+import type { InstanceDirectory } from "./cluster.ts";
 import type { Lease, LeaseHold } from "./lease.ts";
+import type { PeerSet } from "./peer_set.ts";
 
 /** Options of {@linkcode createHeartbeatLoop}. */
 export interface HeartbeatLoopOptions {
@@ -88,6 +90,67 @@ export function createHeartbeatLoop(options: HeartbeatLoopOptions): HeartbeatLoo
       stopped = true;
       if (timer !== undefined) clock.clearInterval(timer);
       if (janitorHold) await janitorLease.release(janitorHold).catch(onError);
+    },
+  };
+}
+
+/** Options of {@linkcode createBeatingRegistry}: the loop's steps, the peers they keep, and leaving. */
+export interface BeatingRegistryOptions<T> extends HeartbeatLoopOptions {
+  peers: PeerSet<T>;
+  /** After the beat stopped: waits for the listing in flight; with `goodbye`, removes this instance. */
+  leave(goodbye: boolean): Promise<void>;
+}
+
+/** The registry of one instance of an engine that keeps heartbeats in a shared database. */
+export interface BeatingRegistry extends InstanceDirectory {
+  /** This instance's own heartbeat had lapsed and it registered again. */
+  onLapsed(listener: () => void): () => void;
+  /** Registers, lists the instances, and starts beating. */
+  start(): Promise<void>;
+  /** Lists the instances now (the engine's wake-up moved). */
+  refresh(): Promise<void>;
+  /** Drops the instances whose heartbeat lapsed, clears what they left; how many were dropped. */
+  sweep(): Promise<number>;
+  /** Whether `close` was called (a listing in flight need not go on). */
+  readonly stopped: boolean;
+  /** Stops beating; with `goodbye`, removes this instance and what it holds. */
+  close(goodbye: boolean): Promise<void>;
+}
+
+/**
+ * The registry both database engines present, over their own steps: the
+ * peers they list, beaten by {@linkcode createHeartbeatLoop}.
+ *
+ * @example
+ * ```ts
+ * const peers = createPeerSet<number>(instance);
+ * const registry = createBeatingRegistry({ ...loopSteps, peers, leave: async () => {} });
+ * await registry.start();
+ * ```
+ */
+export function createBeatingRegistry<T>(options: BeatingRegistryOptions<T>): BeatingRegistry {
+  const { peers, refresh, clearGone, leave } = options;
+  const loop = createHeartbeatLoop(options);
+  return {
+    live: peers.live,
+    isLive: peers.isLive,
+    onGone: peers.onGone,
+    onJoined: peers.onJoined,
+    onLapsed: loop.onLapsed,
+    start: loop.start,
+    refresh,
+    async sweep() {
+      const before = peers.size();
+      await refresh();
+      await clearGone();
+      return before - peers.size();
+    },
+    get stopped() {
+      return loop.stopped;
+    },
+    async close(goodbye) {
+      await loop.stop();
+      await leave(goodbye);
     },
   };
 }

@@ -12,7 +12,7 @@
  * mailbox.wake(); // the mailbox signal moved
  * ```
  */
-import type { Mail } from "./kv_outbox.ts";
+import type { Mail } from "../outbox_queue.ts";
 import { mailPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
 import { createCoalescedRun } from "../coalesced_run.ts";

@@ -30,9 +30,8 @@
  * ```
  */
 import type { Clock } from "../../../time/clock.ts";
-import type { InstanceDirectory } from "../cluster.ts";
 import type { Lease } from "../lease.ts";
-import { createHeartbeatLoop } from "../heartbeat_loop.ts";
+import { type BeatingRegistry, createBeatingRegistry } from "../heartbeat_loop.ts";
 import { createPeerSet } from "../peer_set.ts";
 import {
   INSTANCE_PREFIX,
@@ -56,25 +55,11 @@ export interface KvRegistryOptions {
   onError: (error: unknown) => void;
 }
 
-/** The registry of one instance. */
-export interface KvRegistry extends InstanceDirectory {
-  /** This instance's own heartbeat had lapsed and it registered again. */
-  onLapsed(listener: () => void): () => void;
-  /** Registers, lists the instances, and starts beating. */
-  start(): Promise<void>;
-  /** Lists the instances now (the registry signal moved). */
-  refresh(): Promise<void>;
-  /** Drops the instances whose heartbeat lapsed, clears what they left; how many were dropped. */
-  sweep(): Promise<number>;
-  /** Stops beating; with `goodbye`, deletes this instance's heartbeat, share values and mail. */
-  close(goodbye: boolean): Promise<void>;
-}
-
 /** How many deletions go into one commit. */
 const DELETE_BATCH = 200;
 
 /** Creates the registry of one instance; nothing is written until it starts. */
-export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
+export function createKvRegistry(options: KvRegistryOptions): BeatingRegistry {
   const { kv, clock, instance, expiryMs, janitorLease, onError } = options;
   const startedAt = clock.now();
   /** Live peers: their entry's versionstamp and when this instance saw it change. */
@@ -152,7 +137,7 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       do {
         refreshAgain = false;
         await list();
-      } while (refreshAgain && !loop.stopped);
+      } while (refreshAgain && !registry.stopped);
     })().finally(() => refreshing = null);
     await refreshing;
   };
@@ -190,7 +175,7 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
     return cleared;
   };
 
-  const loop = createHeartbeatLoop({
+  const registry = createBeatingRegistry({
     clock,
     expiryMs,
     janitorLease,
@@ -199,24 +184,8 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
     refresh,
     clearGone,
     onError,
-  });
-
-  return {
-    live: peers.live,
-    isLive: peers.isLive,
-    onGone: peers.onGone,
-    onJoined: peers.onJoined,
-    onLapsed: loop.onLapsed,
-    start: loop.start,
-    refresh,
-    async sweep() {
-      const before = peers.size();
-      await refresh();
-      await clearGone();
-      return before - peers.size();
-    },
-    async close(goodbye) {
-      await loop.stop();
+    peers,
+    async leave(goodbye) {
       await refreshing;
       if (!goodbye) return;
       await kv.atomic()
@@ -227,7 +196,8 @@ export function createKvRegistry(options: KvRegistryOptions): KvRegistry {
       await deleteAll(sharePrefix(instance));
       await deleteAll(mailPrefix(instance));
     },
-  };
+  });
+  return registry;
 
   /** Whether a heartbeat seen for the first time is recent enough to count. */
   function isFresh(value: InstanceRecord, now: number): boolean {

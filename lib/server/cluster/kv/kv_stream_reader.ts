@@ -18,7 +18,7 @@
  * reader.wake(); // the stream signal moved
  * ```
  */
-import type { StreamRecord } from "./kv_outbox.ts";
+import type { StreamRecord } from "../outbox_queue.ts";
 import { streamPrefix } from "./kv_keys.ts";
 import { readWholes } from "./kv_parts.ts";
 import { createCoalescedRun } from "../coalesced_run.ts";

@@ -14,7 +14,7 @@
  */
 import type { Sql } from "../../postgres/mod.ts";
 import { type CoalescedRun, createCoalescedRun } from "../coalesced_run.ts";
-import type { Mail } from "./pg_outbox.ts";
+import type { Mail } from "../outbox_queue.ts";
 
 /** Options of {@linkcode createPgMailbox}. */
 export interface PgMailboxOptions {

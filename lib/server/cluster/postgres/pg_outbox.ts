@@ -36,24 +36,13 @@
  */
 import type { Clock } from "../../../time/clock.ts";
 import { encodeText, type Sql, type TransactionSql } from "../../postgres/mod.ts";
-import type { ShareEntry } from "../shares_core.ts";
+import {
+  createOutboxQueue,
+  type OutboxBatch,
+  type OutboxQueue,
+  type StreamItem,
+} from "../outbox_queue.ts";
 import { mailChannel, STREAM_CHANNEL } from "./pg_channels.ts";
-
-/** One item of a stream record. */
-export type StreamItem =
-  | { kind: "event"; topic: string; data: unknown }
-  | { kind: "share"; space: string; changes: ShareEntry[] };
-
-/** A stream record as written. */
-export interface StreamRecord {
-  items: StreamItem[];
-}
-
-/** A mail as written. */
-export interface Mail {
-  topic: string;
-  data: unknown;
-}
 
 /** How long stream records are kept: a reader further behind reloads the shares. */
 export const STREAM_RETENTION_MS = 60_000;
@@ -71,56 +60,15 @@ export interface PgOutboxOptions {
   retryMs?: number;
 }
 
-/** The writer of one instance. */
-export interface PgOutbox {
-  event(topic: string, data: unknown, ephemeral: boolean): void;
-  share(space: string, changes: ShareEntry[]): void;
-  mail(to: string, topic: string, data: unknown): void;
-  /** Resolves once everything queued so far is committed. */
-  flushed(): Promise<void>;
-  /** Stops after the transaction in flight; queued items are not written. */
-  close(): Promise<void>;
-}
-
-type Queued =
-  | { kind: "item"; item: StreamItem; ephemeral: boolean; size: number }
-  | { kind: "mail"; to: string; mail: Mail; size: number };
-
 /** Characters of JSON one transaction carries at most (a larger item goes alone). */
 const MAX_BATCH_CHARS = 1_000_000;
 
 /** Creates the outbox of one instance. */
-export function createPgOutbox(options: PgOutboxOptions): PgOutbox {
+export function createPgOutbox(options: PgOutboxOptions): OutboxQueue {
   const { sql, clock, instance, onError } = options;
-  const maxQueued = options.maxQueued ?? 10_000;
   const retryMs = options.retryMs ?? 250;
-  let queue: Queued[] = [];
-  let seq = 0;
-  let mailSeq = 0;
   let prunedAt = -Infinity;
-  let running: Promise<void> | null = null;
-  let closed = false;
   let wakeRetry: (() => void) | null = null;
-
-  const enqueue = (queued: Queued) => {
-    if (closed) return;
-    queue.push(queued);
-    if (queue.length > maxQueued) {
-      queue = queue.filter((entry) => entry.kind !== "item" || !entry.ephemeral);
-    }
-    running ??= run();
-  };
-
-  const takeBatch = (): Queued[] => {
-    let chars = 0;
-    let count = 0;
-    for (const queued of queue) {
-      if (count > 0 && chars + queued.size > MAX_BATCH_CHARS) break;
-      chars += queued.size;
-      count++;
-    }
-    return queue.splice(0, count);
-  };
 
   /** The batch's last value of each share key, by space: what the table must hold. */
   const latestShares = (items: StreamItem[]) => {
@@ -155,9 +103,7 @@ export function createPgOutbox(options: PgOutboxOptions): PgOutbox {
     }
   };
 
-  const write = async (batch: Queued[], recordSeq: number, mailSeqs: number[]) => {
-    const items = batch.flatMap((queued) => queued.kind === "item" ? [queued.item] : []);
-    const mails = batch.flatMap((queued) => queued.kind === "mail" ? [queued] : []);
+  const write = async ({ items, recordSeq, mails }: OutboxBatch) => {
     const now = clock.now();
     await sql.begin(async (tx) => {
       if (items.length > 0) {
@@ -175,7 +121,7 @@ export function createPgOutbox(options: PgOutboxOptions): PgOutbox {
       await tx`
         insert into cluster_mail (sender, mail_seq, recipient, mail, at)
         select ${instance}, mail_seq, recipient, mail, ${now}::bigint from unnest(
-          ${mailSeqs}::bigint[],
+          ${mails.map((queued) => queued.mailSeq)}::bigint[],
           ${mails.map((queued) => queued.to)}::text[],
           ${mails.map((queued) => JSON.stringify(queued.mail))}::text[]
         ) as batch (mail_seq, recipient, mail)
@@ -184,6 +130,7 @@ export function createPgOutbox(options: PgOutboxOptions): PgOutbox {
         await tx`select pg_notify(${mailChannel(to)}, ${instance})`;
       }
     });
+    await pruneOwnRecords().catch(onError);
   };
 
   const pruneOwnRecords = async () => {
@@ -194,60 +141,18 @@ export function createPgOutbox(options: PgOutboxOptions): PgOutbox {
       delete from cluster_stream where sender = ${instance} and at < ${now - STREAM_RETENTION_MS}`;
   };
 
-  const pause = () =>
-    new Promise<void>((resolve) => {
-      wakeRetry = resolve;
-      setTimeout(resolve, retryMs);
-    });
-
-  /** Writes one batch, trying again until it is written or the outbox closes. */
-  const commitBatch = async (batch: Queued[]) => {
-    const hasRecord = batch.some((queued) => queued.kind === "item");
-    const recordSeq = hasRecord ? seq + 1 : seq;
-    const mailSeqs = batch.filter((queued) => queued.kind === "mail").map(() => ++mailSeq);
-    while (!closed) {
-      try {
-        await write(batch, recordSeq, mailSeqs);
-        seq = recordSeq;
-        await pruneOwnRecords().catch(onError);
-        return;
-      } catch (error) {
-        onError(error);
-        await pause();
-      }
-    }
-  };
-
-  const run = async () => {
-    while (queue.length > 0 && !closed) await commitBatch(takeBatch());
-    running = null;
-  };
-
-  return {
-    event(topic, data, ephemeral) {
-      const item: StreamItem = { kind: "event", topic, data };
-      enqueue({ kind: "item", item, ephemeral, size: sizeOf(item) });
+  return createOutboxQueue({
+    sizeOf: (value) => JSON.stringify(value).length + 64,
+    maxBatchChars: MAX_BATCH_CHARS,
+    maxQueued: options.maxQueued,
+    write,
+    pauseAfter(error) {
+      onError(error);
+      return new Promise<void>((resolve) => {
+        wakeRetry = resolve;
+        setTimeout(resolve, retryMs);
+      });
     },
-    share(space, changes) {
-      const item: StreamItem = { kind: "share", space, changes };
-      enqueue({ kind: "item", item, ephemeral: false, size: 2 * sizeOf(item) });
-    },
-    mail(to, topic, data) {
-      const mail: Mail = { topic, data };
-      enqueue({ kind: "mail", to, mail, size: sizeOf(mail) });
-    },
-    async flushed() {
-      while (running) await running;
-    },
-    async close() {
-      closed = true;
-      wakeRetry?.();
-      await running;
-    },
-  };
-}
-
-/** About how many characters an item adds to a transaction. */
-function sizeOf(value: unknown): number {
-  return JSON.stringify(value).length + 64;
+    interruptPause: () => wakeRetry?.(),
+  });
 }

@@ -34,10 +34,9 @@
  */
 import type { Clock } from "../../../time/clock.ts";
 import type { Sql } from "../../postgres/mod.ts";
-import type { InstanceDirectory } from "../cluster.ts";
 import { createCoalescedRun } from "../coalesced_run.ts";
 import type { Lease } from "../lease.ts";
-import { createHeartbeatLoop } from "../heartbeat_loop.ts";
+import { type BeatingRegistry, createBeatingRegistry } from "../heartbeat_loop.ts";
 import { createPeerSet } from "../peer_set.ts";
 import { REGISTRY_CHANNEL } from "./pg_channels.ts";
 
@@ -52,20 +51,6 @@ export interface PgRegistryOptions {
   onError: (error: unknown) => void;
 }
 
-/** The registry of one instance. */
-export interface PgRegistry extends InstanceDirectory {
-  /** This instance's own heartbeat had lapsed and it registered again. */
-  onLapsed(listener: () => void): () => void;
-  /** Registers, lists the instances, and starts beating. */
-  start(): Promise<void>;
-  /** Lists the instances now (a notification, or the listener reopened). */
-  refresh(): Promise<void>;
-  /** Drops the instances whose heartbeat lapsed, clears what they left; how many were dropped. */
-  sweep(): Promise<number>;
-  /** Stops beating; with `goodbye`, deletes this instance's row, shares, stream and mail. */
-  close(goodbye: boolean): Promise<void>;
-}
-
 interface InstanceRow {
   id: string;
   beats: number;
@@ -74,7 +59,7 @@ interface InstanceRow {
 }
 
 /** Creates the registry of one instance; nothing is written until it starts. */
-export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
+export function createPgRegistry(options: PgRegistryOptions): BeatingRegistry {
   const { sql, clock, instance, expiryMs, janitorLease, onError } = options;
   const startedAt = clock.now();
   /** Live peers: their counter and when this instance saw it move. */
@@ -138,7 +123,7 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
   };
   const listing = createCoalescedRun(list, onError);
   const refresh = async () => {
-    if (loop.stopped) return;
+    if (registry.stopped) return;
     listing.wake();
     await listing.idle();
   };
@@ -163,7 +148,7 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
     return gone.length;
   };
 
-  const loop = createHeartbeatLoop({
+  const registry = createBeatingRegistry({
     clock,
     expiryMs,
     janitorLease,
@@ -172,26 +157,11 @@ export function createPgRegistry(options: PgRegistryOptions): PgRegistry {
     refresh,
     clearGone,
     onError,
-  });
-
-  return {
-    live: peers.live,
-    isLive: peers.isLive,
-    onGone: peers.onGone,
-    onJoined: peers.onJoined,
-    onLapsed: loop.onLapsed,
-    start: loop.start,
-    refresh,
-    async sweep() {
-      const before = peers.size();
-      await refresh();
-      await clearGone();
-      return before - peers.size();
-    },
-    async close(goodbye) {
-      await loop.stop();
+    peers,
+    async leave(goodbye) {
       await listing.idle();
       if (goodbye) await clear(instance, true);
     },
-  };
+  });
+  return registry;
 }
