@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
 import type { RoomMessage } from "../lib/client/client.ts";
 import { createDrafts } from "../lib/client/drafts.ts";
+import { createMentionNotices, type MentionNotices } from "../lib/client/mention_notices.ts";
 import { findPeople } from "../lib/client/people.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
@@ -69,6 +70,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const client = usePageClient();
   const [directory, setDirectory] = useState<ReturnType<typeof createRoomDirectory> | null>(null);
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
+  const [notices, setNotices] = useState<MentionNotices | null>(null);
   const [drafts] = useState(() =>
     typeof document === "undefined" ? null : createDrafts({ storage: localStorage })
   );
@@ -91,8 +93,14 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
       initial: room,
       storage: localStorage,
     });
+    const mentionNotices = createMentionNotices({
+      client,
+      roomLabel: (name) => isDmRoom(name) ? "a direct message" : `#${name}`,
+      onOpen: (name, seq) => void created.openMessage(name, seq),
+    });
     setDirectory(roomDirectory);
     setChatRooms(created);
+    setNotices(mentionNotices);
     const stopWatching = effect(() => {
       if (client.signedOut.value) location.replace("/login");
     });
@@ -100,6 +108,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     const refresher = clock.setInterval(() => void roomDirectory.refresh(), DIRECTORY_REFRESH_MS);
     return () => {
       created.dispose();
+      mentionNotices.dispose();
       stopWatching();
       clock.clearInterval(refresher);
     };
@@ -241,6 +250,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           location.assign("/login");
         }}
         onDiagnostics={() => setDiagnosticsOpen((open) => !open)}
+        notifications={notices?.permission.value ?? "unsupported"}
+        onAllowNotifications={() => void notices?.request()}
       />
       <section class="chat-pane" aria-labelledby="room-title">
         <header class="room-header">

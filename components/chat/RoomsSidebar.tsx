@@ -33,6 +33,10 @@ export interface RoomsSidebarProps {
   onClose(): void;
   onSignOut(): void;
   onDiagnostics(): void;
+  /** Whether mentions may be notified while the page is hidden (the browser's permission). */
+  notifications: NotificationPermission | "unsupported";
+  /** Asks the browser's permission to notify (only ever from this button). */
+  onAllowNotifications(): void;
 }
 
 function isPlainClick(event: MouseEvent): boolean {
@@ -118,6 +122,18 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
           </div>
         )}
         <CreateRoomForm onCreate={props.onOpenRoom} />
+        {props.notifications === "default" && (
+          <button
+            type="button"
+            class="link-button sidebar-action notify-button"
+            onClick={props.onAllowNotifications}
+          >
+            Notify me of mentions
+          </button>
+        )}
+        {props.notifications === "denied" && (
+          <p class="field-help sidebar-action">Notifications are blocked in this browser.</p>
+        )}
         <div class="sidebar-footer">
           {props.me && (
             <span class="me">
