@@ -218,6 +218,8 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
     if (!isRoomName(name)) return false;
     client.join(name);
     active.value = name;
+    // A message waiting to be focused elsewhere is not wanted any more.
+    if (focus.peek()?.room !== name) focus.value = null;
     return true;
   }
 

@@ -248,6 +248,9 @@ Deno.test("chat rooms: a search result opens its room, history read back to it, 
   deepEqual(rooms.focus.value, { room: "random", seq: 260 });
   equal(await rooms.openMessage("random", 999), false);
   equal(socket.sentOfType("history").length, asked);
+  // Opening another room drops a focus not yet shown.
+  rooms.open("general");
+  equal(rooms.focus.value, null);
   rooms.dispose();
   h.client.dispose();
 });
