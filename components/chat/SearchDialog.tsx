@@ -127,7 +127,7 @@ export function SearchOutcome(
       return <p class="field-error" role="alert">Search failed: {state.message}</p>;
     case "results":
       if (state.messages.length === 0) {
-        return <p class="field-help" role="status">No messages hold “{state.q}”.</p>;
+        return <p class="field-help search-none" role="status">No messages hold “{state.q}”.</p>;
       }
       return (
         <ol class="search-results" aria-label={`Messages holding “${state.q}”`}>

@@ -18,7 +18,7 @@ async function search(page: Page, q: string) {
   if (!(await dialog.isVisible())) await page.locator(".search-toggle").click();
   await page.locator("#search-input").fill(q);
   await page.locator("#search-input").press("Enter");
-  await dialog.locator(".search-results, .field-help[role=status], .field-error").first().waitFor();
+  await dialog.locator(".search-results, .search-none, .field-error").first().waitFor();
   return dialog;
 }
 
@@ -48,7 +48,7 @@ browserTest(
 
     const none = await search(page, "zebra");
     equal(
-      await none.locator(".field-help[role=status]").textContent(),
+      await none.locator(".search-none").textContent(),
       "No messages hold “zebra”.",
     );
 
