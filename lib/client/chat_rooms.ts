@@ -158,10 +158,23 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
   }
 
   /** Every room you belong to: those joined here, then those only the directory knows of. */
+  /**
+   * Rooms whose membership ended here or elsewhere, until the directory says
+   * so too: a list read before the end must neither join nor show them again.
+   */
+  const ended = signal<ReadonlySet<string>>(new Set());
+  const markEnded = (room: string, isEnded: boolean) => {
+    if (ended.peek().has(room) === isEnded) return;
+    const next = new Set(ended.peek());
+    if (isEnded) next.add(room);
+    else next.delete(room);
+    ended.value = next;
+  };
+
   const belonging = computed(() => {
     const here = client.rooms.value;
     const elsewhere = directory.rooms.value
-      .filter((entry) => entry.joined && !here.includes(entry.room))
+      .filter((entry) => entry.joined && !here.includes(entry.room) && !ended.value.has(entry.room))
       .map((entry) => entry.room);
     return [...here, ...elsewhere];
   });
@@ -174,16 +187,11 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
     })
   );
 
-  /**
-   * Rooms whose membership ended here or elsewhere, until the directory says
-   * so too: a list read before the end must not join them again.
-   */
-  const ended = new Set<string>();
   // A room you belong to on another device is joined here too (for its badge).
   const stopFollowing = effect(() => {
     for (const { room, joined } of directory.rooms.value) {
-      if (!joined) ended.delete(room);
-      else if (!ended.has(room)) client.join(room);
+      if (!joined) markEnded(room, false);
+      else if (!ended.peek().has(room)) client.join(room);
     }
   });
   // A room you left (or were removed from) is no longer open.
@@ -191,8 +199,7 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
     if (!client.rooms.value.includes(active.peek())) active.value = DEFAULT_ROOM;
   });
   const stopListening = client.onMembership((room, joined) => {
-    if (joined) ended.delete(room);
-    else ended.add(room);
+    markEnded(room, !joined);
     void directory.refresh();
   });
   /** Counts per room you belong to: live in synced rooms, the directory's elsewhere. */
@@ -261,7 +268,7 @@ export function createChatRooms(options: ChatRoomsOptions): ChatRooms {
       const name = active.peek();
       if (name === DEFAULT_ROOM) return false;
       client.leave(name, { forget: true });
-      ended.add(name);
+      markEnded(name, true);
       active.value = DEFAULT_ROOM;
       void directory.refresh();
       return true;

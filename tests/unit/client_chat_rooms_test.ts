@@ -142,6 +142,7 @@ Deno.test("chat rooms: the rooms you belong to on the server are joined here, sp
   rooms.open("random");
   socket.receive({ type: "membership", room: "random", joined: false });
   deepEqual(h.client.rooms.value, ["general", dm, "design"]);
+  deepEqual(rooms.mine.value, ["general", "design"], "not shown from the list read before");
   equal(rooms.active.value, "general");
   equal(directory.refreshed, 2);
   // A list read before the membership ended does not join it again; a fresh one can.
