@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ChatRooms, createChatRooms } from "../lib/client/chat_rooms.ts";
 import type { RoomMessage } from "../lib/client/client.ts";
 import { createDrafts } from "../lib/client/drafts.ts";
+import { createMentionNotices, type MentionNotices } from "../lib/client/mention_notices.ts";
 import { findPeople } from "../lib/client/people.ts";
 import { createRoomDirectory, type RoomSummary } from "../lib/client/room_directory.ts";
 import { signOut } from "../lib/client/session.ts";
@@ -41,12 +42,15 @@ const NewRoomDialog = lazyComponent(() =>
 const PeopleDialog = lazyComponent(() =>
   import("../components/chat/RoomDialogs.tsx").then((module) => module.PeopleDialog)
 );
+const SearchDialog = lazyComponent(() =>
+  import("../components/chat/SearchDialog.tsx").then((module) => module.SearchDialog)
+);
 const DiagnosticsPanel = lazyComponent(() =>
   import("../components/chat/DiagnosticsPanel.tsx").then((module) => module.DiagnosticsPanel)
 );
 
 /** The dialogs the chat opens over itself. */
-type DialogName = "new-room" | "dm" | "invite";
+type DialogName = "new-room" | "dm" | "invite" | "search";
 
 const DIRECTORY_REFRESH_MS = 20_000;
 const clock = createSystemClock();
@@ -66,6 +70,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const client = usePageClient();
   const [directory, setDirectory] = useState<ReturnType<typeof createRoomDirectory> | null>(null);
   const [chatRooms, setChatRooms] = useState<ChatRooms | null>(null);
+  const [notices, setNotices] = useState<MentionNotices | null>(null);
   const [drafts] = useState(() =>
     typeof document === "undefined" ? null : createDrafts({ storage: localStorage })
   );
@@ -88,8 +93,14 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
       initial: room,
       storage: localStorage,
     });
+    const mentionNotices = createMentionNotices({
+      client,
+      roomLabel: (name) => isDmRoom(name) ? "a direct message" : `#${name}`,
+      onOpen: (name, seq) => void created.openMessage(name, seq),
+    });
     setDirectory(roomDirectory);
     setChatRooms(created);
+    setNotices(mentionNotices);
     const stopWatching = effect(() => {
       if (client.signedOut.value) location.replace("/login");
     });
@@ -97,6 +108,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
     const refresher = clock.setInterval(() => void roomDirectory.refresh(), DIRECTORY_REFRESH_MS);
     return () => {
       created.dispose();
+      mentionNotices.dispose();
       stopWatching();
       clock.clearInterval(refresher);
     };
@@ -123,6 +135,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
   const totalUnread = chatRooms?.totalUnread.value ?? 0;
   const listed = directory?.rooms.value ?? rooms;
   const synced = view?.synced.value ?? false;
+  const focus = chatRooms?.focus.value ?? null;
 
   /** A direct message is named after the other people in it. */
   const dmLabel = (name: string) => {
@@ -221,6 +234,7 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
         dms={chatRooms?.dms.value ?? []}
         active={active}
         unread={chatRooms?.unread.value ?? {}}
+        mentions={chatRooms?.mentions.value ?? {}}
         liveMembers={chatRooms?.members.value ?? {}}
         privateRooms={privateRooms}
         dmLabel={dmLabel}
@@ -236,6 +250,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           location.assign("/login");
         }}
         onDiagnostics={() => setDiagnosticsOpen((open) => !open)}
+        notifications={notices?.permission.value ?? "unsupported"}
+        onAllowNotifications={() => void notices?.request()}
       />
       <section class="chat-pane" aria-labelledby="room-title">
         <header class="room-header">
@@ -263,6 +279,17 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
           </h1>
           {synced && <span class="room-sub">{online} online</span>}
           <div class="room-actions">
+            <button
+              type="button"
+              class="button button-quiet search-toggle"
+              onClick={() => setDialog("search")}
+            >
+              <svg viewBox="0 0 20 20" aria-hidden="true">
+                <circle cx="8.5" cy="8.5" r="5" />
+                <path d="M12.5 12.5L17 17" />
+              </svg>
+              Search
+            </button>
             <button
               type="button"
               class="button button-quiet presence-toggle"
@@ -352,6 +379,8 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             : undefined}
           readSeq={view?.readSeq.value ?? 0}
           onSeenEnd={(seq) => client?.markRead(active, seq)}
+          focusSeq={focus?.room === active ? focus.seq : null}
+          onFocused={() => chatRooms?.focused()}
           editingSeq={editingSeq}
           onEditing={setEditingSeq}
         />
@@ -427,6 +456,20 @@ export default function Chat({ rooms, room, wsDebug, maxChars }: ChatProps) {
             } catch (error) {
               return failure(error);
             }
+          }}
+        />
+      )}
+      {dialog === "search" && client && (
+        <SearchDialog
+          search={(q) => client.search(q)}
+          roomLabel={(name) => isDmRoom(name) ? dmLabel(name) : `#${name}`}
+          nameOf={nameInWords}
+          onClose={() => setDialog(null)}
+          onOpen={async (name, seq) => {
+            setDrawerOpen(false);
+            return await chatRooms?.openMessage(name, seq)
+              ? null
+              : "This message is too far back in its room to show here.";
           }}
         />
       )}

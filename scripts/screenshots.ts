@@ -2,8 +2,10 @@
  * `deno task screenshots`: starts a seeded Switchboard (temporary KV, a few
  * users, rooms and messages over two days, and two weeks of status history),
  * drives Chromium through the login page, the chat and the status page, and
- * writes the README's pictures to `docs/`: `login.png`, `chat.png`,
- * `chat-dark.png`, `chat-mobile.png`, `status.png` and `status-dark.png`.
+ * writes the README's pictures to `docs/`: `login.png`, `chat.png` (a reply,
+ * an edit, reactions, a mention of you, the sidebar's unread and mention
+ * counts), `chat-search.png`, `chat-dark.png`, `chat-mobile.png`, `status.png`
+ * and `status-dark.png`.
  *
  * @example
  * ```sh
@@ -69,16 +71,31 @@ async function connectAs(origin: string, name: string) {
     new Promise<ServerFrame>((resolve) => waiters.add({ match, resolve }));
   await until((frame) => frame.type === "hello");
   const joined = new Set<string>();
+  const join = async (room: string) => {
+    if (joined.has(room)) return;
+    socket.send(JSON.stringify({ type: "join", room }));
+    await until((frame) => frame.type === "joined" && frame.room === room);
+    joined.add(room);
+  };
+  /** Sends a change to `room` (a message, an edit, a reaction) and resolves with its seq. */
+  const change = async (room: string, frame: object) => {
+    await join(room);
+    const cid = crypto.randomUUID();
+    socket.send(JSON.stringify({ ...frame, room, cid }));
+    const ack = await until((reply) => reply.type === "ack" && reply.cid === cid);
+    return ack.type === "ack" ? ack.seq : 0;
+  };
   return {
-    async say(room: string, text: string) {
-      if (!joined.has(room)) {
-        socket.send(JSON.stringify({ type: "join", room }));
-        await until((frame) => frame.type === "joined" && frame.room === room);
-        joined.add(room);
-      }
-      const cid = crypto.randomUUID();
-      socket.send(JSON.stringify({ type: "send", room, text, cid }));
-      await until((frame) => frame.type === "ack" && frame.cid === cid);
+    join,
+    /** Says `text` in `room` (answering message `replyTo`, if given); resolves with its seq. */
+    say(room: string, text: string, replyTo?: number) {
+      return change(room, { type: "send", text, ...(replyTo ? { reply_to: replyTo } : {}) });
+    },
+    edit(room: string, target: number, text: string) {
+      return change(room, { type: "edit", target, text });
+    },
+    react(room: string, target: number, emoji: string) {
+      return change(room, { type: "react", target, emoji, on: true });
     },
     /** Sends `frame` and resolves with the first frame `match` takes. */
     ask(frame: object, match: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
@@ -112,16 +129,24 @@ async function seedYesterday(origin: string) {
 async function seedToday(origin: string): Promise<{ grace: Speaker; linus: Speaker }> {
   const grace = await connectAs(origin, "grace");
   const linus = await connectAs(origin, "linus");
-  await linus.say("general", "Soak test done: 8 hours, 0 lost messages, p99 41 ms.");
-  await grace.say("general", "Shipping it then. Release notes are in #release.");
+  // Ada is a member of general, so that a mention of her there counts.
+  const ada = await connectAs(origin, "ada");
+  await ada.join("general");
+  const soak = await linus.say("general", "Soak test done: 8 hours, 0 lost messages, p99 40 ms.");
+  await linus.edit("general", soak, "Soak test done: 8 hours, 0 lost messages, p99 41 ms.");
+  await grace.react("general", soak, "🎉");
+  await ada.react("general", soak, "🎉");
+  await grace.react("general", soak, "🚀");
+  const shipping = await grace.say("general", "Shipping it then. Release notes are in #release.");
   await linus.say(
     "general",
     "I killed the server twice mid-test — every client resumed from its last seq.\nNothing shown twice.",
+    shipping,
   );
   await grace.say("general", "That's the whole point of the log being the truth 😄");
+  await grace.say("general", "@ada could you give the **release notes** a last look?");
   await grace.say("release", "v1.4 notes: https://example.com/switchboard/releases/v1.4");
   // Ada's private room with grace, and linus's direct message to her, for her sidebar.
-  const ada = await connectAs(origin, "ada");
   await ada.ask(
     { type: "create_room", room: "launch-plan", visibility: "private" },
     (frame) => frame.type === "joined",
@@ -211,9 +236,9 @@ async function main() {
       await page.getByRole("button", { name: "Go", exact: true }).click();
       await page.locator(".msg").filter({ hasText: "v1.4 notes" }).waitFor();
       await page.locator(".room-link", { hasText: "general" }).click();
-      await page.locator(".msg").filter({ hasText: "Shipping it" }).waitFor();
+      await page.locator(".msg-text").filter({ hasText: "Shipping it" }).waitFor();
       await grace.say("release", releaseNote);
-      await page.locator(".unread-badge").waitFor();
+      await page.locator(".room-link .mention-badge").waitFor();
       await page.locator("#composer-input").fill(post);
       await page.keyboard.press("Enter");
       await page.locator(".msg-own[data-status=sent]", { hasText: post }).waitFor();
@@ -224,13 +249,21 @@ async function main() {
       browser,
       "chat.png",
       desktop,
-      chat("Great work, both of you. Ship it!", "Changelog reviewed, thanks everyone!"),
+      chat("Great work, both of you. Ship it!", "@ada changelog reviewed, over to you!"),
     );
+    await shoot(browser, "chat-search.png", desktop, async (page) => {
+      await signIn(page, origin, "ada");
+      await switchboard.services.searchIndexer?.idle();
+      await page.locator(".search-toggle").click();
+      await page.locator("#search-input").fill("release notes");
+      await page.locator("#search-input").press("Enter");
+      await page.locator(".search-result").first().waitFor();
+    });
     await shoot(
       browser,
       "chat-dark.png",
       { ...desktop, colorScheme: "dark" },
-      chat("Dark mode looks good on the release too.", "Tagged v1.4.0."),
+      chat("Dark mode looks good on the release too.", "Tagged v1.4.0, @ada."),
     );
     await shoot(
       browser,

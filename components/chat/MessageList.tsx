@@ -29,6 +29,10 @@ export interface MessageListProps {
   readSeq?: number;
   /** The newest message was seen (the list is at its end, the page visible). */
   onSeenEnd?(seq: number): void;
+  /** A message to bring into view and mark a moment (a search result opened), once held. */
+  focusSeq?: number | null;
+  /** The message `focusSeq` names was brought into view. */
+  onFocused?(): void;
   /** The message being edited in place, if any. */
   editingSeq?: number | null;
   onEditing?(seq: number | null): void;
@@ -123,6 +127,15 @@ export function MessageList(props: MessageListProps) {
     document.addEventListener("visibilitychange", reportSeen);
     return () => document.removeEventListener("visibilitychange", reportSeen);
   }, [messages]);
+
+  // Declared after the effect that follows new messages, so the focused message wins the scroll.
+  useLayoutEffect(() => {
+    const seq = props.focusSeq;
+    if (seq === null || seq === undefined) return;
+    if (!messages.some((message) => message.seq === seq)) return;
+    showMessage(seq);
+    props.onFocused?.();
+  }, [props.focusSeq, messages]);
 
   const onScroll = () => {
     const element = scroller.current!;
@@ -222,7 +235,7 @@ export function MessageList(props: MessageListProps) {
   );
 }
 
-/** Scrolls the message `seq` into view and marks it a moment (a reply's original). */
+/** Scrolls the message `seq` into view and marks it a moment (a reply's original, a search result). */
 function showMessage(seq: number) {
   const element = document.querySelector<HTMLElement>(`.msg[data-seq="${seq}"]`);
   if (!element) return;

@@ -14,8 +14,10 @@ export interface RoomsSidebarProps {
   /** Direct messages you belong to. */
   dms: readonly string[];
   active: string;
-  /** Unread messages per joined room. */
+  /** Unread messages per room you belong to. */
   unread: Readonly<Record<string, number>>;
+  /** Unread messages that mention you, per room you belong to. */
+  mentions: Readonly<Record<string, number>>;
   /** Live online counts of joined rooms (from presence); the directory's otherwise. */
   liveMembers: Readonly<Record<string, number>>;
   /** The rooms only their members see. */
@@ -31,6 +33,10 @@ export interface RoomsSidebarProps {
   onClose(): void;
   onSignOut(): void;
   onDiagnostics(): void;
+  /** Whether mentions may be notified while the page is hidden (the browser's permission). */
+  notifications: NotificationPermission | "unsupported";
+  /** Asks the browser's permission to notify (only ever from this button). */
+  onAllowNotifications(): void;
 }
 
 function isPlainClick(event: MouseEvent): boolean {
@@ -44,14 +50,14 @@ function isPlainClick(event: MouseEvent): boolean {
  * to start something: a private room, a direct message, a public room by name.
  */
 export function RoomsSidebar(props: RoomsSidebarProps) {
-  const { directory, mine, dms, active, unread, liveMembers } = props;
+  const { directory, mine, dms, active, unread, mentions, liveMembers } = props;
   const online = (room: string) =>
     liveMembers[room] ?? directory.find((entry) => entry.room === room)?.online ?? 0;
   const others = directory.filter((entry) =>
     entry.visibility === "public" && !mine.includes(entry.room)
   );
 
-  const roomLink = (room: string, badge: number | null, dm = false) => (
+  const roomLink = (room: string, counted: boolean, dm = false) => (
     <li key={room}>
       <a
         class="room-link"
@@ -68,12 +74,14 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
         </span>
         <span class="room-name">{dm ? props.dmLabel(room) : room}</span>
         {props.privateRooms.has(room) && <span class="sr-only">(private)</span>}
-        {badge !== null && badge > 0 && (
-          <span class="unread-badge">
-            {badge > 99 ? "99+" : badge}
-            <span class="sr-only">unread</span>
-          </span>
+        {counted && (
+          <CountBadge
+            class="mention-badge"
+            count={mentions[room] ?? 0}
+            what="mentions"
+          />
         )}
+        {counted && <CountBadge class="unread-badge" count={unread[room] ?? 0} what="unread" />}
         {!dm && (
           <span class="member-count" title={`${online(room)} online`}>
             <span class="sr-only">,</span>
@@ -91,7 +99,7 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
       <nav class="sidebar" data-open={props.open} aria-label="Rooms" id="rooms-sidebar">
         <div class="sidebar-section">
           <h2 class="sidebar-title">Your rooms</h2>
-          <ul class="room-list">{mine.map((room) => roomLink(room, unread[room] ?? 0))}</ul>
+          <ul class="room-list">{mine.map((room) => roomLink(room, true))}</ul>
           <button type="button" class="link-button sidebar-action" onClick={props.onNewRoom}>
             + New private room
           </button>
@@ -99,7 +107,7 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
         <div class="sidebar-section">
           <h2 class="sidebar-title">Direct messages</h2>
           <ul class="room-list room-list-dms">
-            {dms.map((room) => roomLink(room, unread[room] ?? 0, true))}
+            {dms.map((room) => roomLink(room, true, true))}
           </ul>
           <button type="button" class="link-button sidebar-action" onClick={props.onMessageSomeone}>
             + Message someone
@@ -109,11 +117,23 @@ export function RoomsSidebar(props: RoomsSidebarProps) {
           <div class="sidebar-section">
             <h2 class="sidebar-title">More rooms</h2>
             <ul class="room-list room-list-other">
-              {others.map((entry) => roomLink(entry.room, null))}
+              {others.map((entry) => roomLink(entry.room, false))}
             </ul>
           </div>
         )}
         <CreateRoomForm onCreate={props.onOpenRoom} />
+        {props.notifications === "default" && (
+          <button
+            type="button"
+            class="link-button sidebar-action notify-button"
+            onClick={props.onAllowNotifications}
+          >
+            Notify me of mentions
+          </button>
+        )}
+        {props.notifications === "denied" && (
+          <p class="field-help sidebar-action">Notifications are blocked in this browser.</p>
+        )}
         <div class="sidebar-footer">
           {props.me && (
             <span class="me">
@@ -178,6 +198,18 @@ function CreateRoomForm({ onCreate }: { onCreate(room: string): void }) {
         {error ?? "a–z, 0–9, - and _, up to 64"}
       </p>
     </form>
+  );
+}
+
+/** A count in the sidebar (`@3` for mentions), nothing for 0; "99+" past 99. */
+function CountBadge(props: { class: string; count: number; what: string }) {
+  if (props.count <= 0) return null;
+  return (
+    <span class={props.class} data-count={props.count}>
+      {props.what === "mentions" && <span aria-hidden="true">@</span>}
+      {props.count > 99 ? "99+" : props.count}
+      <span class="sr-only">{props.what}</span>
+    </span>
   );
 }
 

@@ -81,8 +81,8 @@ import {
 import type { MembersQuery } from "./member_list.ts";
 import { createOutbox } from "./outbox.ts";
 import type { OutboxEntry } from "./outbox_store.ts";
-import { type Answer, createPendingRequests } from "./pending_requests.ts";
-import type { RoomState } from "./room_state.ts";
+import { type Answer, createPendingRequests, RequestError } from "./pending_requests.ts";
+import { HISTORY_LIMIT_MAX, type RoomState } from "./room_state.ts";
 import { createRoomViews, type RoomView } from "./room_views.ts";
 import { createStatusSubscription, type StatusListener } from "./status_subscription.ts";
 
@@ -146,6 +146,11 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
   onMembership(listener: (room: string, joined: boolean) => void): () => void;
   /** Asks for the page of messages before the oldest held. */
   loadOlder(room: string, limit?: number): void;
+  /**
+   * Makes sure message `seq` of the joined `room` is held, reading older pages
+   * back to it (at most 800 messages back); resolves whether it is held now.
+   */
+  reveal(room: string, seq: number): Promise<boolean>;
   /** Sends a message answering the message `replyTo` (a seq of the room); resolves once acked. */
   reply(room: string, replyTo: number, text: string): Promise<void>;
   /** Changes the text of your message `seq`; resolves once acked (rejects with the server's words). */
@@ -156,7 +161,10 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
   react(room: string, seq: number, emoji: string, on: boolean): Promise<void>;
   /** Tells every device of yours that you read `room` up to `seq` (only forward). */
   markRead(room: string, seq: number): void;
-  /** Messages holding every word of `q`, newest first, in `room` or every room of yours. */
+  /**
+   * Messages holding every word of `q`, newest first, in `room` or every room
+   * of yours; rejects with a {@linkcode RequestError} (`rate_limited`, …).
+   */
   search(q: string, room?: string): Promise<readonly Message[]>;
   /** Calls `listener` with each `mention` of you; returns the unsubscribe. */
   onMention(listener: (mention: Mention) => void): () => void;
@@ -180,6 +188,12 @@ export interface ChatClient extends ConnectionSignals, ConnectionControls {
 }
 
 const OLDER_PAGE = 50;
+/**
+ * Most pages of {@linkcode HISTORY_LIMIT_MAX} `reveal` reads back: a room holds
+ * 1 000 messages (`RoomStateOptions.keep`), so reading further would drop the
+ * pages just read.
+ */
+const REVEAL_PAGES_MAX = 4;
 /** People in a page of the member list. */
 const MEMBERS_PAGE = 100;
 
@@ -253,12 +267,14 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   function ask(question: Question): Promise<ServerFrame> {
     return new Promise((resolve, reject) => {
       const settle = (answer: Answer) =>
-        answer.ok ? resolve(answer.frame) : reject(new Error(answer.message));
+        answer.ok
+          ? resolve(answer.frame)
+          : reject(new RequestError(answer.message, answer.code, answer.retryAfterMs));
       const sent = pending.add(
         { kind: "ask", settle },
         (ref) => sendFrame({ ...question, ref } as ClientFrame),
       );
-      if (!sent) reject(new Error("not connected; try again in a moment"));
+      if (!sent) reject(new RequestError("not connected; try again in a moment"));
     });
   }
 
@@ -314,6 +330,23 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       { kind: "gap", room, gap },
       (ref) => sendFrame({ type: "history", room, ...gap, ref }),
     );
+  }
+
+  /**
+   * Asks for the page of `limit` messages before the oldest held, unless one
+   * is on its way; false when none went out. `done` hears whether it arrived.
+   */
+  function requestOlder(room: string, limit: number, done?: (arrived: boolean) => void): boolean {
+    const state = roomViews.state(room);
+    if (!state || !roomViews.isJoined(room)) return false;
+    if (pending.has((request) => request.kind === "older" && request.room === room)) return false;
+    const before = state.oldestSeq();
+    return pending.add({ kind: "older", room, done }, (ref) => {
+      const frame: ClientFrame = before === null
+        ? { type: "history", room, limit, ref }
+        : { type: "history", room, before, limit, ref };
+      return sendFrame(frame);
+    });
   }
 
   /** Asks for a page of a room's member list (`prefix`: its search). */
@@ -373,6 +406,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         const request = pending.take(frame.ref);
         if (request?.kind === "gap") room?.applyGapFill(frame, request.gap);
         else room?.applyHistory(frame, request?.kind === "older");
+        if (request?.kind === "older") request.done?.(true);
         return requestGap(frame.room);
       }
       case "presence":
@@ -455,7 +489,11 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     if (!entry) {
       const request = pending.take(frame.ref);
       // The one who asked shows the answer; nobody else needs to.
-      if (request?.kind === "ask") return request.settle({ ok: false, message: frame.message });
+      if (request?.kind === "ask") {
+        const { message, code, retry_after_ms: retryAfterMs } = frame;
+        return request.settle({ ok: false, message, code, retryAfterMs });
+      }
+      if (request?.kind === "older") request.done?.(false);
       // A room that refuses to be joined (removed meanwhile, closed) is no longer held.
       if (frame.code === "forbidden" && frame.room && !roomViews.isJoined(frame.room)) {
         membershipChanged(frame.room, false);
@@ -571,16 +609,21 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       return () => void membershipListeners.delete(listener);
     },
     loadOlder(room, limit = OLDER_PAGE) {
-      const state = roomViews.state(room);
-      if (!state || !roomViews.isJoined(room)) return;
-      if (pending.has((request) => request.kind === "older" && request.room === room)) return;
-      const before = state.oldestSeq();
-      pending.add({ kind: "older", room }, (ref) => {
-        const frame: ClientFrame = before === null
-          ? { type: "history", room, limit, ref }
-          : { type: "history", room, before, limit, ref };
-        return sendFrame(frame);
-      });
+      requestOlder(room, limit);
+    },
+    async reveal(room, seq) {
+      for (let page = 0; page < REVEAL_PAGES_MAX; page++) {
+        const state = roomViews.state(room);
+        if (!state) return false;
+        if (state.messages.peek().some((message) => message.seq === seq)) return true;
+        const oldest = state.oldestSeq();
+        if ((oldest !== null && oldest < seq) || !state.hasOlder.peek()) return false;
+        const arrived = await new Promise<boolean>((done) => {
+          if (!requestOlder(room, HISTORY_LIMIT_MAX, done)) done(false);
+        });
+        if (!arrived) return false;
+      }
+      return false;
     },
     typing(room) {
       if (roomViews.typingDue(room) && sendFrame({ type: "typing", room })) {

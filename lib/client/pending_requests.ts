@@ -24,12 +24,39 @@ import type { MembersQuery } from "./member_list.ts";
 import type { Gap } from "./room_state.ts";
 
 /** The answer to a question: its reply frame, or why there is none. */
-export type Answer = { ok: true; frame: ServerFrame } | { ok: false; message: string };
+export type Answer =
+  | { ok: true; frame: ServerFrame }
+  /** `code` and `retryAfterMs` are the server's `error` frame's, when it sent one. */
+  | { ok: false; message: string; code?: string; retryAfterMs?: number };
+
+/**
+ * Why a question got no answer: the server's `error` (its `code`, and when to
+ * ask again for `rate_limited`), or the connection's end (no `code`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.search("release notes");
+ * } catch (error) {
+ *   if (error instanceof RequestError && error.code === "rate_limited") wait(error.retryAfterMs);
+ * }
+ * ```
+ */
+export class RequestError extends Error {
+  readonly code: string | null;
+  readonly retryAfterMs: number | null;
+  constructor(message: string, code?: string, retryAfterMs?: number) {
+    super(message);
+    this.name = "RequestError";
+    this.code = code ?? null;
+    this.retryAfterMs = retryAfterMs ?? null;
+  }
+}
 
 /** What a pending request asked for. */
 export type PendingRequest =
-  /** The page of messages before the oldest held (`loadOlder`). */
-  | { kind: "older"; room: string }
+  /** The page of messages before the oldest held (`loadOlder`); `done` hears whether it came. */
+  | { kind: "older"; room: string; done?(arrived: boolean): void }
   /** Messages found missing while connected: a gap, or the rest of a paged `joined`. */
   | { kind: "gap"; room: string; gap: Gap }
   /** A page of the member list. */
@@ -92,6 +119,7 @@ export function createPendingRequests(): PendingRequests {
       byRef.value = new Map();
       for (const request of requests.values()) {
         if (request.kind === "ask") request.settle({ ok: false, message: "the connection ended" });
+        if (request.kind === "older") request.done?.(false);
       }
     },
   };

@@ -139,6 +139,11 @@ export interface Services {
   /** Shares this instance's snapshot with the cluster every {@linkcode METRICS_INTERVAL_MS}. */
   publisher: SnapshotPublisher;
   statusHistory: StatusHistoryServices;
+  /**
+   * With the KV engine, what writes the search index from the log (its
+   * `idle()` says when it caught up); null on PostgreSQL, which searches the log.
+   */
+  searchIndexer: SearchIndexer | null;
   /** `GET /metrics`, `GET /api/status`, `GET /readyz`. */
   ops: OpsEndpoints;
   /** `POST /api/admin/*`. */
@@ -413,6 +418,7 @@ export async function createServices(
     view,
     publisher,
     statusHistory,
+    searchIndexer: indexer,
     ops,
     admin,
     publicConfig: () => ({
@@ -474,16 +480,18 @@ function createLogIndexer(
     log,
     historyMax,
   });
-  (async () => {
-    const rooms: string[] = [];
+  // Listed as it goes, so that the indexer counts as busy (not `idle()`) from now on.
+  async function* roomsWithLogs() {
     let after: string | undefined;
     do {
       const page = await store.rooms({ after, limit: 500 });
-      rooms.push(...page.names);
+      yield* page.names;
       after = page.next ?? undefined;
     } while (after !== undefined);
-    await indexer.catchUp(rooms);
-  })().catch((error) => log.error("search.catch_up_failed", { error: String(error) }));
+  }
+  indexer.catchUp(roomsWithLogs()).catch((error) =>
+    log.error("search.catch_up_failed", { error: String(error) })
+  );
   return indexer;
 }
 

@@ -1,7 +1,9 @@
 /**
  * The chat page's rooms and composer in Chromium: unread badges and the
- * title count follow what arrives in rooms you are not looking at, the joined
- * rooms survive a reload, and the composer counts characters as the server does.
+ * title count follow what arrives in rooms you are not looking at, mentions
+ * count apart, both agree on two devices of one account (the server's read
+ * position), the joined rooms survive a reload, and the composer counts
+ * characters as the server does.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -59,4 +61,49 @@ browserTest(
     equal(await send.isDisabled(), true);
   },
   { server: { env: { MAX_TEXT_CHARS: "10" } } },
+);
+
+browserTest(
+  "browser: unread and mention counts follow the account's read position on both devices",
+  async ({ server, browser }) => {
+    await using ada = await openChat(browser, server.origin, "ada", "?room=random");
+    await using laptop = await openChat(browser, server.origin, "bob", "?room=random");
+    await using phone = await openChat(browser, server.origin, "bob", "?room=random");
+    for (const device of [laptop, phone]) {
+      await roomLink(device.page, "general").click();
+      await device.page.locator(".room-title", { hasText: "general" }).waitFor();
+    }
+
+    await sendMessage(ada.page, "@bob have a look (m1)");
+    await sendMessage(ada.page, "and a plain one (m2)");
+    await waitForSent(ada.page, ["@bob have a look (m1)", "and a plain one (m2)"]);
+    /** The badges of `room` on a device: unread, then mentions ("0" when none shows). */
+    const badges = async (page: Page, room: string) => {
+      const link = roomLink(page, room);
+      const count = async (badge: string) =>
+        (await link.locator(badge).count()) === 0
+          ? "0"
+          : await link.locator(badge).getAttribute("data-count");
+      return [await count(".unread-badge"), await count(".mention-badge")];
+    };
+    for (const device of [laptop, phone]) {
+      await roomLink(device.page, "random").locator(".mention-badge[data-count='1']").waitFor();
+      deepEqual(await badges(device.page, "random"), ["2", "1"]);
+      deepEqual(await badges(device.page, "general"), ["0", "0"]);
+    }
+    // After a reload the counts come from the server (`GET /api/rooms`, then `joined`).
+    await phone.page.reload();
+    await connected(phone.page);
+    await roomLink(phone.page, "random").locator(".mention-badge[data-count='1']").waitFor();
+    deepEqual(await badges(phone.page, "random"), ["2", "1"]);
+
+    // Read on the laptop: the server echoes the position to the phone, whose badges go.
+    await roomLink(laptop.page, "random").click();
+    await waitForSent(laptop.page, ["@bob have a look (m1)"]);
+    await laptop.page.locator(".msg.msg-mention", { hasText: "(m1)" }).waitFor();
+    await phone.page.locator(".room-link .unread-badge").waitFor({ state: "detached" });
+    deepEqual(await badges(phone.page, "random"), ["0", "0"]);
+    deepEqual(await badges(laptop.page, "random"), ["0", "0"]);
+    deepEqual([...ada.problems, ...laptop.problems, ...phone.problems], []);
+  },
 );

@@ -3,34 +3,29 @@
  * entries holding every word of `q`, newest first, as they read now (an edit
  * is found by its new words, a delete is never found), only in rooms the
  * asker may read; bad queries get clear errors. The index is written a
- * moment after each commit (off the ack path), so a test asks again until
- * the index caught up, within a deadline.
+ * moment after each commit (off the ack path), so a test awaits the
+ * indexer's `idle()` before it asks.
  */
 import { deepEqual, equal } from "node:assert/strict";
 import { registerAccount } from "../_helpers/accounts.ts";
 import { ask, connectAs, type Reply } from "../_helpers/rooms.ts";
-import { startTestServer } from "../_helpers/server.ts";
+import { startTestServer, type TestServer } from "../_helpers/server.ts";
 import type { TestSocket } from "../_helpers/socket.ts";
 import type { ServerFrameOf } from "../../lib/protocol/frames.ts";
 
-/** How long the index may take to show a commit (its batches are 500 ms apart). */
-const INDEX_DEADLINE_MS = 10_000;
-
-/** Asks `search` until `done` holds for the results (or the deadline passes), and answers them. */
-async function searchUntil(
+/**
+ * Waits until the server's index holds every commit so far (its batch written
+ * at its own time: `idle()` hastens nothing), then searches once.
+ */
+async function searchIndexed(
+  server: TestServer,
   socket: TestSocket,
   frame: Record<string, unknown>,
-  done: (texts: string[]) => boolean,
 ): Promise<string[]> {
-  const deadline = Date.now() + INDEX_DEADLINE_MS;
-  for (;;) {
-    const reply = await ask(socket, { type: "search", ...frame });
-    equal(reply.type, "search_results", JSON.stringify(reply));
-    const texts = (reply as ServerFrameOf<"search_results">).messages.map((m) => m.text ?? "");
-    if (done(texts) || Date.now() > deadline) return texts;
-    // The index writes in batches: the next one is this long away at most.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await server.services.searchIndexer!.idle();
+  const reply = await ask(socket, { type: "search", ...frame });
+  equal(reply.type, "search_results", JSON.stringify(reply));
+  return (reply as ServerFrameOf<"search_results">).messages.map((m) => m.text ?? "");
 }
 
 function codeOf(reply: Reply): string | undefined {
@@ -60,12 +55,12 @@ Deno.test("search: every word, newest first, as messages read now, only in rooms
   await send(bobSocket, "lobby", "DEPLOY friday: done");
 
   deepEqual(
-    await searchUntil(bobSocket, { q: "friday deploy" }, (texts) => texts.length === 2),
+    await searchIndexed(server, bobSocket, { q: "friday deploy" }),
     ["DEPLOY friday: done", "the deploy plan for friday"],
     "bob never sees the private room",
   );
   deepEqual(
-    await searchUntil(adaSocket, { q: "friday deploy" }, (texts) => texts.length === 3),
+    await searchIndexed(server, adaSocket, { q: "friday deploy" }),
     ["DEPLOY friday: done", "the deploy plan for friday", "Deploy on Friday, secretly"],
   );
   equal(codeOf(await ask(bobSocket, { type: "search", q: "friday", room: "team" })), "forbidden");
@@ -83,7 +78,7 @@ Deno.test("search: every word, newest first, as messages read now, only in rooms
   });
   equal(edited.type, "ack");
   deepEqual(
-    await searchUntil(bobSocket, { q: "monday", room: "lobby" }, (texts) => texts.length === 1),
+    await searchIndexed(server, bobSocket, { q: "monday", room: "lobby" }),
     ["the deploy plan for monday"],
   );
   const deleted = await ask(adaSocket, {
@@ -94,11 +89,11 @@ Deno.test("search: every word, newest first, as messages read now, only in rooms
   });
   equal(deleted.type, "ack");
   deepEqual(
-    await searchUntil(bobSocket, { q: "deploy" }, (texts) => texts.length === 1),
+    await searchIndexed(server, bobSocket, { q: "deploy" }),
     ["DEPLOY friday: done"],
   );
   deepEqual(
-    await searchUntil(bobSocket, { q: "deploy", limit: 1 }, (texts) => texts.length === 1),
+    await searchIndexed(server, bobSocket, { q: "deploy", limit: 1 }),
     ["DEPLOY friday: done"],
   );
 });

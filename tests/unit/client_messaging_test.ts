@@ -1,9 +1,12 @@
 /**
  * Rooms and the outbox through the real client: optimistic sends, acks, resend
- * order after reconnects and reloads, gap detection, resume with `since`.
+ * order after reconnects and reloads, gap detection, resume with `since`,
+ * search (its refusals carry the server's code) and reading history back to
+ * a message (`reveal`).
  */
 import assert from "node:assert/strict";
 import { createMemoryOutboxStore, type OutboxStore } from "../../lib/client/outbox_store.ts";
+import { RequestError } from "../../lib/client/pending_requests.ts";
 import { createClientHarness, type FakeSocket } from "../../lib/client/testing.ts";
 import { FEATURES, type Message, type ServerFrameOf } from "../../lib/protocol/mod.ts";
 
@@ -396,5 +399,60 @@ Deno.test("a refused gap request is asked again after retry_after_ms, even with 
     { type: "history", room: "general", after: 3, limit: 2 },
     { type: "history", room: "general", after: 3, limit: 2 },
   ]);
+  h.client.dispose();
+});
+
+Deno.test("search answers with the messages found, or rejects with the server's code", async () => {
+  const { h, socket } = await connectedInGeneral();
+  const found = h.client.search("release notes");
+  const asked = socket.sentOfType("search").at(-1)!;
+  assert.deepEqual([asked.q, asked.room], ["release notes", undefined]);
+  socket.receive({
+    type: "search_results",
+    q: "release notes",
+    messages: [message(4)],
+    more: false,
+    ref: asked.ref,
+  });
+  assert.deepEqual(await found, [message(4)]);
+
+  const limited = h.client.search("again", "general");
+  const again = socket.sentOfType("search").at(-1)!;
+  assert.equal(again.room, "general");
+  socket.receive({
+    type: "error",
+    code: "rate_limited",
+    message: "too many searches",
+    recoverable: true,
+    retry_after_ms: 1_500,
+    ref: again.ref,
+  });
+  const error = await limited.catch((error) => error);
+  assert.ok(error instanceof RequestError);
+  assert.deepEqual([error.message, error.code, error.retryAfterMs], [
+    "too many searches",
+    "rate_limited",
+    1_500,
+  ]);
+  h.client.dispose();
+});
+
+Deno.test("reveal reads older pages back to a message, and stops at the room's start", async () => {
+  const { h, socket } = await connectedInGeneral();
+  joined(socket, 120, Array.from({ length: 50 }, (_, i) => message(71 + i)));
+  const revealing = h.client.reveal("general", 30);
+  const page = socket.sentOfType("history").at(-1)!;
+  assert.deepEqual([page.before, page.limit], [71, 200]);
+  socket.receive({
+    type: "history",
+    room: "general",
+    messages: Array.from({ length: 70 }, (_, i) => message(1 + i)),
+    more: false,
+    ref: page.ref,
+  });
+  assert.equal(await revealing, true);
+  assert.equal(await h.client.reveal("general", 71), true, "held already: nothing asked");
+  assert.equal(await h.client.reveal("general", 500), false, "never in the room");
+  assert.equal(socket.sentOfType("history").length, 1);
   h.client.dispose();
 });

@@ -202,3 +202,35 @@ Deno.test("indexer: with historyMax, what the log no longer keeps leaves the ind
   await t.indexer.catchUp(["general"]);
   deepEqual(await t.found("kept"), [14, 13, 12, 11, 10]);
 });
+
+Deno.test("indexer: idle() waits for the batch at its own time, and for a catch-up, hastening neither", async () => {
+  await using t = await setup();
+  await t.indexer.idle(); // nothing handed over yet: idle at once
+
+  t.indexer.indexCommitted("general", t.store.append(textEntry("general", 1, "hello one")));
+  let idle = false;
+  const waiting = t.indexer.idle().then(() => idle = true);
+  await t.clock.advance(24);
+  equal(idle, false, "the batch is not due yet");
+  deepEqual(t.writes, [], "idle() does not hasten the batch");
+  await t.clock.advance(1);
+  await waiting;
+  deepEqual(await t.found("hello"), [1], "idle once the batch is written");
+
+  // A catch-up counts too, rooms listed as it goes included.
+  t.store.append(textEntry("random", 1, "hello again"));
+  let listed!: () => void;
+  const listing = new Promise<void>((resolve) => listed = resolve);
+  async function* rooms() {
+    await listing;
+    yield "random";
+  }
+  const catchingUp = t.indexer.catchUp(rooms());
+  idle = false;
+  const waitingAgain = t.indexer.idle().then(() => idle = true);
+  await Promise.resolve();
+  equal(idle, false, "busy while the rooms are still being listed");
+  listed();
+  await Promise.all([catchingUp, waitingAgain]);
+  deepEqual(await t.found("hello", ["random"]), [1]);
+});

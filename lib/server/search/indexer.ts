@@ -18,6 +18,7 @@
  * await indexer.catchUp(roomsWithMessages); // after a restart
  * // after each commit:
  * indexer.indexCommitted("general", [committed]);
+ * await indexer.idle(); // its batch was written, at its time
  * ```
  */
 import type { Message } from "../../protocol/mod.ts";
@@ -62,10 +63,20 @@ export interface SearchIndexerOptions {
 export interface SearchIndexer {
   /** Queues what `room` committed, to be indexed after this batch; never waits, never throws. */
   indexCommitted(room: string, entries: readonly Message[]): void;
-  /** Indexes whatever the logs of `rooms` hold beyond the index (after a restart). */
-  catchUp(rooms: Iterable<string>): Promise<void>;
-  /** Resolves once everything queued so far is written (or failed and was logged). */
+  /**
+   * Indexes whatever the logs of `rooms` hold beyond the index (after a
+   * restart); `rooms` may be listed as it goes (an async iterable of pages).
+   */
+  catchUp(rooms: Iterable<string> | AsyncIterable<string>): Promise<void>;
+  /** Writes what is queued now, without waiting for its batch; resolves once written. */
   settled(): Promise<void>;
+  /**
+   * Resolves when the indexer has nothing left to do: every entry handed to
+   * it so far written (or failed and logged) in its own batch, at its own
+   * time, and no catch-up running. Unlike `settled` it hastens nothing, so a
+   * test that awaits it sees the server as it runs.
+   */
+  idle(): Promise<void>;
   /** Stops taking entries and waits for the batch being written. */
   close(): Promise<void>;
 }
@@ -94,6 +105,25 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
   let timer: TimerId | null = null;
   let writing: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Batches and catch-ups running now. */
+  let running = 0;
+  /** Who awaits `idle()`. */
+  const idleWaiters = new Set<() => void>();
+
+  const isIdle = () => timer === null && queued.size === 0 && running === 0;
+  /** Runs `work`, counted as running; then wakes the `idle()` waiters if nothing is left. */
+  const track = async (work: () => Promise<void>) => {
+    running++;
+    try {
+      await work();
+    } finally {
+      running--;
+      if (isIdle()) {
+        for (const wake of idleWaiters) wake();
+        idleWaiters.clear();
+      }
+    }
+  };
 
   /** Indexes the log of `room` from where the index stands to its end. */
   const catchUpRoom = async (room: string) => {
@@ -141,7 +171,7 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
 
   const startBatch = () => {
     timer = null;
-    writing = writing.then(runBatch);
+    writing = writing.then(() => track(runBatch));
   };
 
   const settled = async () => {
@@ -167,17 +197,22 @@ export function createSearchIndexer(options: SearchIndexerOptions): SearchIndexe
       }
       timer ??= clock.setTimeout(startBatch, batchDelayMs);
     },
-    async catchUp(rooms) {
-      for (const room of rooms) {
-        try {
-          await catchUpRoom(room);
-          await followRetention(room);
-        } catch (error) {
-          log.error("search.catch_up_failed", { room, message: String(error) });
+    catchUp(rooms) {
+      return track(async () => {
+        for await (const room of rooms) {
+          try {
+            await catchUpRoom(room);
+            await followRetention(room);
+          } catch (error) {
+            log.error("search.catch_up_failed", { room, message: String(error) });
+          }
         }
-      }
+      });
     },
     settled,
+    idle() {
+      return isIdle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.add(resolve));
+    },
     close() {
       closed = true;
       return settled();
