@@ -261,3 +261,32 @@ function parseBlocks(lines: readonly string[], quoteDepth: number): MarkdownElem
 export function parseMarkdown(text: string): MarkdownElement[] {
   return parseBlocks(text.replace(/\r\n?/g, "\n").split("\n"), 0);
 }
+
+/**
+ * A message's text as one plain line, its markdown markers gone: for places
+ * that show a short excerpt rather than the message (search results). Blocks
+ * and line breaks become single spaces.
+ *
+ * @example
+ * ```ts
+ * markdownPlainText("please read the **release notes**\n- one\n- two");
+ * // "please read the release notes one two"
+ * ```
+ */
+export function markdownPlainText(text: string): string {
+  const pieces: string[] = [];
+  const walk = (nodes: MarkdownNode[]) => {
+    for (const node of nodes) {
+      if (typeof node === "string") pieces.push(node);
+      else {
+        walk(node.children);
+        // Each block ends with a space so the next one's words do not run into it.
+        if (!INLINE_TAGS.has(node.tag)) pieces.push(" ");
+      }
+    }
+  };
+  walk(parseMarkdown(text));
+  return pieces.join("").replace(/\s+/g, " ").trim();
+}
+
+const INLINE_TAGS: ReadonlySet<MarkdownTag> = new Set(["code", "strong", "em", "del", "a"]);

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { createMessageSearch, type SearchState } from "../../lib/client/message_search.ts";
 import type { Message, PublicUser } from "../../lib/protocol/frames.ts";
+import { markdownPlainText } from "../markdown.ts";
 import { Dialog } from "./Dialog.tsx";
 import { dayLabel, secondsUntil, timeLabel } from "./format.ts";
 
@@ -48,6 +49,11 @@ export function matchedParts(text: string, q: string): { text: string; match: bo
 
 /** Longest part of a result's text shown; the whole message opens in its room. */
 const EXCERPT_CHARS = 300;
+
+/** The start of a result's text as plain words: its markdown markers would only be noise here. */
+function excerptOf(message: Message): string {
+  return markdownPlainText(message.text ?? "").slice(0, EXCERPT_CHARS);
+}
 
 /**
  * "Search messages": a field (Enter searches, Escape closes) and the messages
@@ -142,7 +148,7 @@ export function SearchOutcome(
                   </time>
                 </span>
                 <span class="search-result-text">
-                  {matchedParts((message.text ?? "").slice(0, EXCERPT_CHARS), state.q).map((
+                  {matchedParts(excerptOf(message), state.q).map((
                     part,
                     index,
                   ) => part.match ? <mark key={index}>{part.text}</mark> : part.text)}

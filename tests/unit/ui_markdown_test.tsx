@@ -10,6 +10,7 @@ import { renderToString } from "preact-render-to-string";
 import { isLongText, MessageText } from "../../components/chat/MessageText.tsx";
 import {
   type MarkdownNode,
+  markdownPlainText,
   MAX_INLINE_DEPTH,
   MAX_QUOTE_DEPTH,
   parseInline,
@@ -243,4 +244,14 @@ Deno.test("markdown: long texts are collapsed with Show more, short ones are not
   ok(long.includes('class="msg-text msg-text-collapsed"'));
   ok(long.includes('aria-expanded="false"') && long.includes("Show more"));
   ok(!renderToString(<MessageText text="short" />).includes("Show more"));
+});
+
+Deno.test("markdown plain text: markers gone, blocks and lines joined by single spaces", () => {
+  equal(
+    markdownPlainText("please read the **release notes**\n- one\n- two"),
+    "please read the release notes one two",
+  );
+  equal(markdownPlainText("~~old~~ *new* [docs](https://example.com/x)"), "old new docs");
+  equal(markdownPlainText("```\nlet a = 1;\n```\nafter"), "let a = 1; after");
+  equal(markdownPlainText("<b>raw</b> stays \\*text\\*"), "<b>raw</b> stays *text*");
 });

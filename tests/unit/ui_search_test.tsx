@@ -79,3 +79,13 @@ Deno.test("search results: none, rate limited, failed, in words", () => {
   );
   ok(render({ kind: "searching", q: "x" }).includes("Searching…"));
 });
+
+Deno.test("search results: markdown markers are left out of the excerpt", () => {
+  const html = render({
+    kind: "results",
+    q: "notes",
+    messages: [result("read the **release notes**\n> quoted `code`\n- one\n- two")],
+  });
+  ok(html.includes("read the release <mark>notes</mark> quoted code one two"), html);
+  equal(html.includes("**"), false, html);
+});
