@@ -14,7 +14,7 @@
 import type { ErrorCode, Message, ServerFrame, ServerFrameOf } from "../../protocol/mod.ts";
 import { utf8Length } from "../limits/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
-import { boundPage } from "./bounded_page.ts";
+import { boundPage, serializeMessages } from "./bounded_page.ts";
 import type { RoomMember } from "./member.ts";
 
 /** A `joined` or `history` reply before its messages are added. */
@@ -53,9 +53,8 @@ export interface RoomReplies {
   ): void;
 }
 
-function omitMore<T extends { more?: boolean }>({ more: _more, ...rest }: T): Omit<T, "more"> {
-  return rest;
-}
+/** What a page's frame ends with at most, besides its messages. */
+const BUDGETED_TAIL = `,"more":true,"messages":[]}`;
 
 /** Creates the {@linkcode RoomReplies}. */
 export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions): RoomReplies {
@@ -69,16 +68,21 @@ export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions
     reply,
 
     replyPage(member, frame, messages, keep) {
+      // The frame's fields are serialized once, `more` and the messages are
+      // appended as text: `{...fields,"more":true,"messages":[items]}`.
+      const { more: stored, ...fields } = frame;
+      const head = JSON.stringify(fields).slice(0, -1);
       // Budgeted with `more: true` and an empty list, whatever the frame ends up saying.
-      const shell = utf8Length(JSON.stringify({ ...frame, more: true, messages: [] }));
-      const page = boundPage(messages, maxReplyBytes - shell, keep);
+      const shell = utf8Length(head) + BUDGETED_TAIL.length;
+      const page = boundPage(serializeMessages(messages), maxReplyBytes - shell, keep);
       // A cut page has more where its reader pages on: `history` either way, a
       // `joined` catch-up forward only (older history is never what `more` speaks of).
       const cutAhead = page.trimmed && (frame.type === "history" || keep === "oldest");
-      const more = frame.more === true || cutAhead;
+      const more = stored === true || cutAhead;
       // `joined` carries `more` only when more follow (an extension of the contract).
-      const complete = frame.type === "joined" && !more ? omitMore(frame) : { ...frame, more };
-      reply(member, { ...complete, messages: page.messages });
+      const moreField = frame.type === "joined" && !more ? "" : `,"more":${more}`;
+      metrics.framesSent.labels(frame.type).inc();
+      member.sendText(`${head}${moreField},"messages":[${page.items.join(",")}]}`);
     },
 
     replyError(member, room, code, message, ref) {
