@@ -207,7 +207,11 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
         { limit: limits.joinPageMax, maxBytes: limits.maxReplyBytes },
       );
       readSeq = (await readPositions.of(member.user.id, [name])).get(name) ?? 0;
-      ({ unread } = await store.countUnread(name, readSeq, member.user.id, UNREAD_COUNT_MAX));
+      // Read up to the head replayed (an empty room, a reader who is up to date): nothing
+      // to count, and no read; what is committed after that head comes live.
+      if (replay.head > readSeq) {
+        ({ unread } = await store.countUnread(name, readSeq, member.user.id, UNREAD_COUNT_MAX));
+      }
     } catch (error) {
       storeFailed(error);
       local.remove(name, member);
