@@ -20,7 +20,9 @@
  * `RLIMIT_NOFILE` to the hard limit (the servers it starts inherit it) and
  * refuses to run a size the limit cannot hold.
  *
- * Run alone: `deno run -A bench/scenarios/big_room.ts [--smoke] [--targets=a,b] [--sizes=1000,5000]`.
+ * Run alone: `deno run -A bench/scenarios/big_room.ts [--smoke] [--targets=a,b] [--sizes=1000,5000]`:
+ * prints the table and writes the results to `bench/results/<date>-big_room.json`
+ * (a smoke run's are only printed).
  *
  * @example
  * ```ts
@@ -111,6 +113,21 @@ export interface BigRoomSize {
   fan_out_p99_ms: number;
   /** Server CPU per delivery at the highest complete fan-out step, in µs. */
   fan_out_server_us_per_delivery: number;
+  /** Every fan-out step, as run: its rate, what it delivered, its p99, who else used the CPU. */
+  fan_out_steps: BigRoomFanOutStep[];
+}
+
+/** One fan-out step of a size, in short. */
+export interface BigRoomFanOutStep {
+  rate_msgs_per_s: number;
+  deliveries_per_s: number;
+  delivery_ratio: number;
+  p99_ms: number;
+  server_us_per_delivery: number;
+  others_cpu_pct: number;
+  sustained: boolean;
+  /** The first few errors the load generator saw. */
+  errors: string[];
 }
 
 /** A target's big-room figures. */
@@ -179,6 +196,16 @@ async function measureSize(
         max_sustained_deliveries_per_s: best?.deliveries_per_s ?? 0,
         fan_out_p99_ms: best?.p99_ms ?? 0,
         fan_out_server_us_per_delivery: complete?.server_us_per_delivery ?? 0,
+        fan_out_steps: fanOut.steps.map((step) => ({
+          rate_msgs_per_s: step.rate_msgs_per_s,
+          deliveries_per_s: step.deliveries_per_s,
+          delivery_ratio: step.delivery_ratio,
+          p99_ms: step.p99_ms,
+          server_us_per_delivery: step.server_us_per_delivery,
+          others_cpu_pct: step.others_cpu_pct,
+          sustained: step.sustained,
+          errors: step.errors.slice(0, 3),
+        })),
       };
       options.log(
         `  ${members}: open ${size.open_ms} ms + join ${size.join_ms} ms, ` +
@@ -246,5 +273,12 @@ if (import.meta.main) {
     log: (line) => console.error(line),
   });
   console.log(bigRoomTable(result));
-  console.log(JSON.stringify(result, null, 2));
+  const json = JSON.stringify(result, null, 2) + "\n";
+  if (args.smoke) console.log(json);
+  else {
+    const date = new Date().toISOString().slice(0, 10);
+    const out = new URL(`../results/${date}-big_room.json`, import.meta.url).pathname;
+    await Deno.writeTextFile(out, json);
+    console.error(`results: ${out}`);
+  }
 }

@@ -229,7 +229,8 @@ export async function stepFanOut(
         `${result.deliveries_per_s} deliveries/s, ratio ${result.delivery_ratio}, ` +
         `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms, server ${result.server_cpu_pct} % CPU, ` +
         `loadgen ${result.loadgen_cpu_pct} % CPU, others ${result.others_cpu_pct} % CPU, ` +
-        `server ${result.server_us_per_delivery} µs/delivery, loadgen ${result.loadgen_us_per_delivery}`,
+        `server ${result.server_us_per_delivery} µs/delivery, loadgen ${result.loadgen_us_per_delivery}` +
+        (result.errors.length > 0 ? `, errors: ${result.errors.slice(0, 3).join("; ")}` : ""),
     );
   let sustainedRate = 0;
   let failedRate = 0;

@@ -100,6 +100,15 @@ export function membershipStoreContract(
     await store.ensurePublic("lobby", NOW);
     equal(await store.addMember("lobby", bob, { now: NOW }), "added");
     equal(await store.addMember("lobby", bob, { now: NOW }), "already");
+    // Invited to a public room all the same: entering it takes the invitation too.
+    await store.invite("lobby", zed, ada, NOW);
+    equal(await store.addMember("lobby", zed, { now: NOW }), "added");
+    equal(
+      (await store.access("lobby", zed.id, NOW)).invited,
+      false,
+      "entering took the invitation",
+    );
+    equal((await store.memberCounts(["lobby"])).get("lobby"), 2);
 
     await store.createRoom(privateRoom("team"), ada);
     equal(await store.addMember("team", bob, { now: NOW, requireInvitation: true }), "not_invited");

@@ -173,6 +173,33 @@ Deno.test("topology: a room closed on one instance evicts its members on the oth
   await late.socket[Symbol.asyncDispose]();
 });
 
+Deno.test("topology: the next join sees a message and a closure made on another instance at once", async () => {
+  await using topology = await startTopology(2, KV);
+  const [a, b] = topology.instances;
+  // The room is live on A (its reads are shared by joins there) before B writes to it.
+  const ada = await connect(topology, a, "ada");
+  await join(ada.socket, "lobby");
+  const bob = await connect(topology, b, "bob");
+  await join(bob.socket, "lobby");
+  equal(
+    (await ask(bob.socket, { type: "send", room: "lobby", text: "hi", cid: "m1" })).type,
+    "ack",
+  );
+  // Acked on B: a join on A that starts now replays it, without waiting for any notice.
+  const cy = await connect(topology, a, "cy");
+  const joined = await join(cy.socket, "lobby");
+  deepEqual(joined.messages.map(({ text }) => text), ["hi"]);
+  const response = await post(b, "/api/admin/close-room", { room: "lobby" }, {
+    authorization: `Bearer ${await topology.token("root", "admin")}`,
+  });
+  equal(response.status, 200);
+  // Closed on B: a join on A that starts now is refused, whether or not A has heard.
+  const dee = await connect(topology, a, "dee");
+  dee.socket.send({ type: "join", room: "lobby" });
+  equal((await dee.socket.nextOf("error")).code, "forbidden");
+  for (const { socket } of [ada, bob, cy, dee]) await socket[Symbol.asyncDispose]();
+});
+
 Deno.test("topology: the per-user and per-address limits count every instance", async () => {
   await using topology = await startTopology(3, {
     ...KV,

@@ -102,3 +102,34 @@ Deno.test("thousands of joins and leaves in random order keep the order a sort g
   deepEqual(users.page({ limit: 10 }), { users: [], next: null });
   equal(users.size, 0);
 });
+
+Deno.test("the first page is kept while joins and leaves sort past it, and is always what a read gives", () => {
+  const random = createSeededRandom(7);
+  const users = createSortedUsers();
+  const held = new Map<string, PublicUser>();
+  // Few names, so that many users share the name at a page's end.
+  const names = ["ada", "Ada", "bob", "cy", "dee"];
+  let kept = 0;
+  for (let step = 0; step < 4_000; step++) {
+    const before = users.page({ limit: 5 });
+    const id = `u${Math.floor(random() * 60)}`;
+    const existing = held.get(id);
+    if (existing) {
+      users.delete(existing);
+      held.delete(id);
+    } else {
+      const added = user(`${names[Math.floor(random() * names.length)]}${step % 3}`, id);
+      users.add(added);
+      held.set(id, added);
+    }
+    const after = users.page({ limit: 5 });
+    if (after === before) kept++;
+    // What a read of the blocks gives: a second SortedUsers holding the same users.
+    const fresh = createSortedUsers();
+    for (const u of held.values()) fresh.add(u);
+    deepEqual(after, fresh.page({ limit: 5 }));
+  }
+  equal(kept > 1_000, true, `the page was kept over ${kept} changes`);
+  // A page of another size is read, and kept, apart.
+  deepEqual(users.page({ limit: 3 }).users, referenceSort([...held.values()]).slice(0, 3));
+});

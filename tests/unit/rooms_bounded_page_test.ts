@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { boundPage, messageJsonLength } from "../../lib/server/rooms/bounded_page.ts";
-import { jsonStringLength, utf8Length } from "../../lib/server/limits/utf8_length.ts";
+import { boundPage, serializeMessages } from "../../lib/server/rooms/bounded_page.ts";
+import { utf8Length } from "../../lib/server/limits/utf8_length.ts";
 import type { Message } from "../../lib/protocol/mod.ts";
 
 function message(seq: number, text = `message ${seq}`): Message {
@@ -30,38 +30,40 @@ function* sampleTexts(count: number): Generator<string> {
   }
 }
 
-Deno.test("utf8Length and jsonStringLength count what TextEncoder and JSON.stringify give", () => {
+Deno.test("utf8Length counts what TextEncoder gives", () => {
   const fixed = ["", "plain", "Zoë", "€ and ☃", "😀 pairs 𝄞", 'say "hi"\n', "\u0000\b\f\r\t\\"];
   for (const text of [...fixed, ...sampleTexts(2_000)]) {
     equal(utf8Length(text), bytesOf(text), JSON.stringify(text));
-    equal(jsonStringLength(text), bytesOf(JSON.stringify(text)), JSON.stringify(text));
+    equal(utf8Length(JSON.stringify(text)), bytesOf(JSON.stringify(text)), JSON.stringify(text));
   }
 });
 
-Deno.test("messageJsonLength is the size of the message's JSON", () => {
-  for (const text of sampleTexts(500)) {
-    const item = message(7, text);
-    equal(messageJsonLength(item), bytesOf(JSON.stringify(item)));
-  }
+Deno.test("serializeMessages serializes a page once, however often it is served", () => {
+  const page = [message(1), message(2)];
+  const items = serializeMessages(page);
+  deepEqual(items, page.map((item) => JSON.stringify(item)));
+  equal(serializeMessages(page), items);
+  ok(serializeMessages([...page]) !== items);
 });
 
 Deno.test("boundPage keeps the oldest or the newest that fit, in order, and at least one", () => {
   const page = Array.from({ length: 9 }, (_, index) => message(index + 1));
-  const size = messageJsonLength(page[0]);
-  const threeFit = 3 * size + 2;
+  const items = serializeMessages(page);
+  const seqs = (kept: string[]) => kept.map((item) => (JSON.parse(item) as Message).seq);
+  const threeFit = 3 * bytesOf(items[0]) + 2;
 
-  const oldest = boundPage(page, threeFit, "oldest");
-  deepEqual(oldest.messages.map(({ seq }) => seq), [1, 2, 3]);
+  const oldest = boundPage(items, threeFit, "oldest");
+  deepEqual(seqs(oldest.items), [1, 2, 3]);
   ok(oldest.trimmed);
-  const newest = boundPage(page, threeFit, "newest");
-  deepEqual(newest.messages.map(({ seq }) => seq), [7, 8, 9]);
+  const newest = boundPage(items, threeFit, "newest");
+  deepEqual(seqs(newest.items), [7, 8, 9]);
 
-  const all = boundPage(page, 1_000_000, "oldest");
-  equal(all.messages.length, 9);
+  const all = boundPage(items, 1_000_000, "oldest");
+  equal(all.items.length, 9);
   ok(!all.trimmed);
-  const huge = [message(1, "é".repeat(10_000)), message(2)];
-  deepEqual(boundPage(huge, 100, "oldest").messages.map(({ seq }) => seq), [1]);
-  deepEqual(boundPage([], 100, "newest"), { messages: [], trimmed: false });
+  const huge = serializeMessages([message(1, "é".repeat(10_000)), message(2)]);
+  deepEqual(seqs(boundPage(huge, 100, "oldest").items), [1]);
+  deepEqual(boundPage([], 100, "newest"), { items: [], trimmed: false });
 });
 
 Deno.test("a page that fits its budget fits the bound once serialized in its frame", () => {
@@ -69,8 +71,10 @@ Deno.test("a page that fits its budget fits the bound once serialized in its fra
   const frame = { type: "history", room: "general", more: true, messages: [] };
   const shell = bytesOf(JSON.stringify(frame));
   for (const budget of [1_000, 10_000, 100_000]) {
-    const bounded = boundPage(page, budget, "newest");
-    const sent = bytesOf(JSON.stringify({ ...frame, messages: bounded.messages }));
+    const bounded = boundPage(serializeMessages(page), budget, "newest");
+    const sent = bytesOf(
+      JSON.stringify({ ...frame, messages: bounded.items.map((item) => JSON.parse(item)) }),
+    );
     ok(sent <= shell + budget, `${sent} bytes for a budget of ${budget}`);
   }
 });

@@ -1,13 +1,11 @@
 /**
- * Sizes in UTF-8 bytes, counted without encoding: of a string as it is, and
- * of a string as `JSON.stringify` writes it. For size bounds on what is about
- * to be sent or stored, where building the text only to measure it would
- * double the work.
+ * The size of a string in UTF-8 bytes, counted without encoding it: for size
+ * bounds on what is about to be sent or stored, where encoding the text only
+ * to measure it would double the work.
  *
  * @example
  * ```ts
  * utf8Length("Zoë ☃"); // 8
- * jsonStringLength('say "hi"\n'); // 14: JSON.stringify gives "say \"hi\"\n"
  * ```
  */
 
@@ -28,26 +26,5 @@ export function utf8Length(text: string): number {
   if (!NOT_ASCII.test(text)) return text.length;
   let bytes = 0;
   for (let index = 0; index < text.length; index++) bytes += unitLength(text.charCodeAt(index));
-  return bytes;
-}
-
-const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
-const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
-
-/** The length in UTF-8 bytes of `JSON.stringify(text)`, quotes and escapes included. */
-export function jsonStringLength(text: string): number {
-  let bytes = 2;
-  for (let index = 0; index < text.length; index++) {
-    const unit = text.charCodeAt(index);
-    if (unit === 0x22 || unit === 0x5c) bytes += 2; // \" and \\
-    else if (unit === 0x08 || unit === 0x09 || unit === 0x0a || unit === 0x0c || unit === 0x0d) {
-      bytes += 2; // \b \t \n \f \r
-    } else if (unit < 0x20) bytes += 6; // \u00XX
-    else if (isHigh(unit) && isLow(text.charCodeAt(index + 1))) {
-      bytes += 4;
-      index++;
-    } else if (isHigh(unit) || isLow(unit)) bytes += 6; // a lone surrogate, escaped as \uDXXX
-    else bytes += unitLength(unit);
-  }
   return bytes;
 }

@@ -67,6 +67,13 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
       .set(roomMemberKey(room, membership.user.id), membership)
       .sum(roomMemberCountKey(room), 1n);
 
+  /** An entry read as absent, for an operation that checks it still is. */
+  const absent = <T>(key: Deno.KvKey): Deno.KvEntryMaybe<T> => ({
+    key,
+    value: null,
+    versionstamp: null,
+  });
+
   const readInfo = async (room: string) => (await kv.get<RoomInfo>(roomInfoKey(room))).value;
 
   return {
@@ -129,11 +136,16 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
     },
 
     addMember(room, user, { now, requireInvitation = false }) {
+      const keys = [roomMemberKey(room, user.id), roomInviteKey(room, user.id)] as const;
+      // Whoever enters a public room was just found without a membership, and
+      // most have no invitation: the first attempt assumes both keys absent and
+      // lets the operation's checks say otherwise, saving a read per new member.
+      let assumeAbsent = !requireInvitation;
       return repeat(async () => {
-        const [membership, invitation] = await kv.getMany<[Membership, Invitation]>([
-          roomMemberKey(room, user.id),
-          roomInviteKey(room, user.id),
-        ]);
+        const [membership, invitation] = assumeAbsent
+          ? [absent<Membership>(keys[0]), absent<Invitation>(keys[1])]
+          : await kv.getMany<[Membership, Invitation]>(keys);
+        assumeAbsent = false;
         if (membership.value) return { done: "already" as const };
         const invited = invitation.value !== null && now - invitation.value.at < INVITATION_TTL_MS;
         if (requireInvitation && !invited) return { done: "not_invited" as const };

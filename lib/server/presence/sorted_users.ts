@@ -46,7 +46,12 @@ export interface SortedUsers {
   add(user: PublicUser): void;
   /** Removes `user`, found by name and id; false if it was not there. */
   delete(user: PublicUser): boolean;
-  /** The page `query` asks for, in order. */
+  /**
+   * The page `query` asks for, in order. The first page (no `after`, no
+   * `prefix`) is the same object until it changes (someone sorted into it or
+   * out of it), so what is made of it (a `joined`'s JSON) can be made once:
+   * it must not be changed.
+   */
   page(query: UsersPageQuery): UsersPage;
 }
 
@@ -87,6 +92,16 @@ function firstNotBefore<T>(items: readonly T[], before: (item: T) => boolean): n
 export function createSortedUsers(): SortedUsers {
   const blocks: Entry[][] = [];
   let size = 0;
+  /**
+   * The first page last read, until it changes; with the entry just past it,
+   * if any: whoever sorts after that one is added or deleted without changing it.
+   */
+  let first: { limit: number; page: UsersPage; following: Entry | undefined } | undefined;
+  /** Forgets the first page unless `entry`, added or deleted, sorts past it. */
+  const changed = (entry: Entry) => {
+    if (first?.following && compareEntries(entry, first.following) > 0) return;
+    first = undefined;
+  };
 
   /** Where the first entry for which `before` is false is, or would go: block and offset. */
   const locate = (before: (entry: Entry) => boolean): [number, number] => {
@@ -105,6 +120,7 @@ export function createSortedUsers(): SortedUsers {
     add(user) {
       const entry = { fold: fold(user.name), user };
       size++;
+      changed(entry);
       if (blocks.length === 0) return void blocks.push([entry]);
       let [block, offset] = locate(beforeEntry(entry));
       // Past every block: it goes at the end of the last one.
@@ -126,37 +142,52 @@ export function createSortedUsers(): SortedUsers {
       entries.splice(offset, 1);
       if (entries.length === 0) blocks.splice(block, 1);
       size--;
+      changed(target);
       return true;
     },
 
-    page({ after, prefix = "", limit: asked }) {
-      const limit = Math.max(1, asked);
-      const wanted = fold(prefix);
-      const afterFold = after === undefined ? undefined : fold(after);
-      // Sorted before the page: past `after` (by name, whatever the id), and below the prefix.
-      const before = (entry: Entry) =>
-        entry.fold < wanted ||
-        (afterFold !== undefined &&
-          (compareText(entry.fold, afterFold) || compareText(entry.user.name, after!)) <= 0);
-      let [block, offset] = locate(before);
-      const users: PublicUser[] = [];
-      /** The first user that did not fit, if any. */
-      let following: PublicUser | undefined;
-      for (; block < blocks.length && !following; block++, offset = 0) {
-        const entries = blocks[block];
-        for (; offset < entries.length; offset++) {
-          if (!entries[offset].fold.startsWith(wanted)) return { users, next: null };
-          if (users.length === limit) {
-            following = entries[offset].user;
-            break;
-          }
-          users.push(entries[offset].user);
-        }
-      }
-      if (!following) return { users, next: null };
-      // The next page starts after a name: one shared across the cut would lose its rest.
-      while (users.length > 1 && users[users.length - 1].name === following.name) users.pop();
-      return { users, next: users[users.length - 1].name };
+    page(query) {
+      const isFirst = query.after === undefined && !query.prefix;
+      if (isFirst && first?.limit === query.limit) return first.page;
+      const { page, following } = readPage(query);
+      if (isFirst) first = { limit: query.limit, page, following };
+      return page;
     },
   };
+
+  /** The page `query` asks for, read from the blocks, and the entry just past it (if any). */
+  function readPage(
+    { after, prefix = "", limit: asked }: UsersPageQuery,
+  ): { page: UsersPage; following: Entry | undefined } {
+    const limit = Math.max(1, asked);
+    const wanted = fold(prefix);
+    const afterFold = after === undefined ? undefined : fold(after);
+    // Sorted before the page: past `after` (by name, whatever the id), and below the prefix.
+    const before = (entry: Entry) =>
+      entry.fold < wanted ||
+      (afterFold !== undefined &&
+        (compareText(entry.fold, afterFold) || compareText(entry.user.name, after!)) <= 0);
+    let [block, offset] = locate(before);
+    const users: PublicUser[] = [];
+    /** The first entry that did not fit, if any. */
+    let following: Entry | undefined;
+    for (; block < blocks.length && !following; block++, offset = 0) {
+      const entries = blocks[block];
+      for (; offset < entries.length; offset++) {
+        if (!entries[offset].fold.startsWith(wanted)) {
+          return { page: { users, next: null }, following: entries[offset] };
+        }
+        if (users.length === limit) {
+          following = entries[offset];
+          break;
+        }
+        users.push(entries[offset].user);
+      }
+    }
+    if (!following) return { page: { users, next: null }, following };
+    // The next page starts after a name: one shared across the cut would lose its rest.
+    const { name } = following.user;
+    while (users.length > 1 && users[users.length - 1].name === name) users.pop();
+    return { page: { users, next: users[users.length - 1].name }, following };
+  }
 }

@@ -18,6 +18,7 @@ import type { Clock } from "../../time/clock.ts";
 import type { EventBus } from "../bus/mod.ts";
 import { retryWhenLocked } from "../store/mod.ts";
 import type { Sql } from "../postgres/mod.ts";
+import { createSharedReads } from "./shared_reads.ts";
 
 /** The key of a room's closed flag. */
 export function roomClosedKey(room: string): Deno.KvKey {
@@ -102,6 +103,8 @@ export interface RoomClosures {
 export function createRoomClosures({ flags, events, clock }: RoomClosuresOptions): RoomClosures {
   const known = new Set<string>();
   const listeners = new Set<(room: string) => void>();
+  // Each join asks: a burst of joins into one room reads its flag once per read.
+  const readClosed = createSharedReads(async (room) => (await flags.closedAmong([room])).has(room));
 
   const stopListening = events.on("room_closed", ({ room }) => {
     known.add(room);
@@ -111,7 +114,7 @@ export function createRoomClosures({ flags, events, clock }: RoomClosuresOptions
   return {
     async isClosed(room) {
       if (known.has(room)) return true;
-      const closed = (await flags.closedAmong([room])).has(room);
+      const closed = await readClosed(room);
       if (closed) known.add(room);
       return closed;
     },

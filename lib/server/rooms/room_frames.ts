@@ -66,6 +66,7 @@ import { mentionedMembers } from "./mentions.ts";
 import { publicUserOf, type RoomMember } from "./member.ts";
 import type { RoomClosures } from "./room_closures.ts";
 import type { RoomReplies } from "./room_replies.ts";
+import { createSharedReads } from "./shared_reads.ts";
 
 /** Why a change (or a reply) may not be made to the entry it targets. */
 interface TargetRefusal {
@@ -156,6 +157,8 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
   const { store, bus, events, presence, clock, closures, metrics, local, limits } = options;
   const { reply, replyPage, replyError } = options.replies;
   const { storeFailed, access, memberships, notices, readPositions, findUser } = options;
+  // A burst of joins into one room reads its newest page once per read, not once per join.
+  const latest = createSharedReads((room) => store.latest(room));
   const isMember = async (room: string, userId: string) =>
     (await memberships.access(room, userId, clock.now())).membership !== null;
 
@@ -198,13 +201,17 @@ export function createRoomFrames(options: RoomFramesOptions): RoomFrames {
       // The feed must know its starting head before the log is read, or a
       // message committed in between would be neither replayed nor fanned out.
       await bus.idle(name);
-      replay = frame.since === undefined ? await store.latest(name) : await store.since(
+      replay = frame.since === undefined ? await latest(name) : await store.since(
         name,
         frame.since,
         { limit: limits.joinPageMax, maxBytes: limits.maxReplyBytes },
       );
       readSeq = (await readPositions.of(member.user.id, [name])).get(name) ?? 0;
-      ({ unread } = await store.countUnread(name, readSeq, member.user.id, UNREAD_COUNT_MAX));
+      // Read up to the head replayed (an empty room, a reader who is up to date): nothing
+      // to count, and no read; what is committed after that head comes live.
+      if (replay.head > readSeq) {
+        ({ unread } = await store.countUnread(name, readSeq, member.user.id, UNREAD_COUNT_MAX));
+      }
     } catch (error) {
       storeFailed(error);
       local.remove(name, member);

@@ -11,10 +11,16 @@
  * replies.replyPage(member, { type: "history", room, more: false }, messages, "newest");
  * ```
  */
-import type { ErrorCode, Message, ServerFrame, ServerFrameOf } from "../../protocol/mod.ts";
+import type {
+  ErrorCode,
+  Message,
+  PublicUser,
+  ServerFrame,
+  ServerFrameOf,
+} from "../../protocol/mod.ts";
 import { utf8Length } from "../limits/mod.ts";
 import type { SwitchboardMetrics } from "../metrics/mod.ts";
-import { boundPage } from "./bounded_page.ts";
+import { boundPage, serializeMessages } from "./bounded_page.ts";
 import type { RoomMember } from "./member.ts";
 
 /** A `joined` or `history` reply before its messages are added. */
@@ -53,9 +59,38 @@ export interface RoomReplies {
   ): void;
 }
 
-function omitMore<T extends { more?: boolean }>({ more: _more, ...rest }: T): Omit<T, "more"> {
-  return rest;
+/** Presence lists as JSON, and its UTF-8 size: made once per list (presence hands out one until it changes). */
+const presenceJson = new WeakMap<readonly PublicUser[], { json: string; bytes: number }>();
+
+/** A frame's JSON so far, and its UTF-8 size. */
+interface Serialized {
+  json: string;
+  bytes: number;
 }
+
+const serialized = (json: string): Serialized => ({ json, bytes: utf8Length(json) });
+
+/**
+ * A page frame's fields but `more` as JSON, without the closing brace. A `joined`'s
+ * presence list, the same for every join until it changes, is serialized and measured once.
+ */
+function pageHead(frame: PageFrame): Serialized {
+  if (frame.type !== "joined") {
+    const { more: _more, ...fields } = frame;
+    return serialized(JSON.stringify(fields).slice(0, -1));
+  }
+  const { more: _more, presence, ...rest } = frame;
+  let listed = presenceJson.get(presence);
+  if (listed === undefined) {
+    listed = serialized(JSON.stringify(presence));
+    presenceJson.set(presence, listed);
+  }
+  const fields = serialized(`${JSON.stringify(rest).slice(0, -1)},"presence":`);
+  return { json: fields.json + listed.json, bytes: fields.bytes + listed.bytes };
+}
+
+/** What a page's frame ends with at most, besides its messages. */
+const BUDGETED_TAIL = `,"more":true,"messages":[]}`;
 
 /** Creates the {@linkcode RoomReplies}. */
 export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions): RoomReplies {
@@ -69,16 +104,20 @@ export function createRoomReplies({ metrics, maxReplyBytes }: RoomRepliesOptions
     reply,
 
     replyPage(member, frame, messages, keep) {
+      // The frame's fields are serialized once, `more` and the messages are
+      // appended as text: `{...fields,"more":true,"messages":[items]}`.
+      const head = pageHead(frame);
       // Budgeted with `more: true` and an empty list, whatever the frame ends up saying.
-      const shell = utf8Length(JSON.stringify({ ...frame, more: true, messages: [] }));
-      const page = boundPage(messages, maxReplyBytes - shell, keep);
+      const shell = head.bytes + BUDGETED_TAIL.length;
+      const page = boundPage(serializeMessages(messages), maxReplyBytes - shell, keep);
       // A cut page has more where its reader pages on: `history` either way, a
       // `joined` catch-up forward only (older history is never what `more` speaks of).
       const cutAhead = page.trimmed && (frame.type === "history" || keep === "oldest");
       const more = frame.more === true || cutAhead;
       // `joined` carries `more` only when more follow (an extension of the contract).
-      const complete = frame.type === "joined" && !more ? omitMore(frame) : { ...frame, more };
-      reply(member, { ...complete, messages: page.messages });
+      const moreField = frame.type === "joined" && !more ? "" : `,"more":${more}`;
+      metrics.framesSent.labels(frame.type).inc();
+      member.sendText(`${head.json}${moreField},"messages":[${page.items.join(",")}]}`);
     },
 
     replyError(member, room, code, message, ref) {
