@@ -102,7 +102,10 @@ export function acceptOwnWebSocket(
   handshake: UpgradeHandshake,
   options: OwnWebSocketOptions,
 ): OwnWebSocket {
-  socket.write(switchingProtocolsHead(handshake, options.protocol));
+  const head = switchingProtocolsHead(handshake, options.protocol);
+  // Held until the socket opened, so that the 101 and what `open` sends leave in one write.
+  socket.cork();
+  socket.write(head);
   const webSocket = new OwnWebSocket(socket, options);
   queueMicrotask(() => webSocket.start(handshake.head));
   return webSocket;
@@ -169,7 +172,11 @@ export class OwnWebSocket extends EventTarget {
     socket.on("close", () => this.#closed());
     if (socket.destroyed) return this.#closed();
     this.#state = OPEN;
-    this.#emit(new Event("open"));
+    try {
+      this.#emit(new Event("open"));
+    } finally {
+      socket.uncork();
+    }
     if (head.length > 0) this.#read(head);
     // The guarded server stopped the handle's reads at the upgrade, below node:net's notice.
     (socket as unknown as HandedOverSocket)._handle?.readStart();
@@ -189,8 +196,8 @@ export class OwnWebSocket extends EventTarget {
     this.#socket.write(encodeFrame(Opcode.BINARY, bytes));
   }
 
-  /** Starts the closing handshake with `code` (1000 by default) and `reason`. */
-  close(code: number = WsCloseCode.NORMAL, reason = ""): void {
+  /** Starts the closing handshake with `code` and `reason`; without a code, the close frame has none. */
+  close(code: number = WsCloseCode.NO_STATUS, reason = ""): void {
     if (this.#state === CLOSING || this.#state === CLOSED) return;
     this.#sendClose(code, reason);
   }
@@ -268,9 +275,7 @@ export class OwnWebSocket extends EventTarget {
       // Echo the peer's code (RFC 6455, 5.5.1); a close without one is answered without one.
       this.#state = CLOSING;
       this.#stopWatching();
-      const frame = code === WsCloseCode.NO_STATUS
-        ? encodeFrame(Opcode.CLOSE, new Uint8Array(0))
-        : encodeCloseFrame(code, reason);
+      const frame = encodeCloseFrame(code, reason);
       // Both closes are exchanged once ours is written: the server drops the connection first
       // (RFC 6455, 7.1.1), or at the close timeout if the peer does not take our close.
       this.#socket.end(frame, () => this.#socket.destroy());

@@ -169,8 +169,13 @@ export function encodeFrame(opcode: OpcodeValue, payload: Uint8Array): Uint8Arra
   return frame;
 }
 
-/** A server's close frame carrying `code` and `reason` (cut to the 123 bytes a close frame allows). */
+/**
+ * A server's close frame carrying `code` and `reason` (cut to the 123 bytes a
+ * close frame allows). 1005 ("no status") is never sent: it makes a close
+ * frame without a code.
+ */
 export function encodeCloseFrame(code: number, reason: string): Uint8Array {
+  if (code === WsCloseCode.NO_STATUS) return encodeFrame(Opcode.CLOSE, new Uint8Array(0));
   const reasonBytes = new TextEncoder().encode(fitCloseReason(reason));
   const payload = new Uint8Array(2 + reasonBytes.length);
   payload.set([code >> 8, code & 0xff]);

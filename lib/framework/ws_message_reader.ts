@@ -51,16 +51,19 @@ export interface MessageSink {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** No payload: shared, so that an idle reader holds no buffer of its own. */
+const EMPTY = new Uint8Array(0);
+
 /** Reads one connection's frames; see the module's description. */
 export class MessageReader {
   #maxMessageBytes: number;
   #sink: MessageSink;
-  /** A header split across reads, gathered here until whole. */
-  #headerBytes = new Uint8Array(MAX_HEADER_BYTES);
+  /** A header split across reads, gathered here until whole (made when first needed). */
+  #headerBytes = EMPTY;
   #headerFill = 0;
   /** The frame whose payload is arriving, and the payload so far. */
   #frame: FrameHeader | undefined;
-  #payload = new Uint8Array(0);
+  #payload = EMPTY;
   #payloadFill = 0;
   /** The fragmented message under way: its opcode (0 for none), fragments and size. */
   #messageOpcode = 0;
@@ -103,6 +106,7 @@ export class MessageReader {
       if (result.kind === "error") return this.#fail(result.code, result.reason, chunk.length);
     }
     // Gather the header's bytes (at most 14, so copying is free) and try again.
+    if (this.#headerBytes === EMPTY) this.#headerBytes = new Uint8Array(MAX_HEADER_BYTES);
     const taken = Math.min(MAX_HEADER_BYTES - this.#headerFill, chunk.length - offset);
     this.#headerBytes.set(chunk.subarray(offset, offset + taken), this.#headerFill);
     const before = this.#headerFill;
@@ -132,7 +136,7 @@ export class MessageReader {
       return this.#failNow(WsCloseCode.TOO_BIG, "message too big");
     }
     this.#frame = header;
-    this.#payload = new Uint8Array(payloadLength);
+    this.#payload = payloadLength === 0 ? EMPTY : new Uint8Array(payloadLength);
     this.#payloadFill = 0;
     if (payloadLength === 0) this.#endFrame();
   }
@@ -149,7 +153,7 @@ export class MessageReader {
     const frame = this.#frame!;
     const payload = this.#payload;
     this.#frame = undefined;
-    this.#payload = new Uint8Array(0);
+    this.#payload = EMPTY;
     unmask(payload, frame.maskWord);
     switch (frame.opcode) {
       case Opcode.PING:
@@ -212,7 +216,7 @@ export class MessageReader {
   #failNow(code: number, reason: string): void {
     this.#done = true;
     this.#frame = undefined;
-    this.#payload = new Uint8Array(0);
+    this.#payload = EMPTY;
     this.#fragments = [];
     this.#sink.fail(code, reason);
   }

@@ -72,7 +72,7 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(30_000, 100),
   MAX_TCP_CONNECTIONS: optionalInteger(1),
   MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
-  WS_ENGINE: z.enum(["deno", "own"], { error: "must be deno or own" }).default("deno"),
+  WS_ENGINE: z.enum(["own", "deno"], { error: "must be own or deno" }).default("own"),
   WS_MESSAGE_TIMEOUT_MS: integer(10_000, 100),
   KV_PATH: z.string().default("./data/switchboard.kv"),
   DATABASE_URL: z.string().optional().superRefine((text, context) => {
@@ -146,12 +146,13 @@ export interface Config {
   /** A whole request, head and body, must arrive within this long. */
   requestTimeoutMs: number;
   /**
-   * Which WebSocket the guarded server (`serve.ts`) accepts upgrades with:
-   * Deno's, or the framework's own (`lib/framework/own_web_socket.ts`), which
-   * refuses a message over `maxFrameBytes` before buffering it. `deno serve`
-   * and Deno Deploy always use Deno's.
+   * Which WebSocket the guarded server (`serve.ts`) accepts upgrades with: the
+   * framework's own (`lib/framework/own_web_socket.ts`, the default), which
+   * refuses a message over `maxFrameBytes` before buffering it, or Deno's,
+   * which buffers up to 64 MiB first. `deno serve` and Deno Deploy always use
+   * Deno's.
    */
-  wsEngine: "deno" | "own";
+  wsEngine: "own" | "deno";
   /** With the own engine: how long a started WebSocket message may take to arrive in full. */
   wsMessageTimeoutMs: number;
   /**
