@@ -137,15 +137,26 @@ Deno.test("own WebSocket: texts, binaries and fragmented messages echo whole; pi
   client.connection.close();
 });
 
+/** The code of the server's next close frame, skipping other frames; null if none came. */
+async function nextCloseCode(frames: ReturnType<typeof openFrameReader>): Promise<number | null> {
+  for (let frame = await frames.next(); frame; frame = await frames.next()) {
+    if (frame.opcode === 0x8) return (frame.payload[0] << 8) | frame.payload[1];
+  }
+  return null;
+}
+
+/** Resolves once the server armed a timer: the bytes written so far have reached it. */
+async function timerArmed(clock: ReturnType<typeof createVirtualClock>): Promise<void> {
+  while (clock.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 /** Opens a client, sends `bytes`, and returns the close code the server sends and sees. */
 async function closedFor(bytes: Uint8Array[]) {
   await using server = await serveEcho();
   const client = await server.connect();
   await openedWith(client);
   for (const chunk of bytes) await writeAll(client.connection, chunk);
-  let frame = await client.frames.next();
-  while (frame && frame.opcode !== 0x8) frame = await client.frames.next();
-  const sent = frame ? (frame.payload[0] << 8) | frame.payload[1] : null;
+  const sent = await nextCloseCode(client.frames);
   // The server waits for the client's close; it never comes, so the close timeout cuts it.
   while (server.closes.length === 0) {
     server.clock.advance(CLOSE_TIMEOUT_MS);
@@ -192,14 +203,12 @@ Deno.test("own WebSocket: a message stalled halfway is closed with 1008 when its
   const frame = clientFrame(0x1, "a".repeat(500));
   await writeAll(client.connection, frame.subarray(0, 100));
   // Let the bytes reach the server (a ping after them would be inside the frame; wait on the timer).
-  while (server.clock.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await timerArmed(server.clock);
   server.clock.advance(MESSAGE_TIMEOUT_MS - 1);
   equal(server.opened[0].readyState, 1, "still open a millisecond before the bound");
   server.clock.advance(1);
   equal(server.opened[0].readyState, 2, "closing at the bound");
-  let close = await client.frames.next();
-  while (close && close.opcode !== 0x8) close = await client.frames.next();
-  equal(close && ((close.payload[0] << 8) | close.payload[1]), 1008);
+  equal(await nextCloseCode(client.frames), 1008);
   // The client answers nothing: cut at the close timeout, not before.
   server.clock.advance(CLOSE_TIMEOUT_MS - 1);
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -217,7 +226,7 @@ Deno.test("own WebSocket: a slow message that completes in time, and the next on
   await openedWith(client);
   const frame = clientFrame(0x1, "b".repeat(300));
   await writeAll(client.connection, frame.subarray(0, 50));
-  while (server.clock.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await timerArmed(server.clock);
   server.clock.advance(MESSAGE_TIMEOUT_MS - 10);
   await writeAll(client.connection, frame.subarray(50));
   equal(text((await client.frames.next())!.payload), "b".repeat(300));
