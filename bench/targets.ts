@@ -15,6 +15,8 @@ import type { Dialect } from "./loadgen/wire.ts";
 export type TargetName =
   | "switchboard"
   | "switchboard-parallel"
+  | "switchboard-deno-ws"
+  | "switchboard-own-ws"
   | "deno-hub"
   | "deno-hub-parallel"
   | "node-ws"
@@ -46,6 +48,8 @@ export interface Target {
   dialect: Dialect;
   /** Why it cannot run here, or `undefined` when it can. */
   unavailable(): Promise<string | undefined>;
+  /** Run only when `--targets` names it (a variant for a side-by-side comparison). */
+  onlyWhenNamed?: boolean;
   /** Work to do once before the first start (a build step). */
   prepare?(): Promise<void>;
   launch(context: LaunchContext): Launch;
@@ -104,11 +108,21 @@ export function benchSwitchboardEnv(dataDir: string, secret: string): Record<str
   };
 }
 
-function switchboard(parallel: boolean): Target {
+/** How a Switchboard target runs: its name, and the WebSocket engine it pins (else the default). */
+interface SwitchboardVariant {
+  name: TargetName;
+  label: string;
+  parallel: boolean;
+  wsEngine?: "deno" | "own";
+}
+
+function switchboard(variant: SwitchboardVariant): Target {
+  const { parallel, wsEngine } = variant;
   return {
-    name: parallel ? "switchboard-parallel" : "switchboard",
-    label: parallel ? "Switchboard --parallel" : "Switchboard",
+    name: variant.name,
+    label: variant.label,
     dialect: "switchboard",
+    onlyWhenNamed: wsEngine !== undefined,
     unavailable: () =>
       Promise.resolve(
         exists(`${REPO_ROOT}main.ts`)
@@ -130,6 +144,7 @@ function switchboard(parallel: boolean): Target {
         PORT: String(context.port),
         WORKERS: parallel ? String(navigator.hardwareConcurrency) : "1",
         ...benchSwitchboardEnv(context.dataDir, context.secret),
+        ...(wsEngine ? { WS_ENGINE: wsEngine } : {}),
       },
     }),
   };
@@ -176,8 +191,25 @@ function nodePeer(name: TargetName, label: string, dialect: Dialect, file: strin
 
 /** Every target, by name. */
 export const TARGETS: Record<TargetName, Target> = {
-  "switchboard": switchboard(false),
-  "switchboard-parallel": switchboard(true),
+  "switchboard": switchboard({ name: "switchboard", label: "Switchboard", parallel: false }),
+  "switchboard-parallel": switchboard({
+    name: "switchboard-parallel",
+    label: "Switchboard --parallel",
+    parallel: true,
+  }),
+  // The two WebSocket engines side by side (WS_ENGINE), when named: --targets=switchboard-deno-ws,…
+  "switchboard-deno-ws": switchboard({
+    name: "switchboard-deno-ws",
+    label: "Switchboard, Deno's WebSocket",
+    parallel: false,
+    wsEngine: "deno",
+  }),
+  "switchboard-own-ws": switchboard({
+    name: "switchboard-own-ws",
+    label: "Switchboard, own WebSocket",
+    parallel: false,
+    wsEngine: "own",
+  }),
   "deno-hub": denoHub(false),
   "deno-hub-parallel": denoHub(true),
   "node-ws": nodePeer("node-ws", "Node + ws", "peer", "node_ws.cjs", "ws"),
@@ -208,6 +240,8 @@ export const TARGETS: Record<TargetName, Target> = {
 /** The targets of the single-process scenarios, Switchboard first, then the floor. */
 export const PEER_COMPARISON: TargetName[] = [
   "switchboard",
+  "switchboard-deno-ws",
+  "switchboard-own-ws",
   "deno-hub",
   "node-ws",
   "socket.io",

@@ -155,10 +155,14 @@ export async function measureTarget<T>(
   }
 }
 
-/** The scenario's own targets that `options.targets` (if given) lets through, in the scenario's order. */
+/**
+ * The scenario's own targets that `options.targets` lets through, in the
+ * scenario's order: all of them but the opt-in variants when it is not given.
+ */
 export function selectTargets(options: ScenarioOptions, own: TargetName[]): Target[] {
-  return own.filter((name) => !options.targets || options.targets.includes(name))
-    .map((name) => TARGETS[name]);
+  return own.filter((name) =>
+    options.targets ? options.targets.includes(name) : !TARGETS[name].onlyWhenNamed
+  ).map((name) => TARGETS[name]);
 }
 
 /**

@@ -23,11 +23,13 @@
  *   served as before, and new ones are accepted again as soon as slots free.
  *   `node:http`'s own `maxConnections` is not used: in Deno 2.9 its count
  *   never goes down for sockets handed to a WebSocket.
- * - **WebSockets stay Deno's.** An upgrade request reaches the handler with a
- *   {@linkcode SocketHandover}; `Deno.upgradeWebSocket(req, { socket, head })`
- *   takes the TCP stream out of `node:net`, and from then on the socket is
- *   Deno's native WebSocket, the same as under `Deno.serve`. Its slot is held
- *   until that WebSocket closes.
+ * - **WebSockets.** An upgrade request reaches the handler with a
+ *   {@linkcode SocketHandover}. By default `Deno.upgradeWebSocket(req,
+ *   { socket, head })` takes the TCP stream out of `node:net`, and from then on
+ *   the socket is Deno's native WebSocket, the same as under `Deno.serve`;
+ *   with `ownWebSockets` it is the framework's own (`own_web_socket.ts`), on
+ *   the `node:net` socket, which bounds every message as it arrives. Either
+ *   way its slot is held until that WebSocket closes.
  * - **Refusals never become WebSockets.** An upgrade the handler refuses
  *   with a close code is answered on the raw socket (`upgrade_refusal.ts`):
  *   a 101, the close frame, at most 16 KiB read and dropped, and the socket
@@ -62,13 +64,19 @@ import {
   writeRawResponse,
   writeResponse,
 } from "./node_fetch_bridge.ts";
-import type {
-  CloseRefusal,
-  HandedOverSocket,
-  ServeInfo,
-  SocketHandover,
+import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
+import { acceptOwnWebSocket, type OwnWebSocketLimits } from "./own_web_socket.ts";
+import {
+  ANSWERED_ON_SOCKET,
+  type CloseRefusal,
+  type HandedOverSocket,
+  type ServeInfo,
+  type ServerWebSocketUpgrade,
+  type SocketHandover,
+  type UpgradeOptions,
 } from "./socket_handover.ts";
-import { refuseOnSocket, type UpgradeHandshake } from "./upgrade_refusal.ts";
+import { refuseOnSocket } from "./upgrade_refusal.ts";
+import type { UpgradeHandshake } from "./ws_handshake.ts";
 
 /** Why a connection was closed before its request was served. */
 export type DropReason = AdmissionRefusal | "timeout";
@@ -112,6 +120,12 @@ export interface GuardedServerOptions {
   onDrop?(reason: DropReason, address: string): void;
   /** Told of errors no request owns (the handler's own are answered with a 500). */
   onError?(error: unknown): void;
+  /**
+   * Accept upgrades with the framework's own WebSocket, with these bounds,
+   * instead of Deno's (which buffers a message of up to 64 MiB before anyone
+   * sees its size).
+   */
+  ownWebSockets?: OwnWebSocketLimits;
 }
 
 /** A listening {@linkcode serveGuarded} server. */
@@ -221,11 +235,16 @@ export async function serveGuarded(
     socket.on("error", () => socket.destroy());
     const connection = admitted.get(socket);
     const request = toRequest(incoming, { fallbackHost });
-    const handover = handOver(socket, {
-      key: incoming.headers["sec-websocket-key"],
-      offered: incoming.headers["sec-websocket-protocol"],
-      head,
-    }, connection?.release ?? (() => {}));
+    const handover = handOver(
+      socket,
+      {
+        key: incoming.headers["sec-websocket-key"],
+        offered: incoming.headers["sec-websocket-protocol"],
+        head,
+      },
+      connection?.release ?? (() => {}),
+      options.ownWebSockets,
+    );
     const completed = Promise.withResolvers<void>();
     const respond = async () => {
       const response = request
@@ -274,8 +293,8 @@ export async function serveGuarded(
 }
 
 /**
- * The handover of an upgrade's socket; `taken` once a WebSocket adopted it or
- * a refusal was written on it. Made out here, not in the "upgrade" listener:
+ * The handover of an upgrade's socket; `taken` once a WebSocket took it or a
+ * refusal was written on it. Made out here, not in the "upgrade" listener:
  * the WebSocket's listeners live as long as the socket, and a closure made in
  * that listener would keep its whole scope (the request) alive with them.
  */
@@ -283,14 +302,34 @@ function handOver(
   socket: Socket,
   handshake: UpgradeHandshake,
   release: () => void,
+  ownWebSockets: OwnWebSocketLimits | undefined,
 ): SocketHandover & { taken: boolean } {
   const handover = {
     socket,
     head: handshake.head,
     taken: false,
-    adopt(webSocket: WebSocket) {
+    accept(req: Request, options: UpgradeOptions): ServerWebSocketUpgrade {
+      const closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS;
+      if (ownWebSockets) {
+        // The node:net socket stays the connection's owner: its close gives the slot back.
+        const webSocket = acceptOwnWebSocket(socket, handshake, {
+          ...ownWebSockets,
+          protocol: options.protocol,
+          closeTimeoutMs,
+        });
+        handover.taken = true;
+        return { socket: webSocket, response: new Response(null, { status: ANSWERED_ON_SOCKET }) };
+      }
+      const upgrade = Deno.upgradeWebSocket(req, {
+        protocol: options.protocol,
+        idleTimeout: options.idleTimeout,
+        socket,
+        head: handshake.head,
+      });
       handover.taken = true;
-      followWebSocket(webSocket, socket, release);
+      followWebSocket(upgrade.socket, socket, release);
+      boundCloseHandshake(upgrade.socket, closeTimeoutMs);
+      return upgrade;
     },
     refuse(refusal: CloseRefusal) {
       refuseOnSocket(socket, handshake, refusal);

@@ -4,11 +4,10 @@
  * request carries its own connection and `Deno.upgradeWebSocket` needs
  * nothing more. Under the guarded `node:http` server (`guarded_server.ts`)
  * the request comes with a {@linkcode SocketHandover}: the TCP socket and the
- * bytes read past the head, which `Deno.upgradeWebSocket` takes over with
- * `{ socket, head }`. The server is told which WebSocket took the socket,
- * because it counts the connection until that WebSocket closes: the
- * `node:net` socket itself never reports its close once its stream was
- * taken. A refusal is written on the handed-over socket itself
+ * bytes read past the head, which the server accepts with the engine it was
+ * given: `Deno.upgradeWebSocket` with `{ socket, head }`, or the framework's
+ * own WebSocket (`own_web_socket.ts`), which bounds each message as it
+ * arrives. A refusal is written on the handed-over socket itself
  * (`upgrade_refusal.ts`), so a refused client never reaches Deno's
  * WebSocket and what it sends after is never buffered.
  *
@@ -25,7 +24,8 @@
  * ```
  */
 import type { Socket } from "node:net";
-import { boundCloseHandshake } from "./close_handshake.ts";
+import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
+import type { OwnWebSocket } from "./own_web_socket.ts";
 
 /** A refusal as a close code, sent right after the upgrade. */
 export interface CloseRefusal {
@@ -36,13 +36,22 @@ export interface CloseRefusal {
   protocol?: string;
 }
 
+/** A server-side WebSocket: Deno's, or the framework's own (under the guarded server, if set so). */
+export type ServerWebSocket = WebSocket | OwnWebSocket;
+
+/** What an accepted upgrade gives: the socket, and the response for the handler to return. */
+export interface ServerWebSocketUpgrade {
+  socket: ServerWebSocket;
+  response: Response;
+}
+
 /** A request's TCP connection, handed over for a WebSocket upgrade. */
 export interface SocketHandover {
   socket: Socket;
   /** Bytes that arrived after the request head (early WebSocket frames). */
   head: Uint8Array;
-  /** Told which WebSocket now owns the socket. */
-  adopt(webSocket: WebSocket): void;
+  /** Accepts the upgrade on the socket, with the WebSocket engine the server was given. */
+  accept(req: Request, options: UpgradeOptions): ServerWebSocketUpgrade;
   /** Answers the upgrade on the socket itself with a 101 and an immediate close. */
   refuse(refusal: CloseRefusal): void;
 }
@@ -52,10 +61,13 @@ export interface ServeInfo extends Deno.ServeHandlerInfo {
   handover?: SocketHandover;
 }
 
-/** The options of `Deno.upgradeWebSocket` that a route chooses. */
+/** How a route accepts an upgrade. */
 export interface UpgradeOptions {
   protocol?: string;
+  /** Seconds without a pong before Deno's WebSocket drops the peer (the framework's own sends no pings). */
   idleTimeout?: number;
+  /** How long the peer has to answer the server's close. Default 2 000. */
+  closeTimeoutMs?: number;
 }
 
 /**
@@ -72,27 +84,28 @@ export interface HandedOverSocket {
  * handed-over socket. It is never sent: the guarded server sends nothing
  * more once the socket was taken.
  */
-const ANSWERED_ON_SOCKET = 204;
+export const ANSWERED_ON_SOCKET = 204;
 
 /** The subprotocols a `Sec-WebSocket-Protocol` header offers, in its order. */
 export function offeredProtocols(header: string | null | undefined): string[] {
   return (header ?? "").split(",").map((protocol) => protocol.trim()).filter(Boolean);
 }
 
-/** Upgrades `req` to a WebSocket, over the handed-over socket when there is one. */
+/**
+ * Upgrades `req` to a WebSocket, over the handed-over socket when there is
+ * one; every close handshake is bounded by `closeTimeoutMs`.
+ */
 export function upgradeToWebSocket(
   req: Request,
   info: ServeInfo,
   options: UpgradeOptions,
-): Deno.WebSocketUpgrade {
-  const handover = info.handover;
-  if (!handover) return Deno.upgradeWebSocket(req, options);
+): ServerWebSocketUpgrade {
+  if (info.handover) return info.handover.accept(req, options);
   const upgrade = Deno.upgradeWebSocket(req, {
-    ...options,
-    socket: handover.socket,
-    head: handover.head,
+    protocol: options.protocol,
+    idleTimeout: options.idleTimeout,
   });
-  handover.adopt(upgrade.socket);
+  boundCloseHandshake(upgrade.socket, options.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
   return upgrade;
 }
 

@@ -26,20 +26,10 @@
  * });
  * ```
  */
-import { createHash } from "node:crypto";
 import type { Socket } from "node:net";
-import { fitCloseReason } from "./close_handshake.ts";
-import { type CloseRefusal, type HandedOverSocket, offeredProtocols } from "./socket_handover.ts";
-
-/** What the refusal needs from the upgrade request. */
-export interface UpgradeHandshake {
-  /** `Sec-WebSocket-Key`. */
-  key: string | undefined;
-  /** `Sec-WebSocket-Protocol`, as the client sent it. */
-  offered: string | undefined;
-  /** Bytes that came behind the request head; they count as discarded. */
-  head: Uint8Array;
-}
+import { type CloseRefusal, type HandedOverSocket } from "./socket_handover.ts";
+import { encodeCloseFrame } from "./ws_frame.ts";
+import { switchingProtocolsHead, type UpgradeHandshake } from "./ws_handshake.ts";
 
 /** How long and how much a refused client may still send. */
 export interface RefusalLimits {
@@ -49,23 +39,6 @@ export interface RefusalLimits {
 
 /** The defaults: a second, and 16 KiB (room for the client's close frame and a few early frames). */
 export const REFUSAL_LIMITS: RefusalLimits = { graceMs: 1_000, maxDiscardBytes: 16 * 1024 };
-
-/** The GUID RFC 6455 (section 1.3) appends to the key for `Sec-WebSocket-Accept`. */
-const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-/** The `Sec-WebSocket-Accept` answering `key`. */
-export function webSocketAccept(key: string): string {
-  return createHash("sha1").update(key + WEBSOCKET_GUID).digest("base64");
-}
-
-/** A server's (unmasked) close frame carrying `code` and `reason`. */
-export function closeFrame(code: number, reason: string): Uint8Array {
-  const reasonBytes = new TextEncoder().encode(fitCloseReason(reason));
-  const frame = new Uint8Array(4 + reasonBytes.length);
-  frame.set([0x88, 2 + reasonBytes.length, code >> 8, code & 0xff]);
-  frame.set(reasonBytes, 4);
-  return frame;
-}
 
 /**
  * Completes the handshake on `socket` and closes it at once with the
@@ -79,24 +52,8 @@ export function refuseOnSocket(
   refusal: CloseRefusal,
   limits: RefusalLimits = REFUSAL_LIMITS,
 ): void {
-  if (!handshake.key) {
-    throw new TypeError("Invalid Header: 'sec-websocket-key' header must be set");
-  }
-  const { protocol } = refusal;
-  if (protocol !== undefined && !offeredProtocols(handshake.offered).includes(protocol)) {
-    throw new TypeError(`Protocol '${protocol}' not in the request's protocol list`);
-  }
-  const head = [
-    "HTTP/1.1 101 Switching Protocols",
-    "upgrade: websocket",
-    "connection: Upgrade",
-    `sec-websocket-accept: ${webSocketAccept(handshake.key)}`,
-    ...(protocol === undefined ? [] : [`sec-websocket-protocol: ${protocol}`]),
-    "",
-    "",
-  ].join("\r\n");
-  socket.write(head);
-  socket.end(closeFrame(refusal.code, refusal.reason));
+  socket.write(switchingProtocolsHead(handshake, refusal.protocol));
+  socket.end(encodeCloseFrame(refusal.code, refusal.reason));
   discardUntilGone(socket, handshake.head.byteLength, limits);
 }
 

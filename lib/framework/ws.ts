@@ -1,5 +1,6 @@
 /**
- * A managed WebSocket route over `Deno.upgradeWebSocket`, like Fresh 2.3's
+ * A managed WebSocket route over `Deno.upgradeWebSocket` (or, under a guarded
+ * server set so, the framework's own WebSocket, `own_web_socket.ts`), like Fresh 2.3's
  * `app.ws`: the framework refuses non-upgrade requests, lets `upgrade` inspect
  * the request (and refuse it with a plain HTTP response, or with a close code
  * right after the upgrade), then wires events.
@@ -27,15 +28,22 @@
  * });
  * ```
  */
-import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
 import type { Context } from "./context.ts";
-import { type CloseRefusal, refuseWebSocket, upgradeToWebSocket } from "./socket_handover.ts";
+import {
+  type CloseRefusal,
+  refuseWebSocket,
+  type ServerWebSocket,
+  upgradeToWebSocket,
+} from "./socket_handover.ts";
 
 /** How to accept an upgrade. */
 export interface WsAccept<Data> {
   /** The subprotocol to select, if any. */
   protocol?: string;
-  /** Seconds without a pong before Deno drops the TCP peer (Deno's default is 120). */
+  /**
+   * Seconds without a pong before Deno's WebSocket drops the TCP peer (Deno's default is 120).
+   * The framework's own WebSocket bounds each message's time instead, and sends no pings.
+   */
   idleTimeout?: number;
   /** How long the peer has to answer the server's close before it is cut off. Default 2 000. */
   closeTimeoutMs?: number;
@@ -66,15 +74,15 @@ export interface WsHandlers<State, Data> {
   upgrade(ctx: Context<State>): WsDecision<Data> | Promise<WsDecision<Data>>;
   /** Sees a request that is not an upgrade (it gets a 400), e.g. to count it. */
   notUpgrade?(ctx: Context<State>): void;
-  open?(socket: WebSocket, data: Data): void;
-  message?(socket: WebSocket, event: MessageEvent, data: Data): void;
-  close?(socket: WebSocket, event: CloseEvent, data: Data): void;
-  error?(socket: WebSocket, event: Event, data: Data): void;
+  open?(socket: ServerWebSocket, data: Data): void;
+  message?(socket: ServerWebSocket, event: MessageEvent, data: Data): void;
+  close?(socket: ServerWebSocket, event: CloseEvent, data: Data): void;
+  error?(socket: ServerWebSocket, event: Event, data: Data): void;
   /**
    * An event handler threw, or its promise rejected; the socket is being closed
    * with 1011. Without this hook the error goes to `console.error`.
    */
-  failed?(socket: WebSocket, error: unknown, data: Data): void;
+  failed?(socket: ServerWebSocket, error: unknown, data: Data): void;
 }
 
 /** The close code for a socket whose handler failed: the server's own error. */
@@ -87,11 +95,11 @@ const SOCKET_EVENTS = ["open", "message", "close", "error"] as const;
  * whose method every socket shares, rather than a closure per socket and event.
  */
 class SocketEvents<State, Data> implements EventListenerObject {
-  #socket: WebSocket;
+  #socket: ServerWebSocket;
   #handlers: WsHandlers<State, Data>;
   #data: Data;
 
-  constructor(socket: WebSocket, handlers: WsHandlers<State, Data>, data: Data) {
+  constructor(socket: ServerWebSocket, handlers: WsHandlers<State, Data>, data: Data) {
     this.#socket = socket;
     this.#handlers = handlers;
     this.#data = data;
@@ -167,8 +175,8 @@ export async function upgradeWebSocket<State, Data>(
   const { socket, response } = upgradeToWebSocket(ctx.req, ctx.info, {
     protocol: decision.protocol,
     idleTimeout: decision.idleTimeout,
+    closeTimeoutMs: decision.closeTimeoutMs,
   });
-  boundCloseHandshake(socket, decision.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
   const events = new SocketEvents(socket, handlers, decision.data);
   for (const type of SOCKET_EVENTS) if (handlers[type]) socket.addEventListener(type, events);
   return response;

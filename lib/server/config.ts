@@ -72,6 +72,8 @@ const EnvSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(30_000, 100),
   MAX_TCP_CONNECTIONS: optionalInteger(1),
   MAX_TCP_CONNECTIONS_PER_ADDRESS: optionalInteger(1),
+  WS_ENGINE: z.enum(["own", "deno"], { error: "must be own or deno" }).default("own"),
+  WS_MESSAGE_TIMEOUT_MS: integer(10_000, 100),
   KV_PATH: z.string().default("./data/switchboard.kv"),
   DATABASE_URL: z.string().optional().superRefine((text, context) => {
     const parsed = text === undefined ? null : parseDatabaseUrl(text);
@@ -143,6 +145,16 @@ export interface Config {
   headersTimeoutMs: number;
   /** A whole request, head and body, must arrive within this long. */
   requestTimeoutMs: number;
+  /**
+   * Which WebSocket the guarded server (`serve.ts`) accepts upgrades with: the
+   * framework's own (`lib/framework/own_web_socket.ts`, the default), which
+   * refuses a message over `maxFrameBytes` before buffering it, or Deno's,
+   * which buffers up to 64 MiB first. `deno serve` and Deno Deploy always use
+   * Deno's.
+   */
+  wsEngine: "own" | "deno";
+  /** With the own engine: how long a started WebSocket message may take to arrive in full. */
+  wsMessageTimeoutMs: number;
   /**
    * TCP connections the process holds at once (split evenly over its
    * isolates); more are closed at accept. Unset: derived from the process's
@@ -314,6 +326,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workers: e.WORKERS,
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    wsEngine: e.WS_ENGINE,
+    wsMessageTimeoutMs: e.WS_MESSAGE_TIMEOUT_MS,
     maxTcpConnections: e.MAX_TCP_CONNECTIONS,
     maxTcpConnectionsPerAddress,
     kvPath: e.KV_PATH,

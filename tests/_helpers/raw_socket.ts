@@ -77,35 +77,59 @@ export async function readUntilEnded(connection: Deno.Conn): Promise<void> {
   }
 }
 
+/** A server frame as read off the wire. */
+export interface ServerFrame {
+  opcode: number;
+  fin: boolean;
+  payload: Uint8Array;
+}
+
+/**
+ * Reads the server's frames one by one, after skipping the 101's head; `next`
+ * resolves with null once the connection ends (or resets) between frames.
+ */
+export function openFrameReader(connection: Deno.Conn): { next(): Promise<ServerFrame | null> } {
+  const buffer = new Uint8Array(64 * 1024);
+  let pending = new Uint8Array(0);
+  let headerSeen = false;
+  return {
+    async next() {
+      for (;;) {
+        if (headerSeen) {
+          const frame = frameAt(pending);
+          if (frame) {
+            pending = pending.slice(frame.size);
+            return { opcode: frame.opcode, fin: frame.fin, payload: frame.payload.slice() };
+          }
+        }
+        const read = await connection.read(buffer).catch(() => null);
+        if (read === null) return null;
+        const joined = new Uint8Array(pending.length + read);
+        joined.set(pending);
+        joined.set(buffer.subarray(0, read), pending.length);
+        pending = joined;
+        if (!headerSeen) {
+          const end = findHeaderEnd(pending);
+          if (end < 0) continue;
+          headerSeen = true;
+          pending = pending.slice(end);
+        }
+      }
+    },
+  };
+}
+
 /**
  * Reads until the server's close frame arrives and returns its code, or null
  * when the connection ends without one. Everything before it is skipped.
  */
 export async function readCloseCode(connection: Deno.Conn): Promise<number | null> {
-  const buffer = new Uint8Array(64 * 1024);
-  let pending = new Uint8Array(0);
-  let headerSeen = false;
+  const frames = openFrameReader(connection);
   for (;;) {
-    const read = await connection.read(buffer).catch(() => null);
-    if (read === null) return null;
-    const joined = new Uint8Array(pending.length + read);
-    joined.set(pending);
-    joined.set(buffer.subarray(0, read), pending.length);
-    pending = joined;
-    if (!headerSeen) {
-      const end = findHeaderEnd(pending);
-      if (end < 0) continue;
-      headerSeen = true;
-      pending = pending.slice(end);
-    }
-    // Walk whole frames (the server never masks); a close frame (opcode 8) ends the walk.
-    for (;;) {
-      const frame = frameAt(pending);
-      if (!frame) break;
-      if (frame.opcode === 8) {
-        return frame.payload.length >= 2 ? (frame.payload[0] << 8) | frame.payload[1] : null;
-      }
-      pending = pending.slice(frame.size);
+    const frame = await frames.next();
+    if (!frame) return null;
+    if (frame.opcode === 8) {
+      return frame.payload.length >= 2 ? (frame.payload[0] << 8) | frame.payload[1] : null;
     }
   }
 }
@@ -120,7 +144,9 @@ function findHeaderEnd(bytes: Uint8Array): number {
   return -1;
 }
 
-function frameAt(bytes: Uint8Array): { opcode: number; payload: Uint8Array; size: number } | null {
+function frameAt(
+  bytes: Uint8Array,
+): { opcode: number; fin: boolean; payload: Uint8Array; size: number } | null {
   if (bytes.length < 2) return null;
   let length = bytes[1] & 0x7f;
   let offset = 2;
@@ -136,6 +162,7 @@ function frameAt(bytes: Uint8Array): { opcode: number; payload: Uint8Array; size
   if (bytes.length < offset + length) return null;
   return {
     opcode: bytes[0] & 0x0f,
+    fin: (bytes[0] & 0x80) !== 0,
     payload: bytes.subarray(offset, offset + length),
     size: offset + length,
   };

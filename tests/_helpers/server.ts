@@ -66,6 +66,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     KV_PATH: kvPath,
     JWT_SECRETS: TEST_SECRET,
     LOG_LEVEL: "error",
+    // `WS_ENGINE=own deno task test` runs every test server on the other WebSocket engine.
+    ...(Deno.env.get("WS_ENGINE") ? { WS_ENGINE: Deno.env.get("WS_ENGINE")! } : {}),
     ...options.env,
   };
   const switchboard = await createSwitchboard({

@@ -11,10 +11,13 @@
  *   2 s close-handshake bound, plus slack), and the memory comes back;
  * - a complete oversized frame closes its socket with 1009 and harms no one
  *   else;
- * - a frame left half-sent on an open socket is dropped at the WebSocket idle
- *   timeout (1.5 × `HEARTBEAT_MS`), before the hub's heartbeat close: while 16
- *   sockets hold 47 MiB each, the server grows by less than 64 MiB a socket
- *   (Deno's own bound) plus 100 MiB; once dropped, it is back within 100 MiB.
+ * - with Deno's engine (`WS_ENGINE=deno`), a frame left half-sent on an open
+ *   socket is dropped at the WebSocket idle timeout (1.5 × `HEARTBEAT_MS`),
+ *   before the hub's heartbeat close: while 16 sockets hold 47 MiB each, the
+ *   server grows by less than 64 MiB a socket (Deno's own bound) plus 100 MiB;
+ *   once dropped, it is back within 100 MiB.
+ * The other tests hold for either engine; `bounded_frames_test.ts` pins what
+ * the own engine (`WS_ENGINE=own`) adds: no such frame is buffered at all.
  */
 import { ok } from "node:assert/strict";
 import { readRssBytes } from "../../bench/process_stats.ts";
@@ -69,11 +72,19 @@ async function timed(work: Promise<unknown>, limitMs: number, what: string): Pro
   }
 }
 
-/** Opens an authenticated raw socket and writes `payloadBytes` of a frame of `FRAME_BYTES`. */
+/**
+ * Opens an authenticated raw socket and writes `payloadBytes` of a frame of
+ * `FRAME_BYTES`, or as much as the server takes before it hangs up (the own
+ * engine refuses the frame at its header).
+ */
 async function startBigFrame(port: number, user: string, payloadBytes: number) {
   const socket = await openRawSocket(port, await tokenFor(user));
-  await writeAll(socket, textFrameHeader(FRAME_BYTES));
-  for (let sent = 0; sent < payloadBytes; sent += MIB) await writeAll(socket, CHUNK);
+  try {
+    await writeAll(socket, textFrameHeader(FRAME_BYTES));
+    for (let sent = 0; sent < payloadBytes; sent += MIB) await writeAll(socket, CHUNK);
+  } catch {
+    // Cut off mid-frame: what the server said is still there to read.
+  }
   return socket;
 }
 
@@ -188,7 +199,10 @@ Deno.test("a 48 MiB frame closes its socket with 1009; the server and others car
 
 Deno.test("16 sockets that stop halfway through 48 MiB frames are dropped at the idle timeout; memory comes back", async () => {
   // Heartbeats every 2 s: Deno drops a peer that answers nothing after 3 s, the hub after 4 s.
-  await using server = await startServerProcess({ env: { HEARTBEAT_MS: "2000" } });
+  // Deno's engine only: the own engine refuses these frames at their header (bounded_frames_test.ts).
+  await using server = await startServerProcess({
+    env: { HEARTBEAT_MS: "2000", WS_ENGINE: "deno" },
+  });
   const before = await readRssBytes(server.pid);
   const peak = watchPeakRss(server.pid);
   const sockets = await Promise.all(

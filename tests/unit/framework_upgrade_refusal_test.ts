@@ -1,6 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { fitCloseReason } from "../../lib/framework/close_handshake.ts";
-import { closeFrame, webSocketAccept } from "../../lib/framework/upgrade_refusal.ts";
+import { encodeCloseFrame as closeFrame } from "../../lib/framework/ws_frame.ts";
+import { webSocketAccept } from "../../lib/framework/ws_handshake.ts";
 
 Deno.test("Sec-WebSocket-Accept is RFC 6455's example for its example key", () => {
   equal(webSocketAccept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");

@@ -6,9 +6,13 @@ import type { WsHandlers } from "../../lib/framework/ws.ts";
 /**
  * The servers a route's sockets may come from: `Deno.serve` (`deno serve`,
  * Deno Deploy), and the guarded server of `serve.ts`, which hands the
- * upgrade's TCP socket over to the WebSocket.
+ * upgrade's TCP socket over to Deno's WebSocket, or to the framework's own.
  */
-const SERVERS = ["Deno.serve", "the guarded server"] as const;
+const SERVERS = [
+  "Deno.serve",
+  "the guarded server",
+  "the guarded server with its own WebSocket",
+] as const;
 
 /** Serves one WebSocket route on 127.0.0.1 port 0. */
 async function serve(
@@ -31,6 +35,9 @@ async function serve(
     requestTimeoutMs: 5_000,
     maxConnections: 100,
     maxConnectionsPerAddress: 100,
+    ...(under === "the guarded server with its own WebSocket"
+      ? { ownWebSockets: { maxMessageBytes: 65_536, messageTimeoutMs: 10_000 } }
+      : {}),
   });
   return {
     url: `ws://127.0.0.1:${server.addr.port}/ws`,
@@ -146,7 +153,11 @@ for (const under of SERVERS) {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
     await conn.write(new TextEncoder().encode(UPGRADE_REQUEST));
     const { code, afterMs } = await cut.promise;
-    equal(code, 1005, "Deno reports a cut connection as closed without a code");
+    if (under === "the guarded server with its own WebSocket") {
+      equal(code, 4408, "the own WebSocket reports the code the server closed with");
+    } else {
+      equal(code, 1005, "Deno reports a cut connection as closed without a code");
+    }
     ok(afterMs >= closeTimeoutMs && afterMs < closeTimeoutMs + 1_000, `cut after ${afterMs} ms`);
     let received = "";
     const buffer = new Uint8Array(4096);

@@ -1,5 +1,6 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../lib/server/config.ts";
+import { connectionGuards } from "../../lib/server/http/mod.ts";
 
 Deno.test("loadConfig: defaults follow the contract", () => {
   const config = loadConfig({});
@@ -194,4 +195,22 @@ Deno.test("loadConfig: DATABASE_URL is checked, and its password is never repeat
       loadConfig({ DATABASE_URL: "postgres://h/db", METRICS_TOKEN: "m", DATABASE_POOL_SIZE: "0" }),
     /DATABASE_POOL_SIZE="0" must be at least 1/,
   );
+});
+
+Deno.test("loadConfig: WS_ENGINE is own by default, deno on request; the guards carry its bounds", () => {
+  const own = loadConfig({});
+  equal(own.wsEngine, "own");
+  equal(own.wsMessageTimeoutMs, 10_000);
+  deepEqual(connectionGuards(loadConfig({ MAX_FRAME_BYTES: "4096" })).ownWebSockets, {
+    maxMessageBytes: 4096,
+    messageTimeoutMs: 10_000,
+  });
+  const deno = loadConfig({ WS_ENGINE: "deno" });
+  equal(deno.wsEngine, "deno");
+  equal(connectionGuards(deno).ownWebSockets, undefined);
+  throws(() => loadConfig({ WS_ENGINE: "bun" }), (error: Error) => {
+    ok(error instanceof ConfigError);
+    match(error.message, /WS_ENGINE/);
+    return true;
+  });
 });

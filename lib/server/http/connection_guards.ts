@@ -1,7 +1,8 @@
 /**
  * The guarded server's options that come from the configuration: the
  * request timeouts and the per-address cap, with the trusted proxies exempt
- * from it (every connection through a proxy comes from the proxy's address).
+ * from it (every connection through a proxy comes from the proxy's address),
+ * and the WebSocket engine (`WS_ENGINE`).
  * One place, so that `serve_isolate.ts` and the test server cannot guard
  * connections differently.
  *
@@ -15,6 +16,7 @@
  * });
  * ```
  */
+import type { OwnWebSocketLimits } from "../../framework/own_web_socket.ts";
 import { createIsTrustedProxy } from "./client_address.ts";
 
 /** The configuration the guards come from (`Config`'s fields of the same names). */
@@ -23,6 +25,9 @@ export interface ConnectionGuardsConfig {
   requestTimeoutMs: number;
   maxTcpConnectionsPerAddress: number;
   trustProxy: string[];
+  wsEngine: "deno" | "own";
+  wsMessageTimeoutMs: number;
+  maxFrameBytes: number;
 }
 
 /** The part of `serveGuarded`'s options set by the configuration. */
@@ -31,6 +36,8 @@ export interface ConnectionGuards {
   requestTimeoutMs: number;
   maxConnectionsPerAddress: number;
   isExempt(address: string): boolean;
+  /** Set when upgrades are accepted with the framework's own WebSocket, bounded by the frame size. */
+  ownWebSockets?: OwnWebSocketLimits;
 }
 
 /** The guards `config` asks for. */
@@ -40,5 +47,13 @@ export function connectionGuards(config: ConnectionGuardsConfig): ConnectionGuar
     requestTimeoutMs: config.requestTimeoutMs,
     maxConnectionsPerAddress: config.maxTcpConnectionsPerAddress,
     isExempt: createIsTrustedProxy(config.trustProxy),
+    ...(config.wsEngine === "own"
+      ? {
+        ownWebSockets: {
+          maxMessageBytes: config.maxFrameBytes,
+          messageTimeoutMs: config.wsMessageTimeoutMs,
+        },
+      }
+      : {}),
   };
 }
