@@ -226,8 +226,15 @@ export class OwnWebSocket extends EventTarget {
   }
 
   #read(chunk: Uint8Array): void {
-    this.#reader.push(chunk);
-    this.#watchMessage();
+    try {
+      this.#reader.push(chunk);
+      this.#watchMessage();
+    } catch (error) {
+      // Thrown from a `data` listener it would end the process: it ends this socket only.
+      this.#emit(new ErrorEvent("error", { error, message: String(error) }));
+      if (this.#state === OPEN) this.#sendClose(WsCloseCode.INTERNAL_ERROR, "internal error");
+      else this.#socket.destroy();
+    }
   }
 
   /**

@@ -40,6 +40,7 @@ export const WsCloseCode = {
   INVALID_DATA: 1007,
   POLICY: 1008,
   TOO_BIG: 1009,
+  INTERNAL_ERROR: 1011,
 } as const;
 
 import { fitCloseReason } from "./close_handshake.ts";

@@ -240,3 +240,21 @@ Deno.test("own WebSocket: a slow message that completes in time, and the next on
   equal(text((await client.frames.next())!.payload), "b".repeat(300));
   client.connection.close();
 });
+
+Deno.test("own WebSocket: a listener that throws closes its socket with 1011, and the server goes on", async () => {
+  await using server = await serveEcho();
+  const faulty = await server.connect();
+  await openedWith(faulty);
+  server.opened[0].onmessage = () => {
+    throw new Error("a listener's fault");
+  };
+  await writeAll(faulty.connection, clientFrame(0x1, "hello"));
+  equal(await nextCloseCode(faulty.frames), 1011);
+  faulty.connection.close();
+
+  const other = await server.connect();
+  await openedWith(other);
+  await writeAll(other.connection, clientFrame(0x1, "still here"));
+  equal(text((await other.frames.next())!.payload), "still here");
+  other.connection.close();
+});
