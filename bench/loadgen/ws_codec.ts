@@ -14,15 +14,9 @@
  * ```
  */
 
-/** Frame opcodes. */
-export const Opcode = {
-  CONTINUATION: 0x0,
-  TEXT: 0x1,
-  BINARY: 0x2,
-  CLOSE: 0x8,
-  PING: 0x9,
-  PONG: 0xa,
-} as const;
+import { Opcode } from "../../lib/framework/ws_frame.ts";
+
+export { Opcode };
 
 /** The largest frame the client accepts; anything bigger is a protocol error. */
 export const MAX_FRAME_BYTES = 1 << 20;
