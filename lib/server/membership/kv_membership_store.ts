@@ -23,6 +23,7 @@ import {
   roomMemberKey,
   roomMembersPrefix,
 } from "./keys.ts";
+import { createGroupedAdds, type NewMember } from "./grouped_adds.ts";
 import { type AccessRecord, INVITATION_TTL_MS, type MembershipStore } from "./membership_store.ts";
 
 /** Options of {@linkcode createKvMembershipStore}. */
@@ -38,6 +39,8 @@ const MINUS_ONE = (1n << 64n) - 1n;
 const PREFIX_END = "\u{10FFFF}";
 /** Attempts at a change whose checks keep failing because others change the same keys. */
 const ATTEMPTS = 10;
+/** New members of one room written in one operation: two checks each, under KV's 100. */
+const MEMBERS_PER_WRITE = 32;
 
 /** Creates the {@linkcode MembershipStore} on `kv`. */
 export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): MembershipStore {
@@ -75,6 +78,44 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
   });
 
   const readInfo = async (room: string) => (await kv.get<RoomInfo>(roomInfoKey(room))).value;
+
+  /**
+   * Adds one member the exact way: reads their membership and invitation,
+   * and writes with both checked (an invitation, when one is wanted, is used up).
+   */
+  const addOne = (room: string, member: NewMember, requireInvitation: boolean) => {
+    const { user, joinedAt: now } = member;
+    const keys = [roomMemberKey(room, user.id), roomInviteKey(room, user.id)] as const;
+    return repeat(async () => {
+      const [membership, invitation] = await kv.getMany<[Membership, Invitation]>(keys);
+      if (membership.value) return { done: "already" as const };
+      const invited = invitation.value !== null && now - invitation.value.at < INVITATION_TTL_MS;
+      if (requireInvitation && !invited) return { done: "not_invited" as const };
+      const operation = kv.atomic().check(membership, invitation).delete(invitation.key);
+      addTo(operation, room, { user, role: "member", joinedAt: now });
+      return (await commit(operation)).ok ? { done: "added" as const } : null;
+    });
+  };
+
+  // Whoever enters a public room was just found without a membership, and most
+  // have no invitation: a batch assumes both keys absent for each of its
+  // members and lets the operation's checks say otherwise, saving a read per
+  // new member; new members who arrive together share one commit.
+  const addToPublic = createGroupedAdds({
+    maxBatch: MEMBERS_PER_WRITE,
+    async writeBatch(room, members) {
+      const operation = kv.atomic();
+      for (const { user, joinedAt } of members) {
+        const memberKey = roomMemberKey(room, user.id);
+        operation.check(absent(memberKey), absent(roomInviteKey(room, user.id)))
+          .set(memberOfKey(user.id, room), { joinedAt })
+          .set(memberKey, { user, role: "member", joinedAt } satisfies Membership);
+      }
+      operation.sum(roomMemberCountKey(room), BigInt(members.length));
+      return (await commit(operation)).ok;
+    },
+    addOne: (room, member) => addOne(room, member, false) as Promise<"added" | "already">,
+  });
 
   return {
     async access(room, userId, now): Promise<AccessRecord> {
@@ -136,23 +177,9 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
     },
 
     addMember(room, user, { now, requireInvitation = false }) {
-      const keys = [roomMemberKey(room, user.id), roomInviteKey(room, user.id)] as const;
-      // Whoever enters a public room was just found without a membership, and
-      // most have no invitation: the first attempt assumes both keys absent and
-      // lets the operation's checks say otherwise, saving a read per new member.
-      let assumeAbsent = !requireInvitation;
-      return repeat(async () => {
-        const [membership, invitation] = assumeAbsent
-          ? [absent<Membership>(keys[0]), absent<Invitation>(keys[1])]
-          : await kv.getMany<[Membership, Invitation]>(keys);
-        assumeAbsent = false;
-        if (membership.value) return { done: "already" as const };
-        const invited = invitation.value !== null && now - invitation.value.at < INVITATION_TTL_MS;
-        if (requireInvitation && !invited) return { done: "not_invited" as const };
-        const operation = kv.atomic().check(membership, invitation).delete(invitation.key);
-        addTo(operation, room, { user, role: "member", joinedAt: now });
-        return (await commit(operation)).ok ? { done: "added" as const } : null;
-      });
+      return requireInvitation
+        ? addOne(room, { user, joinedAt: now }, true)
+        : addToPublic(room, { user, joinedAt: now });
     },
 
     removeMember(room, userId) {
