@@ -91,6 +91,8 @@ export function createKvMembershipStore(options: KvMembershipStoreOptions): Memb
     versionstamp: null,
   });
 
+  /** The `ensurePublic` calls under way, by room. */
+  const ensuring = new Map<string, Promise<RoomInfo>>();
   const readInfo = async (room: string) => (await kv.get<RoomInfo>(roomInfoKey(room))).value;
 
   /**
@@ -171,13 +173,20 @@ export function createKvMembershipStore(options: KvMembershipStoreOptions): Memb
     },
 
     ensurePublic(room, now) {
-      return repeat(async () => {
+      // A room's metadata never changes once stored, so whoever asks while a
+      // call for the room is under way gets what that call finds or makes: a
+      // storm of first joins into a new room reads and writes it once.
+      const running = ensuring.get(room);
+      if (running) return running;
+      const ensured = repeat(async () => {
         const stored = await kv.get<RoomInfo>(roomInfoKey(room));
         if (stored.value) return { done: stored.value };
         const info: RoomInfo = { room, visibility: "public", owner: null, createdAt: now };
         const result = await commit(kv.atomic().check(stored).set(roomInfoKey(room), info));
         return result.ok ? { done: info } : null;
-      });
+      }).finally(() => ensuring.delete(room));
+      ensuring.set(room, ensured);
+      return ensured;
     },
 
     async openDm(info) {
