@@ -50,12 +50,18 @@ interface PendingAdd {
   reject(error: unknown): void;
 }
 
+/** A room's members waiting for the write under way to end, and who they are. */
+interface RoomQueue {
+  waiting: PendingAdd[];
+  userIds: Set<string>;
+}
+
 /** Creates the grouped writer; the function it returns adds one member through it. */
 export function createGroupedAdds(
   options: GroupedAddsOptions,
 ): (room: string, member: NewMember) => Promise<GroupedAddOutcome> {
   const { maxBatch, writeBatch, addOne } = options;
-  const queues = new Map<string, PendingAdd[]>();
+  const queues = new Map<string, RoomQueue>();
 
   const settleOne = async (room: string, pending: PendingAdd) => {
     try {
@@ -65,9 +71,10 @@ export function createGroupedAdds(
     }
   };
 
-  const drain = async (room: string, queue: PendingAdd[]) => {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
+  const drain = async (room: string, queue: RoomQueue) => {
+    while (queue.waiting.length > 0) {
+      const batch = queue.waiting.splice(0, maxBatch);
+      for (const pending of batch) queue.userIds.delete(pending.member.user.id);
       let stored = false;
       try {
         stored = await writeBatch(room, batch.map((pending) => pending.member));
@@ -93,17 +100,18 @@ export function createGroupedAdds(
       const pending = { member, resolve, reject };
       const queue = queues.get(room);
       if (!queue) {
-        const fresh = [pending];
+        const fresh = { waiting: [pending], userIds: new Set([member.user.id]) };
         queues.set(room, fresh);
         drain(room, fresh);
         return;
       }
       // The same user twice in one operation would count them twice: the second goes alone,
       // and the operations' checks let only one of the two write.
-      if (queue.some((queued) => queued.member.user.id === member.user.id)) {
+      if (queue.userIds.has(member.user.id)) {
         settleOne(room, pending);
         return;
       }
-      queue.push(pending);
+      queue.waiting.push(pending);
+      queue.userIds.add(member.user.id);
     });
 }
