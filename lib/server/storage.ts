@@ -45,6 +45,7 @@ import {
   type Sql,
 } from "./postgres/mod.ts";
 import {
+  createBatchedGets,
   createMessageStore,
   createPgMessageStore,
   type MessageStore,
@@ -165,6 +166,8 @@ export function createKvStorage(
   { owned = false } = {},
 ): Storage {
   const { clock } = options;
+  // A join's access check and read position, and others' at the same time, in few KV calls.
+  const smallReads = createBatchedGets(kv);
   return {
     engine: "kv",
     location: options.location ?? "(a KV database given)",
@@ -180,8 +183,8 @@ export function createKvStorage(
     refreshRecords: createKvRefreshRecords(kv),
     jwtSecret: createKvJwtSecretStore(kv),
     signedOut: createKvSignedOutStore(kv),
-    memberships: createKvMembershipStore({ kv }),
-    readPositions: createKvReadPositions(kv),
+    memberships: createKvMembershipStore({ kv, getMany: smallReads }),
+    readPositions: createKvReadPositions(kv, smallReads),
     search: createKvSearchIndex({ kv }),
     probe: () => kv.get(["readyz"]),
     close() {

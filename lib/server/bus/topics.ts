@@ -13,6 +13,7 @@
  * | `signed_out` | `{ login_id, until }` | reliable | a sign-in signed out | sign-outs: its tokens stop verifying, its sockets close |
  * | `account_signed_out` | `{ user_id, except_login, issued_before, until }` | reliable | an account's password changed | sign-outs: its other sign-ins' tokens stop verifying, their sockets close |
  * | `membership_changed` | `{ user_id, room, joined, reason }` | reliable | a user's membership of a room began or ended | the room service: their connections leave the room when it ended; user notices: every connection of theirs hears `membership` |
+ * | `members_joined` | `{ room, user_ids }` | reliable | users' memberships of a room began (those that began together, up to 100) | user notices: every connection of each hears `membership` |
  * | `invitation` | `{ user_id, room, by }` | reliable | a member invited someone to a room | user notices: every connection of the invited user hears `invitation` |
  * | `read_moved` | `{ user_id, room, seq, session }` | reliable | an account's read position in a room moved | user notices: the account's other connections hear `read` |
  * | `mention` | `{ user_id, room, seq, by, text }` | reliable | a text entry mentioned a member | user notices: every connection of the member hears `mention` |
@@ -58,6 +59,9 @@ export const RELAYED_DELIVERIES = [
   "unknown",
 ] as const;
 
+/** Most users one `members_joined` event names. */
+export const MEMBERS_JOINED_MAX = 100;
+
 const topic = <S extends z.ZodType, D extends Delivery>(schema: S, delivery: D) => ({
   schema,
   delivery,
@@ -83,6 +87,13 @@ export const TOPICS = {
       room: RoomName,
       joined: z.boolean(),
       reason: z.enum(["joined", "left", "removed"]),
+    }),
+    "reliable",
+  ),
+  members_joined: topic(
+    z.object({
+      room: RoomName,
+      user_ids: z.array(z.string().max(256)).min(1).max(MEMBERS_JOINED_MAX),
     }),
     "reliable",
   ),

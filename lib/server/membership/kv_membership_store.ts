@@ -10,7 +10,13 @@
  * await store.ensurePublic("general", Date.now()); // { room: "general", visibility: "public", … }
  * ```
  */
-import { retryWhenLocked, roomHeadKey, roomUnusedKey } from "../store/mod.ts";
+import {
+  type BatchedGets,
+  createBatchedGets,
+  retryWhenLocked,
+  roomHeadKey,
+  roomUnusedKey,
+} from "../store/mod.ts";
 import {
   type Invitation,
   memberOfKey,
@@ -23,11 +29,18 @@ import {
   roomMemberKey,
   roomMembersPrefix,
 } from "./keys.ts";
+import { createGroupedAdds, type NewMember } from "./grouped_adds.ts";
 import { type AccessRecord, INVITATION_TTL_MS, type MembershipStore } from "./membership_store.ts";
 
 /** Options of {@linkcode createKvMembershipStore}. */
 export interface KvMembershipStoreOptions {
   kv: Deno.Kv;
+  /**
+   * The access checks' reads, shared with other small reads (the read
+   * positions') so that a join storm packs them into few KV calls. Default:
+   * batched among this store's own.
+   */
+  getMany?: BatchedGets;
 }
 
 // `getMany` reads at most 10 keys at a time.
@@ -38,9 +51,13 @@ const MINUS_ONE = (1n << 64n) - 1n;
 const PREFIX_END = "\u{10FFFF}";
 /** Attempts at a change whose checks keep failing because others change the same keys. */
 const ATTEMPTS = 10;
+/** New members of one room written in one operation: two checks each, under KV's 100. */
+const MEMBERS_PER_WRITE = 32;
 
 /** Creates the {@linkcode MembershipStore} on `kv`. */
-export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): MembershipStore {
+export function createKvMembershipStore(options: KvMembershipStoreOptions): MembershipStore {
+  const { kv } = options;
+  const batchedGetMany = options.getMany ?? createBatchedGets(kv);
   const readMany = async <T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> => {
     const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
     for (let start = 0; start < keys.length; start += GET_MANY_LIMIT) {
@@ -74,11 +91,53 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
     versionstamp: null,
   });
 
+  /** The `ensurePublic` calls under way, by room. */
+  const ensuring = new Map<string, Promise<RoomInfo>>();
   const readInfo = async (room: string) => (await kv.get<RoomInfo>(roomInfoKey(room))).value;
+
+  /**
+   * Adds one member the exact way: reads their membership and invitation,
+   * and writes with both checked (an invitation, when one is wanted, is used up).
+   */
+  const addOne = (room: string, member: NewMember, requireInvitation: boolean) => {
+    const { user, joinedAt: now } = member;
+    const keys = [roomMemberKey(room, user.id), roomInviteKey(room, user.id)] as const;
+    return repeat(async () => {
+      const [membership, invitation] = await kv.getMany<[Membership, Invitation]>(keys);
+      if (membership.value) return { done: "already" as const };
+      const invited = invitation.value !== null && now - invitation.value.at < INVITATION_TTL_MS;
+      if (requireInvitation && !invited) return { done: "not_invited" as const };
+      const operation = kv.atomic().check(membership, invitation).delete(invitation.key);
+      addTo(operation, room, { user, role: "member", joinedAt: now });
+      return (await commit(operation)).ok ? { done: "added" as const } : null;
+    });
+  };
+
+  // Whoever enters a public room was just found without a membership, and most
+  // have no invitation: a batch assumes both keys absent for each of its
+  // members and lets the operation's checks say otherwise, saving a read per
+  // new member; new members who arrive together share one commit.
+  const addToPublic = createGroupedAdds({
+    maxBatch: MEMBERS_PER_WRITE,
+    async writeBatch(room, members) {
+      const operation = kv.atomic();
+      for (const { user, joinedAt } of members) {
+        const memberKey = roomMemberKey(room, user.id);
+        operation.check(absent(memberKey), absent(roomInviteKey(room, user.id)))
+          .set(memberOfKey(user.id, room), { joinedAt })
+          .set(memberKey, { user, role: "member", joinedAt } satisfies Membership);
+      }
+      operation.sum(roomMemberCountKey(room), BigInt(members.length));
+      return (await commit(operation)).ok;
+    },
+    addOne: (room, member) => addOne(room, member, false) as Promise<"added" | "already">,
+  });
 
   return {
     async access(room, userId, now): Promise<AccessRecord> {
-      const [info, membership, invitation] = await kv.getMany<[RoomInfo, Membership, Invitation]>([
+      const [info, membership, invitation] = await batchedGetMany<
+        [RoomInfo, Membership, Invitation]
+      >([
         roomInfoKey(room),
         roomMemberKey(room, userId),
         roomInviteKey(room, userId),
@@ -114,13 +173,20 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
     },
 
     ensurePublic(room, now) {
-      return repeat(async () => {
+      // A room's metadata never changes once stored, so whoever asks while a
+      // call for the room is under way gets what that call finds or makes: a
+      // storm of first joins into a new room reads and writes it once.
+      const running = ensuring.get(room);
+      if (running) return running;
+      const ensured = repeat(async () => {
         const stored = await kv.get<RoomInfo>(roomInfoKey(room));
         if (stored.value) return { done: stored.value };
         const info: RoomInfo = { room, visibility: "public", owner: null, createdAt: now };
         const result = await commit(kv.atomic().check(stored).set(roomInfoKey(room), info));
         return result.ok ? { done: info } : null;
-      });
+      }).finally(() => ensuring.delete(room));
+      ensuring.set(room, ensured);
+      return ensured;
     },
 
     async openDm(info) {
@@ -136,23 +202,9 @@ export function createKvMembershipStore({ kv }: KvMembershipStoreOptions): Membe
     },
 
     addMember(room, user, { now, requireInvitation = false }) {
-      const keys = [roomMemberKey(room, user.id), roomInviteKey(room, user.id)] as const;
-      // Whoever enters a public room was just found without a membership, and
-      // most have no invitation: the first attempt assumes both keys absent and
-      // lets the operation's checks say otherwise, saving a read per new member.
-      let assumeAbsent = !requireInvitation;
-      return repeat(async () => {
-        const [membership, invitation] = assumeAbsent
-          ? [absent<Membership>(keys[0]), absent<Invitation>(keys[1])]
-          : await kv.getMany<[Membership, Invitation]>(keys);
-        assumeAbsent = false;
-        if (membership.value) return { done: "already" as const };
-        const invited = invitation.value !== null && now - invitation.value.at < INVITATION_TTL_MS;
-        if (requireInvitation && !invited) return { done: "not_invited" as const };
-        const operation = kv.atomic().check(membership, invitation).delete(invitation.key);
-        addTo(operation, room, { user, role: "member", joinedAt: now });
-        return (await commit(operation)).ok ? { done: "added" as const } : null;
-      });
+      return requireInvitation
+        ? addOne(room, { user, joinedAt: now }, true)
+        : addToPublic(room, { user, joinedAt: now });
     },
 
     removeMember(room, userId) {

@@ -16,7 +16,12 @@
  * ```
  */
 import type { Sql } from "../postgres/mod.ts";
-import { retryWhenLocked } from "../store/mod.ts";
+import {
+  type BatchedGets,
+  createBatchedGets,
+  GET_MANY_MAX_KEYS,
+  retryWhenLocked,
+} from "../store/mod.ts";
 
 /** The read positions of every account. */
 export interface ReadPositions {
@@ -29,16 +34,20 @@ export interface ReadPositions {
 /** The most rooms {@linkcode ReadPositions.of} reads in one call. */
 export const READ_POSITIONS_MAX = 100;
 
-// `getMany` reads at most 10 keys at a time.
-const GET_MANY_LIMIT = 10;
-
 /** The key of `userId`'s position in `room`. */
 export function readPositionKey(userId: string, room: string): Deno.KvKey {
   return ["read_position", userId, room];
 }
 
-/** {@linkcode ReadPositions} in Deno KV. */
-export function createKvReadPositions(kv: Deno.Kv): ReadPositions {
+/**
+ * {@linkcode ReadPositions} in Deno KV; `getMany`, when given, is shared with
+ * other small reads (the access checks') so that a join storm packs them into
+ * few KV calls.
+ */
+export function createKvReadPositions(
+  kv: Deno.Kv,
+  getMany: BatchedGets = createBatchedGets(kv),
+): ReadPositions {
   return {
     async advance(userId, room, seq) {
       const key = readPositionKey(userId, room);
@@ -55,8 +64,8 @@ export function createKvReadPositions(kv: Deno.Kv): ReadPositions {
     async of(userId, rooms) {
       const keys = rooms.slice(0, READ_POSITIONS_MAX).map((room) => readPositionKey(userId, room));
       const positions = new Map<string, number>();
-      for (let start = 0; start < keys.length; start += GET_MANY_LIMIT) {
-        const entries = await kv.getMany<number[]>(keys.slice(start, start + GET_MANY_LIMIT));
+      for (let start = 0; start < keys.length; start += GET_MANY_MAX_KEYS) {
+        const entries = await getMany<number[]>(keys.slice(start, start + GET_MANY_MAX_KEYS));
         for (const entry of entries) {
           if (entry.value !== null) positions.set(String(entry.key[2]), entry.value);
         }

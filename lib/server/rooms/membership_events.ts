@@ -3,8 +3,11 @@
  * a user's membership of a room began or ended (their connections elsewhere
  * leave the room when it ended, and every connection of theirs is told), or
  * someone invited them. They travel as the cluster's reliable events (topics
- * `membership_changed` and `invitation`), so they reach every instance; this
- * is the one place that sends them.
+ * `membership_changed`, `members_joined` and `invitation`), so they reach
+ * every instance; this is the one place that sends them. Memberships of a
+ * room that began in the same turn (a join storm's members, stored by one
+ * commit) go out as one `members_joined` event, not one event each: every
+ * event is a post to every instance and a parse in each.
  *
  * @example
  * ```ts
@@ -15,7 +18,7 @@
  * ```
  */
 import type { PublicUser } from "../../protocol/mod.ts";
-import type { EventBus, TopicEvent } from "../bus/mod.ts";
+import { type EventBus, MEMBERS_JOINED_MAX, type TopicEvent } from "../bus/mod.ts";
 
 /** Why a membership changed. */
 export type MembershipReason = TopicEvent<"membership_changed">["reason"];
@@ -32,9 +35,29 @@ export interface MembershipEvents {
 
 /** Creates the {@linkcode MembershipEvents} over the bus's events. */
 export function createMembershipEvents(events: EventBus): MembershipEvents {
+  /** Users whose membership began this turn, by room. */
+  const began = new Map<string, string[]>();
+
+  const announceBegun = () => {
+    for (const [room, userIds] of began) {
+      for (let start = 0; start < userIds.length; start += MEMBERS_JOINED_MAX) {
+        const user_ids = userIds.slice(start, start + MEMBERS_JOINED_MAX);
+        events.emit("members_joined", { room, user_ids });
+      }
+    }
+    began.clear();
+  };
+
   return {
-    changed: (userId, room, joined, reason) =>
-      events.emit("membership_changed", { user_id: userId, room, joined, reason }),
+    changed(userId, room, joined, reason) {
+      if (!joined) {
+        return events.emit("membership_changed", { user_id: userId, room, joined, reason });
+      }
+      if (began.size === 0) queueMicrotask(announceBegun);
+      const userIds = began.get(room);
+      if (userIds) userIds.push(userId);
+      else began.set(room, [userId]);
+    },
     invited: (userId, room, by) => events.emit("invitation", { user_id: userId, room, by }),
     onEnded: (listener) =>
       events.on("membership_changed", (event) => {

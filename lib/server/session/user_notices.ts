@@ -6,7 +6,8 @@
  * connections, that its read position in a room moved (`read`); every
  * connection of a mentioned member, the mention (`mention`). The room layer
  * sends the news as the cluster's reliable events (topics
- * `membership_changed`, `invitation`, `read_moved` and `mention`), which
+ * `membership_changed`, `members_joined`, `invitation`, `read_moved` and
+ * `mention`), which
  * reach every instance; this is where each instance hands
  * it to its connections.
  *
@@ -37,6 +38,12 @@ export function createUserNotices({ events, hub }: UserNoticesOptions): UserNoti
     events.on("membership_changed", ({ user_id, room, joined }) => {
       const frame = { type: "membership" as const, room, joined };
       hub.sendToUser(user_id, frame, (connection) => connection.hearsMembership);
+    }),
+    events.on("members_joined", ({ room, user_ids }) => {
+      const frame = { type: "membership" as const, room, joined: true };
+      for (const userId of user_ids) {
+        hub.sendToUser(userId, frame, (connection) => connection.hearsMembership);
+      }
     }),
     events.on("invitation", ({ user_id, room, by }) => {
       hub.sendToUser(user_id, { type: "invitation", room, by });

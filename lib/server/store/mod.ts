@@ -4,7 +4,8 @@
  * layout) or in PostgreSQL (`pg_message_store.ts`), both grouping commits per
  * room (`commit_queue.ts`), cutting pages alike (`page_reader.ts`) and serving
  * history, resume and ranges alike (`log_reads.ts`); and
- * the retry every module that writes to KV wraps its writes in (`kv_retry.ts`).
+ * the retry every module that writes to KV wraps its writes in (`kv_retry.ts`);
+ * small reads made together (`batched_gets.ts`).
  *
  * Imports `../limits` and `../postgres` (besides `lib/protocol` and `lib/time`).
  *
@@ -16,6 +17,7 @@
  * await retryWhenLocked(() => kv.set(["greeting"], "hello"));
  * ```
  */
+export * from "./batched_gets.ts";
 export * from "./keys.ts";
 export * from "./kv_retry.ts";
 export * from "./message_store.ts";
