@@ -64,7 +64,6 @@ import {
   writeRawResponse,
   writeResponse,
 } from "./node_fetch_bridge.ts";
-import { boundCloseHandshake, CLOSE_HANDSHAKE_TIMEOUT_MS } from "./close_handshake.ts";
 import { acceptOwnWebSocket, type OwnWebSocketLimits } from "./own_web_socket.ts";
 import {
   ANSWERED_ON_SOCKET,
@@ -309,13 +308,12 @@ function handOver(
     head: handshake.head,
     taken: false,
     accept(req: Request, options: UpgradeOptions): ServerWebSocketUpgrade {
-      const closeTimeoutMs = options.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS;
       if (ownWebSockets) {
         // The node:net socket stays the connection's owner: its close gives the slot back.
         const webSocket = acceptOwnWebSocket(socket, handshake, {
           ...ownWebSockets,
           protocol: options.protocol,
-          closeTimeoutMs,
+          closeTimeoutMs: options.closeTimeoutMs,
         });
         handover.taken = true;
         return { socket: webSocket, response: new Response(null, { status: ANSWERED_ON_SOCKET }) };
@@ -328,7 +326,6 @@ function handOver(
       });
       handover.taken = true;
       followWebSocket(upgrade.socket, socket, release);
-      boundCloseHandshake(upgrade.socket, closeTimeoutMs);
       return upgrade;
     },
     refuse(refusal: CloseRefusal) {

@@ -50,7 +50,10 @@ export interface SocketHandover {
   socket: Socket;
   /** Bytes that arrived after the request head (early WebSocket frames). */
   head: Uint8Array;
-  /** Accepts the upgrade on the socket, with the WebSocket engine the server was given. */
+  /**
+   * Accepts the upgrade on the socket, with the engine the server was given
+   * (`upgradeToWebSocket` bounds a Deno WebSocket's close handshake).
+   */
   accept(req: Request, options: UpgradeOptions): ServerWebSocketUpgrade;
   /** Answers the upgrade on the socket itself with a 101 and an immediate close. */
   refuse(refusal: CloseRefusal): void;
@@ -100,12 +103,14 @@ export function upgradeToWebSocket(
   info: ServeInfo,
   options: UpgradeOptions,
 ): ServerWebSocketUpgrade {
-  if (info.handover) return info.handover.accept(req, options);
-  const upgrade = Deno.upgradeWebSocket(req, {
+  const upgrade = info.handover ? info.handover.accept(req, options) : Deno.upgradeWebSocket(req, {
     protocol: options.protocol,
     idleTimeout: options.idleTimeout,
   });
-  boundCloseHandshake(upgrade.socket, options.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
+  // The framework's own WebSocket cuts its close handshake itself; Deno's needs it done.
+  if (upgrade.socket instanceof WebSocket) {
+    boundCloseHandshake(upgrade.socket, options.closeTimeoutMs ?? CLOSE_HANDSHAKE_TIMEOUT_MS);
+  }
   return upgrade;
 }
 
